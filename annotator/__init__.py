@@ -1,0 +1,49 @@
+"""stance-annotator: annotate claims, condemnations and support, linked to an actor registry."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+__version__ = "0.1.0"
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def _asset_dir(name: str) -> str:
+    """``static``/``templates`` live at the repository top in a checkout, in the package in a wheel."""
+    packaged = _PACKAGE / name
+    return str(packaged if packaged.is_dir() else _PACKAGE.parent / name)
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Assemble the app: config, extensions, blueprints, error handlers, CLI. Nothing else."""
+    from . import config, errors_web, security, views
+    from .cli import register_cli
+    from .extensions import csrf, db, htmx, login_manager
+
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("ANNOTATOR_INSTANCE_PATH") or None,
+        static_folder=_asset_dir("static"),
+        template_folder=_asset_dir("templates"),
+    )
+    app.config.update(config.DEFAULTS)
+    app.config.update(config.from_environ(dict(os.environ)))
+    if test_config:
+        app.config.update(test_config)
+    app.config.setdefault("DATABASE_URL", config.default_database_url(app.instance_path))
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = config.instance_secret_key(app.instance_path)
+
+    db.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    login_manager.init_app(app)
+    security.init_app(app)
+    views.register(app)
+    errors_web.register(app)
+    register_cli(app)
+    return app

@@ -1,0 +1,36 @@
+"""Domain errors raised by services; views map them to 4xx responses, the CLI to exit status 1."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A request the domain refuses; ``status`` is the HTTP status it maps to."""
+
+    status = 400
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+class Forbidden(DomainError):
+    status = 403
+
+
+class Invalid(DomainError):
+    status = 422
+
+
+class Conflict(DomainError):
+    """A write based on stale data; ``current`` carries what is stored now."""
+
+    status = 409
+
+    def __init__(self, message: str, *, field: str | None = None, current: object = None) -> None:
+        super().__init__(message, field=field)
+        self.current = current

@@ -1,0 +1,91 @@
+"""Unbound extensions, bound to an app in ``create_app``; a leaf module importing nothing of ours."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask, g, has_request_context, request
+from flask_htmx import HTMX
+from flask_login import LoginManager
+from flask_wtf import CSRFProtect
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+csrf = CSRFProtect()
+htmx = HTMX()
+login_manager = LoginManager()
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    """WAL for concurrent readers, foreign keys enforced, and a busy wait instead of lock errors."""
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine; SQLite gets its pragmas and immediate transactions so writers queue."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        _begin_immediate(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def _begin_immediate(engine: Engine) -> None:
+    """Writers take SQLite's lock at BEGIN so they queue on busy_timeout instead of failing.
+
+    Page reads keep a deferred BEGIN so they never wait for a writer (WAL snapshot).
+    """
+
+    @event.listens_for(engine, "connect")
+    def _no_autobegin(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):
+        read_only = has_request_context() and request.method in ("GET", "HEAD")
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+class Database:
+    """One engine per app and one session per app context, closed at teardown."""
+
+    def __init__(self) -> None:
+        self.engine: Engine | None = None
+        self.factory: sessionmaker[Session] | None = None
+
+    def init_app(self, app: Flask) -> None:
+        """Bind to the app's ``DATABASE_URL``; connecting happens lazily on first use."""
+        self.engine = make_engine(app.config["DATABASE_URL"])
+        self.factory = sessionmaker(self.engine, expire_on_commit=False)
+        app.extensions["annotator_db"] = self
+        app.teardown_appcontext(self._remove)
+
+    @property
+    def session(self) -> Session:
+        """The current app context's session, created on first access."""
+        if "db_session" not in g:
+            g.db_session = self.factory()
+        return g.db_session
+
+    def _remove(self, exc: BaseException | None) -> None:
+        s = g.pop("db_session", None)
+        if s is not None:
+            if exc is not None:
+                s.rollback()
+            s.close()
+
+    @contextmanager
+    def new_session(self) -> Iterator[Session]:
+        """A session outside the request's unit of work (CLI batches, benchmarks)."""
+        with self.factory() as s:
+            yield s
+
+
+db = Database()

@@ -1,0 +1,34 @@
+"""The audit trail: every change that matters leaves an event, so no work disappears unseen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from ..models import AuditEvent, User
+
+
+def record_event(
+    session: Session,
+    *,
+    user: User | None,
+    action: str,
+    entity: str,
+    entity_id: int | None = None,
+    project_id: int | None = None,
+    statement_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event to the audit log in the caller's transaction."""
+    event = AuditEvent(
+        user_id=user.id if user else None,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        project_id=project_id,
+        statement_id=statement_id,
+        data=data or {},
+    )
+    session.add(event)
+    return event

@@ -1,0 +1,139 @@
+"""Statements: streaming, all-or-nothing import and lookups."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Protocol
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from ..errors import NotFound
+from ..models import Actor, ActorAlias, Project, Statement, User
+from .audit import record_event
+
+BATCH = 1000
+
+
+class StatementInput(Protocol):
+    external_id: str
+    text: str
+    title: str | None
+    author: str | None
+    organization: str | None
+    date: str | None
+    url: str | None
+    lang: str | None
+    meta: dict
+    file: str
+    line: int
+
+
+@dataclass
+class ImportReport:
+    """What an import did: how many statements it added and which it skipped, and why."""
+
+    imported: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+
+def text_sha256(text: str) -> str:
+    """Fingerprint of a statement's text, used to skip identical re-imports."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def import_statements(
+    session: Session,
+    project: Project,
+    records: Iterable[StatementInput],
+    *,
+    user: User | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Insert statements in batches inside the caller's transaction, skipping duplicates.
+
+    The caller commits once at the end, so a reader error anywhere leaves nothing behind.
+    """
+    report, seen_ids, seen_shas = ImportReport(), set(), set()
+    org_actors = _organization_resolver(session, project)
+    for batch in _batches(records):
+        rows = _new_rows(session, project, batch, report, seen_ids, seen_shas, org_actors)
+        if rows:
+            session.execute(insert(Statement), rows)
+        report.imported += len(rows)
+        if progress:
+            progress(len(batch))
+    if report.imported:
+        record_event(
+            session, user=user, action="import", entity="statements", project_id=project.id,
+            data={"imported": report.imported, "skipped": len(report.skipped)},
+        )
+    return report
+
+
+def _batches(records: Iterable[StatementInput]) -> Iterator[list[StatementInput]]:
+    it = iter(records)
+    while batch := list(islice(it, BATCH)):
+        yield batch
+
+
+def _new_rows(session, project, batch, report, seen_ids, seen_shas, org_actors) -> list[dict]:
+    shas = [text_sha256(r.text) for r in batch]
+    ids = {r.external_id for r in batch}
+    known_ids = set(session.scalars(select(Statement.external_id).where(
+        Statement.project_id == project.id, Statement.external_id.in_(ids))))
+    known_shas = set(session.scalars(select(Statement.text_sha256).where(
+        Statement.project_id == project.id, Statement.text_sha256.in_(set(shas)))))
+    rows = []
+    for record, sha in zip(batch, shas, strict=True):
+        where = f"{record.file}:{record.line}"
+        if record.external_id in known_ids or record.external_id in seen_ids:
+            report.skipped.append(f"{where}: duplicate id '{record.external_id}'")
+            continue
+        if sha in known_shas or sha in seen_shas:
+            report.skipped.append(f"{where}: identical text to an earlier statement")
+            continue
+        seen_ids.add(record.external_id)
+        seen_shas.add(sha)
+        rows.append(_row(project, record, sha, org_actors))
+    return rows
+
+
+def _row(project: Project, r: StatementInput, sha: str, org_actors) -> dict:
+    return dict(
+        project_id=project.id, external_id=r.external_id, text=r.text, text_sha256=sha,
+        title=r.title, author=r.author, organization=r.organization, date=r.date, url=r.url,
+        lang=r.lang, meta=r.meta or {}, organization_actor_id=org_actors(r.organization),
+    )
+
+
+def _organization_resolver(session: Session, project: Project) -> Callable[[str | None], int | None]:
+    """Map an issuing organisation's name to a registry actor by alias, so it becomes the holder."""
+    from ..formats.actor_csv import normalize_alias
+
+    pairs = session.execute(
+        select(ActorAlias.normalized, Actor.id).join(Actor).where(Actor.project_id == project.id)
+    )
+    by_alias = dict(pairs.all())
+    for actor_id, name in session.execute(
+        select(Actor.id, Actor.name).where(Actor.project_id == project.id)
+    ):
+        by_alias.setdefault(normalize_alias(name), actor_id)
+    return lambda org: by_alias.get(normalize_alias(org)) if org else None
+
+
+def get_statement(session: Session, project: Project, statement_id: int) -> Statement:
+    """One statement of the project; NotFound for another project's id too."""
+    statement = session.get(Statement, statement_id)
+    if statement is None or statement.project_id != project.id:
+        raise NotFound("No such statement in this project.")
+    return statement
+
+
+def list_statements(session: Session, project: Project) -> list[Statement]:
+    """All statements of a project in import order (small projects and the demo)."""
+    return list(session.scalars(
+        select(Statement).where(Statement.project_id == project.id).order_by(Statement.id)))

@@ -1,0 +1,31 @@
+"""Role checks for project routes: every project view states the least role it needs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import g
+from flask_login import current_user, login_required
+
+from ..extensions import db
+from ..services.projects import require_role
+
+
+def project_view(minimum: str) -> Callable:
+    """Require login and at least ``minimum`` in the ``<slug>`` project; sets g.project, g.role.
+
+    A non-member gets 404, not 403, so project names do not leak.
+    """
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        @login_required
+        def wrapper(slug: str, **kwargs):
+            g.project, g.role = require_role(db.session, slug, current_user, minimum)
+            return view(g.project, **kwargs)
+
+        wrapper.required_role = minimum
+        return wrapper
+
+    return decorate

@@ -1,0 +1,31 @@
+"""The projects page and a project's overview."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_login import current_user, login_required
+
+from ..extensions import db
+from ..services.projects import list_user_projects
+from .access import project_view
+
+bp = Blueprint("projects", __name__)
+
+
+@bp.get("/")
+@login_required
+def index():
+    """Every project the user belongs to, with their role."""
+    return render_template(
+        "projects/index.html", projects=list_user_projects(db.session, current_user)
+    )
+
+
+@bp.get("/p/<slug>/")
+@project_view("annotator")
+def show(project):
+    """A project's home: its statements for the user (the queue lives in the workspace)."""
+    from ..services.queue import list_queue
+
+    queue = list_queue(db.session, project, current_user)
+    return render_template("projects/show.html", project=project, queue=queue)
