@@ -13,7 +13,7 @@ _PACKAGE = Path(__file__).resolve().parent
 
 
 def _asset_dir(name: str) -> str:
-    """``static``/``templates`` live at the repository top in a checkout, in the package in a wheel."""
+    """Find ``static``/``templates``: the repository top in a checkout, the package in a wheel."""
     packaged = _PACKAGE / name
     return str(packaged if packaged.is_dir() else _PACKAGE.parent / name)
 

@@ -31,8 +31,11 @@ def _domain_error(exc: DomainError):
 
 
 def _csrf_error(exc: CSRFError):
-    return render_error(400, "Form expired", "The form's security token is missing or invalid. "
-                        "Reload the page and try again.")
+    return render_error(
+        400,
+        "Form expired",
+        "The form's security token is missing or invalid. Reload the page and try again.",
+    )
 
 
 def _http_error(exc: HTTPException):
@@ -44,5 +47,6 @@ def _server_error(exc: Exception):
     from flask import current_app
 
     current_app.logger.exception("Unhandled error")
-    return render_error(500, "Server error", "Something went wrong; nothing was saved. "
-                        "Please try again.")
+    return render_error(
+        500, "Server error", "Something went wrong; nothing was saved. Please try again."
+    )

@@ -1,4 +1,4 @@
-"""Unbound extensions, bound to an app in ``create_app``; a leaf module importing nothing of ours."""
+"""Unbound extensions, bound to an app in ``create_app``; a leaf module importing none of ours."""
 
 from __future__ import annotations
 
@@ -40,7 +40,9 @@ def make_engine(url: str) -> Engine:
 def _begin_immediate(engine: Engine) -> None:
     """Writers take SQLite's lock at BEGIN so they queue on busy_timeout instead of failing.
 
-    Page reads keep a deferred BEGIN so they never wait for a writer (WAL snapshot).
+    A deferred transaction that reads and then writes can fail at once with "database is
+    locked" when another writer got in between; BEGIN IMMEDIATE waits instead. Readers keep a
+    deferred BEGIN so they never wait for a writer (WAL snapshot).
     """
 
     @event.listens_for(engine, "connect")
@@ -49,8 +51,8 @@ def _begin_immediate(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn):
-        read_only = has_request_context() and request.method in ("GET", "HEAD")
-        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        immediate = conn.get_execution_options().get("sqlite_immediate", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 class Database:
@@ -59,19 +61,23 @@ class Database:
     def __init__(self) -> None:
         self.engine: Engine | None = None
         self.factory: sessionmaker[Session] | None = None
+        self.read_factory: sessionmaker[Session] | None = None
 
     def init_app(self, app: Flask) -> None:
         """Bind to the app's ``DATABASE_URL``; connecting happens lazily on first use."""
         self.engine = make_engine(app.config["DATABASE_URL"])
-        self.factory = sessionmaker(self.engine, expire_on_commit=False)
+        writer = self.engine.execution_options(sqlite_immediate=True)
+        self.factory = sessionmaker(writer, expire_on_commit=False)
+        self.read_factory = sessionmaker(self.engine, expire_on_commit=False)
         app.extensions["annotator_db"] = self
         app.teardown_appcontext(self._remove)
 
     @property
     def session(self) -> Session:
-        """The current app context's session, created on first access."""
+        """The app context's session: a reader for GET/HEAD requests, else a writer."""
         if "db_session" not in g:
-            g.db_session = self.factory()
+            reading = has_request_context() and request.method in ("GET", "HEAD")
+            g.db_session = (self.read_factory if reading else self.factory)()
         return g.db_session
 
     def _remove(self, exc: BaseException | None) -> None:

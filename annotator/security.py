@@ -29,7 +29,9 @@ def _unauthorized() -> Response:
     """htmx cannot follow a login redirect inside a fragment, so it is told to reload the page."""
     target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
     if request.headers.get("HX-Request"):
-        return Response("Your session has ended; please log in again.", 401, {"HX-Redirect": target})
+        return Response(
+            "Your session has ended; please log in again.", 401, {"HX-Redirect": target}
+        )
     return redirect(target)
 
 

@@ -21,7 +21,7 @@ class _Server(BaseApplication):
 
 
 def run(*, host: str, port: int, workers: int, threads: int) -> None:
-    """Start gunicorn in the foreground; the app is created after fork so no connection is shared."""
+    """Run gunicorn in the foreground; each worker builds its own app after fork."""
     _Server(
         {
             "bind": f"{host}:{port}",

@@ -1,1 +1,247 @@
-/* filled in by the workspace */
+/* stance-annotator page script: only what the server cannot do.
+ * - turn a text selection into code-point offsets (browsers count UTF-16 units);
+ * - show the stance form by the selection, label hotkeys, the actor combobox;
+ * - report failed requests without losing what the user typed.
+ * Every form also works without this script (full page loads).
+ */
+(function () {
+  "use strict";
+
+  /** Number of Unicode code points in a string (a surrogate pair counts once). */
+  function cpLen(s) {
+    let n = 0;
+    for (const _ of s) n++; // eslint-disable-line no-unused-vars
+    return n;
+  }
+
+  let cache = null; // the statement text as an array of code points
+
+  function textEl() { return document.getElementById("text"); }
+
+  function fullText() {
+    if (!cache) {
+      const parts = [];
+      textEl().querySelectorAll(".seg").forEach((s) => parts.push(s.textContent));
+      cache = Array.from(parts.join(""));
+    }
+    return cache;
+  }
+
+  /** Code-point offset of a DOM boundary point inside #text, or null outside it. */
+  function pointOffset(node, offset) {
+    const root = textEl();
+    if (node.nodeType === Node.TEXT_NODE) {
+      const seg = node.parentElement && node.parentElement.closest(".seg");
+      if (seg && root.contains(seg)) return Number(seg.dataset.start) + cpLen(node.data.slice(0, offset));
+    }
+    const point = document.createRange();
+    point.setStart(node, offset);
+    for (const seg of root.querySelectorAll(".seg")) {
+      if (point.comparePoint(seg, 0) >= 0) return Number(seg.dataset.start);
+    }
+    return fullText().length;
+  }
+
+  /** The current selection as trimmed [start, end) code points, or null. */
+  function selectionSpan() {
+    const sel = window.getSelection();
+    if (!sel || !sel.rangeCount || sel.isCollapsed) return null;
+    const range = sel.getRangeAt(0);
+    const root = textEl();
+    if (!root.contains(range.startContainer) || !root.contains(range.endContainer)) return null;
+    let start = pointOffset(range.startContainer, range.startOffset);
+    let end = pointOffset(range.endContainer, range.endOffset);
+    const chars = fullText();
+    while (start < end && /\s/u.test(chars[start])) start++;
+    while (end > start && /\s/u.test(chars[end - 1])) end--;
+    if (start >= end) return null;
+    return { start, end, text: chars.slice(start, end).join(""), rect: range.getBoundingClientRect() };
+  }
+
+  function form() { return document.getElementById("stance-form"); }
+  function isOpen() { const f = form(); return !!f && f.classList.contains("open"); }
+
+  function place(rect) {
+    const slot = document.getElementById("stance-form-slot");
+    if (!slot || !slot.classList.contains("floating-slot") || !rect) return;
+    const width = 380;
+    const left = Math.max(8, Math.min(rect.left + window.scrollX, window.scrollX + document.documentElement.clientWidth - width - 8));
+    slot.style.left = left + "px";
+    slot.style.top = (rect.bottom + window.scrollY + 8) + "px";
+  }
+
+  function openWith(span) {
+    const f = form();
+    if (!f || textEl().dataset.editable !== "true") return;
+    f.elements.start.value = span.start;
+    f.elements.end.value = span.end;
+    f.elements.text.value = span.text;
+    document.getElementById("sel-text").textContent = span.text;
+    f.classList.add("open");
+    place(span.rect);
+  }
+
+  function closeForm() {
+    const f = form();
+    if (!f) return;
+    if (f.dataset.mode === "edit") { window.location.reload(); return; }
+    f.classList.remove("open");
+    textEl().focus();
+  }
+
+  function onSelect() {
+    const span = selectionSpan();
+    if (span) openWith(span);
+  }
+
+  /* ---- actor combobox ---- */
+  function fieldOf(el) { return el.closest(".actor-field"); }
+
+  function choose(li) {
+    const field = fieldOf(li);
+    const name = field.dataset.field;
+    const visible = field.querySelector('input[type="search"]');
+    const hidden = field.querySelector('input[name="' + name + '"]');
+    const propose = field.querySelector('input[name="propose_target"]');
+    if (li.dataset.propose !== undefined) {
+      visible.value = li.dataset.propose;
+      hidden.value = "";
+      if (propose) propose.checked = true;
+    } else {
+      visible.value = li.dataset.name;
+      hidden.value = li.dataset.key;
+      if (propose) propose.checked = false;
+    }
+    li.parentElement.innerHTML = "";
+    visible.setAttribute("aria-expanded", "false");
+    visible.focus();
+  }
+
+  function moveActive(list, step) {
+    const items = Array.from(list.querySelectorAll('li[role="option"]'));
+    if (!items.length) return;
+    let i = items.findIndex((li) => li.getAttribute("aria-selected") === "true");
+    if (i >= 0) items[i].removeAttribute("aria-selected");
+    i = (i + step + items.length) % items.length;
+    items[i].setAttribute("aria-selected", "true");
+    items[i].scrollIntoView({ block: "nearest" });
+    list.previousElementSibling.previousElementSibling.setAttribute("aria-activedescendant", items[i].id);
+  }
+
+  function comboKey(ev) {
+    const input = ev.target;
+    const field = fieldOf(input);
+    const list = field.querySelector(".options");
+    if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
+      ev.preventDefault();
+      moveActive(list, ev.key === "ArrowDown" ? 1 : -1);
+    } else if (ev.key === "Enter") {
+      const active = list.querySelector('li[aria-selected="true"]');
+      if (active) { ev.preventDefault(); choose(active); }
+    } else if (ev.key === "Escape" && list.children.length) {
+      ev.preventDefault(); ev.stopPropagation();
+      list.innerHTML = "";
+    }
+  }
+
+  /* ---- hotkeys ---- */
+  function typing(el) {
+    return el && (el.tagName === "TEXTAREA" || el.tagName === "SELECT" ||
+      (el.tagName === "INPUT" && !["radio", "checkbox", "button", "submit"].includes(el.type)));
+  }
+
+  function onKey(ev) {
+    if (!isOpen()) return;
+    if (ev.target.matches && ev.target.matches('.actor-field input[type="search"]')) {
+      comboKey(ev);
+      if (ev.defaultPrevented) return;
+    }
+    if (ev.key === "Escape") { ev.preventDefault(); closeForm(); return; }
+    if (typing(ev.target) || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    if (/^[1-9]$/.test(ev.key)) {
+      const radio = form().querySelector('input[data-hotkey="' + ev.key + '"]');
+      if (radio) { ev.preventDefault(); radio.checked = true; radio.focus(); }
+    } else if (ev.key === "Enter" && ev.target.tagName !== "BUTTON" && ev.target.tagName !== "A") {
+      ev.preventDefault();
+      form().requestSubmit();
+    }
+  }
+
+  function onClick(ev) {
+    const option = ev.target.closest('.options li[role="option"]');
+    if (option) { choose(option); return; }
+    if (ev.target.closest("[data-close]")) { closeForm(); return; }
+    const mention = ev.target.closest(".seg.mention");
+    if (mention && isOpen() && window.getSelection().isCollapsed) {
+      const field = form().querySelector('.actor-field[data-field="target"]');
+      field.querySelector('input[name="target"]').value = mention.dataset.actor;
+      field.querySelector('input[type="search"]').value = mention.dataset.actorName;
+      const propose = field.querySelector('input[name="propose_target"]');
+      if (propose) propose.checked = false;
+    }
+  }
+
+  function onInput(ev) {
+    // Typing in an actor field forgets the earlier choice, so a stale key is never sent.
+    if (ev.target.matches('.actor-field input[type="search"]')) {
+      const field = fieldOf(ev.target);
+      field.querySelector('input[name="' + field.dataset.field + '"]').value = "";
+      ev.target.setAttribute("aria-expanded", "true");
+    }
+  }
+
+  /* ---- htmx integration ---- */
+  function flash(html, kind) {
+    const box = document.getElementById("flash");
+    if (!box) return;
+    box.innerHTML = "";
+    const p = document.createElement("p");
+    p.className = "flash flash-" + kind;
+    p.innerHTML = html;
+    box.appendChild(p);
+  }
+
+  function afterSwap(ev) {
+    cache = null;
+    const f = form();
+    if (ev.detail.target && ev.detail.target.id === "stance-form-slot" && f) {
+      if (f.classList.contains("open")) {
+        const id = f.action.match(/stances\/(\d+)$/);
+        const mark = id && document.querySelector('.seg[data-stances~="' + id[1] + '"]');
+        if (mark) place(mark.getBoundingClientRect());
+        const err = f.querySelector('[role="alert"]');
+        (err ? f.querySelector("input:not([type=hidden]), textarea") : f.querySelector('input[name="label"]:checked, input[name="label"]')).focus();
+      } else {
+        textEl() && textEl().focus();
+      }
+    }
+  }
+
+  function init() {
+    const root = textEl();
+    if (root) {
+      const slot = document.getElementById("stance-form-slot");
+      if (slot) { document.body.appendChild(slot); slot.classList.add("floating-slot"); }
+      document.addEventListener("mouseup", () => setTimeout(onSelect, 0));
+      root.addEventListener("keyup", (ev) => { if (ev.shiftKey) onSelect(); });
+      if (form() && form().classList.contains("open")) {
+        const first = root.querySelector(".seg");
+        if (first) place(root.getBoundingClientRect());
+      }
+    }
+    document.addEventListener("keydown", onKey);
+    document.addEventListener("click", onClick);
+    document.addEventListener("input", onInput);
+    document.body.addEventListener("htmx:afterSwap", afterSwap);
+    document.body.addEventListener("htmx:responseError", (ev) => {
+      flash(ev.detail.xhr.responseText || "The server refused the request.", "error");
+    });
+    document.body.addEventListener("htmx:sendError", () => {
+      flash("Could not reach the server. Nothing was lost: your input is still in the form; try again.", "error");
+    });
+  }
+
+  window.stanceAnnotator = { cpLen, pointOffset, selectionSpan };
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();

@@ -81,8 +81,15 @@ def app(database_url, tmp_path):
 
 @pytest.fixture
 def session(app):
-    """The app's database session inside an app context, for factories and assertions."""
+    """The app's database session inside an app context, for factories and assertions.
+
+    It begins deferred (like a page read) so a live server in another thread is never blocked
+    by a test merely looking at the database.
+    """
+    from flask import g
+
     with app.app_context():
+        g.db_session = db.read_factory()
         yield db.session
 
 
@@ -150,8 +157,14 @@ def browser():
         browser = pw.chromium.launch(
             executable_path=str(CHROMIUM),
             headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         yield browser
         browser.close()

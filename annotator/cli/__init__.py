@@ -71,5 +71,3 @@ def main() -> None:
         set_debug_flag=False,
         help="Annotate stances in political statements. See README.md.",
     ).main(prog_name="annotator")
-
-

@@ -82,9 +82,7 @@ def members_add(project: str, username: str, role: str) -> None:
 @unit_of_work
 def demo_command() -> None:
     """Load the demo project, its actors and users; running it again changes nothing."""
-    created = load_demo(
-        db.session, _env_password(), method=current_app.config["PASSWORD_METHOD"]
-    )
+    created = load_demo(db.session, _env_password(), method=current_app.config["PASSWORD_METHOD"])
     for username, password in created.items():
         click.echo(f"Created user {username} with password: {password}")
     click.echo("Demo project 'demo' is ready.")

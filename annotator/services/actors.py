@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from ..errors import NotFound
+from ..errors import Invalid, NotFound
 from ..formats.actor_csv import normalize_alias
 from ..models import Actor, ActorAlias, Project, User
 from .audit import record_event
@@ -42,7 +43,11 @@ def import_actors(
     session.flush()
     if created or updated:
         record_event(
-            session, user=user, action="import", entity="actors", project_id=project.id,
+            session,
+            user=user,
+            action="import",
+            entity="actors",
+            project_id=project.id,
             data={"created": created, "updated": updated},
         )
     return created, updated
@@ -85,3 +90,118 @@ def get_actor(session: Session, project: Project, key: str) -> Actor:
     if actor is None:
         raise NotFound(f"Unknown actor '{key}'.", field="actor")
     return actor
+
+
+@dataclass(frozen=True)
+class ActorMatch:
+    """A type-ahead hit: the actor and the alias that matched (None when the name did)."""
+
+    actor: Actor
+    alias: str | None
+
+
+def search_actors(
+    session: Session, project: Project, query: str, limit: int = 8
+) -> list[ActorMatch]:
+    """Actors whose name or alias contains ``query`` (normalised); prefix matches first."""
+    norm = normalize_alias(query)
+    if not norm:
+        return []
+    pattern = f"%{_escape_like(norm)}%"
+    rows = session.execute(
+        select(Actor, ActorAlias.alias, ActorAlias.normalized)
+        .join(ActorAlias, ActorAlias.actor_id == Actor.id, isouter=True)
+        .where(
+            Actor.project_id == project.id,
+            Actor.merged_into_id.is_(None),
+            Actor.status != "rejected",
+            (ActorAlias.normalized.like(pattern, escape="\\"))
+            | (func.lower(Actor.name).like(pattern, escape="\\")),
+        )
+        .limit(200)
+    )
+    best: dict[int, tuple[int, ActorMatch]] = {}
+    for actor, alias, alias_norm in rows:
+        via_alias = alias_norm is not None and norm in alias_norm
+        rank = (
+            0
+            if (alias_norm or "").startswith(norm) or actor.name.casefold().startswith(norm)
+            else 1
+        )
+        match = ActorMatch(actor, alias if via_alias and alias != actor.name else None)
+        if actor.id not in best or rank < best[actor.id][0]:
+            best[actor.id] = (rank, match)
+    ordered = sorted(best.values(), key=lambda rm: (rm[0], rm[1].actor.name.casefold()))
+    return [m for _, m in ordered[:limit]]
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def resolve_actor(session: Session, project: Project, text: str) -> Actor | None:
+    """The actor whose key, name or alias equals ``text`` (normalised): the no-script fallback."""
+    if not text.strip():
+        return None
+    norm = normalize_alias(text)
+    return session.scalar(
+        select(Actor)
+        .join(ActorAlias, ActorAlias.actor_id == Actor.id, isouter=True)
+        .where(
+            Actor.project_id == project.id,
+            Actor.status != "rejected",
+            (Actor.key == text.strip())
+            | (ActorAlias.normalized == norm)
+            | (func.lower(Actor.name) == norm),
+        )
+        .limit(1)
+    )
+
+
+def propose_actor(
+    session: Session, project: Project, user: User, name: str, type_: str = "other"
+) -> Actor:
+    """An annotator's new actor, in "proposed" state until a lead approves it."""
+    name = " ".join(name.split())
+    if not name:
+        raise Invalid("A proposed actor needs a name.", field="target")
+    if len(name) > 300:
+        raise Invalid("Actor names have at most 300 characters.", field="target")
+    existing = resolve_actor(session, project, name)
+    if existing is not None:
+        return existing
+    actor = Actor(
+        project_id=project.id,
+        key=_free_key(session, project, name),
+        name=name,
+        type=type_,
+        status="proposed",
+        created_by_id=user.id,
+    )
+    set_aliases(actor, [name])
+    session.add(actor)
+    session.flush()
+    record_event(
+        session,
+        user=user,
+        action="propose",
+        entity="actor",
+        entity_id=actor.id,
+        project_id=project.id,
+        data={"name": name},
+    )
+    return actor
+
+
+def _free_key(session: Session, project: Project, name: str) -> str:
+    """A slug from the name (ASCII when possible), made unique with a counter."""
+    import re
+    import unicodedata
+
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    base = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:60] or "actor"
+    key, n = base, 1
+    while session.scalar(select(Actor.id).where(Actor.project_id == project.id, Actor.key == key)):
+        n += 1
+        key = f"{base}-{n}"
+    return key

@@ -27,10 +27,42 @@ def assign_statement(
         session.add(assignment)
         session.flush()
         record_event(
-            session, user=user, action="assign", entity="assignment", entity_id=assignment.id,
-            project_id=project.id, statement_id=statement.id,
+            session,
+            user=user,
+            action="assign",
+            entity="assignment",
+            entity_id=assignment.id,
+            project_id=project.id,
+            statement_id=statement.id,
             data={"annotator": annotator.username},
         )
     elif not assignment.active:
         assignment.active = True
+    return assignment
+
+
+TRANSITIONS = {"done": "done", "reopen": "in_progress", "skip": "skipped"}
+
+
+def set_assignment_state(
+    session: Session, project: Project, statement: Statement, user: User, action: str
+) -> Assignment:
+    """Mark the user's statement done, reopen it or skip it."""
+    from .stances import require_assignment
+
+    if action not in TRANSITIONS:
+        raise Invalid(f"Unknown action '{action}'.", field="action")
+    assignment = require_assignment(session, statement, user, editable=False)
+    before, assignment.state = assignment.state, TRANSITIONS[action]
+    session.flush()
+    record_event(
+        session,
+        user=user,
+        action=action,
+        entity="assignment",
+        entity_id=assignment.id,
+        project_id=project.id,
+        statement_id=statement.id,
+        data={"from": before, "to": assignment.state},
+    )
     return assignment

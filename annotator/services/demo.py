@@ -15,8 +15,12 @@ from .projects import create_project, find_project, set_member
 from .statements import import_statements, list_statements
 from .users import create_user, find_user
 
-DEMO_USERS = (("lead", "lead"), ("reviewer", "reviewer"), ("annotator1", "annotator"),
-              ("annotator2", "annotator"))
+DEMO_USERS = (
+    ("lead", "lead"),
+    ("reviewer", "reviewer"),
+    ("annotator1", "annotator"),
+    ("annotator2", "annotator"),
+)
 
 
 def load_demo(session: Session, password: str | None, *, method: str = "scrypt") -> dict[str, str]:

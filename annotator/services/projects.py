@@ -68,7 +68,11 @@ def create_project(session: Session, slug: str, name: str, *, user: User | None 
     session.add(project)
     session.flush()
     record_event(
-        session, user=user, action="create", entity="project", entity_id=project.id,
+        session,
+        user=user,
+        action="create",
+        entity="project",
+        entity_id=project.id,
         project_id=project.id,
     )
     return project
@@ -123,7 +127,9 @@ def list_user_projects(session: Session, user: User) -> list[tuple[Project, str]
     return [(p, r) for p, r in rows]
 
 
-def set_member(session: Session, project: Project, member: User, role: str, *, user=None) -> Membership:
+def set_member(
+    session: Session, project: Project, member: User, role: str, *, user=None
+) -> Membership:
     """Add a member or change their role."""
     if role not in ROLES:
         raise Invalid(f"Unknown role '{role}'; use one of {', '.join(ROLES)}.", field="role")
@@ -140,15 +146,34 @@ def set_member(session: Session, project: Project, member: User, role: str, *, u
     membership.role = role
     session.flush()
     record_event(
-        session, user=user, action="set_role", entity="membership", entity_id=membership.id,
-        project_id=project.id, data={"username": member.username, "role": role},
+        session,
+        user=user,
+        action="set_role",
+        entity="membership",
+        entity_id=membership.id,
+        project_id=project.id,
+        data={"username": member.username, "role": role},
     )
     return membership
 
 
-def list_labels(session: Session, project: Project, *, include_retired: bool = False) -> list[Label]:
+def list_labels(
+    session: Session, project: Project, *, include_retired: bool = False
+) -> list[Label]:
     """The project's labels in display order."""
     query = select(Label).where(Label.project_id == project.id).order_by(Label.position)
     if not include_retired:
         query = query.where(Label.retired.is_(False))
     return list(session.scalars(query))
+
+
+def latest_guidelines(session: Session, project: Project):
+    """The guidelines version in force, or None when the lead has written none yet."""
+    from ..models import GuidelinesVersion
+
+    return session.scalar(
+        select(GuidelinesVersion)
+        .where(GuidelinesVersion.project_id == project.id)
+        .order_by(GuidelinesVersion.version.desc())
+        .limit(1)
+    )

@@ -49,8 +49,14 @@ def list_queue(session: Session, project: Project, user: User) -> Queue:
     )
     rows = session.execute(
         select(Statement.id, Statement.external_id, Statement.title, Assignment.state, counts.c.n)
-        .join(Assignment, and_(Assignment.statement_id == Statement.id,
-                               Assignment.annotator_id == user.id, Assignment.active))
+        .join(
+            Assignment,
+            and_(
+                Assignment.statement_id == Statement.id,
+                Assignment.annotator_id == user.id,
+                Assignment.active,
+            ),
+        )
         .outerjoin(counts, counts.c.statement_id == Statement.id)
         .where(Statement.project_id == project.id)
         .order_by(Statement.id)

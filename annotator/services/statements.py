@@ -68,7 +68,11 @@ def import_statements(
             progress(len(batch))
     if report.imported:
         record_event(
-            session, user=user, action="import", entity="statements", project_id=project.id,
+            session,
+            user=user,
+            action="import",
+            entity="statements",
+            project_id=project.id,
             data={"imported": report.imported, "skipped": len(report.skipped)},
         )
     return report
@@ -83,10 +87,20 @@ def _batches(records: Iterable[StatementInput]) -> Iterator[list[StatementInput]
 def _new_rows(session, project, batch, report, seen_ids, seen_shas, org_actors) -> list[dict]:
     shas = [text_sha256(r.text) for r in batch]
     ids = {r.external_id for r in batch}
-    known_ids = set(session.scalars(select(Statement.external_id).where(
-        Statement.project_id == project.id, Statement.external_id.in_(ids))))
-    known_shas = set(session.scalars(select(Statement.text_sha256).where(
-        Statement.project_id == project.id, Statement.text_sha256.in_(set(shas)))))
+    known_ids = set(
+        session.scalars(
+            select(Statement.external_id).where(
+                Statement.project_id == project.id, Statement.external_id.in_(ids)
+            )
+        )
+    )
+    known_shas = set(
+        session.scalars(
+            select(Statement.text_sha256).where(
+                Statement.project_id == project.id, Statement.text_sha256.in_(set(shas))
+            )
+        )
+    )
     rows = []
     for record, sha in zip(batch, shas, strict=True):
         where = f"{record.file}:{record.line}"
@@ -104,13 +118,24 @@ def _new_rows(session, project, batch, report, seen_ids, seen_shas, org_actors) 
 
 def _row(project: Project, r: StatementInput, sha: str, org_actors) -> dict:
     return dict(
-        project_id=project.id, external_id=r.external_id, text=r.text, text_sha256=sha,
-        title=r.title, author=r.author, organization=r.organization, date=r.date, url=r.url,
-        lang=r.lang, meta=r.meta or {}, organization_actor_id=org_actors(r.organization),
+        project_id=project.id,
+        external_id=r.external_id,
+        text=r.text,
+        text_sha256=sha,
+        title=r.title,
+        author=r.author,
+        organization=r.organization,
+        date=r.date,
+        url=r.url,
+        lang=r.lang,
+        meta=r.meta or {},
+        organization_actor_id=org_actors(r.organization),
     )
 
 
-def _organization_resolver(session: Session, project: Project) -> Callable[[str | None], int | None]:
+def _organization_resolver(
+    session: Session, project: Project
+) -> Callable[[str | None], int | None]:
     """Map an issuing organisation's name to a registry actor by alias, so it becomes the holder."""
     from ..formats.actor_csv import normalize_alias
 
@@ -135,5 +160,8 @@ def get_statement(session: Session, project: Project, statement_id: int) -> Stat
 
 def list_statements(session: Session, project: Project) -> list[Statement]:
     """All statements of a project in import order (small projects and the demo)."""
-    return list(session.scalars(
-        select(Statement).where(Statement.project_id == project.id).order_by(Statement.id)))
+    return list(
+        session.scalars(
+            select(Statement).where(Statement.project_id == project.id).order_by(Statement.id)
+        )
+    )

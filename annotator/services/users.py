@@ -24,7 +24,12 @@ class LoginRefused(Invalid):
 
 
 def create_user(
-    session: Session, username: str, password: str, *, is_admin: bool = False, method: str = "scrypt"
+    session: Session,
+    username: str,
+    password: str,
+    *,
+    is_admin: bool = False,
+    method: str = "scrypt",
 ) -> User:
     """Create an account with a hashed password; usernames are unique and URL-safe."""
     if not USERNAME_RE.match(username):
@@ -57,7 +62,12 @@ def get_user(session: Session, username: str) -> User:
 
 
 def authenticate(
-    session: Session, username: str, password: str, *, max_failures: int = 5, now: datetime | None = None
+    session: Session,
+    username: str,
+    password: str,
+    *,
+    max_failures: int = 5,
+    now: datetime | None = None,
 ) -> User:
     """Check credentials; after ``max_failures`` failures a username is locked with back-off."""
     now = now or utcnow()

@@ -7,7 +7,7 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """Register every blueprint of the web layer."""
-    from . import auth, projects
+    from . import auth, projects, stances, workspace
 
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(projects.bp)
+    for module in (auth, projects, workspace, stances):
+        app.register_blueprint(module.bp)

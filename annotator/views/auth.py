@@ -21,7 +21,9 @@ def login():
     if form.validate_on_submit():
         try:
             user = authenticate(
-                db.session, form.username.data.strip(), form.password.data,
+                db.session,
+                form.username.data.strip(),
+                form.password.data,
                 max_failures=current_app.config["LOGIN_MAX_FAILURES"],
             )
         except LoginRefused as exc:
@@ -37,9 +39,13 @@ def login():
 
 def _safe_next(target: str | None) -> str:
     """Only same-site paths, so a crafted link cannot bounce users elsewhere after login."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        if not urlsplit(target).netloc:
-            return target
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and not urlsplit(target).netloc
+    ):
+        return target
     return url_for("projects.index")
 
 

@@ -1,0 +1,158 @@
+"""Pure dataset readers and writers: no Flask, no SQLAlchemy.
+
+Writers consume a stream of statement bundles ``{"statement": {...}, "stances": [...]}``
+ordered by statement, and hold at most one statement in memory. A new format is one
+module plus one line in ``EXPORTERS``. See docs/export-formats.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import import_module
+from typing import Any, Literal
+
+
+class FormatError(ValueError):
+    """A malformed input item, located so the user can fix the file."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.line = line
+        self.field = field
+
+    def __str__(self) -> str:
+        """Render as "file:line: field: message", omitting missing parts."""
+        where = ":".join(str(p) for p in (self.file, self.line) if p is not None)
+        parts = [p for p in (where, self.field, self.message) if p]
+        return ": ".join(parts)
+
+
+@dataclass
+class Counts:
+    """What a writer wrote, for the provenance sidecar and the dataset card."""
+
+    statements: int = 0
+    records: int = 0
+    rows: int = 0  # lines/rows/tasks/actors in the output's own unit
+    skipped: int = 0  # stances the format cannot express (see each writer)
+    by_label: dict[str, int] = field(default_factory=dict)
+
+    def add_bundle(self, stances: Sequence[Mapping[str, Any]]) -> None:
+        """Count one statement and its stances."""
+        self.statements += 1
+        self.records += len(stances)
+        for record in stances:
+            self.by_label[record["label"]] = self.by_label.get(record["label"], 0) + 1
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "statements": self.statements,
+            "records": self.records,
+            "rows": self.rows,
+            "skipped": self.skipped,
+            "by_label": dict(sorted(self.by_label.items())),
+        }
+
+
+@dataclass(frozen=True)
+class ExportContext:
+    """Everything a writer needs besides the bundles; built by the export service.
+
+    ``labels``: dicts with key, name, definition, example, semeval ("FAVOR"/"AGAINST"/
+    "NONE"), polarity, color, in scheme order. ``actors``: a callable returning a fresh
+    iterator of actor dicts (id, name, type, aliases, wikidata), so big registries stream.
+    ``options`` (all optional): csv_bom (bool), split_ratios ({"train", "validation",
+    "test"} -> float, default 0.8/0.1/0.1), split_seed (default 0), licence (HF licence
+    id, default "unknown"), doccano_offsets ("utf16" default | "codepoints"),
+    label_studio_offsets ("codepoints" default | "utf16").
+    """
+
+    project_slug: str
+    project_name: str
+    tool_version: str
+    labels: Sequence[Mapping[str, Any]]
+    actors: Callable[[], Iterable[Mapping[str, Any]]]
+    guidelines_version: int | None
+    scope: str
+    exported_at: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def label(self, key: str) -> Mapping[str, Any]:
+        """The label dict of a key, or a bare stand-in for a key outside the scheme."""
+        for label in self.labels:
+            if label["key"] == key:
+                return label
+        return {"key": key, "name": key}
+
+
+Bundles = Iterable[Mapping[str, Any]]
+WriteFn = Callable[[Bundles, Any, ExportContext], Counts]
+
+
+@dataclass(frozen=True)
+class Exporter:
+    """One export format: ``write(bundles, out, ctx)`` with out a TextIO or a folder path."""
+
+    name: str
+    kind: Literal["stream", "folder"]
+    media_type: str
+    extension: str
+    description: str
+    write: WriteFn
+
+
+def iter_bundles(bundles: Bundles) -> Iterator[tuple[Mapping[str, Any], list[Mapping]]]:
+    """Walk the stream once, materialising only the current statement's stances."""
+    for bundle in bundles:
+        yield bundle["statement"], list(bundle["stances"])
+
+
+def provenance(ctx: ExportContext, counts: Counts, *, format_name: str | None = None) -> dict:
+    """Sidecar ``PATH.meta.json`` content: who made this file, from what, when."""
+    return {
+        "tool": "stance-annotator",
+        "tool_version": ctx.tool_version,
+        "format": format_name,
+        "project": {"slug": ctx.project_slug, "name": ctx.project_name},
+        "scope": ctx.scope,
+        "exported_at": ctx.exported_at,
+        "guidelines_version": ctx.guidelines_version,
+        "labels": [_label_summary(label) for label in ctx.labels],
+        "offsets": "Unicode code points, end-exclusive",
+        "counts": counts.as_dict(),
+        "options": dict(ctx.options),
+    }
+
+
+def _label_summary(label: Mapping[str, Any]) -> dict[str, Any]:
+    keys = ("key", "name", "definition", "semeval", "polarity")
+    return {k: label.get(k) for k in keys}
+
+
+# One line per format; imported late because writers import the types defined above.
+_WRITER_MODULES = (
+    "jsonl_export",
+    "statements_jsonl",
+    "csv_export",
+    "semeval",
+    "conll",
+    "hf_dataset",
+    "actors_export",
+    "doccano",
+    "label_studio",
+)
+
+EXPORTERS: dict[str, Exporter] = {
+    e.name: e for e in (import_module(f"{__name__}.{m}").EXPORTER for m in _WRITER_MODULES)
+}

@@ -1,0 +1,144 @@
+"""Read and write the actor registry CSV: id,name,type,aliases,wikidata, aliases split by '|'."""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import BinaryIO, TextIO
+
+from annotator.formats import FormatError
+from annotator.formats.statement_readers import iter_csv_rows, iter_text_lines
+
+COLUMNS = ("id", "name", "type", "aliases", "wikidata")
+ACTOR_TYPES = (
+    "state",
+    "government",
+    "armed group",
+    "party",
+    "organization",
+    "social group",
+    "person",
+    "other",
+)
+TYPE_SYNONYMS = {"organisation": "organization"}
+ALIAS_SEPARATOR = "|"
+_SLUG = re.compile(r"[a-z0-9][a-z0-9._-]*")
+_QID = re.compile(r"Q[1-9][0-9]*")
+
+
+@dataclass(frozen=True, slots=True)
+class ActorRow:
+    """One registry actor as read from or written to the CSV."""
+
+    key: str
+    name: str
+    type: str
+    aliases: tuple[str, ...] = ()
+    wikidata: str | None = None
+    line: int = 0
+
+
+def normalize_alias(text: str) -> str:
+    """Fold an alias or mention to its matching form: NFKC, casefold, single spaces."""
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+    return " ".join(folded.split())
+
+
+def iter_actor_rows(name: str, stream: BinaryIO) -> Iterator[ActorRow]:
+    """Yield validated actors from a registry CSV, stopping at the first bad row."""
+    rows = iter_csv_rows(name, iter_text_lines(name, stream))
+    seen: dict[str, int] = {}
+    for header_line, cells in rows:  # the first row is the header, the inner loop the rest
+        header = _check_header(name, header_line, cells)
+        for lineno, cells in rows:
+            if len(cells) != len(header):
+                message = f"expected {len(header)} cells as in the header, found {len(cells)}"
+                raise FormatError(message, file=name, line=lineno)
+            actor = _make_row(dict(zip(header, cells, strict=True)), name, lineno)
+            if actor.key in seen:
+                message = f"duplicate id, first used on line {seen[actor.key]}"
+                raise FormatError(message, file=name, line=lineno, field="id")
+            seen[actor.key] = lineno
+            yield actor
+    if not seen:
+        raise FormatError("file is empty", file=name)
+
+
+def write_actor_rows(rows: Iterable[ActorRow], out: TextIO) -> int:
+    """Write actors as the CSV iter_actor_rows reads back unchanged; return the row count."""
+    writer = csv.writer(out)  # RFC 4180: CRLF line ends, minimal quoting
+    writer.writerow(COLUMNS)
+    count = 0
+    for row in rows:
+        if any(ALIAS_SEPARATOR in alias for alias in row.aliases):
+            raise ValueError(f"actor {row.key!r}: an alias cannot contain {ALIAS_SEPARATOR!r}")
+        aliases = ALIAS_SEPARATOR.join(row.aliases)
+        writer.writerow((row.key, row.name, row.type, aliases, row.wikidata or ""))
+        count += 1
+    return count
+
+
+def _check_header(name: str, lineno: int, cells: list[str]) -> list[str]:
+    """Require exactly the registry columns, in any order."""
+    header = [cell.strip() for cell in cells]
+    for index, column in enumerate(header):
+        if column not in COLUMNS or column in header[:index]:
+            problem = "unknown column" if column not in COLUMNS else "duplicate column"
+            raise FormatError(problem, file=name, line=lineno, field=column or f"#{index + 1}")
+    for column in COLUMNS:
+        if column not in header:
+            raise FormatError("missing column", file=name, line=lineno, field=column)
+    return header
+
+
+def _make_row(values: dict[str, str], name: str, lineno: int) -> ActorRow:
+    """Validate one data row."""
+    return ActorRow(
+        key=_key(values["id"].strip(), name, lineno),
+        name=_required(values["name"].strip(), name, lineno, "name"),
+        type=_type(values["type"].strip().lower(), name, lineno),
+        aliases=_aliases(values["aliases"]),
+        wikidata=_wikidata(values["wikidata"].strip(), name, lineno),
+        line=lineno,
+    )
+
+
+def _required(value: str, name: str, lineno: int, field: str) -> str:
+    """Refuse an empty cell."""
+    if not value:
+        raise FormatError("is empty", file=name, line=lineno, field=field)
+    return value
+
+
+def _key(value: str, name: str, lineno: int) -> str:
+    """Require a slug id; ids are stable references, so they are never rewritten."""
+    if _required(value, name, lineno, "id") and not _SLUG.fullmatch(value):
+        message = f"{value!r} is not a slug (lower-case a-z, 0-9, '.', '_', '-')"
+        raise FormatError(message, file=name, line=lineno, field="id")
+    return value
+
+
+def _type(value: str, name: str, lineno: int) -> str:
+    """Accept a known actor type, mapping British spellings to the stored one."""
+    value = TYPE_SYNONYMS.get(value, value)
+    if value not in ACTOR_TYPES:
+        message = f"{value!r} is not one of {', '.join(ACTOR_TYPES)}"
+        raise FormatError(message, file=name, line=lineno, field="type")
+    return value
+
+
+def _wikidata(value: str, name: str, lineno: int) -> str | None:
+    """Accept an empty cell or a Wikidata item id such as Q794."""
+    if value and not _QID.fullmatch(value):
+        message = f"{value!r} is not a Wikidata item id like Q794"
+        raise FormatError(message, file=name, line=lineno, field="wikidata")
+    return value or None
+
+
+def _aliases(value: str) -> tuple[str, ...]:
+    """Split on '|', strip, drop empties and repeats, keeping the first spelling's order."""
+    stripped = (alias.strip() for alias in value.split(ALIAS_SEPARATOR))
+    return tuple(dict.fromkeys(alias for alias in stripped if alias))

@@ -1,0 +1,46 @@
+"""``doccano``: doccano's sequence-labelling JSONL, one statement per line.
+
+``{"id": statement id, "text": ..., "label": [[start, end, label key], ...]}``; spans of
+all exported stances (in annotator scope, of every annotator) in start order. Target and
+holder cannot be expressed in this format and are dropped; use ``jsonl`` for them.
+
+Offsets: doccano's web annotator counts JavaScript string positions, i.e. UTF-16 code
+units, not Python code points (doccano issues #2290 and #2484; its optional "count
+grapheme clusters as one character" mode counts graphemes and is not supported here).
+So offsets are converted to UTF-16 by default; ``ctx.options["doccano_offsets"] =
+"codepoints"`` keeps ours. Only text with characters outside the BMP (e.g. emoji)
+differs.
+"""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from annotator.formats import Bundles, Counts, ExportContext, Exporter, iter_bundles
+from annotator.formats.records import dumps
+from annotator.offsets import converter
+
+
+def write(bundles: Bundles, out: TextIO, ctx: ExportContext) -> Counts:
+    """Write one doccano line per statement."""
+    unit = ctx.options.get("doccano_offsets", "utf16")
+    counts = Counts()
+    for statement, stances in iter_bundles(bundles):
+        counts.add_bundle(stances)
+        to_unit = converter(statement["text"], unit)
+        spans = sorted(stances, key=lambda r: (r["start"], r["end"]))
+        labels = [[to_unit(r["start"]), to_unit(r["end"]), r["label"]] for r in spans]
+        line = {"id": statement["id"], "text": statement["text"], "label": labels}
+        out.write(dumps(line) + "\n")
+        counts.rows += 1
+    return counts
+
+
+EXPORTER = Exporter(
+    name="doccano",
+    kind="stream",
+    media_type="application/jsonl",
+    extension=".jsonl",
+    description="doccano sequence-labelling JSONL (text plus [start, end, label] spans).",
+    write=write,
+)

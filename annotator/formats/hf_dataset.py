@@ -1,0 +1,88 @@
+"""``hf``: a Hugging Face dataset folder (train/validation/test JSON Lines + dataset card).
+
+``datasets.load_dataset("json", data_dir=folder)`` and the Hub both load it. Each line
+is one canonical stance record. Splits are by statement, so no statement's stances leak
+across splits: a statement goes to the split its seeded SHA-256 hash falls into
+(``sha256(f"{seed}\\0{statement_id}")`` read as a fraction of 2**64 against the
+cumulative ratios). That needs no shuffle and no memory, is stable when statements are
+added, and makes the split ratios approximate on small projects. Options: split_ratios
+(default train 0.8, validation 0.1, test 0.1), split_seed (default 0), licence (a Hub
+licence id, default "unknown"). Statements without stances add no lines. A split left
+empty gets no file and no entry in the card, since an empty JSON file does not load.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+from annotator.formats import Bundles, Counts, ExportContext, Exporter, hf_card, iter_bundles
+from annotator.formats.records import dumps, ordered
+
+SPLITS = ("train", "validation", "test")
+DEFAULT_RATIOS = {"train": 0.8, "validation": 0.1, "test": 0.1}
+
+
+def split_ratios(options: Mapping[str, Any]) -> dict[str, float]:
+    """Validated ratios from the options: non-negative, summing to 1."""
+    raw = options.get("split_ratios") or DEFAULT_RATIOS
+    ratios = dict(raw) if isinstance(raw, Mapping) else dict(zip(SPLITS, raw, strict=True))
+    if set(ratios) != set(SPLITS) or any(r < 0 for r in ratios.values()):
+        raise ValueError(f"split_ratios needs non-negative {', '.join(SPLITS)}: {raw!r}")
+    if abs(sum(ratios.values()) - 1) > 1e-6:
+        raise ValueError(f"split_ratios must sum to 1: {raw!r}")
+    return {s: float(ratios[s]) for s in SPLITS}
+
+
+def split_of(statement_id: str, seed: Any, ratios: Mapping[str, float]) -> str:
+    """The split of one statement: deterministic for (seed, id), independent of order."""
+    digest = hashlib.sha256(f"{seed}\0{statement_id}".encode()).digest()
+    point = int.from_bytes(digest[:8], "big") / 2**64
+    bound = 0.0
+    for split in SPLITS:
+        bound += ratios[split]
+        if point < bound:
+            return split
+    return next(s for s in reversed(SPLITS) if ratios[s] > 0)  # float rounding at 1.0
+
+
+def write(bundles: Bundles, out: str | Path, ctx: ExportContext) -> Counts:
+    """Write the split files and then the card, which needs their counts."""
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    ratios, seed = split_ratios(ctx.options), ctx.options.get("split_seed", 0)
+    total, per_split, languages = Counts(), {s: Counts() for s in SPLITS}, set()
+    with ExitStack() as stack:
+        files = {s: stack.enter_context(_open(folder / f"{s}.jsonl")) for s in SPLITS}
+        for statement, stances in iter_bundles(bundles):
+            total.add_bundle(stances)
+            if not stances:
+                continue
+            split = split_of(statement["id"], seed, ratios)
+            per_split[split].add_bundle(stances)
+            languages.add(statement.get("lang"))
+            files[split].writelines(dumps(ordered(r)) + "\n" for r in stances)
+    for split, counts in per_split.items():
+        if not counts.records:
+            (folder / f"{split}.jsonl").unlink()
+    total.rows = total.records
+    with _open(folder / "README.md") as card:
+        hf_card.write_card(card, ctx, per_split, sorted(x for x in languages if x))
+    return total
+
+
+def _open(path: Path) -> Any:
+    return path.open("w", encoding="utf-8", newline="\n")
+
+
+EXPORTER = Exporter(
+    name="hf",
+    kind="folder",
+    media_type="inode/directory",
+    extension="",
+    description="Hugging Face dataset folder: train/validation/test JSON Lines and a card.",
+    write=write,
+)

@@ -1,0 +1,94 @@
+"""``label-studio``: a JSON array of Label Studio tasks with their annotations.
+
+One task per statement: ``data`` holds text, statement_id, title, author, organization,
+date and url. The stances form one annotation per annotator (one for gold, marked
+``ground_truth``). Each stance is a ``labels`` region on ``label``/``text``, and, when it
+has them, per-region ``textarea`` results on ``target`` and ``holder`` with the actor's
+name and id, sharing the region id; the matching labeling config is in
+docs/export-formats.md. ``ctx.options["label_studio_actors"] = False`` leaves them out.
+
+``completed_by`` is not set: Label Studio's importer accepts only a member's e-mail
+object or numeric user id there and rejects a username, so imported annotations belong
+to the importing user. The username is kept in each annotation's ``annotator`` key,
+which Label Studio ignores.
+
+Offsets: current Label Studio stores Text offsets in code points (its frontend converts
+browser positions, see HumanSignal/label-studio issue #1347 and label-studio-frontend
+PR #308), the same unit as ours. Versions from before that fix counted UTF-16 units; for
+them set ``ctx.options["label_studio_offsets"] = "utf16"``.
+
+The array is streamed: "[", tasks separated by ",", "]".
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any, TextIO
+
+from annotator.formats import Bundles, Counts, ExportContext, Exporter, iter_bundles
+from annotator.offsets import converter
+
+DATA_FIELDS = ("title", "author", "organization", "date", "url")
+
+
+def region(
+    n: int, record: Mapping[str, Any], to_unit: Callable[[int], int], actors: bool
+) -> list[dict]:
+    """The result items of one stance: its label and, optionally, its actors."""
+    place = {"start": to_unit(record["start"]), "end": to_unit(record["end"])}
+    rid = f"s{n}"
+    value = {**place, "text": record["text"], "labels": [record["label"]]}
+    items = [_item(rid, "label", "labels", value)]
+    for role in ("target", "holder") if actors else ():
+        ref = record.get(role)
+        if ref:
+            text = [f"{ref.get('name') or ref['id']} ({ref['id']})"]
+            items.append(_item(rid, role, "textarea", {**place, "text": text}))
+    return items
+
+
+def _item(rid: str, from_name: str, kind: str, value: dict) -> dict:
+    return {"id": rid, "from_name": from_name, "to_name": "text", "type": kind, "value": value}
+
+
+def task(statement: Mapping, stances: list[Mapping], ctx: ExportContext) -> dict:
+    """One Label Studio task with one annotation per annotator."""
+    to_unit = converter(statement["text"], ctx.options.get("label_studio_offsets", "codepoints"))
+    actors = ctx.options.get("label_studio_actors", True)
+    annotations: dict[str, dict] = {}
+    for n, record in enumerate(stances):
+        who = record.get("annotator") or "gold"
+        annotation = annotations.setdefault(who, _annotation(who, record))
+        annotation["result"].extend(region(n, record, to_unit, actors))
+    data = {"text": statement["text"], "statement_id": statement["id"]}
+    data.update((k, statement.get(k)) for k in DATA_FIELDS)
+    return {"data": data, "annotations": list(annotations.values())}
+
+
+def _annotation(who: str, record: Mapping[str, Any]) -> dict:
+    gold = record.get("scope") == "gold"
+    return {"annotator": who, "ground_truth": gold, "was_cancelled": False, "result": []}
+
+
+def write(bundles: Bundles, out: TextIO, ctx: ExportContext) -> Counts:
+    """Stream the task array."""
+    counts = Counts()
+    out.write("[")
+    for statement, stances in iter_bundles(bundles):
+        counts.add_bundle(stances)
+        out.write(",\n" if counts.rows else "\n")
+        out.write(json.dumps(task(statement, stances, ctx), ensure_ascii=False))
+        counts.rows += 1
+    out.write("\n]\n")
+    return counts
+
+
+EXPORTER = Exporter(
+    name="label-studio",
+    kind="stream",
+    media_type="application/json",
+    extension=".json",
+    description="Label Studio tasks (JSON array) with one annotation per annotator.",
+    write=write,
+)

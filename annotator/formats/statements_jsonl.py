@@ -1,0 +1,36 @@
+"""``statements-jsonl``: one statement per line with its stances; lossless backup.
+
+Each line is the statement's fields (id, title, author, organization, date, url, lang,
+meta, text) plus ``stances``: the canonical records without the fields the statement
+line already carries (statement_id, statement_title, statement_date, organization).
+``stance_readers.read_stance_lines`` turns a line back into the original bundle.
+"""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from annotator.formats import Bundles, Counts, ExportContext, Exporter, iter_bundles
+from annotator.formats.records import dumps, ordered_statement, strip_statement
+
+
+def write(bundles: Bundles, out: TextIO, ctx: ExportContext) -> Counts:
+    """Write each statement, stances included, as one JSON line."""
+    counts = Counts()
+    for statement, stances in iter_bundles(bundles):
+        counts.add_bundle(stances)
+        line = ordered_statement(statement)
+        line["stances"] = [strip_statement(record) for record in stances]
+        out.write(dumps(line) + "\n")
+        counts.rows += 1
+    return counts
+
+
+EXPORTER = Exporter(
+    name="statements-jsonl",
+    kind="stream",
+    media_type="application/jsonl",
+    extension=".jsonl",
+    description="One statement per line with text, metadata and stances; for backup and restore.",
+    write=write,
+)

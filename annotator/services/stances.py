@@ -1,0 +1,278 @@
+"""Stances: create, edit, delete and restore with version checks; every change is audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from .. import spans
+from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..models import (
+    Actor,
+    Assignment,
+    GuidelinesVersion,
+    Label,
+    Project,
+    Stance,
+    Statement,
+    User,
+    utcnow,
+)
+from .audit import record_event
+
+
+@dataclass
+class StanceInput:
+    """What a form, the CLI or the API asks for; actor fields are registry keys."""
+
+    start: int
+    end: int
+    text: str
+    label: str
+    target: str | None = None
+    holder: str | None = None
+    note: str = ""
+
+
+def list_stances(session: Session, statement: Statement, user: User) -> list[Stance]:
+    """The user's live stances on a statement (blind: never anyone else's), by position."""
+    return list(
+        session.scalars(
+            select(Stance)
+            .where(
+                Stance.statement_id == statement.id,
+                Stance.annotator_id == user.id,
+                Stance.deleted_at.is_(None),
+            )
+            .options(
+                selectinload(Stance.label), selectinload(Stance.target), selectinload(Stance.holder)
+            )
+            .order_by(Stance.start, Stance.end, Stance.id)
+        )
+    )
+
+
+def get_stance(session: Session, statement: Statement, stance_id: int, user: User) -> Stance:
+    """One of the user's stances on this statement; others' are NotFound, not Forbidden."""
+    stance = session.get(Stance, stance_id)
+    if stance is None or stance.statement_id != statement.id or stance.annotator_id != user.id:
+        raise NotFound("No such stance.")
+    return stance
+
+
+def require_assignment(
+    session: Session, statement: Statement, user: User, *, editable: bool = True
+) -> Assignment:
+    """The user's active assignment; changing stances also needs it open (not done/skipped)."""
+    assignment = session.scalar(
+        select(Assignment).where(
+            Assignment.statement_id == statement.id,
+            Assignment.annotator_id == user.id,
+            Assignment.active,
+        )
+    )
+    if assignment is None:
+        raise Forbidden("This statement is not assigned to you.")
+    if editable and assignment.state in ("done", "skipped"):
+        raise Conflict(f"This statement is marked {assignment.state}; reopen it to change stances.")
+    return assignment
+
+
+def create_stance(
+    session: Session, project: Project, statement: Statement, user: User, data: StanceInput
+) -> Stance:
+    """Validate and store a new stance; the assignment moves to "in progress"."""
+    assignment = require_assignment(session, statement, user)
+    stance = Stance(statement_id=statement.id, annotator_id=user.id)
+    _apply(session, project, statement, stance, data)
+    stance.guidelines_version = current_guidelines_version(session, project)
+    session.add(stance)
+    if assignment.state == "new":
+        assignment.state = "in_progress"
+    session.flush()
+    _audit(session, user, project, stance, "create")
+    return stance
+
+
+def update_stance(
+    session: Session,
+    project: Project,
+    statement: Statement,
+    user: User,
+    stance_id: int,
+    version: int,
+    data: StanceInput,
+) -> Stance:
+    """Change a stance, refusing (409) when ``version`` is not the stored one."""
+    require_assignment(session, statement, user)
+    stance = _current(session, statement, stance_id, user, version)
+    before = _snapshot(stance)
+    _apply(session, project, statement, stance, data)
+    stance.guidelines_version = current_guidelines_version(session, project)
+    session.flush()
+    _audit(session, user, project, stance, "update", before)
+    return stance
+
+
+def delete_stance(
+    session: Session,
+    project: Project,
+    statement: Statement,
+    user: User,
+    stance_id: int,
+    version: int,
+) -> Stance:
+    """Soft-delete: the row stays (restorable) and the audit log keeps the content."""
+    require_assignment(session, statement, user)
+    stance = _current(session, statement, stance_id, user, version)
+    stance.deleted_at = utcnow()
+    session.flush()
+    _audit(session, user, project, stance, "delete")
+    return stance
+
+
+def restore_stance(
+    session: Session,
+    project: Project,
+    statement: Statement,
+    user: User,
+    stance_id: int,
+    version: int,
+) -> Stance:
+    """Undo a delete, with the same version check."""
+    require_assignment(session, statement, user)
+    stance = get_stance(session, statement, stance_id, user)
+    _check_version(stance, version)
+    if stance.deleted_at is None:
+        return stance
+    stance.deleted_at = None
+    if not project.allow_overlap:
+        _check_overlap(session, statement, stance)
+    session.flush()
+    _audit(session, user, project, stance, "restore")
+    return stance
+
+
+def _current(session, statement, stance_id, user, version) -> Stance:
+    stance = get_stance(session, statement, stance_id, user)
+    if stance.deleted_at is not None:
+        raise Conflict("This stance was deleted in the meantime.", current=stance)
+    _check_version(stance, version)
+    return stance
+
+
+def _check_version(stance: Stance, version: int) -> None:
+    if stance.version != version:
+        raise Conflict(
+            f"This stance was changed elsewhere (you had version {version}, the stored one is "
+            f"{stance.version}). Nothing was overwritten; review the current version.",
+            current=stance,
+        )
+
+
+def _apply(session, project, statement, stance: Stance, data: StanceInput) -> None:
+    start, end = _span(project, statement, data)
+    label = _label(session, project, data.label)
+    target = _actor(session, project, data.target, "target")
+    if label.requires_target and target is None:
+        raise Invalid(f"A {label.name.lower()} needs a target actor.", field="target")
+    holder = _actor(session, project, data.holder, "holder")
+    stance.start, stance.end, stance.text = start, end, statement.text[start:end]
+    stance.label_id, stance.label = label.id, label
+    stance.target_id = target.id if target else None
+    stance.holder_id = holder.id if holder else statement.organization_actor_id
+    stance.note = (data.note or "").strip()
+    if not project.allow_overlap:
+        _check_overlap(session, statement, stance)
+
+
+def _span(project: Project, statement: Statement, data: StanceInput) -> tuple[int, int]:
+    problem = spans.check_span(statement.text, data.start, data.end)
+    if problem:
+        raise Invalid(problem, field="start")
+    if statement.text[data.start : data.end] != data.text:
+        raise Conflict(
+            "The selected text does not match the statement at those offsets; reload the page.",
+            field="text",
+        )
+    start, end = spans.trim_span(statement.text, data.start, data.end)
+    if project.snap_to_words:
+        start, end = spans.snap_to_words(statement.text, start, end)
+    if start >= end:
+        raise Invalid("The selection holds only white space.", field="start")
+    return start, end
+
+
+def _label(session: Session, project: Project, key: str) -> Label:
+    label = session.scalar(select(Label).where(Label.project_id == project.id, Label.key == key))
+    if label is None or label.retired:
+        raise Invalid(f"Unknown label '{key}' in this project.", field="label")
+    return label
+
+
+def _actor(session: Session, project: Project, key: str | None, field: str) -> Actor | None:
+    if not key:
+        return None
+    actor = session.scalar(select(Actor).where(Actor.project_id == project.id, Actor.key == key))
+    while actor is not None and actor.merged_into_id is not None:
+        actor = session.get(Actor, actor.merged_into_id)
+    if actor is None or actor.status == "rejected":
+        raise Invalid(f"Unknown actor '{key}' in this project.", field=field)
+    return actor
+
+
+def _check_overlap(session: Session, statement: Statement, stance: Stance) -> None:
+    clash = session.scalar(
+        select(func.count())
+        .select_from(Stance)
+        .where(
+            Stance.statement_id == statement.id,
+            Stance.annotator_id == stance.annotator_id,
+            Stance.deleted_at.is_(None),
+            Stance.id != (stance.id or -1),
+            Stance.start < stance.end,
+            Stance.end > stance.start,
+        )
+    )
+    if clash:
+        raise Invalid("This project does not allow overlapping stances.", field="start")
+
+
+def current_guidelines_version(session: Session, project: Project) -> int | None:
+    """The guidelines version in force, recorded on every saved stance."""
+    return session.scalar(
+        select(func.max(GuidelinesVersion.version)).where(
+            GuidelinesVersion.project_id == project.id
+        )
+    )
+
+
+def _snapshot(stance: Stance) -> dict:
+    return {
+        "start": stance.start,
+        "end": stance.end,
+        "text": stance.text,
+        "label_id": stance.label_id,
+        "target_id": stance.target_id,
+        "holder_id": stance.holder_id,
+        "note": stance.note,
+        "version": stance.version,
+    }
+
+
+def _audit(session, user, project, stance: Stance, action: str, before: dict | None = None):
+    data = {"after": _snapshot(stance)}
+    if before is not None:
+        data["before"] = before
+    record_event(
+        session,
+        user=user,
+        action=action,
+        entity="stance",
+        entity_id=stance.id,
+        project_id=project.id,
+        statement_id=stance.statement_id,
+        data=data,
+    )

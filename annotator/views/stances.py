@@ -1,0 +1,235 @@
+"""Create, edit, delete and restore stances: htmx fragments or full pages, same services."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..errors import Conflict, DomainError, Invalid
+from ..extensions import db, htmx
+from ..forms import VersionForm
+from ..services import stances as stance_service
+from ..services.actors import propose_actor, resolve_actor
+from ..services.statements import get_statement
+from ..services.workspace import render_paragraphs
+from ..spans import locate_quote
+from .access import project_view
+from .render import paragraph_html, stance_title
+from .workspace import page_context, stance_form
+
+bp = Blueprint("stances", __name__, url_prefix="/p/<slug>/s/<int:statement_id>/stances")
+
+
+@bp.post("")
+@project_view("annotator")
+def create(project, statement_id: int):
+    """Save a new stance from the selection form."""
+    st = get_statement(db.session, project, statement_id)
+    form = stance_form(project, request.form)
+    return _save(
+        project,
+        st,
+        form,
+        lambda data: stance_service.create_stance(db.session, project, st, current_user, data),
+        "create",
+    )
+
+
+@bp.get("/<int:stance_id>/edit")
+@project_view("annotator")
+def edit(project, statement_id: int, stance_id: int):
+    """The form filled with a stance's current values and version."""
+    st = get_statement(db.session, project, statement_id)
+    stance = stance_service.get_stance(db.session, st, stance_id, current_user)
+    form = stance_form(project, **_values(stance))
+    return _form_response(project, st, form, stance, 200)
+
+
+@bp.post("/<int:stance_id>")
+@project_view("annotator")
+def update(project, statement_id: int, stance_id: int):
+    """Save an edit; a stale version answers 409 with the stored version in the form."""
+    st = get_statement(db.session, project, statement_id)
+    form = stance_form(project, request.form)
+    old = stance_service.get_stance(db.session, st, stance_id, current_user)
+    old_span = (old.start, old.end)
+    return _save(
+        project,
+        st,
+        form,
+        lambda data: stance_service.update_stance(
+            db.session, project, st, current_user, stance_id, form.version.data or 0, data
+        ),
+        "update",
+        editing=old,
+        extra_spans=[old_span],
+    )
+
+
+@bp.post("/<int:stance_id>/delete")
+@project_view("annotator")
+def delete(project, statement_id: int, stance_id: int):
+    """Soft-delete a stance and offer undo."""
+    return _version_action(project, statement_id, stance_id, stance_service.delete_stance, "delete")
+
+
+@bp.post("/<int:stance_id>/restore")
+@project_view("annotator")
+def restore(project, statement_id: int, stance_id: int):
+    """Undo a delete."""
+    return _version_action(
+        project, statement_id, stance_id, stance_service.restore_stance, "restore"
+    )
+
+
+def _version_action(project, statement_id, stance_id, action, name):
+    st = get_statement(db.session, project, statement_id)
+    form = VersionForm()
+    if not form.validate_on_submit():
+        raise Invalid("The form lacks the stance's version; reload the page.", field="version")
+    stance = action(db.session, project, st, current_user, stance_id, form.version.data)
+    db.session.commit()
+    return _saved(project, st, stance, name, [(stance.start, stance.end)])
+
+
+def _save(project, st, form, service_call, action, editing=None, extra_spans=()):
+    try:
+        if not form.validate_on_submit():
+            raise Invalid(_first_error(form))
+        stance = service_call(_stance_input(project, st, form))
+    except DomainError as exc:
+        db.session.rollback()
+        return _form_error(project, st, form, exc, editing)
+    db.session.commit()
+    return _saved(project, st, stance, action, [(stance.start, stance.end), *extra_spans])
+
+
+def _stance_input(project, st, form) -> stance_service.StanceInput:
+    """Turn the form into a service request: offsets from the selection or the quote field."""
+    start, end, text = form.start.data, form.end.data, form.text.data or ""
+    if start is None or end is None:
+        found = locate_quote(st.text, form.quote.data or "")
+        if found is None:
+            raise Invalid(
+                "Select text in the statement, or type words that occur in it.", field="quote"
+            )
+        start, end = found
+        text = st.text[start:end]
+    return stance_service.StanceInput(
+        start=start,
+        end=end,
+        text=text,
+        label=form.label.data,
+        target=_actor_key(
+            project, form.target.data, form.target_q.data, form.propose_target.data, "target"
+        ),
+        holder=_actor_key(project, form.holder.data, form.holder_q.data, None, "holder"),
+        note=form.note.data or "",
+    )
+
+
+def _actor_key(project, key, typed, propose, field) -> str | None:
+    """The chosen actor key; typed names resolve by alias, or become a proposal if asked."""
+    if key:
+        return key
+    typed = (typed or "").strip()
+    if not typed:
+        return None
+    actor = resolve_actor(db.session, project, typed)
+    if actor is None and propose:
+        actor = propose_actor(db.session, project, current_user, typed)
+    if actor is None:
+        raise Invalid(
+            f"No actor in the registry is called “{typed}”. Pick one from the list "
+            "or propose it as a new actor.",
+            field=field,
+        )
+    return actor.key
+
+
+def _first_error(form) -> str:
+    for name, errors in form.errors.items():
+        label = getattr(form, name).label.text if hasattr(form, name) else name
+        return f"{label}: {errors[0]}"
+    return "Invalid input."
+
+
+def _values(stance) -> dict:
+    return dict(
+        start=stance.start,
+        end=stance.end,
+        text=stance.text,
+        label=stance.label.key,
+        target=stance.target.key if stance.target else "",
+        target_q=stance.target.name if stance.target else "",
+        holder=stance.holder.key if stance.holder else "",
+        holder_q=stance.holder.name if stance.holder else "",
+        note=stance.note,
+        version=stance.version,
+    )
+
+
+def _form_error(project, st, form, exc: DomainError, editing):
+    """Re-show the form with the message; on 409 with the stored version to start from."""
+    if isinstance(exc, Conflict) and getattr(exc.current, "id", None):
+        current = stance_service.get_stance(db.session, st, exc.current.id, current_user)
+        form = stance_form(project, **_values(current))
+        editing = current
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*list(field.errors or []), exc.message]
+    return _form_response(project, st, form, editing, exc.status, error=exc.message)
+
+
+def _form_response(project, st, form, editing, status, error=None):
+    if htmx:
+        return render_template(
+            "workspace/_form.html",
+            project=project,
+            statement=st,
+            form=form,
+            editing=editing,
+            error=error,
+            open_form=True,
+        ), status
+    ctx = page_context(project, st, form, editing=editing, error=error)
+    return render_template("workspace/statement.html", **ctx), status
+
+
+def _saved(project, st, stance, action, spans):
+    """htmx: a fresh form plus out-of-band text, list and counters; else back to the page."""
+    if not htmx:
+        flash(_MESSAGES[action], "info")
+        return redirect(url_for("workspace.statement", slug=project.slug, statement_id=st.id), 303)
+    stances = stance_service.list_stances(db.session, st, current_user)
+    paragraphs, names = render_paragraphs(db.session, st, stances, spans)
+    titles = {str(s.id): stance_title(s) for s in stances}
+    return render_template(
+        "workspace/_saved.html",
+        project=project,
+        statement=st,
+        stance=stance,
+        action=action,
+        message=_MESSAGES[action],
+        form=stance_form(project),
+        editing=None,
+        open_form=False,
+        paragraphs=[paragraph_html(p, titles, names, oob=True) for p in paragraphs],
+        stance_count=len(stances),
+        next_id=_next_id(stances, stance),
+    )
+
+
+def _next_id(stances, stance) -> int | None:
+    """The list item a new stance goes before, so the side list stays in text order."""
+    key = (stance.start, stance.end, stance.id)
+    later = [s for s in stances if (s.start, s.end, s.id) > key]
+    return later[0].id if later else None
+
+
+_MESSAGES = {
+    "create": "Stance saved.",
+    "update": "Stance updated.",
+    "delete": "Stance deleted.",
+    "restore": "Stance restored.",
+}

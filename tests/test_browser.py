@@ -1,0 +1,207 @@
+"""Real-browser tests: Playwright for Python driving Debian's Chromium, headless."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from annotator.formats.statement_readers import StatementRecord
+from annotator.models import Stance
+from annotator.services.assignments import assign_statement
+from annotator.services.statements import import_statements, list_statements
+from annotator.services.users import get_user
+
+from .factories import PASSWORD
+from .workspace_helpers import PHRASE, demo
+
+pytestmark = pytest.mark.browser
+
+# Finds a phrase in the statement's segments and returns the DOM range's client rects.
+FIND_RANGE = """
+(phrase) => {
+  const segs = Array.from(document.querySelectorAll('#text .seg'));
+  const full = segs.map(s => s.textContent).join('');
+  const at = full.indexOf(phrase);
+  if (at < 0) return null;
+  const locate = (pos) => {
+    let acc = 0;
+    for (const s of segs) {
+      const n = s.textContent.length;
+      if (pos <= acc + n && !s.hidden) return [s.firstChild, pos - acc];
+      acc += n;
+    }
+  };
+  const range = document.createRange();
+  range.setStart(...locate(at));
+  range.setEnd(...locate(at + phrase.length));
+  window.__range = range;
+  range.startContainer.parentElement.scrollIntoView({block: 'center'});
+  const rects = Array.from(range.getClientRects()).filter(r => r.width > 1);
+  const a = rects[0], b = rects[rects.length - 1];
+  return {x1: a.left + 1, y1: a.top + a.height / 2, x2: b.right - 1, y2: b.top + b.height / 2};
+}
+"""
+
+
+def log_in(page, base, username):
+    page.goto(f"{base}/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
+def drag_select(page, phrase):
+    box = page.evaluate(FIND_RANGE, phrase)
+    assert box, f"{phrase!r} not on the page"
+    page.mouse.move(box["x1"], box["y1"])
+    page.mouse.down()
+    page.mouse.move(box["x2"], box["y2"], steps=5)
+    page.mouse.up()
+
+
+def choose_target(page, typed, key):
+    page.fill("#target_q", typed)
+    page.wait_for_selector(f'#target-options li[data-key="{key}"]')
+    page.click(f'#target-options li[data-key="{key}"]')
+
+
+def stances(session):
+    session.commit()  # end the read snapshot so the server's commits are visible
+    session.expire_all()
+    return session.scalars(select(Stance).order_by(Stance.id)).all()
+
+
+def test_login_through_the_login_page(session, live_server, page):
+    demo(session)
+    log_in(page, live_server, "annotator1")
+    assert page.locator("h1").inner_text() == "Projects"
+    assert "Demo" in page.content()
+
+
+def test_select_label_target_save_reload(session, live_server, page):
+    _, st = demo(session)
+    log_in(page, live_server, "annotator1")
+    page.goto(f"{live_server}/p/demo/s/{st.id}")
+    drag_select(page, PHRASE)
+    page.wait_for_selector("#stance-form.open")
+    assert page.locator("#sel-text").inner_text() == PHRASE
+    page.keyboard.press("2")
+    assert page.locator("input[name=label][value=condemnation]").is_checked()
+    choose_target(page, "Iran", "iran")
+    page.click("#stance-form button[type=submit]")
+    page.wait_for_selector("#stance-list li.stance")
+    assert page.locator("mark.seg.lbl-condemnation").count() >= 1
+    assert page.locator("#stance-count").inner_text() == "1"
+    saved = stances(session)
+    assert [(s.text, s.label.key, s.target.key) for s in saved] == [
+        (PHRASE, "condemnation", "iran")
+    ]
+    assert saved[0].start == st.text.find(PHRASE)
+    page.reload()
+    assert page.locator("mark.seg.lbl-condemnation").first.is_visible()
+    assert PHRASE in page.locator("#stance-list").inner_text()
+
+
+def test_keyboard_edit_then_delete_and_undo(session, live_server, page):
+    project, st = demo(session)
+    from annotator.services.stances import StanceInput, create_stance
+
+    start = st.text.find(PHRASE)
+    create_stance(
+        session,
+        project,
+        st,
+        get_user(session, "annotator1"),
+        StanceInput(start, start + len(PHRASE), PHRASE, "condemnation", "iran"),
+    )
+    session.commit()
+    log_in(page, live_server, "annotator1")
+    page.goto(f"{live_server}/p/demo/s/{st.id}")
+    edit = page.locator("#stance-list a", has_text="Edit")
+    edit.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector('#stance-form.open[data-mode="edit"]')
+    page.locator("input[name=label]:checked").focus()
+    page.keyboard.press("3")
+    assert page.locator("input[name=label][value=support]").is_checked()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#stance-list .chip.lbl-support")
+    assert stances(session)[0].label.key == "support"
+    page.locator("#stance-list button", has_text="Delete").click()
+    page.wait_for_selector("#stance-list button.undo")
+    assert stances(session)[0].deleted_at is not None
+    assert page.locator("mark.seg").count() == 0
+    page.locator("#stance-list button.undo").click()
+    page.wait_for_selector("#stance-list .chip.lbl-support")
+    assert stances(session)[0].deleted_at is None
+    assert page.locator("mark.seg.lbl-support").count() >= 1
+
+
+def test_two_contexts_editing_one_stance_conflict(session, live_server, browser):
+    project, st = demo(session)
+    from annotator.services.stances import StanceInput, create_stance
+
+    start = st.text.find(PHRASE)
+    create_stance(
+        session,
+        project,
+        st,
+        get_user(session, "annotator1"),
+        StanceInput(start, start + len(PHRASE), PHRASE, "condemnation", "iran"),
+    )
+    session.commit()
+    pages = []
+    for _ in range(2):
+        context = browser.new_context()
+        pg = context.new_page()
+        pg.set_default_timeout(10_000)
+        log_in(pg, live_server, "annotator1")
+        pg.goto(f"{live_server}/p/demo/s/{st.id}")
+        pg.locator("#stance-list a", has_text="Edit").click()
+        pg.wait_for_selector('#stance-form.open[data-mode="edit"]')
+        pages.append(pg)
+    first, second = pages
+    first.locator("label.lbl-btn", has_text="Claim").click()
+    first.click("#stance-form button[type=submit]")
+    first.wait_for_selector("#stance-list .chip.lbl-claim")
+    second.locator("label.lbl-btn", has_text="Support").click()
+    with second.expect_response(lambda r: r.request.method == "POST") as info:
+        second.click("#stance-form button[type=submit]")
+    assert info.value.status == 409
+    second.wait_for_selector("#form-error")
+    assert "changed elsewhere" in second.locator("#form-error").inner_text()
+    assert second.locator("input[name=label][value=claim]").is_checked()
+    assert stances(session)[0].label.key == "claim"
+    for pg in pages:
+        pg.context.close()
+
+
+MIXED = (
+    "Intro 😀 text. Café de l'Unio\u0301n said: الحكومة تدين العدوان على غزة "
+    "and more 👩‍👩‍👧 words at the end."
+)
+
+
+@pytest.mark.parametrize("phrase", ["Unio\u0301n said", "تدين العدوان", "👩‍👩‍👧 words", "😀 text"])
+def test_offsets_are_code_points_with_emoji_accents_and_arabic(session, live_server, page, phrase):
+    project, _ = demo(session)
+    import_statements(
+        session, project, [StatementRecord(external_id="mixed", text=MIXED, title="Mixed scripts")]
+    )
+    st = [s for s in list_statements(session, project) if s.external_id == "mixed"][0]
+    assign_statement(session, project, st, get_user(session, "annotator1"))
+    session.commit()
+    log_in(page, live_server, "annotator1")
+    page.goto(f"{live_server}/p/demo/s/{st.id}")
+    page.evaluate(FIND_RANGE, phrase)
+    page.evaluate("""() => { const s = getSelection(); s.removeAllRanges(); s.addRange(window.__range);
+        document.getElementById('text').dispatchEvent(new MouseEvent('mouseup', {bubbles: true})); }""")
+    page.wait_for_selector("#stance-form.open")
+    assert page.locator("#sel-text").inner_text() == phrase
+    page.keyboard.press("1")
+    page.click("#stance-form button[type=submit]")
+    page.wait_for_selector("#stance-list li.stance")
+    saved = stances(session)[-1]
+    assert (saved.start, saved.end) == (MIXED.find(phrase), MIXED.find(phrase) + len(phrase))
+    assert saved.text == phrase

@@ -1,0 +1,168 @@
+"""Foundation: app factory, accounts, roles, CSRF, secure defaults."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from annotator import create_app
+from annotator.config import from_environ, masked
+
+from .conftest import csrf_from
+from .factories import PASSWORD, make_project, make_user
+
+
+def test_create_app_makes_no_database(tmp_path):
+    db_file = tmp_path / "x.sqlite"
+    app = create_app({"DATABASE_URL": f"sqlite:///{db_file}", "SECRET_KEY": "k"})
+    assert app.config["DATABASE_URL"].endswith("x.sqlite")
+    assert not db_file.exists()
+
+
+def test_secret_key_generated_once_in_instance_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("ANNOTATOR_INSTANCE_PATH", str(tmp_path / "inst"))
+    first = create_app({"DATABASE_URL": "sqlite://"}).config["SECRET_KEY"]
+    second = create_app({"DATABASE_URL": "sqlite://"}).config["SECRET_KEY"]
+    assert first == second and len(first) == 64
+    assert (tmp_path / "inst" / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_config_from_environment_types_values():
+    config = from_environ(
+        {
+            "ANNOTATOR_LOGIN_MAX_FAILURES": "3",
+            "ANNOTATOR_FOO": "x",
+            "ANNOTATOR_PASSWORD": "secret",
+            "OTHER": "y",
+        }
+    )
+    assert config == {"LOGIN_MAX_FAILURES": 3, "FOO": "x"}
+
+
+def test_masked_url_hides_password():
+    assert masked("postgresql+psycopg://u:hunter2@h/db") == "postgresql+psycopg://u:***@h/db"
+
+
+def test_login_page_and_css(client):
+    page = client.get("/login")
+    assert page.status_code == 200 and b"Log in" in page.data
+    assert client.get("/static/app.css").status_code == 200
+    assert client.get("/static/htmx.min.js").status_code == 200
+
+
+def test_anonymous_is_redirected_to_login(client):
+    response = client.get("/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_login_shows_projects_with_role(session, client, login):
+    make_project(session, "alpha", members={"ann": "annotator"})
+    session.commit()
+    login("ann")
+    page = client.get("/").get_data(as_text=True)
+    assert "Alpha" in page and "annotator" in page
+
+
+def test_wrong_password_generic_message(session, client):
+    make_user(session, "ann")
+    session.commit()
+    token = csrf_from(client.get("/login"))
+    wrong = client.post("/login", data={"username": "ann", "password": "nope", "csrf_token": token})
+    unknown = client.post(
+        "/login", data={"username": "zed", "password": "nope", "csrf_token": token}
+    )
+    assert wrong.status_code == unknown.status_code == 422
+    msg = "Invalid username or password."
+    assert msg in wrong.get_data(True) and msg in unknown.get_data(True)
+
+
+def test_repeated_failures_are_throttled(app, session, client):
+    make_user(session, "ann")
+    session.commit()
+    token = csrf_from(client.get("/login"))
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        client.post("/login", data={"username": "ann", "password": "bad", "csrf_token": token})
+    right = client.post(
+        "/login", data={"username": "ann", "password": PASSWORD, "csrf_token": token}
+    )
+    assert right.status_code == 422 and "Too many failed attempts" in right.get_data(True)
+
+
+def test_post_without_csrf_token_is_refused(session, client, login):
+    make_user(session, "ann")
+    session.commit()
+    login("ann")
+    response = client.post("/logout")
+    assert response.status_code == 400 and "security token" in response.get_data(True)
+    assert client.get("/").status_code == 200  # still logged in
+
+
+def test_login_without_csrf_token_is_refused(session, client):
+    make_user(session, "ann")
+    session.commit()
+    response = client.post("/login", data={"username": "ann", "password": PASSWORD})
+    assert response.status_code == 400
+
+
+def test_open_redirect_after_login_is_ignored(session, client):
+    make_user(session, "ann")
+    session.commit()
+    token = csrf_from(client.get("/login"))
+    response = client.post(
+        "/login?next=//evil.example/x",
+        data={"username": "ann", "password": PASSWORD, "csrf_token": token},
+    )
+    assert response.headers["Location"] == "/"
+
+
+def test_secure_headers_and_cookie_flags(session, client, login):
+    make_user(session, "ann")
+    session.commit()
+    token = csrf_from(client.get("/login"))
+    response = client.post(
+        "/login", data={"username": "ann", "password": PASSWORD, "csrf_token": token}
+    )
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    headers = client.get("/").headers
+    assert "script-src 'self'" in headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+
+
+def test_no_inline_script_in_pages(session, client, login):
+    make_user(session, "ann")
+    session.commit()
+    page = login("ann").get("/").get_data(as_text=True)
+    assert not re.search(r"<script(?![^>]*\bsrc=)", page)
+
+
+@pytest.mark.parametrize("role,status", [(None, 404), ("annotator", 200), ("lead", 200)])
+def test_project_page_by_role(session, client, login, role, status):
+    members = {"someone": "lead"} | ({"me": role} if role else {})
+    make_project(session, "alpha", members=members)
+    if role is None:
+        make_user(session, "me")
+    session.commit()
+    login("me")
+    assert client.get("/p/alpha/").status_code == status
+
+
+def test_admin_sees_every_project_as_lead(session, client, login):
+    make_project(session, "alpha", members={"ann": "annotator"})
+    make_user(session, "root", admin=True)
+    session.commit()
+    login("root")
+    page = client.get("/").get_data(as_text=True)
+    assert "Alpha" in page and "lead" in page
+    assert client.get("/p/alpha/").status_code == 200
+
+
+def test_unknown_project_is_404_with_readable_body(session, client, login):
+    make_user(session, "ann")
+    session.commit()
+    login("ann")
+    response = client.get("/p/nope/")
+    assert response.status_code == 404 and "Unknown project" in response.get_data(True)
