@@ -54,10 +54,11 @@ def read_password(prompt: str = "Password") -> str:
 
 def register_cli(app) -> None:
     """Attach every command group to ``app.cli`` (so ``flask --app annotator`` has them too)."""
-    from . import admin
+    from . import admin, data, export, lead, review
 
-    for command in admin.COMMANDS:
-        app.cli.add_command(command)
+    for module in (admin, data, lead, export, review):
+        for command in module.COMMANDS:
+            app.cli.add_command(command)
 
 
 def main() -> None:

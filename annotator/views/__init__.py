@@ -7,7 +7,7 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """Register every blueprint of the web layer."""
-    from . import auth, projects, stances, workspace
+    from . import actors, auth, export, imports, lead, projects, review, stances, workspace
 
-    for module in (auth, projects, workspace, stances):
+    for module in (auth, projects, workspace, stances, lead, actors, imports, export, review):
         app.register_blueprint(module.bp)

@@ -1,0 +1,550 @@
+"""Inter-annotator agreement on stances: pure functions over plain data (no Flask, no database).
+
+Input is one ``Unit`` per statement in scope and the ``Mark``s made on it.  Marks on statements
+out of scope, or by annotators not listed on the statement's unit, are ignored.
+
+Choices:
+
+* Span matching, per annotator pair and statement.  *Exact*: marks with the same (start, end),
+  one-to-one.  *Overlap*: marks sharing at least one code point, one-to-one, greedily by largest
+  overlap, ties by position (statement, start, end, label, target, holder).  Zero-length marks
+  never overlap.
+* Span F1 of b against a as reference is 2 * matched / (n_a + n_b), symmetric.  n_a counts a's
+  marks on statements both annotators work on.  Counts are pooled over statements, and over pairs
+  for the project figure (micro).
+* Labels, targets and holders are compared on the overlap matching.
+* cohen_kappa: per pair over its matched marks.  The project figure is the unweighted mean over
+  pairs that have one, so with two annotators it is their kappa.
+* Items for multi-rater figures are the connected components of all pairwise overlap matchings.
+  A component can hold two marks of one annotator (a chain over three annotators); both count.
+* fleiss_kappa needs a constant number of raters: only items with the modal size (>= 2) count.
+* krippendorff_alpha, target_alpha: nominal alpha over the items; one-mark items are not pairable.
+  Computed from sparse value counts, since the ``krippendorff`` package builds
+  items x values x values arrays, too large for an actor registry.  Tests check it against it.
+* target_agreement: share of matched pairs with the same target (no target == no target);
+  target_alpha codes "no target" as a value of its own.
+* stance_agreement: Dice over whole stances, 2 * same / (n_a + n_b), where same counts one-to-one
+  pairs with equal start, end, label, target and holder.
+* per_label: span, target and stance figures use only that label's marks (own matching).  Kappas
+  and alpha are one-vs-rest (this label or another) on the overall matching: null if no variation.
+* unitized_alpha is Krippendorff's alpha_U (1995; Content Analysis, 2004, ch. 12) with its
+  segment-length formula, not the per-position approximation.  Per label, an annotator's marks
+  are units (overlapping ones merged, touching ones kept apart) and the rest gaps.  Statements
+  are concatenated into one continuum (L = sum of lengths) whose gaps stop at statement ends.
+  When statements have different numbers m_s of annotators, a statement's observed disagreement
+  is weighted 1 / (m_s - 1) and m * L becomes n = sum(m_s * L_s), as nominal alpha treats missing
+  values; with a constant m this is the published formula.  Statements with one annotator drop
+  out; marks are clipped to the text.  Project figure: 1 - sum(D_o) / sum(D_e) over labels.
+* A figure that cannot be computed is None, with the reason in ``notes``.  Floats: 4 decimals.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from itertools import combinations
+from operator import attrgetter
+
+import numpy as np
+
+METRICS = (
+    "cohen_kappa",
+    "fleiss_kappa",
+    "krippendorff_alpha",
+    "span_f1_exact",
+    "span_f1_overlap",
+    "target_agreement",
+    "target_alpha",
+    "stance_agreement",
+    "unitized_alpha",
+)
+_NO_PAIR = "fewer than two annotators on any statement"
+_NO_MARK = "no stances on statements with two or more annotators"
+_NO_MATCH = "no overlapping stances between annotators"
+_NO_VAR = "no variation in the values, so chance agreement is total"
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """One annotator's stance; offsets in code points, end-exclusive."""
+
+    statement: str
+    annotator: str
+    start: int
+    end: int
+    label: str
+    target: str | None
+    holder: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """A statement in scope, with the annotators whose work counts there (even without marks)."""
+
+    statement: str
+    length: int
+    annotators: tuple[str, ...]
+
+
+@dataclass
+class _Table:
+    """Counted marks as columns, sorted by statement, span, label, target, holder, annotator."""
+
+    annotators: list[str]
+    labels: list[str]
+    st: np.ndarray  # statement
+    an: np.ndarray  # annotator
+    s: np.ndarray  # start
+    e: np.ndarray  # end
+    lab: np.ndarray
+    tgt: np.ndarray
+    hol: np.ndarray
+    mem: np.ndarray  # membership row: one per (statement, annotator), statement-major
+    lengths: np.ndarray  # per statement
+    raters: np.ndarray  # annotators per statement
+    first: np.ndarray  # first membership row of each statement
+    member_st: np.ndarray
+    member_an: np.ndarray
+    shared: np.ndarray  # membership rows (a, b) of the annotator pairs on each statement
+    pairs: np.ndarray  # pair of each shared row, as an index into pair_keys
+    pair_keys: np.ndarray  # sorted a * K + b, a < b, of the pairs sharing a statement
+
+    @property
+    def slot(self) -> np.ndarray:
+        """Rank of each mark's annotator among its statement's annotators."""
+        return self.mem - self.first[self.st]
+
+    def pair_of(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Index into pair_keys of the annotator pairs (a, b), a < b."""
+        return np.searchsorted(self.pair_keys, a * len(self.annotators) + b)
+
+    def per_pair(self, a: np.ndarray, b: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """Sum weights per annotator pair (a, b), a < b."""
+        return np.bincount(self.pair_of(a, b), weights=weights, minlength=len(self.pair_keys))
+
+
+@dataclass
+class _Spans:
+    """Pair counts, overlap matching and items of one set of marks."""
+
+    tot: np.ndarray  # n_a + n_b per pair
+    exact: np.ndarray
+    matched: np.ndarray
+    same_target: np.ndarray
+    same_stance: np.ndarray
+    ia: np.ndarray  # matched marks of the lower annotator ...
+    ib: np.ndarray  # ... and of the higher one
+    members: np.ndarray  # matched marks ...
+    item: np.ndarray  # ... and their item
+
+
+def compute_agreement(units: Iterable[Unit], marks: Iterable[Mark]) -> dict:
+    """All agreement figures as one JSON-able dict, so views, CLI and exports report the same."""
+    t, notes = _prepare(units, marks), []
+    sp = _spans(t, np.arange(len(t.st)))
+    kappas, coding = _coding(t, sp, t.lab, len(t.labels))
+    parts = [_unitized(t, np.flatnonzero(t.lab == k)) for k in range(len(t.labels))]
+    out = _finish(
+        coding, sp, _span_figures(t, sp) | {"unitized_alpha": _alpha_u(*parts)}, sp, "", notes
+    )
+    out["per_label"] = {
+        name: _label_metrics(t, sp, k, parts[k], notes) for k, name in enumerate(t.labels)
+    }
+    out["pairs"] = [_pair_row(t, sp, kappas, p) for p in range(len(t.pair_keys))]
+    return out | {"n_statements": len(t.lengths), "n_stances": len(t.st), "notes": notes}
+
+
+def cohen_kappa(pairs: Iterable[tuple[Hashable, Hashable]]) -> float | None:
+    """Cohen's kappa of two raters, from (value_a, value_b) per item; None if undefined."""
+    codes: dict[Hashable, int] = {}
+    rows = [(codes.setdefault(a, len(codes)), codes.setdefault(b, len(codes))) for a, b in pairs]
+    if not rows:
+        return None
+    a, b = np.array(rows).T
+    return _num(_pair_kappas(np.zeros(len(rows), np.int64), a, b, 1, len(codes))[0])
+
+
+def fleiss_kappa(counts: Sequence[Sequence[int]]) -> float | None:
+    """Fleiss' kappa of an items x categories table of rater counts, same rater count per item."""
+    a = np.asarray(counts, dtype=float)
+    if a.ndim != 2 or not a.size or a.sum() == 0:
+        return None
+    n = a.sum(axis=1)
+    chance = float(((a.sum(axis=0) / a.sum()) ** 2).sum())
+    if n[0] < 2 or np.any(n != n[0]) or chance >= 1 - 1e-12:
+        return None
+    observed = (((a * a).sum(axis=1) - n) / (n * (n - 1))).mean()
+    return float((observed - chance) / (1 - chance))
+
+
+def nominal_alpha(items: Iterable[Iterable[Hashable]]) -> float | None:
+    """Krippendorff's nominal alpha; each item lists the values coders gave it, missing omitted."""
+    codes: dict[Hashable, int] = {}
+    rows = [(k, codes.setdefault(v, len(codes))) for k, values in enumerate(items) for v in values]
+    if not rows:
+        return None
+    item, value = np.array(rows).T
+    return _alpha(item, value)
+
+
+def _prepare(units: Iterable[Unit], marks: Iterable[Mark]) -> _Table:
+    """Intern names to integer codes and keep the marks whose work counts, as sorted columns."""
+    scope: dict[str, tuple[int, set[str]]] = {}
+    for u in units:  # a statement listed twice keeps the last length and all annotators
+        scope[u.statement] = (u.length, scope.get(u.statement, (0, set()))[1] | set(u.annotators))
+    names = sorted({a for _, anns in scope.values() for a in anns})
+    layout = _layout(scope, names)
+    marks = list(marks)  # a column per attribute: much faster than rows of tuples
+    col = {f: list(map(attrgetter(f), marks)) for f in Mark.__slots__}
+    st, an = _codes(col["statement"], scope), _codes(col["annotator"], names)
+    mem, keep = _membership(layout, st, an, len(names))
+    s = np.maximum(np.array(col["start"], np.int64), 0)
+    cols = {"st": st, "an": an, "mem": mem, "s": s, "e": np.maximum(col["end"], s)}
+    all_labels = sorted(set(col["label"]))
+    cols["lab"] = _codes(col["label"], all_labels)
+    cols["tgt"] = _codes(col["target"], dict.fromkeys(col["target"]))
+    cols["hol"] = _codes(col["holder"], dict.fromkeys(col["holder"]))
+    cols = {name: c[keep] for name, c in cols.items()}
+    present = np.flatnonzero(np.bincount(cols["lab"], minlength=len(all_labels)))
+    rank = np.zeros(len(all_labels), np.int64)
+    rank[present] = np.arange(len(present))
+    cols["lab"] = rank[cols["lab"]]
+    order = np.lexsort(_packed([cols[c] for c in ("st", "s", "e", "lab", "tgt", "hol", "an")]))
+    labels = [all_labels[k] for k in present]
+    return _Table(names, labels, **{name: c[order] for name, c in cols.items()}, **layout)
+
+
+def _codes(values: list, keys: Iterable[Hashable]) -> np.ndarray:
+    """Position of each value among keys, -1 for values not among them."""
+    code = defaultdict(lambda: -1, {x: k for k, x in enumerate(keys)})
+    return np.fromiter(map(code.__getitem__, values), np.int64, len(values))
+
+
+def _membership(layout: dict, st: np.ndarray, an: np.ndarray, k: int):
+    """Membership row of each mark, and whether its annotator's work counts on its statement."""
+    member_key = layout["member_st"] * k + layout["member_an"]
+    mem = np.minimum(np.searchsorted(member_key, st * k + an), max(len(member_key) - 1, 0))
+    if not len(member_key):
+        return mem, np.zeros(len(st), bool)
+    return mem, (st >= 0) & (an >= 0) & (member_key[mem] == st * k + an)
+
+
+def _layout(scope: dict[str, tuple[int, set[str]]], names: list[str]) -> dict[str, np.ndarray]:
+    """Statement lengths, who works on which statement, and which annotator pairs share one."""
+    code = {a: k for k, a in enumerate(names)}
+    rows = [sorted(code[a] for a in anns) for _, anns in scope.values()]
+    raters = np.array([len(r) for r in rows], np.int64)
+    first = np.cumsum(raters) - raters
+    shared = [
+        (f + i, f + j)
+        for f, r in zip(first, rows, strict=True)
+        for i, j in combinations(range(len(r)), 2)
+    ]
+    shared_arr = np.array(shared, np.int64).reshape(-1, 2)
+    member_an = np.array([a for r in rows for a in r], np.int64)
+    keys, pairs = np.unique(member_an[shared_arr] @ [len(names), 1], return_inverse=True)
+    return {
+        "lengths": np.array([max(length, 0) for length, _ in scope.values()], np.int64),
+        "raters": raters,
+        "first": first,
+        "member_st": np.repeat(np.arange(len(rows)), raters),
+        "member_an": member_an,
+        "shared": shared_arr,
+        "pairs": pairs,
+        "pair_keys": keys,
+    }
+
+
+def _packed(cols: list[np.ndarray]) -> list[np.ndarray]:
+    """np.lexsort keys for non-negative columns, most significant first, packed into few int64s."""
+    keys: list[np.ndarray] = []
+    span = 2**62
+    for c in cols:
+        size = int(c.max()) + 1 if len(c) else 1
+        if span * size < 2**62:
+            keys[-1], span = keys[-1] * size + c, span * size
+        else:
+            keys.append(c.astype(np.int64))
+            span = size
+    return keys[::-1]
+
+
+def _expand(hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """All index pairs (i, j) with i < j < hi[i], without a Python loop."""
+    nxt = np.arange(1, len(hi) + 1)
+    cnt = np.maximum(hi - nxt, 0)
+    i = np.repeat(np.arange(len(hi)), cnt)
+    return i, np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt) + nxt[i]
+
+
+def _overlapping(st: np.ndarray, s: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs i < j of spans in one statement sharing a code point; rows sorted by (st, s)."""
+    width = int(e.max()) + 1 if len(e) else 1
+    i, j = _expand(np.searchsorted(st * width + s, st * width + e, side="left"))
+    keep = np.minimum(e[i], e[j]) > s[j]
+    return i[keep], j[keep]
+
+
+def _runs(cols: list[np.ndarray]) -> np.ndarray:
+    """Id of each row's run of equal values in sorted columns."""
+    change = np.zeros(max(len(cols[0]) - 1, 0), bool)
+    for c in cols:
+        change |= c[1:] != c[:-1]
+    return np.concatenate([[0], np.cumsum(change)])[: len(cols[0])]
+
+
+def _greedy(u: np.ndarray, v: np.ndarray, n_nodes: int) -> np.ndarray:
+    """Greedy matching of edges sorted best first, found as rounds of locally best edges."""
+    alive, taken, won = np.arange(len(u)), np.zeros(n_nodes, bool), []
+    while alive.size:  # an edge best at both its ends is taken by greedy too (Preis 1999)
+        uu, vv = u[alive], v[alive]
+        best = np.full(n_nodes, len(u))
+        np.minimum.at(best, uu, alive)
+        np.minimum.at(best, vv, alive)
+        top = (best[uu] == alive) & (best[vv] == alive)
+        won.append(alive[top])
+        taken[uu[top]] = taken[vv[top]] = True
+        alive = alive[~(taken[uu] | taken[vv])]
+    return np.sort(np.concatenate(won)) if won else alive
+
+
+def _match(t: _Table, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One-to-one overlap matching per annotator pair: largest overlap first, then position."""
+    i, j = _overlapping(t.st[idx], t.s[idx], t.e[idx])
+    i, j = idx[i], idx[j]
+    other = t.an[i] != t.an[j]
+    i, j = i[other], j[other]
+    shortfall = t.e.max(initial=0) - (np.minimum(t.e[i], t.e[j]) - t.s[j])  # 0 = widest
+    order = np.lexsort(_packed([shortfall, i, j]))
+    i, j = i[order], j[order]
+    r, slot = int(t.raters.max(initial=0)), t.slot
+    won = _greedy(i * r + slot[j], j * r + slot[i], len(t.st) * r)  # node: (mark, partner)
+    return i[won], j[won]
+
+
+def _spans(t: _Table, idx: np.ndarray) -> _Spans:
+    """Pair counts, matching and items of the marks idx."""
+    i, j = _match(t, idx)
+    ia, ib = np.where(t.an[i] < t.an[j], i, j), np.where(t.an[i] < t.an[j], j, i)
+    members, item = _items(len(t.st), ia, ib)
+    count = np.bincount(t.mem[idx], minlength=len(t.member_an))
+    return _Spans(
+        tot=np.bincount(t.pairs, weights=count[t.shared].sum(axis=1), minlength=len(t.pair_keys)),
+        exact=_shared(t, idx, [t.st, t.s, t.e]),
+        matched=t.per_pair(t.an[ia], t.an[ib], np.ones(len(ia))),
+        same_target=t.per_pair(t.an[ia], t.an[ib], t.tgt[ia] == t.tgt[ib]),
+        same_stance=_shared(t, idx, [t.st, t.s, t.e, t.lab, t.tgt, t.hol]),
+        ia=ia,
+        ib=ib,
+        members=members,
+        item=item,
+    )
+
+
+def _shared(t: _Table, idx: np.ndarray, cols: list[np.ndarray]) -> np.ndarray:
+    """Per pair, marks both annotators made with equal cols (multiset intersection)."""
+    group, r = _runs([c[idx] for c in cols]), int(t.raters.max(initial=1))
+    counts = np.bincount(group * r + t.slot[idx], minlength=len(idx) * r).reshape(-1, r)
+    st = np.zeros(len(counts), np.int64)
+    st[group] = t.st[idx]
+    total = np.zeros(len(t.pair_keys))
+    for p, q in combinations(range(r), 2):  # slots: a statement's annotators in name order
+        both = np.minimum(counts[:, p], counts[:, q])
+        at = np.flatnonzero(both)
+        a, b = t.member_an[t.first[st[at]] + p], t.member_an[t.first[st[at]] + q]
+        total += t.per_pair(a, b, both[at])
+    return total
+
+
+def _items(n: int, ia: np.ndarray, ib: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Connected components of the matchings: the marks in them and each one's item number."""
+    comp = np.arange(n)
+    while True:  # label propagation with pointer jumping; rounds ~ component diameter
+        low = np.minimum(comp[ia], comp[ib])
+        new = comp.copy()
+        np.minimum.at(new, ia, low)
+        np.minimum.at(new, ib, low)
+        new = new[new]
+        if np.array_equal(new, comp):
+            break
+        comp = new
+    matched = np.zeros(n, bool)
+    matched[ia] = matched[ib] = True
+    members, root = np.flatnonzero(matched), np.zeros(n, bool)
+    root[comp[members]] = True
+    return members, (np.cumsum(root) - 1)[comp[members]]
+
+
+def _pair_kappas(pidx: np.ndarray, va: np.ndarray, vb: np.ndarray, n_pairs: int, n_values: int):
+    """Cohen's kappa per pair from its matched values; NaN where undefined."""
+    v = n_values
+    conf = np.bincount((pidx * v + va) * v + vb, minlength=n_pairs * v * v)
+    conf = conf[: n_pairs * v * v].reshape(n_pairs, v, v).astype(float)
+    n = conf.sum(axis=(1, 2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        observed = np.trace(conf, axis1=1, axis2=2) / n
+        chance = (conf.sum(axis=2) * conf.sum(axis=1)).sum(axis=1) / (n * n)
+        kappa = (observed - chance) / (1 - chance)
+    kappa[(n == 0) | (chance >= 1 - 1e-12)] = np.nan
+    return kappa
+
+
+def _alpha(item: np.ndarray, value: np.ndarray) -> float | None:
+    """Nominal alpha from one (item, value) row per coded value (sparse value counts)."""
+    if not len(item):
+        return None
+    key = np.sort(item * (int(value.max()) + 1) + value)  # np.unique hashes, slower here
+    at = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
+    c, (it, val) = np.diff(np.append(at, len(key))), np.divmod(key[at], int(value.max()) + 1)
+    n_u = np.bincount(it, weights=c)[it]
+    c, val, n_u = c[n_u >= 2], val[n_u >= 2], n_u[n_u >= 2]
+    n = float(c.sum())
+    n_v = np.bincount(val, weights=c)
+    expected = 1 - (n_v * (n_v - 1)).sum() / (n * (n - 1)) if n > 1 else 0.0
+    if expected <= 1e-12:
+        return None
+    return float(1 - (1 - (c * (c - 1) / (n_u - 1)).sum() / n) / expected)
+
+
+def _coding(t: _Table, sp: _Spans, values: np.ndarray, n_values: int):
+    """Per-pair kappas, and project kappas and alpha, of one coding of the matched marks."""
+    pidx = t.pair_of(t.an[sp.ia], t.an[sp.ib])
+    kappas = _pair_kappas(pidx, values[sp.ia], values[sp.ib], len(t.pair_keys), n_values)
+    defined = kappas[~np.isnan(kappas)]
+    v, n_items = max(n_values, 1), int(sp.item.max(initial=-1)) + 1
+    counts = np.bincount(sp.item * v + values[sp.members], minlength=n_items * v).reshape(-1, v)
+    return kappas, {
+        "cohen_kappa": defined.mean() if len(defined) else None,
+        "fleiss_kappa": fleiss_kappa(_modal_items(counts)),
+        "krippendorff_alpha": _alpha(sp.item, values[sp.members]),
+    }
+
+
+def _modal_items(counts: np.ndarray) -> np.ndarray:
+    """The items marked by the most common number (>= 2) of raters, as Fleiss' kappa needs."""
+    size = counts.sum(axis=1)
+    sizes, freq = np.unique(size[size >= 2], return_counts=True)
+    return counts[size == sizes[freq == freq.max()].max()] if len(sizes) else counts[:0]
+
+
+def _ratio(num: float, den: float) -> float | None:
+    """num / den, or None when there is nothing to divide by."""
+    return float(num / den) if den else None
+
+
+def _span_figures(t: _Table, sp: _Spans, p: int | slice = slice(None)) -> dict:
+    """Span, target and stance figures of pair p, or pooled over all pairs (micro)."""
+    tot, matched = sp.tot[p].sum(), sp.matched[p].sum()
+    return {
+        "span_f1_exact": _ratio(2 * sp.exact[p].sum(), tot),
+        "span_f1_overlap": _ratio(2 * matched, tot),
+        "target_agreement": _ratio(sp.same_target[p].sum(), matched),
+        "target_alpha": _alpha(sp.item, t.tgt[sp.members]) if p == slice(None) else None,
+        "stance_agreement": _ratio(2 * sp.same_stance[p].sum(), tot),
+    }
+
+
+def _label_metrics(t: _Table, sp: _Spans, k: int, part, notes: list[str]) -> dict:
+    """Figures for one label: one-vs-rest codings, and spans of its own marks."""
+    _, coding = _coding(t, sp, (t.lab == k).astype(np.int64), 2)
+    own = _spans(t, np.flatnonzero(t.lab == k))
+    figures = _span_figures(t, own) | {"unitized_alpha": _alpha_u(part)}
+    return _finish(coding, sp, figures, own, f"per_label.{t.labels[k]}.", notes)
+
+
+def _pair_row(t: _Table, sp: _Spans, kappas: np.ndarray, p: int) -> dict:
+    """The figures of one annotator pair."""
+    a, b = divmod(int(t.pair_keys[p]), len(t.annotators))
+    figures = {"cohen_kappa": kappas[p]} | _span_figures(t, sp, p)
+    del figures["target_alpha"]
+    row = {"a": t.annotators[a], "b": t.annotators[b]} | {k: _num(v) for k, v in figures.items()}
+    return row | {"n_matched": int(sp.matched[p])}
+
+
+def _num(x: float | None) -> float | None:
+    """A JSON-safe rounded float, None for missing or NaN."""
+    return None if x is None or not np.isfinite(x) else round(float(x), 4)
+
+
+def _finish(coding: dict, sp: _Spans, spans: dict, own: _Spans, prefix: str, notes: list) -> dict:
+    """Round the figures, in the documented order, and note why any is missing."""
+    figures, why = coding | spans, dict.fromkeys(coding, sp) | dict.fromkeys(spans, own)
+    out = {key: _num(figures[key]) for key in METRICS}
+    notes.extend(f"{prefix}{key}: {_reason(why[key])}" for key in METRICS if out[key] is None)
+    return out
+
+
+def _reason(sp: _Spans) -> str:
+    """Why a figure on these marks is missing, from the most basic cause up."""
+    if not len(sp.tot):
+        return _NO_PAIR
+    if not sp.tot.sum():
+        return _NO_MARK
+    return _NO_MATCH if not sp.matched.sum() else _NO_VAR
+
+
+def _unitized(t: _Table, idx: np.ndarray) -> tuple[float, float]:
+    """Observed and expected disagreement (D_o, D_e) of alpha_U for the marks idx of one label."""
+    mem, s, e = _merge(t, idx[t.raters[t.st[idx]] >= 2])
+    shared = t.raters >= 2
+    length, n = float(t.lengths[shared].sum()), float((t.raters * t.lengths)[shared].sum())
+    if not len(s) or not length:
+        return 0.0, 0.0
+    return _observed(t, mem, s, e) / (n * length), _expected(e - s, _gaps(t, mem, s, e), n) / length
+
+
+def _merge(t: _Table, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Units per annotator and statement: spans clipped to the text, overlapping ones merged."""
+    mem, s, e = t.mem[idx], t.s[idx], np.minimum(t.e[idx], t.lengths[t.st[idx]])
+    order = np.lexsort(_packed([mem, s]))
+    order = order[e[order] > s[order]]
+    mem, s, e = mem[order], s[order], e[order]
+    offset = mem * (int(e.max(initial=0)) + 1)  # keeps the running maximum inside a group
+    reach = np.maximum.accumulate(offset + e) - offset
+    at = np.flatnonzero(np.concatenate([[True], (mem[1:] != mem[:-1]) | (s[1:] >= reach[:-1])]))
+    at = at[at < len(s)]
+    return mem[at], s[at], np.maximum.reduceat(e, at) if len(at) else e
+
+
+def _gaps(t: _Table, mem: np.ndarray, s: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """Sorted gap lengths between, before and after each annotator's units in each statement."""
+    change = mem[1:] != mem[:-1]
+    before = s - np.where(np.concatenate([[True], change]), 0, np.concatenate([[0], e[:-1]]))
+    last = np.concatenate([change, [True]])
+    after = t.lengths[t.member_st[mem[last]]] - e[last]
+    idle = t.raters[t.member_st] >= 2
+    idle[mem] = False  # annotators without a unit of the label see one gap per statement
+    gaps = np.concatenate([before, after, t.lengths[t.member_st[idle]]]).astype(float)
+    return np.sort(gaps[gaps > 0])
+
+
+def _observed(t: _Table, mem: np.ndarray, s: np.ndarray, e: np.ndarray) -> float:
+    """Sum of delta^2 over ordered annotator pairs, each statement weighted 1 / (m_s - 1)."""
+    order = np.lexsort((s, t.member_st[mem]))
+    mem, s, e = mem[order], s[order], e[order]
+    st = t.member_st[mem]
+    slot, weight = mem - t.first[st], 1.0 / (t.raters[st] - 1)
+    i, j = _overlapping(st, s, e)
+    both = (((s[i] - s[j]) ** 2 + (e[i] - e[j]) ** 2) * weight[i]).sum()  # unit against unit
+    covered = np.zeros((len(s), int(t.raters.max())), bool)
+    covered[i, slot[j]] = covered[j, slot[i]] = True
+    alone = ((e - s) ** 2 * (t.raters[st] - 1 - covered.sum(axis=1)) * weight).sum()  # in a gap
+    return 2.0 * (both + alone)
+
+
+def _expected(lengths: np.ndarray, gaps: np.ndarray, n: float) -> float:
+    """Krippendorff's expected disagreement times L: each unit against all units and gaps."""
+    ln = lengths.astype(float)
+    pos = np.searchsorted(gaps, ln, side="left")
+    tail = np.concatenate([np.cumsum(gaps[::-1])[::-1], [0.0]])[pos]
+    fits = tail - (len(gaps) - pos) * (ln - 1)  # placements of the unit inside gaps
+    total = ((len(ln) - 1) * (2 * ln**3 - 3 * ln**2 + ln) / 3 + ln**2 * fits).sum()
+    return 2 * total / (n * (n - 1) - (ln * (ln - 1)).sum())
+
+
+def _alpha_u(*parts: tuple[float, float]) -> float | None:
+    """alpha_U over the labels given, 1 - sum(D_o) / sum(D_e), as Krippendorff pools categories."""
+    observed = sum(d_o for d_o, d_e in parts if d_e > 0)
+    expected = sum(d_e for _, d_e in parts if d_e > 0)
+    return 1 - observed / expected if expected > 0 else None

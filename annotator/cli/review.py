@@ -1,0 +1,5 @@
+"""Placeholder command module, filled in by its issue."""
+
+from __future__ import annotations
+
+COMMANDS: tuple = ()
