@@ -5,59 +5,48 @@ out of scope, or by annotators not listed on the statement's unit, are ignored.
 
 Choices:
 
-* Span matching, per annotator pair and statement.  *Exact*: marks with the same (start, end),
-  one-to-one.  *Overlap*: marks sharing at least one code point, one-to-one, greedily by largest
-  overlap, ties by position (statement, start, end, label, target, holder).  Zero-length marks
-  never overlap.
-* Span F1 of b against a as reference is 2 * matched / (n_a + n_b), symmetric.  n_a counts a's
-  marks on statements both annotators work on.  Counts are pooled over statements, and over pairs
-  for the project figure (micro).
-* Labels, targets and holders are compared on the overlap matching.
-* cohen_kappa: per pair over its matched marks.  The project figure is the unweighted mean over
-  pairs that have one, so with two annotators it is their kappa.
-* Items for multi-rater figures are the connected components of all pairwise overlap matchings.
-  A component can hold two marks of one annotator (a chain over three annotators); both count.
-* fleiss_kappa needs a constant number of raters: only items with the modal size (>= 2) count.
-* krippendorff_alpha, target_alpha: nominal alpha over the items; one-mark items are not pairable.
-  Computed from sparse value counts, since the ``krippendorff`` package builds
-  items x values x values arrays, too large for an actor registry.  Tests check it against it.
-* target_agreement: share of matched pairs with the same target (no target == no target);
-  target_alpha codes "no target" as a value of its own.
-* stance_agreement: Dice over whole stances, 2 * same / (n_a + n_b), where same counts one-to-one
-  pairs with equal start, end, label, target and holder.
-* per_label: span, target and stance figures use only that label's marks (own matching).  Kappas
-  and alpha are one-vs-rest (this label or another) on the overall matching: null if no variation.
-* unitized_alpha is Krippendorff's alpha_U (1995; Content Analysis, 2004, ch. 12) with its
-  segment-length formula, not the per-position approximation.  Per label, an annotator's marks
-  are units (overlapping ones merged, touching ones kept apart) and the rest gaps.  Statements
-  are concatenated into one continuum (L = sum of lengths) whose gaps stop at statement ends.
-  When statements have different numbers m_s of annotators, a statement's observed disagreement
-  is weighted 1 / (m_s - 1) and m * L becomes n = sum(m_s * L_s), as nominal alpha treats missing
-  values; with a constant m this is the published formula.  Statements with one annotator drop
-  out; marks are clipped to the text.  Project figure: 1 - sum(D_o) / sum(D_e) over labels.
-* A figure that cannot be computed is None, with the reason in ``notes``.  Floats: 4 decimals.
+* Span matching per annotator pair and statement.  Exact: same (start, end), one-to-one.
+  Overlap: at least one shared code point, one-to-one, greedily by largest overlap, ties by
+  position (statement, start, end, label, target, holder).  Zero-length marks never overlap.
+* Span F1 (b against a as reference) = 2 * matched / (n_a + n_b), symmetric; n_a counts a's marks
+  on statements both work on.  Pooled over statements, and over pairs for the project (micro).
+* Labels, targets and holders are compared on the overlap matching.  cohen_kappa: per pair over
+  its matched marks; the project figure is the mean over pairs (with two annotators, theirs).
+* Items for multi-rater figures: connected components of all pairwise overlap matchings (rarely,
+  through a chain over three annotators, a component holds two marks of one; both count).
+  fleiss_kappa needs a constant rater count, so only items of the modal size (>= 2) count.
+  krippendorff_alpha and target_alpha are nominal alpha over the items; one-mark items are not
+  pairable.  Computed from sparse value counts: the ``krippendorff`` package builds
+  items x values x values arrays, too big for an actor registry (tests compare the two).
+* target_agreement: share of matched pairs with the same target, no target counting as a value
+  (in target_alpha too).  stance_agreement: Dice over whole stances, 2 * same / (n_a + n_b),
+  same = one-to-one pairs with equal start, end, label, target and holder.
+* per_label: span, target and stance figures use that label's marks alone (own matching);
+  kappas and alpha are one-vs-rest on the overall matching, so null when the label never varies.
+* unitized_alpha: Krippendorff's alpha_U (Sociological Methodology 1995; Content Analysis 2004)
+  with its segment-length formula, not the per-position approximation.  Per label, each
+  annotator's marks are units (overlapping ones merged, touching ones kept apart), the rest gaps.
+  Statements form one continuum (L = sum of lengths) whose gaps end at statement ends; marks are
+  clipped to the text.  For varying annotators per statement (m_s), a statement's observed
+  disagreement is weighted 1 / (m_s - 1) and m * L becomes n = sum(m_s * L_s), as nominal alpha
+  does with missing values; for a constant m this is the published formula.  Statements with one
+  annotator drop out.  Project figure: 1 - sum(D_o) / sum(D_e) over labels, as Krippendorff pools.
+* A figure that cannot be computed is None, with the reason in ``notes``; floats have 4 decimals.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from itertools import combinations
 from operator import attrgetter
 
 import numpy as np
 
-METRICS = (
-    "cohen_kappa",
-    "fleiss_kappa",
-    "krippendorff_alpha",
-    "span_f1_exact",
-    "span_f1_overlap",
-    "target_agreement",
-    "target_alpha",
-    "stance_agreement",
-    "unitized_alpha",
+METRICS = (  # the figures of the project, of each label, in this order
+    *("cohen_kappa", "fleiss_kappa", "krippendorff_alpha", "span_f1_exact", "span_f1_overlap"),
+    *("target_agreement", "target_alpha", "stance_agreement", "unitized_alpha"),
 )
 _NO_PAIR = "fewer than two annotators on any statement"
 _NO_MARK = "no stances on statements with two or more annotators"
@@ -145,9 +134,8 @@ def compute_agreement(units: Iterable[Unit], marks: Iterable[Mark]) -> dict:
     sp = _spans(t, np.arange(len(t.st)))
     kappas, coding = _coding(t, sp, t.lab, len(t.labels))
     parts = [_unitized(t, np.flatnonzero(t.lab == k)) for k in range(len(t.labels))]
-    out = _finish(
-        coding, sp, _span_figures(t, sp) | {"unitized_alpha": _alpha_u(*parts)}, sp, "", notes
-    )
+    spans = _span_figures(t, sp) | {"unitized_alpha": _alpha_u(*parts)}
+    out = _finish(coding, sp, spans, sp, "", notes)
     out["per_label"] = {
         name: _label_metrics(t, sp, k, parts[k], notes) for k, name in enumerate(t.labels)
     }
@@ -162,7 +150,8 @@ def cohen_kappa(pairs: Iterable[tuple[Hashable, Hashable]]) -> float | None:
     if not rows:
         return None
     a, b = np.array(rows).T
-    return _num(_pair_kappas(np.zeros(len(rows), np.int64), a, b, 1, len(codes))[0])
+    kappa = _pair_kappas(np.zeros(len(rows), np.int64), a, b, 1, len(codes))[0]
+    return None if np.isnan(kappa) else float(kappa)
 
 
 def fleiss_kappa(counts: Sequence[Sequence[int]]) -> float | None:
@@ -196,11 +185,12 @@ def _prepare(units: Iterable[Unit], marks: Iterable[Mark]) -> _Table:
     names = sorted({a for _, anns in scope.values() for a in anns})
     layout = _layout(scope, names)
     marks = list(marks)  # a column per attribute: much faster than rows of tuples
-    col = {f: list(map(attrgetter(f), marks)) for f in Mark.__slots__}
+    col = {f.name: list(map(attrgetter(f.name), marks)) for f in fields(Mark)}
     st, an = _codes(col["statement"], scope), _codes(col["annotator"], names)
     mem, keep = _membership(layout, st, an, len(names))
     s = np.maximum(np.array(col["start"], np.int64), 0)
-    cols = {"st": st, "an": an, "mem": mem, "s": s, "e": np.maximum(col["end"], s)}
+    e = np.maximum(np.array(col["end"], np.int64), s)
+    cols = {"st": st, "an": an, "mem": mem, "s": s, "e": e}
     all_labels = sorted(set(col["label"]))
     cols["lab"] = _codes(col["label"], all_labels)
     cols["tgt"] = _codes(col["target"], dict.fromkeys(col["target"]))
@@ -319,7 +309,10 @@ def _match(t: _Table, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     order = np.lexsort(_packed([shortfall, i, j]))
     i, j = i[order], j[order]
     r, slot = int(t.raters.max(initial=0)), t.slot
-    won = _greedy(i * r + slot[j], j * r + slot[i], len(t.st) * r)  # node: (mark, partner)
+    nodes = np.concatenate([i * r + slot[j], j * r + slot[i]])  # node: (mark, partner)
+    if len(t.st) * r > 4 * len(nodes):  # sparse: number the nodes in use instead
+        nodes = np.unique(nodes, return_inverse=True)[1]
+    won = _greedy(nodes[: len(i)], nodes[len(i) :], int(nodes.max(initial=-1)) + 1)
     return i[won], j[won]
 
 
@@ -344,17 +337,18 @@ def _spans(t: _Table, idx: np.ndarray) -> _Spans:
 
 def _shared(t: _Table, idx: np.ndarray, cols: list[np.ndarray]) -> np.ndarray:
     """Per pair, marks both annotators made with equal cols (multiset intersection)."""
-    group, r = _runs([c[idx] for c in cols]), int(t.raters.max(initial=1))
-    counts = np.bincount(group * r + t.slot[idx], minlength=len(idx) * r).reshape(-1, r)
-    st = np.zeros(len(counts), np.int64)
-    st[group] = t.st[idx]
-    total = np.zeros(len(t.pair_keys))
-    for p, q in combinations(range(r), 2):  # slots: a statement's annotators in name order
-        both = np.minimum(counts[:, p], counts[:, q])
-        at = np.flatnonzero(both)
-        a, b = t.member_an[t.first[st[at]] + p], t.member_an[t.first[st[at]] + q]
-        total += t.per_pair(a, b, both[at])
-    return total
+    k = len(t.annotators)
+    key, cnt = _tally(_runs([c[idx] for c in cols]) * k + t.an[idx])
+    group, ann = np.divmod(key, k)
+    i, j = _expand(np.searchsorted(group, group, side="right"))
+    return t.per_pair(ann[i], ann[j], np.minimum(cnt[i], cnt[j]))
+
+
+def _tally(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct keys, sorted, and how often each occurs (np.unique hashes: slower here)."""
+    keys = np.sort(keys, kind="stable")  # timsort: quick on the nearly sorted keys we pass
+    at = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]])[: len(keys)])
+    return keys[at], np.diff(np.append(at, len(keys)))
 
 
 def _items(n: int, ia: np.ndarray, ib: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -394,9 +388,8 @@ def _alpha(item: np.ndarray, value: np.ndarray) -> float | None:
     """Nominal alpha from one (item, value) row per coded value (sparse value counts)."""
     if not len(item):
         return None
-    key = np.sort(item * (int(value.max()) + 1) + value)  # np.unique hashes, slower here
-    at = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
-    c, (it, val) = np.diff(np.append(at, len(key))), np.divmod(key[at], int(value.max()) + 1)
+    key, c = _tally(item * (int(value.max()) + 1) + value)
+    it, val = np.divmod(key, int(value.max()) + 1)
     n_u = np.bincount(it, weights=c)[it]
     c, val, n_u = c[n_u >= 2], val[n_u >= 2], n_u[n_u >= 2]
     n = float(c.sum())
@@ -445,7 +438,7 @@ def _span_figures(t: _Table, sp: _Spans, p: int | slice = slice(None)) -> dict:
     }
 
 
-def _label_metrics(t: _Table, sp: _Spans, k: int, part, notes: list[str]) -> dict:
+def _label_metrics(t: _Table, sp: _Spans, k: int, part: tuple[float, float], notes: list) -> dict:
     """Figures for one label: one-vs-rest codings, and spans of its own marks."""
     _, coding = _coding(t, sp, (t.lab == k).astype(np.int64), 2)
     own = _spans(t, np.flatnonzero(t.lab == k))
