@@ -36,22 +36,25 @@ class StanceInput:
     note: str = ""
 
 
-def list_stances(session: Session, statement: Statement, user: User) -> list[Stance]:
-    """The user's live stances on a statement (blind: never anyone else's), by position."""
-    return list(
-        session.scalars(
-            select(Stance)
-            .where(
-                Stance.statement_id == statement.id,
-                Stance.annotator_id == user.id,
-                Stance.deleted_at.is_(None),
-            )
-            .options(
-                selectinload(Stance.label), selectinload(Stance.target), selectinload(Stance.holder)
-            )
-            .order_by(Stance.start, Stance.end, Stance.id)
+def list_stances(
+    session: Session, statement: Statement, user: User, *, within: tuple[int, int] | None = None
+) -> list[Stance]:
+    """The user's live stances (blind: never anyone else's) by position, optionally in a range."""
+    query = (
+        select(Stance)
+        .where(
+            Stance.statement_id == statement.id,
+            Stance.annotator_id == user.id,
+            Stance.deleted_at.is_(None),
         )
+        .options(
+            selectinload(Stance.label), selectinload(Stance.target), selectinload(Stance.holder)
+        )
+        .order_by(Stance.start, Stance.end, Stance.id)
     )
+    if within is not None:
+        query = query.where(Stance.start < within[1], Stance.end > within[0])
+    return list(session.scalars(query))
 
 
 def get_stance(session: Session, statement: Statement, stance_id: int, user: User) -> Stance:

@@ -11,7 +11,7 @@ from ..forms import VersionForm
 from ..services import stances as stance_service
 from ..services.actors import propose_actor, resolve_actor
 from ..services.statements import get_statement
-from ..services.workspace import render_paragraphs
+from ..services.workspace import count_stances, next_stance_id, render_paragraphs
 from ..spans import locate_quote
 from .access import project_view
 from .render import paragraph_html, stance_title
@@ -201,9 +201,8 @@ def _saved(project, st, stance, action, spans):
     if not htmx:
         flash(_MESSAGES[action], "info")
         return redirect(url_for("workspace.statement", slug=project.slug, statement_id=st.id), 303)
-    stances = stance_service.list_stances(db.session, st, current_user)
-    paragraphs, names = render_paragraphs(db.session, st, stances, spans)
-    titles = {str(s.id): stance_title(s) for s in stances}
+    paragraphs, nearby, names = render_paragraphs(db.session, st, current_user, spans)
+    titles = {str(s.id): stance_title(s) for s in nearby}
     return render_template(
         "workspace/_saved.html",
         project=project,
@@ -215,16 +214,9 @@ def _saved(project, st, stance, action, spans):
         editing=None,
         open_form=False,
         paragraphs=[paragraph_html(p, titles, names, oob=True) for p in paragraphs],
-        stance_count=len(stances),
-        next_id=_next_id(stances, stance),
+        stance_count=count_stances(db.session, st, current_user),
+        next_id=next_stance_id(db.session, stance) if action == "create" else None,
     )
-
-
-def _next_id(stances, stance) -> int | None:
-    """The list item a new stance goes before, so the side list stays in text order."""
-    key = (stance.start, stance.end, stance.id)
-    later = [s for s in stances if (s.start, s.end, s.id) > key]
-    return later[0].id if later else None
 
 
 _MESSAGES = {

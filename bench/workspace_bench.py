@@ -1,0 +1,256 @@
+"""Annotation page and save-stance latency over HTTP against ``annotator serve``.
+
+Builds a 20,000-character statement with 500 stances (nested and overlapping ones included),
+starts ``annotator serve`` on a free loopback port, then measures with keep-alive HTTP clients:
+
+- page render: GET of the statement page, sequentially (p50/p99);
+- save: htmx POST of a new stance, sequentially (p50/p99), by the user who has 500 stances;
+- throughput: 16 client processes saving stances for a fixed time (saves/s).
+
+Usage:  python bench/workspace_bench.py [--database-url URL] [--workers 2] [--threads 4]
+PostgreSQL: pass a URL of a scratch database; its public schema is dropped and recreated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import multiprocessing as mp
+import os
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+PASSWORD = "bench-password"
+CLIENTS = 16
+
+
+def build(url: str) -> int:
+    """Create the project, 17 users, the statement and 500 stances; return the statement id."""
+    from sqlalchemy import text
+
+    from annotator import create_app
+    from annotator.extensions import db
+    from annotator.migrate import upgrade_schema
+    from annotator.services.demo import load_demo
+    from annotator.services.statements import list_statements
+
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "PASSWORD_METHOD": "pbkdf2"})
+    if url.startswith("postgresql"):
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    upgrade_schema(db.engine)
+    with app.app_context():
+        session = db.session
+        load_demo(session, PASSWORD, method="pbkdf2:sha256:1000")
+        project, statement = _big_statement(session)
+        users = _users(session, project, statement)
+        _stances(session, project, statement, users[0])
+        session.commit()
+        assert list_statements(session, project)
+        return statement.id
+
+
+def _big_statement(session):
+    from annotator.formats.statement_readers import StatementRecord
+    from annotator.services.projects import get_project
+    from annotator.services.statements import import_statements, list_statements
+
+    project = get_project(session, "demo")
+    base = list_statements(session, project)[0]
+    paragraphs = base.text.split("\n\n")
+    text, i = "", 0
+    while len(text) < 20_000:
+        text += paragraphs[i % len(paragraphs)] + "\n\n"
+        i += 1
+    text = text[:20_000].rstrip() + "."
+    record = StatementRecord(external_id="big", text=text, title="Benchmark statement",
+                             organization=base.organization)
+    import_statements(session, project, [record])
+    return project, [s for s in list_statements(session, project) if s.external_id == "big"][0]
+
+
+def _users(session, project, statement):
+    from annotator.services.assignments import assign_statement
+    from annotator.services.projects import set_member
+    from annotator.services.users import create_user
+
+    users = []
+    for n in range(CLIENTS + 1):
+        user = create_user(session, f"bench{n}", PASSWORD, method="pbkdf2:sha256:1000")
+        set_member(session, project, user, "annotator")
+        assign_statement(session, project, statement, user)
+        users.append(user)
+    return users
+
+
+def words(text: str) -> list[tuple[int, int]]:
+    """Word spans of the text, to draw random stance boundaries from."""
+    return [(m.start(), m.end()) for m in re.finditer(r"\w+", text)]
+
+
+def _stances(session, project, statement, user) -> None:
+    from annotator.services.stances import StanceInput, create_stance
+
+    rnd = random.Random(7)
+    spans = words(statement.text)
+    for _ in range(500):
+        i = rnd.randrange(len(spans) - 30)
+        start, end = spans[i][0], spans[i + rnd.randint(0, 25)][1]
+        label = rnd.choice(["claim", "condemnation", "support"])
+        text = statement.text[start:end]
+        create_stance(session, project, statement, user,
+                      StanceInput(start, end, text, label, "iran", None))
+
+
+class Client:
+    """A keep-alive HTTP client with a session cookie and the page's CSRF token."""
+
+    def __init__(self, port: int, username: str):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.cookie = ""
+        page = self.request("GET", "/login")
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        body = urlencode({"username": username, "password": PASSWORD, "csrf_token": token})
+        self.request("POST", "/login", body, expect=302)
+
+    def request(self, method, path, body=None, headers=None, expect=200) -> str:
+        headers = dict(headers or {})
+        if self.cookie:
+            headers["Cookie"] = self.cookie
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        self.conn.request(method, path, body=body, headers=headers)
+        response = self.conn.getresponse()
+        data = response.read().decode()
+        cookie = response.getheader("Set-Cookie")
+        if cookie:
+            self.cookie = cookie.split(";", 1)[0]
+        if response.status != expect:
+            raise RuntimeError(f"{method} {path}: {response.status} {data[:300]}")
+        return data
+
+    def csrf(self, page: str) -> str:
+        return re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
+
+
+def save_body(text: str, spans, rnd) -> str:
+    i = rnd.randrange(len(spans) - 10)
+    start, end = spans[i][0], spans[i + rnd.randint(0, 8)][1]
+    return urlencode({"start": start, "end": end, "text": text[start:end],
+                      "label": rnd.choice(["claim", "condemnation", "support"]),
+                      "target": "iran"})
+
+
+def timed(fn, n: int) -> list[float]:
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t) * 1000)
+    return times
+
+
+def pct(times: list[float], q: float) -> float:
+    return statistics.quantiles(times, n=100)[int(q) - 1] if len(times) > 1 else times[0]
+
+
+def sequential(port: int, statement_id: int, text: str) -> dict:
+    client = Client(port, "bench0")
+    path = f"/p/demo/s/{statement_id}"
+    page = client.request("GET", path)
+    headers = {"HX-Request": "true", "X-CSRFToken": client.csrf(page)}
+    spans, rnd = words(text), random.Random(1)
+    render = timed(lambda: client.request("GET", path), 100)
+    save = timed(lambda: client.request("POST", path + "/stances", save_body(text, spans, rnd),
+                                        headers), 300)
+    return {"page_p50": pct(render, 50), "page_p99": pct(render, 99),
+            "save_p50": pct(save, 50), "save_p99": pct(save, 99),
+            "page_bytes": len(page)}
+
+
+def _worker(args) -> int:
+    port, n, statement_id, text, seconds = args
+    client = Client(port, f"bench{n}")
+    path = f"/p/demo/s/{statement_id}"
+    headers = {"HX-Request": "true", "X-CSRFToken": client.csrf(client.request("GET", path))}
+    spans, rnd, done = words(text), random.Random(n), 0
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        client.request("POST", path + "/stances", save_body(text, spans, rnd), headers)
+        done += 1
+    return done
+
+
+def concurrent(port: int, statement_id: int, text: str, seconds: float = 10.0) -> float:
+    with mp.Pool(CLIENTS) as pool:
+        t = time.perf_counter()
+        counts = pool.map(_worker, [(port, n + 1, statement_id, text, seconds)
+                                    for n in range(CLIENTS)])
+        return sum(counts) / (time.perf_counter() - t)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(url: str, port: int, workers: int, threads: int) -> subprocess.Popen:
+    env = dict(os.environ, ANNOTATOR_DATABASE_URL=url, ANNOTATOR_SECRET_KEY="bench")
+    cmd = [sys.executable, "-c", "from annotator.cli import main; main()", "serve",
+           "--port", str(port), "--workers", str(workers), "--threads", str(threads)]
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return proc
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("server did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    args = parser.parse_args()
+    tmp = tempfile.mkdtemp()
+    url = args.database_url or f"sqlite:///{tmp}/bench.sqlite"
+    statement_id = build(url)
+    from annotator.extensions import make_engine
+    from sqlalchemy import text as sql
+
+    with make_engine(url).connect() as conn:
+        text = conn.execute(sql("SELECT text FROM statements WHERE id = :i"),
+                            {"i": statement_id}).scalar()
+    port = free_port()
+    server = serve(url, port, args.workers, args.threads)
+    try:
+        figures = sequential(port, statement_id, text)
+        figures["saves_per_s_16_clients"] = concurrent(port, statement_id, text, args.seconds)
+    finally:
+        server.terminate()
+        server.wait(10)
+    db = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+    print(f"{db}, {args.workers} workers x {args.threads} threads, 20,000 chars, 500 stances")
+    for key, value in figures.items():
+        print(f"  {key:>24}: {value:,.1f}")
+
+
+if __name__ == "__main__":
+    main()
