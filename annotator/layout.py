@@ -89,13 +89,19 @@ def layout(text: str, marks: Sequence[Mark], only: Iterable[int] | None = None) 
 def _paragraph(text: str, index: int, bound, marks: Sequence[Mark]) -> Paragraph:
     start, end, nxt = bound
     inside = [m for m in marks if m.start < end and m.end > start]
-    cuts = {start, end}
-    for m in inside:
-        cuts.update(c for c in (m.start, m.end) if start < c < end)
-    edges = sorted(cuts)
-    segments = tuple(
-        Segment(a, b, text[a:b], tuple(m for m in inside if m.start < b and m.end > a))
-        for a, b in zip(edges, edges[1:], strict=False)
-        if b > a
-    )
-    return Paragraph(index, start, end, segments, text[end:nxt])
+    cuts = sorted({start, end, *(c for m in inside for c in (m.start, m.end) if start < c < end)})
+    return Paragraph(index, start, end, tuple(_sweep(text, cuts, inside)), text[end:nxt])
+
+
+def _sweep(text: str, cuts: list[int], inside: list[Mark]):
+    """Segments between consecutive cuts with their covering marks, in one pass (no n*k scan)."""
+    opening = sorted(inside, key=lambda m: max(m.start, cuts[0]))
+    active: dict[int, Mark] = {}
+    i = 0
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        while i < len(opening) and max(opening[i].start, cuts[0]) <= a:
+            active[id(opening[i])] = opening[i]
+            i += 1
+        for key in [k for k, m in active.items() if m.end <= a]:
+            del active[key]
+        yield Segment(a, b, text[a:b], tuple(active.values()))

@@ -74,8 +74,9 @@ def _big_statement(session):
         text += paragraphs[i % len(paragraphs)] + "\n\n"
         i += 1
     text = text[:20_000].rstrip() + "."
-    record = StatementRecord(external_id="big", text=text, title="Benchmark statement",
-                             organization=base.organization)
+    record = StatementRecord(
+        external_id="big", text=text, title="Benchmark statement", organization=base.organization
+    )
     import_statements(session, project, [record])
     return project, [s for s in list_statements(session, project) if s.external_id == "big"][0]
 
@@ -109,8 +110,9 @@ def _stances(session, project, statement, user) -> None:
         start, end = spans[i][0], spans[i + rnd.randint(0, 25)][1]
         label = rnd.choice(["claim", "condemnation", "support"])
         text = statement.text[start:end]
-        create_stance(session, project, statement, user,
-                      StanceInput(start, end, text, label, "iran", None))
+        create_stance(
+            session, project, statement, user, StanceInput(start, end, text, label, "iran", None)
+        )
 
 
 class Client:
@@ -147,9 +149,15 @@ class Client:
 def save_body(text: str, spans, rnd) -> str:
     i = rnd.randrange(len(spans) - 10)
     start, end = spans[i][0], spans[i + rnd.randint(0, 8)][1]
-    return urlencode({"start": start, "end": end, "text": text[start:end],
-                      "label": rnd.choice(["claim", "condemnation", "support"]),
-                      "target": "iran"})
+    return urlencode(
+        {
+            "start": start,
+            "end": end,
+            "text": text[start:end],
+            "label": rnd.choice(["claim", "condemnation", "support"]),
+            "target": "iran",
+        }
+    )
 
 
 def timed(fn, n: int) -> list[float]:
@@ -172,11 +180,16 @@ def sequential(port: int, statement_id: int, text: str) -> dict:
     headers = {"HX-Request": "true", "X-CSRFToken": client.csrf(page)}
     spans, rnd = words(text), random.Random(1)
     render = timed(lambda: client.request("GET", path), 100)
-    save = timed(lambda: client.request("POST", path + "/stances", save_body(text, spans, rnd),
-                                        headers), 300)
-    return {"page_p50": pct(render, 50), "page_p99": pct(render, 99),
-            "save_p50": pct(save, 50), "save_p99": pct(save, 99),
-            "page_bytes": len(page)}
+    save = timed(
+        lambda: client.request("POST", path + "/stances", save_body(text, spans, rnd), headers), 300
+    )
+    return {
+        "page_p50": pct(render, 50),
+        "page_p99": pct(render, 99),
+        "save_p50": pct(save, 50),
+        "save_p99": pct(save, 99),
+        "page_bytes": len(page),
+    }
 
 
 def _worker(args) -> int:
@@ -195,8 +208,9 @@ def _worker(args) -> int:
 def concurrent(port: int, statement_id: int, text: str, seconds: float = 10.0) -> float:
     with mp.Pool(CLIENTS) as pool:
         t = time.perf_counter()
-        counts = pool.map(_worker, [(port, n + 1, statement_id, text, seconds)
-                                    for n in range(CLIENTS)])
+        counts = pool.map(
+            _worker, [(port, n + 1, statement_id, text, seconds) for n in range(CLIENTS)]
+        )
         return sum(counts) / (time.perf_counter() - t)
 
 
@@ -208,10 +222,21 @@ def free_port() -> int:
 
 def serve(url: str, port: int, workers: int, threads: int) -> subprocess.Popen:
     env = dict(os.environ, ANNOTATOR_DATABASE_URL=url, ANNOTATOR_SECRET_KEY="bench")
-    cmd = [sys.executable, "-c", "from annotator.cli import main; main()", "serve",
-           "--port", str(port), "--workers", str(workers), "--threads", str(threads)]
-    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    cmd = [
+        sys.executable,
+        "-c",
+        "from annotator.cli import main; main()",
+        "serve",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+    ]
+    proc = subprocess.Popen(
+        cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     for _ in range(100):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
@@ -236,8 +261,9 @@ def main() -> None:
     from sqlalchemy import text as sql
 
     with make_engine(url).connect() as conn:
-        text = conn.execute(sql("SELECT text FROM statements WHERE id = :i"),
-                            {"i": statement_id}).scalar()
+        text = conn.execute(
+            sql("SELECT text FROM statements WHERE id = :i"), {"i": statement_id}
+        ).scalar()
     port = free_port()
     server = serve(url, port, args.workers, args.threads)
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from .. import spans
 from ..errors import Conflict, Forbidden, Invalid, NotFound
@@ -47,9 +47,7 @@ def list_stances(
             Stance.annotator_id == user.id,
             Stance.deleted_at.is_(None),
         )
-        .options(
-            selectinload(Stance.label), selectinload(Stance.target), selectinload(Stance.holder)
-        )
+        .options(joinedload(Stance.label), joinedload(Stance.target), joinedload(Stance.holder))
         .order_by(Stance.start, Stance.end, Stance.id)
     )
     if within is not None:

@@ -31,7 +31,8 @@ def _segment(seg: Segment, titles: dict[str, str], names: dict[str, str]) -> str
         classes += ["hl", f"lbl-{stances[0].css}", f"depth-{min(len(stances), 3)}"]
         ids = " ".join(m.ref for m in stances)
         attrs.append(f'data-stances="{ids}"')
-        attrs.append(f'title="{escape("; ".join(titles.get(m.ref, "") for m in stances))}"')
+        names = dict.fromkeys(titles.get(m.ref, "") for m in stances)
+        attrs.append(f'title="{escape(", ".join(names))}"')
     mention = seg.mention
     if mention:
         classes.append("mention")
@@ -44,7 +45,5 @@ def _segment(seg: Segment, titles: dict[str, str], names: dict[str, str]) -> str
 
 
 def stance_title(stance) -> str:
-    """A readable summary of a stance for tooltips: label, target and holder in words."""
-    target = f" → {stance.target.name}" if stance.target else ""
-    holder = f" (held by {stance.holder.name})" if stance.holder else ""
-    return f"{stance.label.name}{target}{holder}"
+    """A short tooltip for a highlight: label and target (the side list has the rest)."""
+    return f"{stance.label.name} → {stance.target.name}" if stance.target else stance.label.name
