@@ -1,0 +1,432 @@
+"""Adjudication into gold: accept, edit, add, reject, unanimous; every decision is audited.
+
+Concurrency: each decision on a statement carries the ``review_version`` the reviewer saw and
+bumps it in one conditional UPDATE, so of two reviewers working from the same page the second
+gets a Conflict instead of silently overwriting; gold stances keep their own ``version``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from .. import spans
+from ..errors import Conflict, Invalid, NotFound
+from ..models import Actor, GoldDecision, Label, Project, Stance, Statement, User, utcnow
+from .actors import resolve_actor, survivor
+from .audit import record_event
+from .review import agreement_scope, stance_key
+
+
+@dataclass
+class GoldInput:
+    """A gold stance as a reviewer's form sends it; actor fields are keys, names or aliases."""
+
+    start: int
+    end: int
+    label: str
+    target: str | None = None
+    holder: str | None = None
+    note: str = ""
+
+
+def claim_statement(
+    session: Session, statement: Statement, reviewer: User | None, review_version: int | None
+) -> None:
+    """Bump the statement's review version if it is still ``review_version``, else Conflict.
+
+    ``None`` skips the check (the CLI works on the current state); the bump still happens so
+    pages opened before it become stale.
+    """
+    query = update(Statement).where(Statement.id == statement.id)
+    if review_version is not None:
+        query = query.where(Statement.review_version == review_version)
+    values = dict(
+        review_version=Statement.review_version + 1,
+        reviewed_at=utcnow(),
+        reviewed_by_id=reviewer.id if reviewer else None,
+    )
+    result = session.execute(query.values(**values).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        session.refresh(statement)
+        raise Conflict(
+            "Another reviewer changed this statement while you were looking at it (you had "
+            f"review version {review_version}, it is now {statement.review_version}). Nothing "
+            "was saved; the page now shows the current state.",
+            field="review_version",
+        )
+    session.expire(statement, ["review_version", "reviewed_at", "reviewed_by_id"])
+
+
+def _source(session: Session, statement: Statement, stance_id: int, version: int) -> Stance:
+    """A live annotator stance of this statement at the version the reviewer saw."""
+    stance = session.get(Stance, stance_id)
+    if stance is None or stance.statement_id != statement.id or stance.is_gold:
+        raise NotFound("No such annotator stance on this statement.")
+    if stance.deleted_at is not None or stance.version != version:
+        raise Conflict(
+            "The annotator changed or deleted this stance after you loaded the page; "
+            "nothing was saved. Review the current version.",
+            field="stance",
+        )
+    return stance
+
+
+def _gold_exists(session: Session, statement: Statement, key: tuple) -> bool:
+    gold = session.scalars(
+        select(Stance).where(
+            Stance.statement_id == statement.id, Stance.is_gold, Stance.deleted_at.is_(None)
+        )
+    )
+    return any(stance_key(g) == key for g in gold)
+
+
+def _snapshot(s: Stance) -> dict:
+    keys = ("start", "end", "text", "label_id", "target_id", "holder_id", "note", "version")
+    return {k: getattr(s, k) for k in keys}
+
+
+def _decide(
+    session: Session,
+    project: Project,
+    statement: Statement,
+    reviewer: User | None,
+    decision: str,
+    sources: list[Stance],
+    gold: Stance | None,
+    reason: str = "",
+) -> GoldDecision:
+    """Store the decision record and its audit event (with the source versions)."""
+    record = GoldDecision(
+        statement_id=statement.id,
+        reviewer_id=reviewer.id if reviewer else None,
+        gold_stance_id=gold.id if gold else None,
+        decision=decision,
+        source_stance_ids=[s.id for s in sources],
+        reason=(reason or "").strip(),
+    )
+    session.add(record)
+    session.flush()
+    data = {
+        "decision": decision,
+        "sources": [
+            {"id": s.id, "version": s.version, "annotator_id": s.annotator_id} for s in sources
+        ],
+        "reason": record.reason,
+    }
+    if gold is not None:
+        data["after"] = _snapshot(gold)
+    record_event(
+        session,
+        user=reviewer,
+        action=decision,
+        entity="gold_stance" if gold is not None else "gold_decision",
+        entity_id=gold.id if gold is not None else record.id,
+        project_id=project.id,
+        statement_id=statement.id,
+        data=data,
+    )
+    return record
+
+
+def _copy(statement: Statement, source: Stance) -> Stance:
+    return Stance(
+        statement_id=statement.id,
+        annotator_id=None,
+        is_gold=True,
+        start=source.start,
+        end=source.end,
+        text=statement.text[source.start : source.end],
+        label_id=source.label_id,
+        target_id=source.target_id,
+        holder_id=source.holder_id,
+        note=source.note,
+        guidelines_version=source.guidelines_version,
+    )
+
+
+def accept_version(
+    session: Session,
+    project: Project,
+    statement: Statement,
+    reviewer: User,
+    review_version: int,
+    stance_id: int,
+    stance_version: int,
+    reason: str = "",
+) -> Stance:
+    """Copy one annotator's stance into gold as it was when the reviewer saw it."""
+    source = _source(session, statement, stance_id, stance_version)
+    if _gold_exists(session, statement, stance_key(source)):
+        raise Invalid("Gold already holds a stance with this span, label, target and holder.")
+    claim_statement(session, statement, reviewer, review_version)
+    gold = _copy(statement, source)
+    session.add(gold)
+    session.flush()
+    _decide(session, project, statement, reviewer, "accept", [source], gold, reason)
+    return gold
+
+
+def _apply(session: Session, project: Project, statement: Statement, gold: Stance, data: GoldInput):
+    """Validate a reviewer's gold values and set them on ``gold``."""
+    problem = spans.check_span(statement.text, data.start, data.end)
+    if problem:
+        raise Invalid(problem, field="start")
+    start, end = spans.trim_span(statement.text, data.start, data.end)
+    if start >= end:
+        raise Invalid("The span holds only white space.", field="start")
+    label = session.scalar(
+        select(Label).where(Label.project_id == project.id, Label.key == data.label)
+    )
+    if label is None or label.retired:
+        raise Invalid(f"Unknown label '{data.label}' in this project.", field="label")
+    target = _actor(session, project, data.target, "target")
+    if label.requires_target and target is None:
+        raise Invalid(f"A {label.name.lower()} needs a target actor.", field="target")
+    holder = _actor(session, project, data.holder, "holder")
+    gold.start, gold.end, gold.text = start, end, statement.text[start:end]
+    gold.label_id, gold.label = label.id, label
+    gold.target_id = target.id if target else None
+    gold.holder_id = holder.id if holder else statement.organization_actor_id
+    gold.note = (data.note or "").strip()
+
+
+def _actor(session: Session, project: Project, text: str | None, field: str) -> Actor | None:
+    """An actor by key, name or alias; merged ones resolve to the survivor."""
+    if not (text or "").strip():
+        return None
+    actor = session.scalar(
+        select(Actor).where(Actor.project_id == project.id, Actor.key == text.strip())
+    )
+    actor = survivor(session, actor) if actor is not None else resolve_actor(session, project, text)
+    if actor is None or actor.status == "rejected":
+        raise Invalid(f"No actor in the registry is called “{text.strip()}”.", field=field)
+    return actor
+
+
+def save_gold(
+    session: Session,
+    project: Project,
+    statement: Statement,
+    reviewer: User,
+    review_version: int,
+    data: GoldInput,
+    *,
+    source: tuple[int, int] | None = None,
+    reason: str = "",
+) -> Stance:
+    """A new gold stance: an edited annotator version ("edit") or one nobody made ("add")."""
+    sources = [_source(session, statement, *source)] if source else []
+    gold = Stance(statement_id=statement.id, annotator_id=None, is_gold=True)
+    _apply(session, project, statement, gold, data)
+    if _gold_exists(session, statement, stance_key(gold)):
+        raise Invalid("Gold already holds a stance with this span, label, target and holder.")
+    claim_statement(session, statement, reviewer, review_version)
+    gold.guidelines_version = sources[0].guidelines_version if sources else None
+    session.add(gold)
+    session.flush()
+    decision = "edit" if sources else "add"
+    _decide(session, project, statement, reviewer, decision, sources, gold, reason)
+    return gold
+
+
+def reject_versions(
+    session: Session,
+    project: Project,
+    statement: Statement,
+    reviewer: User,
+    review_version: int,
+    versions: list[tuple[int, int]],
+    reason: str = "",
+) -> GoldDecision:
+    """Reject every version of a group: a decision with no gold stance."""
+    if not versions:
+        raise Invalid("Nothing to reject: the group has no annotator stances.", field="sources")
+    sources = [_source(session, statement, sid, v) for sid, v in versions]
+    claim_statement(session, statement, reviewer, review_version)
+    return _decide(session, project, statement, reviewer, "reject", sources, None, reason)
+
+
+def get_gold(session: Session, statement: Statement, gold_id: int) -> Stance:
+    """A gold stance of this statement (deleted ones too, for their history)."""
+    gold = session.get(Stance, gold_id)
+    if gold is None or gold.statement_id != statement.id or not gold.is_gold:
+        raise NotFound("No such gold stance on this statement.")
+    return gold
+
+
+def _current_gold(session, statement, gold_id: int, version: int) -> Stance:
+    gold = get_gold(session, statement, gold_id)
+    if gold.deleted_at is not None:
+        raise Conflict("This gold stance was deleted in the meantime.", field="version")
+    if gold.version != version:
+        raise Conflict(
+            f"Another reviewer changed this gold stance (you had version {version}, the stored "
+            f"one is {gold.version}). Nothing was overwritten; review the current version.",
+            field="version",
+        )
+    return gold
+
+
+def update_gold(
+    session: Session,
+    project: Project,
+    statement: Statement,
+    reviewer: User,
+    gold_id: int,
+    version: int,
+    data: GoldInput,
+    reason: str = "",
+) -> Stance:
+    """Change a gold stance, refusing (409) a stale ``version``."""
+    gold = _current_gold(session, statement, gold_id, version)
+    before = _snapshot(gold)
+    _apply(session, project, statement, gold, data)
+    session.flush()
+    claim_statement(session, statement, reviewer, None)
+    _gold_event(session, project, statement, reviewer, gold, "update", before, reason)
+    return gold
+
+
+def delete_gold(
+    session: Session,
+    project: Project,
+    statement: Statement,
+    reviewer: User,
+    gold_id: int,
+    version: int,
+    reason: str = "",
+) -> Stance:
+    """Soft-delete a gold stance; the row and the audit log keep it."""
+    gold = _current_gold(session, statement, gold_id, version)
+    gold.deleted_at = utcnow()
+    session.flush()
+    claim_statement(session, statement, reviewer, None)
+    _gold_event(session, project, statement, reviewer, gold, "delete", None, reason)
+    return gold
+
+
+def _gold_event(session, project, statement, reviewer, gold, action, before, reason) -> None:
+    data = {"after": _snapshot(gold), "reason": (reason or "").strip()}
+    if before is not None:
+        data["before"] = before
+    record_event(
+        session,
+        user=reviewer,
+        action=action,
+        entity="gold_stance",
+        entity_id=gold.id,
+        project_id=project.id,
+        statement_id=statement.id,
+        data=data,
+    )
+
+
+# --- unanimous stances -----------------------------------------------------------------------
+
+
+def unanimous_sources(stances: list[Stance], annotators: set[int]) -> list[list[Stance]]:
+    """Stances every annotator gave identically (span, label, target, holder): one list each."""
+    if len(annotators) < 2:
+        return []
+    by_key: dict[tuple, dict[int, list[Stance]]] = defaultdict(lambda: defaultdict(list))
+    for s in sorted(stances, key=lambda s: s.id):
+        if s.annotator_id in annotators:
+            by_key[stance_key(s)][s.annotator_id].append(s)
+    out = []
+    for lanes in by_key.values():
+        copies = min(len(lanes.get(a, [])) for a in annotators)
+        out.extend([lanes[a][k] for a in sorted(annotators)] for k in range(copies))
+    return out
+
+
+def _pending(stances: list[Stance], annotators: set[int], decided: set[int]) -> list[list[Stance]]:
+    """Unanimous groups that are neither in gold already nor used by an earlier decision."""
+    gold_keys = Counter(stance_key(s) for s in stances if s.is_gold)
+    out = []
+    for group in unanimous_sources([s for s in stances if not s.is_gold], annotators):
+        key = stance_key(group[0])
+        if gold_keys[key] > 0:
+            gold_keys[key] -= 1
+        elif not decided & {s.id for s in group}:
+            out.append(group)
+    return out
+
+
+def _accept_groups(session, project, statement, reviewer, groups: list[list[Stance]]) -> int:
+    for group in groups:
+        gold = _copy(statement, group[0])
+        session.add(gold)
+        session.flush()
+        _decide(session, project, statement, reviewer, "auto", group, gold)
+    return len(groups)
+
+
+def _statement_stances(session: Session, statement_ids) -> dict[int, list[Stance]]:
+    out: dict[int, list[Stance]] = defaultdict(list)
+    for s in session.scalars(
+        select(Stance).where(Stance.statement_id.in_(statement_ids), Stance.deleted_at.is_(None))
+    ):
+        out[s.statement_id].append(s)
+    return out
+
+
+def _decided_ids(session: Session, statement_id: int) -> set[int]:
+    rows = session.scalars(
+        select(GoldDecision.source_stance_ids).where(GoldDecision.statement_id == statement_id)
+    )
+    return {i for ids in rows for i in (ids or [])}
+
+
+def accept_unanimous(
+    session: Session,
+    project: Project,
+    statement: Statement,
+    reviewer: User | None,
+    review_version: int | None,
+    *,
+    include_unfinished: bool = False,
+) -> int:
+    """Accept every unanimous stance of one statement; returns how many gold stances it made."""
+    scope = agreement_scope(session, project, include_unfinished=include_unfinished)
+    annotators = scope.get(statement.id, set())
+    if len(annotators) < 2:
+        raise Invalid(
+            "Unanimity needs two or more annotators who marked this statement done.",
+            field="review_version",
+        )
+    stances = _statement_stances(session, [statement.id])[statement.id]
+    groups = _pending(stances, annotators, _decided_ids(session, statement.id))
+    claim_statement(session, statement, reviewer, review_version)
+    return _accept_groups(session, project, statement, reviewer, groups)
+
+
+@dataclass
+class AutoReport:
+    statements: int = 0
+    created: int = 0
+
+
+def adjudicate_auto(
+    session: Session, project: Project, *, include_unfinished: bool = False, user=None
+) -> AutoReport:
+    """Accept the unanimous stances of every statement in scope; running it twice adds nothing."""
+    scope = agreement_scope(session, project, include_unfinished=include_unfinished)
+    report = AutoReport(statements=len(scope))
+    ids = sorted(scope)
+    for k in range(0, len(ids), 500):
+        batch = ids[k : k + 500]
+        stances = _statement_stances(session, batch)
+        for sid in batch:
+            own = [s for s in stances[sid] if not s.is_gold]
+            if not unanimous_sources(own, scope[sid]):
+                continue
+            groups = _pending(stances[sid], scope[sid], _decided_ids(session, sid))
+            if groups:
+                statement = session.get(Statement, sid)
+                claim_statement(session, statement, user, None)
+                report.created += _accept_groups(session, project, statement, user, groups)
+    return report

@@ -1,0 +1,425 @@
+"""Review: agreement input from the database, the review queue and the side-by-side alignment."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import combinations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from ..agreement import Mark, Unit, compute_agreement
+from ..models import Assignment, GoldDecision, Label, Project, Stance, Statement, User
+
+ASPECTS = ("boundary", "label", "target", "holder")
+NO_STATEMENT = (
+    "No statement qualifies: agreement needs statements that at least two assigned annotators "
+    "have marked done (or, with --include-unfinished, live stances from two annotators)."
+)
+
+
+def _live(query):
+    """Only annotators' stances that still count: not deleted, not gold."""
+    return query.where(Stance.deleted_at.is_(None), Stance.is_gold.is_(False))
+
+
+def letter(n: int) -> str:
+    """A, B, ..., Z, AA, AB, ...: spreadsheet-style names for anonymous annotators."""
+    out = ""
+    n += 1
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def annotator_names(session: Session, project: Project, *, hide: bool) -> dict[int, str]:
+    """Display name of every annotator in the project: username, or a stable "Annotator X"."""
+    assigned = (
+        select(Assignment.annotator_id).join(Statement).where(Statement.project_id == project.id)
+    )
+    stanced = _live(
+        select(Stance.annotator_id).join(Statement).where(Statement.project_id == project.id)
+    )
+    ids = set(session.scalars(assigned.union(stanced)))
+    ids.discard(None)
+    rows = session.execute(select(User.id, User.username).where(User.id.in_(ids)).order_by(User.id))
+    if hide:
+        return {uid: f"Annotator {letter(k)}" for k, (uid, _) in enumerate(rows)}
+    return {uid: name for uid, name in rows}
+
+
+def agreement_scope(
+    session: Session, project: Project, *, include_unfinished: bool = False
+) -> dict[int, set[int]]:
+    """Statement id -> annotators whose work counts: two or more done (or, unfinished, marking)."""
+    if include_unfinished:
+        query = _live(select(Stance.statement_id, Stance.annotator_id).distinct())
+    else:
+        query = select(Assignment.statement_id, Assignment.annotator_id).where(
+            Assignment.active, Assignment.state == "done"
+        )
+    query = query.join(Statement).where(Statement.project_id == project.id)
+    scope: dict[int, set[int]] = defaultdict(set)
+    for statement_id, annotator_id in session.execute(query):
+        scope[statement_id].add(annotator_id)
+    return {sid: anns for sid, anns in scope.items() if len(anns) >= 2}
+
+
+def load_agreement_input(
+    session: Session, project: Project, names: dict[int, str], *, include_unfinished: bool = False
+) -> tuple[list[Unit], list[Mark]]:
+    """Units and marks of the statements in scope, read as plain rows (no ORM objects)."""
+    scope = agreement_scope(session, project, include_unfinished=include_unfinished)
+    lengths = session.execute(
+        select(Statement.id, func.length(Statement.text)).where(Statement.project_id == project.id)
+    )
+    units = [
+        Unit(str(sid), n, tuple(names[a] for a in sorted(scope[sid])))
+        for sid, n in lengths
+        if sid in scope
+    ]
+    labels = dict(
+        session.execute(select(Label.id, Label.key).where(Label.project_id == project.id)).all()
+    )
+    rows = session.execute(
+        _live(
+            select(
+                Stance.statement_id,
+                Stance.annotator_id,
+                Stance.start,
+                Stance.end,
+                Stance.label_id,
+                Stance.target_id,
+                Stance.holder_id,
+            ).join(Statement)
+        ).where(Statement.project_id == project.id)
+    )
+    marks = [
+        Mark(str(st), names[an], s, e, labels[lab], _key(tgt), _key(hol))
+        for st, an, s, e, lab, tgt, hol in rows
+        if st in scope and an in scope[st]
+    ]
+    return units, marks
+
+
+def _key(actor_id: int | None) -> str | None:
+    return None if actor_id is None else str(actor_id)
+
+
+def project_agreement(
+    session: Session, project: Project, names: dict[int, str], *, include_unfinished: bool = False
+) -> dict:
+    """The agreement object of the CLI's --json; an empty scope explains itself in ``notes``."""
+    units, marks = load_agreement_input(
+        session, project, names, include_unfinished=include_unfinished
+    )
+    result = compute_agreement(units, marks)
+    if not units:
+        result["notes"].insert(0, NO_STATEMENT)
+    return result
+
+
+# --- alignment: the side-by-side groups ------------------------------------------------------
+
+
+@dataclass
+class Group:
+    """Stances of all lanes that overlap, transitively: one row of the side-by-side page."""
+
+    start: int
+    end: int
+    lanes: dict[int, list] = field(default_factory=dict)  # annotator id -> stances
+    gold: list = field(default_factory=list)
+    differs: dict[str, bool] = field(default_factory=dict)
+    missing: list[int] = field(default_factory=list)
+    unanimous: bool = False
+    decision: GoldDecision | None = None
+
+    @property
+    def sources(self) -> list:
+        """The annotators' stances of the group, by lane then position."""
+        return [s for lane in self.lanes.values() for s in lane]
+
+
+def stance_key(s) -> tuple:
+    """What unanimity compares: span, label, target and holder."""
+    return (s.start, s.end, s.label_id, s.target_id, s.holder_id)
+
+
+def align(stances: list, gold: list, lanes: list[int]) -> list[Group]:
+    """Sweep by position into groups of overlapping stances; mark what differs in each."""
+    groups: list[Group] = []
+    items = sorted([(s, False) for s in stances] + [(g, True) for g in gold], key=_position)
+    for s, is_gold in items:
+        if not groups or s.start >= groups[-1].end:
+            groups.append(Group(s.start, s.end, {a: [] for a in lanes}))
+        g = groups[-1]
+        g.end = max(g.end, s.end)
+        (g.gold if is_gold else g.lanes.setdefault(s.annotator_id, [])).append(s)
+    for g in groups:
+        _compare(g)
+    return groups
+
+
+def _position(item) -> tuple:
+    s, is_gold = item
+    return (s.start, s.end, is_gold, s.id)
+
+
+def _compare(g: Group) -> None:
+    """Which aspects differ across lanes; a lane without a stance differs in boundary."""
+    present = g.sources
+    g.missing = [a for a, lane in g.lanes.items() if not lane]
+    g.differs = {
+        "boundary": bool(g.missing) or len({(s.start, s.end) for s in present}) > 1,
+        "label": len({s.label_id for s in present}) > 1,
+        "target": len({s.target_id for s in present}) > 1,
+        "holder": len({s.holder_id for s in present}) > 1,
+    }
+    single = all(len(lane) == 1 for lane in g.lanes.values())
+    g.unanimous = bool(present) and single and len(g.lanes) >= 2 and not any(g.differs.values())
+
+
+def attach_decisions(groups: list[Group], decisions: list[GoldDecision]) -> None:
+    """The latest decision touching each group's versions or gold stances."""
+    for d in sorted(decisions, key=lambda d: (d.created_at, d.id)):
+        ids = set(d.source_stance_ids or [])
+        for g in groups:
+            if ids & {s.id for s in g.sources} or d.gold_stance_id in {s.id for s in g.gold}:
+                g.decision = d
+
+
+def stance_agreement(by_annotator: dict[int, list[tuple]]) -> float | None:
+    """Mean pairwise Dice over whole stances on one statement; None with fewer than two lanes."""
+    scores = []
+    for a, b in combinations(sorted(by_annotator), 2):
+        ka, kb = Counter(by_annotator[a]), Counter(by_annotator[b])
+        total = sum(ka.values()) + sum(kb.values())
+        scores.append(2 * sum((ka & kb).values()) / total if total else 1.0)
+    return sum(scores) / len(scores) if scores else None
+
+
+# --- the review queue ------------------------------------------------------------------------
+
+
+@dataclass
+class QueueRow:
+    """A statement ready for review, with how much its annotators disagree."""
+
+    statement_id: int
+    external_id: str
+    title: str | None
+    annotators: list[str]
+    stances: int
+    agreement: float | None
+    open_groups: int
+    reviewed_at: datetime | None
+
+    @property
+    def disagreement(self) -> float:
+        return 1.0 - self.agreement if self.agreement is not None else 0.0
+
+
+def list_review_queue(
+    session: Session,
+    project: Project,
+    names: dict[int, str],
+    *,
+    label: str | None = None,
+    annotator_id: int | None = None,
+) -> list[QueueRow]:
+    """Statements whose active assigned annotators are all done, most disagreement first."""
+    lanes = _finished(session, project)
+    if annotator_id is not None:
+        lanes = {sid: anns for sid, anns in lanes.items() if annotator_id in anns}
+    stances = _stance_rows(session, project, lanes)
+    if label:
+        lanes = {sid: a for sid, a in lanes.items() if any(s.label == label for s in stances[sid])}
+    decided = _decided(session, project)
+    statements = session.execute(
+        select(Statement.id, Statement.external_id, Statement.title, Statement.reviewed_at).where(
+            Statement.project_id == project.id
+        )
+    )
+    rows = [
+        _queue_row(st, lanes[st[0]], stances[st[0]], decided[st[0]], names)
+        for st in statements
+        if st[0] in lanes
+    ]
+    return sorted(rows, key=lambda r: (-r.disagreement, -r.open_groups, r.statement_id))
+
+
+def _finished(session: Session, project: Project) -> dict[int, list[int]]:
+    """Statement id -> its active assigned annotators, for statements where all are done."""
+    rows = session.execute(
+        select(Assignment.statement_id, Assignment.annotator_id, Assignment.state)
+        .join(Statement)
+        .where(Statement.project_id == project.id, Assignment.active)
+        .order_by(Assignment.annotator_id)
+    )
+    lanes: dict[int, list[int]] = defaultdict(list)
+    open_: set[int] = set()
+    for sid, aid, state in rows:
+        lanes[sid].append(aid)
+        if state != "done":
+            open_.add(sid)
+    return {sid: anns for sid, anns in lanes.items() if sid not in open_}
+
+
+@dataclass(frozen=True)
+class _Row:
+    id: int
+    annotator_id: int
+    start: int
+    end: int
+    label_id: int
+    target_id: int | None
+    holder_id: int | None
+    label: str
+
+
+def _stance_rows(session, project, lanes) -> dict[int, list[_Row]]:
+    rows = session.execute(
+        _live(
+            select(
+                Stance.statement_id,
+                Stance.id,
+                Stance.annotator_id,
+                Stance.start,
+                Stance.end,
+                Stance.label_id,
+                Stance.target_id,
+                Stance.holder_id,
+                Label.key,
+            )
+            .join(Statement, Statement.id == Stance.statement_id)
+            .join(Label, Label.id == Stance.label_id)
+        ).where(Statement.project_id == project.id)
+    )
+    out: dict[int, list[_Row]] = defaultdict(list)
+    for sid, *rest in rows:
+        if sid in lanes and rest[1] in lanes[sid]:
+            out[sid].append(_Row(*rest))
+    return out
+
+
+def _decided(session, project) -> dict[int, set[int]]:
+    """Statement id -> annotator stance ids some decision already used."""
+    rows = session.execute(
+        select(GoldDecision.statement_id, GoldDecision.source_stance_ids)
+        .join(Statement)
+        .where(Statement.project_id == project.id)
+    )
+    out: dict[int, set[int]] = defaultdict(set)
+    for sid, ids in rows:
+        out[sid].update(ids or [])
+    return out
+
+
+def _queue_row(st, anns: list[int], stances: list[_Row], decided: set[int], names) -> QueueRow:
+    by_annotator = {a: [stance_key(s) for s in stances if s.annotator_id == a] for a in anns}
+    groups = align(stances, [], anns)
+    open_groups = sum(
+        1 for g in groups if not g.unanimous and not decided & {s.id for s in g.sources}
+    )
+    return QueueRow(
+        statement_id=st[0],
+        external_id=st[1],
+        title=st[2],
+        annotators=[names.get(a, "?") for a in anns],
+        stances=len(stances),
+        agreement=stance_agreement(by_annotator),
+        open_groups=open_groups,
+        reviewed_at=st[3],
+    )
+
+
+# --- one statement side by side --------------------------------------------------------------
+
+
+@dataclass
+class Lane:
+    annotator_id: int
+    name: str
+    state: str | None  # assignment state; None when the annotator is no longer assigned
+    count: int = 0
+
+
+@dataclass
+class SideBySide:
+    """Everything the side-by-side page shows for one statement."""
+
+    statement: Statement
+    lanes: list[Lane]
+    groups: list[Group]
+    gold_count: int
+    figures: dict
+    labels: list[Label]
+
+
+def load_side_by_side(
+    session: Session, project: Project, statement: Statement, names: dict[int, str]
+) -> SideBySide:
+    """Lanes (active assignees and anyone with live stances), aligned groups and decisions."""
+    stances = list(
+        session.scalars(
+            select(Stance)
+            .where(Stance.statement_id == statement.id, Stance.deleted_at.is_(None))
+            .options(selectinload(Stance.label), selectinload(Stance.target))
+            .options(selectinload(Stance.holder))
+        )
+    )
+    own = [s for s in stances if not s.is_gold]
+    lanes = _lanes(session, statement, own, names)
+    groups = align(own, [s for s in stances if s.is_gold], [lane.annotator_id for lane in lanes])
+    decisions = session.scalars(
+        select(GoldDecision).where(GoldDecision.statement_id == statement.id)
+    )
+    attach_decisions(groups, list(decisions))
+    return SideBySide(
+        statement=statement,
+        lanes=lanes,
+        groups=groups,
+        gold_count=len(stances) - len(own),
+        figures=_statement_figures(statement, lanes, own, names),
+        labels=list(
+            session.scalars(
+                select(Label).where(Label.project_id == project.id).order_by(Label.position)
+            )
+        ),
+    )
+
+
+def _lanes(session, statement, own: list[Stance], names) -> list[Lane]:
+    states = dict(
+        session.execute(
+            select(Assignment.annotator_id, Assignment.state).where(
+                Assignment.statement_id == statement.id, Assignment.active
+            )
+        ).all()
+    )
+    counts = Counter(s.annotator_id for s in own)
+    ids = sorted(set(states) | set(counts))
+    return [Lane(a, names.get(a, "?"), states.get(a), counts[a]) for a in ids]
+
+
+def _statement_figures(statement, lanes: list[Lane], own: list[Stance], names) -> dict:
+    """This statement's agreement over every lane (done or not), as the project's figures."""
+    lane_names = tuple(lane.name for lane in lanes)
+    unit = Unit(str(statement.id), len(statement.text), lane_names)
+    marks = [
+        Mark(
+            str(statement.id),
+            names.get(s.annotator_id, "?"),
+            s.start,
+            s.end,
+            s.label.key,
+            _key(s.target_id),
+            _key(s.holder_id),
+        )
+        for s in own
+    ]
+    return compute_agreement([unit], marks)

@@ -1,0 +1,195 @@
+"""Adjudication services: gold stances, decisions, audit, idempotent auto, version conflicts."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from annotator.errors import Conflict, Invalid, NotFound
+from annotator.models import AuditEvent, GoldDecision, Stance
+from annotator.services.adjudication import (
+    GoldInput,
+    accept_unanimous,
+    accept_version,
+    adjudicate_auto,
+    delete_gold,
+    reject_versions,
+    save_gold,
+    update_gold,
+)
+from annotator.services.stances import StanceInput, update_stance
+from annotator.services.users import find_user
+
+from .test_review_helpers import done, mark, setup
+
+
+def _gold(session, st):
+    return list(
+        session.scalars(
+            select(Stance).where(Stance.statement_id == st.id, Stance.is_gold).order_by(Stance.id)
+        )
+    )
+
+
+def _two_versions(session):
+    project, (st,) = setup(session)
+    a = mark(session, project, st, "ann1", "Iran condemns Israel")
+    b = mark(session, project, st, "ann2", "Iran condemns Israel", target="usa")
+    done(session, project, st, "ann1", "ann2")
+    return project, st, a, b, find_user(session, "rev")
+
+
+def test_accept_copies_the_version_into_gold_with_a_decision(app, session):
+    project, st, a, b, rev = _two_versions(session)
+    gold = accept_version(session, project, st, rev, 0, a.id, a.version, "ann1 is right")
+    session.commit()
+    assert gold.is_gold and gold.annotator_id is None
+    assert (gold.start, gold.end, gold.target_id) == (a.start, a.end, a.target_id)
+    decision = session.scalar(select(GoldDecision))
+    assert decision.decision == "accept" and decision.source_stance_ids == [a.id]
+    assert decision.reviewer_id == rev.id and decision.reason == "ann1 is right"
+    assert st.review_version == 1 and st.reviewed_by_id == rev.id and st.reviewed_at
+    event = session.scalar(select(AuditEvent).where(AuditEvent.entity == "gold_stance"))
+    assert event.data["sources"] == [{"id": a.id, "version": 1, "annotator_id": a.annotator_id}]
+
+
+def test_stale_review_version_is_a_conflict_and_saves_nothing(app, session):
+    project, st, a, b, rev = _two_versions(session)
+    accept_version(session, project, st, rev, 0, a.id, a.version)
+    session.commit()
+    with pytest.raises(Conflict, match="Another reviewer"):
+        accept_version(session, project, st, rev, 0, b.id, b.version)
+    session.rollback()
+    assert len(_gold(session, st)) == 1
+
+
+def test_stale_source_version_is_a_conflict(app, session):
+    project, st, a, b, rev = _two_versions(session)
+    with pytest.raises(Conflict, match="annotator changed"):
+        accept_version(session, project, st, rev, 0, a.id, a.version + 1)
+    with pytest.raises(NotFound):
+        accept_version(session, project, st, rev, 0, 999_999, 1)
+
+
+def test_accepting_the_same_content_twice_is_refused(app, session):
+    project, st, a, b, rev = _two_versions(session)
+    accept_version(session, project, st, rev, 0, a.id, a.version)
+    with pytest.raises(Invalid, match="already holds"):
+        accept_version(session, project, st, rev, 1, a.id, a.version)
+
+
+def test_edit_and_add_make_gold_and_validate(app, session):
+    project, st, a, b, rev = _two_versions(session)
+    data = GoldInput(a.start, a.end, "condemnation", "Israel", None)
+    gold = save_gold(session, project, st, rev, 0, data, source=(b.id, b.version), reason="fix")
+    assert gold.target.key == "israel"
+    added = save_gold(session, project, st, rev, 1, GoldInput(54, 60, "claim"))
+    assert added.text == st.text[54:60]
+    decisions = [
+        d.decision for d in session.scalars(select(GoldDecision).order_by(GoldDecision.id))
+    ]
+    assert decisions == ["edit", "add"]
+    with pytest.raises(Invalid, match="needs a target"):
+        save_gold(session, project, st, rev, 2, GoldInput(0, 4, "support"))
+    with pytest.raises(Invalid, match="outside"):
+        save_gold(session, project, st, rev, 2, GoldInput(0, 999, "claim"))
+    with pytest.raises(Invalid, match="No actor"):
+        save_gold(session, project, st, rev, 2, GoldInput(0, 4, "support", "Atlantis"))
+
+
+def test_reject_records_a_decision_without_gold(app, session):
+    project, st, a, b, rev = _two_versions(session)
+    decision = reject_versions(session, project, st, rev, 0, [(a.id, 1), (b.id, 1)], "no stance")
+    assert decision.decision == "reject" and decision.gold_stance_id is None
+    assert sorted(decision.source_stance_ids) == sorted([a.id, b.id])
+    assert _gold(session, st) == []
+    with pytest.raises(Invalid):
+        reject_versions(session, project, st, rev, 1, [], "")
+
+
+def test_gold_edit_and_delete_check_the_stance_version(app, session):
+    project, st, a, b, rev = _two_versions(session)
+    gold = accept_version(session, project, st, rev, 0, a.id, 1)
+    session.commit()
+    data = GoldInput(gold.start, gold.end, "condemnation", "usa")
+    update_gold(session, project, st, rev, gold.id, 1, data)
+    session.commit()
+    assert gold.version == 2 and gold.target.key == "usa"
+    with pytest.raises(Conflict, match="Another reviewer changed this gold"):
+        update_gold(session, project, st, rev, gold.id, 1, data)
+    session.rollback()
+    delete_gold(session, project, st, rev, gold.id, 2)
+    session.commit()
+    assert gold.deleted_at is not None
+    with pytest.raises(Conflict, match="deleted"):
+        delete_gold(session, project, st, rev, gold.id, 3)
+
+
+def test_unanimous_needs_identical_span_label_target_and_holder(app, session):
+    project, (st,) = setup(session, annotators=("ann1", "ann2", "ann3"))
+    for name in ("ann1", "ann2", "ann3"):
+        mark(session, project, st, name, "Russia claims victory", label="claim", target=None)
+        mark(
+            session,
+            project,
+            st,
+            name,
+            "Iran condemns Israel",
+            holder="iran" if name != "ann3" else None,
+        )
+    done(session, project, st, "ann1", "ann2", "ann3")
+    rev = find_user(session, "rev")
+    assert accept_unanimous(session, project, st, rev, 0) == 1
+    session.commit()
+    (gold,) = _gold(session, st)
+    assert gold.text == "Russia claims victory"
+    decision = session.scalar(select(GoldDecision))
+    assert decision.decision == "auto" and len(decision.source_stance_ids) == 3
+
+
+def test_unanimous_needs_two_done_annotators(app, session):
+    project, (st,) = setup(session)
+    mark(session, project, st, "ann1", "Iran condemns Israel")
+    done(session, project, st, "ann1")
+    with pytest.raises(Invalid, match="two or more"):
+        accept_unanimous(session, project, st, find_user(session, "rev"), 0)
+
+
+def test_auto_is_idempotent_and_respects_rejections(app, session):
+    project, (s0, s1) = setup(session, statements=2)
+    for st in (s0, s1):
+        for name in ("ann1", "ann2"):
+            mark(session, project, st, name, "Iran condemns Israel")
+        done(session, project, st, "ann1", "ann2")
+    s1_ids = [
+        (s.id, s.version)
+        for s in session.scalars(select(Stance).where(Stance.statement_id == s1.id))
+    ]
+    reject_versions(session, project, s1, find_user(session, "rev"), 0, s1_ids)
+    session.commit()
+    report = adjudicate_auto(session, project)
+    session.commit()
+    assert (report.statements, report.created) == (2, 1)
+    assert len(_gold(session, s0)) == 1 and _gold(session, s1) == []
+    assert adjudicate_auto(session, project).created == 0
+    assert s0.review_version == 1
+
+
+def test_auto_with_unfinished_counts_everyone_who_annotated(app, session):
+    project, (st,) = setup(session)
+    for name in ("ann1", "ann2"):
+        mark(session, project, st, name, "Iran condemns Israel")
+    session.commit()
+    assert adjudicate_auto(session, project).created == 0
+    assert adjudicate_auto(session, project, include_unfinished=True).created == 1
+
+
+def test_an_annotator_edit_after_loading_makes_accept_stale(app, session):
+    project, (st,) = setup(session)
+    a = mark(session, project, st, "ann1", "Iran condemns Israel")
+    session.commit()
+    data = StanceInput(a.start, a.end, a.text, "condemnation", "usa")
+    update_stance(session, project, st, find_user(session, "ann1"), a.id, 1, data)
+    session.commit()
+    with pytest.raises(Conflict):
+        accept_version(session, project, st, find_user(session, "rev"), 0, a.id, 1)

@@ -1,0 +1,131 @@
+"""Review services: agreement scope and figures from the database, queue, alignment."""
+
+from __future__ import annotations
+
+from annotator.agreement import METRICS
+from annotator.services.review import (
+    NO_STATEMENT,
+    agreement_scope,
+    annotator_names,
+    letter,
+    list_review_queue,
+    load_agreement_input,
+    load_side_by_side,
+    project_agreement,
+)
+from annotator.services.stances import delete_stance
+from annotator.services.users import find_user
+
+from .test_review_helpers import done, mark, setup
+
+
+def _names(session, project, hide=False):
+    return annotator_names(session, project, hide=hide)
+
+
+def test_letters_run_like_spreadsheet_columns():
+    assert [letter(k) for k in (0, 1, 25, 26, 27)] == ["A", "B", "Z", "AA", "AB"]
+
+
+def test_no_finished_statement_gives_nulls_and_a_message(app, session):
+    project, (st,) = setup(session)
+    mark(session, project, st, "ann1", "Iran condemns Israel")
+    mark(session, project, st, "ann2", "Iran condemns Israel")
+    session.commit()
+    result = project_agreement(session, project, _names(session, project))
+    assert result["n_statements"] == 0
+    assert all(result[m] is None for m in METRICS)
+    assert result["notes"][0] == NO_STATEMENT
+
+
+def test_default_scope_needs_two_done_and_unfinished_needs_two_marking(app, session):
+    project, (st,) = setup(session, annotators=("ann1", "ann2", "ann3"))
+    mark(session, project, st, "ann1", "Iran condemns Israel")
+    mark(session, project, st, "ann2", "Iran condemns Israel")
+    done(session, project, st, "ann1")
+    assert agreement_scope(session, project) == {}
+    ids = {find_user(session, n).id for n in ("ann1", "ann2")}
+    assert agreement_scope(session, project, include_unfinished=True) == {st.id: ids}
+    done(session, project, st, "ann3")  # done with no stances still counts as an annotator
+    scope = agreement_scope(session, project)
+    assert scope == {st.id: {find_user(session, n).id for n in ("ann1", "ann3")}}
+
+
+def test_deleted_and_gold_stances_never_count(app, session):
+    from annotator.models import Stance
+
+    project, (st,) = setup(session)
+    a = mark(session, project, st, "ann1", "Iran condemns Israel")
+    mark(session, project, st, "ann1", "Russia claims victory", label="claim", target=None)
+    mark(session, project, st, "ann2", "Iran condemns Israel")
+    delete_stance(session, project, st, find_user(session, "ann1"), a.id + 1, 1)
+    session.add(
+        Stance(statement_id=st.id, is_gold=True, start=0, end=4, text="Iran", label_id=a.label_id)
+    )
+    session.commit()
+    done(session, project, st, "ann1", "ann2")
+    units, marks = load_agreement_input(session, project, _names(session, project))
+    assert [u.statement for u in units] == [str(st.id)]
+    assert sorted(m.annotator for m in marks) == ["ann1", "ann2"]
+    result = project_agreement(session, project, _names(session, project))
+    assert result["n_stances"] == 2
+    assert result["span_f1_exact"] == 1.0 and result["stance_agreement"] == 1.0
+    assert result["pairs"][0]["a"] == "ann1" and result["pairs"][0]["b"] == "ann2"
+
+
+def test_figures_reflect_disagreement(app, session):
+    project, (st,) = setup(session)
+    mark(session, project, st, "ann1", "Iran condemns Israel")
+    mark(session, project, st, "ann2", "Iran condemns Israel", target="usa")
+    mark(session, project, st, "ann1", "The USA supports Israel", label="support")
+    done(session, project, st, "ann1", "ann2")
+    result = project_agreement(session, project, _names(session, project))
+    assert result["span_f1_exact"] == round(2 * 1 / 3, 4)
+    assert result["target_agreement"] == 0.0
+    assert result["stance_agreement"] == 0.0
+    assert set(result["per_label"]) == {"condemnation", "support"}
+
+
+def test_hidden_names_are_stable_letters(app, session):
+    project, (st,) = setup(session, annotators=("ann1", "ann2"))
+    names = _names(session, project, hide=True)
+    assert sorted(names.values()) == ["Annotator A", "Annotator B"]
+    assert names[find_user(session, "ann1").id] == "Annotator A"
+
+
+def test_queue_lists_finished_statements_most_disagreement_first(app, session):
+    project, (s0, s1, s2) = setup(session, statements=3)
+    for st in (s0, s1, s2):
+        mark(session, project, st, "ann1", "Iran condemns Israel")
+    mark(session, project, s0, "ann2", "Iran condemns Israel")
+    mark(session, project, s1, "ann2", "Iran condemns Israel", target="usa")
+    done(session, project, s0, "ann1", "ann2")
+    done(session, project, s1, "ann1", "ann2")
+    done(session, project, s2, "ann1")  # ann2 not done: not in the queue
+    names = _names(session, project)
+    rows = list_review_queue(session, project, names)
+    assert [r.statement_id for r in rows] == [s1.id, s0.id]
+    assert rows[0].agreement == 0.0 and rows[0].open_groups == 1
+    assert rows[1].agreement == 1.0 and rows[1].open_groups == 0
+    assert list_review_queue(session, project, names, label="support") == []
+    ann1 = find_user(session, "ann1").id
+    assert len(list_review_queue(session, project, names, annotator_id=ann1)) == 2
+    assert list_review_queue(session, project, names, annotator_id=-1) == []
+
+
+def test_side_by_side_groups_say_what_differs(app, session):
+    project, (st,) = setup(session, annotators=("ann1", "ann2", "ann3"))
+    mark(session, project, st, "ann1", "Iran condemns Israel")
+    mark(session, project, st, "ann2", "Iran condemns Israel", target="usa")
+    mark(session, project, st, "ann3", "condemns Israel")
+    mark(session, project, st, "ann1", "Russia claims victory", label="claim", target=None)
+    mark(session, project, st, "ann2", "Russia claims victory", label="claim", target=None)
+    mark(session, project, st, "ann3", "Russia claims victory", label="claim", target=None)
+    session.commit()
+    view = load_side_by_side(session, project, st, _names(session, project))
+    assert [lane.name for lane in view.lanes] == ["ann1", "ann2", "ann3"]
+    first, last = view.groups
+    assert first.differs == {"boundary": True, "label": False, "target": True, "holder": False}
+    assert not first.unanimous and last.unanimous
+    assert not any(last.differs.values())
+    assert view.figures["n_statements"] == 1
