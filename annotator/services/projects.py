@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, selectinload
 
 from ..errors import Conflict, Forbidden, Invalid, NotFound
-from ..models import ROLES, Label, Membership, Project, User
+from ..models import ROLES, Assignment, Label, Membership, Project, Statement, User
 from .audit import record_event
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -140,6 +140,8 @@ def set_member(
     )
     if membership is not None and membership.role == role:
         return membership
+    if membership is not None:
+        _keep_a_lead(session, project, membership)
     if membership is None:
         membership = Membership(project_id=project.id, user_id=member.id, role=role)
         session.add(membership)
@@ -177,3 +179,98 @@ def latest_guidelines(session: Session, project: Project):
         .order_by(GuidelinesVersion.version.desc())
         .limit(1)
     )
+
+
+SETTINGS = ("annotators_per_statement", "allow_overlap", "snap_to_words", "hide_annotator_names")
+MAX_PER_STATEMENT = 50
+
+
+def update_project(session: Session, project: Project, *, user: User | None = None, **changes):
+    """Change name, description or settings; unknown keys and bad values change nothing."""
+    unknown = set(changes) - {"name", "description", *SETTINGS}
+    if unknown:
+        raise Invalid(f"Unknown project setting(s): {', '.join(sorted(unknown))}.")
+    changes = {k: v for k, v in changes.items() if v is not None}
+    _check_settings(changes)
+    before = {k: getattr(project, k) for k in changes}
+    for key, value in changes.items():
+        setattr(project, key, value.strip() if isinstance(value, str) else value)
+    after = {k: getattr(project, k) for k in changes}
+    if before != after:
+        session.flush()
+        diff = {k: [before[k], after[k]] for k in changes if before[k] != after[k]}
+        record_event(
+            session, user=user, action="update", entity="project", entity_id=project.id,
+            project_id=project.id, data=diff,
+        )  # fmt: skip
+    return project
+
+
+def _check_settings(changes: dict) -> None:
+    """Validate before touching the project, so a bad value leaves it unchanged."""
+    if "name" in changes and not str(changes["name"]).strip():
+        raise Invalid("A project needs a name.", field="name")
+    if "name" in changes and len(changes["name"].strip()) > 200:
+        raise Invalid("Project names have at most 200 characters.", field="name")
+    per = changes.get("annotators_per_statement")
+    if per is not None and (
+        isinstance(per, bool) or not isinstance(per, int) or not 1 <= per <= MAX_PER_STATEMENT
+    ):
+        raise Invalid(
+            f"Annotators per statement must be a whole number from 1 to {MAX_PER_STATEMENT}.",
+            field="annotators_per_statement",
+        )
+
+
+def list_members(session: Session, project: Project) -> list[Membership]:
+    """The project's members with their users loaded, leads first, then by username."""
+    rows = session.scalars(
+        select(Membership)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.project_id == project.id)
+        .options(selectinload(Membership.user))
+        .order_by(User.username)
+    )
+    return sorted(rows, key=lambda m: -role_rank(m.role))
+
+
+def remove_member(session: Session, project: Project, member: User, *, user=None) -> None:
+    """Take a member off the project; their stances and finished assignments stay."""
+    membership = session.scalar(
+        select(Membership).where(
+            Membership.project_id == project.id, Membership.user_id == member.id
+        )
+    )
+    if membership is None:
+        raise NotFound(f"'{member.username}' is not a member of this project.", field="username")
+    _keep_a_lead(session, project, membership)
+    open_ids = (
+        select(Assignment.id)
+        .join(Statement)
+        .where(
+            Statement.project_id == project.id,
+            Assignment.annotator_id == member.id,
+            Assignment.state.in_(("new", "in_progress")),
+        )
+    )
+    session.execute(
+        update(Assignment).where(Assignment.id.in_(open_ids)).values(active=False),
+        execution_options={"synchronize_session": False},
+    )
+    session.delete(membership)
+    session.flush()
+    record_event(
+        session, user=user, action="remove", entity="membership", entity_id=membership.id,
+        project_id=project.id, data={"username": member.username, "role": membership.role},
+    )  # fmt: skip
+
+
+def _keep_a_lead(session: Session, project: Project, membership: Membership) -> None:
+    """Refuse to remove or demote the last lead: nobody could manage the project any more."""
+    if membership.role != "lead":
+        return
+    leads = session.scalar(
+        select(func.count()).where(Membership.project_id == project.id, Membership.role == "lead")
+    )
+    if leads <= 1:
+        raise Conflict("This is the project's last lead; make someone else lead first.")
