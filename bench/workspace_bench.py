@@ -257,8 +257,9 @@ def main() -> None:
     tmp = tempfile.mkdtemp()
     url = args.database_url or f"sqlite:///{tmp}/bench.sqlite"
     statement_id = build(url)
-    from annotator.extensions import make_engine
     from sqlalchemy import text as sql
+
+    from annotator.extensions import make_engine
 
     with make_engine(url).connect() as conn:
         text = conn.execute(
