@@ -29,3 +29,31 @@ def project_view(minimum: str) -> Callable:
         return wrapper
 
     return decorate
+
+
+def public_view(view: Callable) -> Callable:
+    """Declare a route open to anonymous users (login page, static assets)."""
+    view.required_role = "public"
+    return view
+
+
+def login_view(view: Callable) -> Callable:
+    """Require login but no project role (the projects list, logout)."""
+    wrapped = login_required(view)
+    wrapped.required_role = "login"
+    return wrapped
+
+
+def admin_view(view: Callable) -> Callable:
+    """Require a site admin; others get 403."""
+    from flask import abort
+
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if not current_user.is_admin:
+            abort(403, "This needs a site admin.")
+        return view(*args, **kwargs)
+
+    wrapper.required_role = "admin"
+    return wrapper

@@ -5,16 +5,18 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import login_required, login_user, logout_user
+from flask_login import login_user, logout_user
 
 from ..extensions import db
 from ..forms import LoginForm
 from ..services.users import LoginRefused, authenticate
+from .access import login_view, public_view
 
 bp = Blueprint("auth", __name__)
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@public_view
 def login():
     """Show the login form; a failure commits the throttle counter and shows one generic error."""
     form = LoginForm()
@@ -50,7 +52,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.post("/logout")
-@login_required
+@login_view
 def logout():
     """Log out (POST, so a link on another site cannot log the user out)."""
     logout_user()
