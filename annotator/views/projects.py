@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, g, render_template
 from flask_login import current_user, login_required
 
 from ..extensions import db
@@ -17,7 +17,9 @@ bp = Blueprint("projects", __name__)
 def index():
     """Every project the user belongs to, with their role."""
     return render_template(
-        "projects/index.html", projects=list_user_projects(db.session, current_user)
+        "projects/index.html",
+        projects=list_user_projects(db.session, current_user),
+        can_create=current_user.is_admin,
     )
 
 
@@ -28,4 +30,4 @@ def show(project):
     from ..services.queue import list_queue
 
     queue = list_queue(db.session, project, current_user)
-    return render_template("projects/show.html", project=project, queue=queue)
+    return render_template("projects/show.html", project=project, queue=queue, role=g.role)
