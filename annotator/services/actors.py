@@ -27,7 +27,7 @@ def import_actors(
     session: Session, project: Project, rows: Iterable[ActorInput], *, user: User | None = None
 ) -> tuple[int, int]:
     """Create or update actors by key; re-importing the same file changes nothing."""
-    existing = {a.key: a for a in list_actors(session, project, with_aliases=True)}
+    existing = {a.key: a for a in _all_actors(session, project)}
     created = updated = 0
     for row in rows:
         actor = existing.get(row.key)
@@ -51,6 +51,12 @@ def import_actors(
             data={"created": created, "updated": updated},
         )
     return created, updated
+
+
+def _all_actors(session: Session, project: Project) -> list[Actor]:
+    """Every actor of the project, merged ones too: their keys stay taken."""
+    query = select(Actor).where(Actor.project_id == project.id)
+    return list(session.scalars(query.options(selectinload(Actor.aliases))))
 
 
 def _differs(actor: Actor, row: ActorInput) -> bool:
@@ -82,6 +88,21 @@ def list_actors(
     if with_aliases:
         query = query.options(selectinload(Actor.aliases))
     return list(session.scalars(query.order_by(Actor.name)))
+
+
+def get_actor_by_id(session: Session, project: Project, actor_id: int) -> Actor:
+    """An actor of this project by id, merged ones included; NotFound otherwise."""
+    actor = session.get(Actor, actor_id)
+    if actor is None or actor.project_id != project.id:
+        raise NotFound("No such actor in this project.", field="actor")
+    return actor
+
+
+def survivor(session: Session, actor: Actor) -> Actor:
+    """The actor a merged one now lives on as (itself when it was never merged)."""
+    while actor.merged_into_id is not None:
+        actor = session.get(Actor, actor.merged_into_id)
+    return actor
 
 
 def get_actor(session: Session, project: Project, key: str) -> Actor:
@@ -144,7 +165,7 @@ def resolve_actor(session: Session, project: Project, text: str) -> Actor | None
     if not text.strip():
         return None
     norm = normalize_alias(text)
-    return session.scalar(
+    found = session.scalar(
         select(Actor)
         .join(ActorAlias, ActorAlias.actor_id == Actor.id, isouter=True)
         .where(
@@ -154,8 +175,10 @@ def resolve_actor(session: Session, project: Project, text: str) -> Actor | None
             | (ActorAlias.normalized == norm)
             | (func.lower(Actor.name) == norm),
         )
+        .order_by(Actor.merged_into_id.is_not(None), Actor.id)  # live actors before merged ones
         .limit(1)
     )
+    return survivor(session, found) if found is not None else None
 
 
 def propose_actor(
@@ -172,7 +195,7 @@ def propose_actor(
         return existing
     actor = Actor(
         project_id=project.id,
-        key=_free_key(session, project, name),
+        key=free_key(session, project, name),
         name=name,
         type=type_,
         status="proposed",
@@ -193,7 +216,7 @@ def propose_actor(
     return actor
 
 
-def _free_key(session: Session, project: Project, name: str) -> str:
+def free_key(session: Session, project: Project, name: str) -> str:
     """A slug from the name (ASCII when possible), made unique with a counter."""
     import re
     import unicodedata

@@ -12,7 +12,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound
-from ..models import Actor, ActorAlias, Project, Statement, User
+from ..models import Actor, ActorAlias, AuditEvent, Project, Statement, User
 from .audit import record_event
 
 BATCH = 1000
@@ -57,9 +57,10 @@ def import_statements(
 
     The caller commits once at the end, so a reader error anywhere leaves nothing behind.
     """
-    report, seen_ids, seen_shas = ImportReport(), set(), set()
+    report, seen_ids, seen_shas, files = ImportReport(), set(), set(), {}
     org_actors = _organization_resolver(session, project)
     for batch in _batches(records):
+        files.update(dict.fromkeys(r.file.partition("!")[0] for r in batch))
         rows = _new_rows(session, project, batch, report, seen_ids, seen_shas, org_actors)
         if rows:
             session.execute(insert(Statement), rows)
@@ -73,7 +74,11 @@ def import_statements(
             action="import",
             entity="statements",
             project_id=project.id,
-            data={"imported": report.imported, "skipped": len(report.skipped)},
+            data={
+                "imported": report.imported,
+                "skipped": len(report.skipped),
+                "files": [name.rsplit("/", 1)[-1] for name in list(files)[:20]],
+            },
         )
     return report
 
@@ -139,13 +144,14 @@ def _organization_resolver(
     """Map an issuing organisation's name to a registry actor by alias, so it becomes the holder."""
     from ..formats.actor_csv import normalize_alias
 
-    pairs = session.execute(
-        select(ActorAlias.normalized, Actor.id).join(Actor).where(Actor.project_id == project.id)
+    live = (
+        Actor.project_id == project.id,
+        Actor.merged_into_id.is_(None),
+        Actor.status != "rejected",
     )
+    pairs = session.execute(select(ActorAlias.normalized, Actor.id).join(Actor).where(*live))
     by_alias = dict(pairs.all())
-    for actor_id, name in session.execute(
-        select(Actor.id, Actor.name).where(Actor.project_id == project.id)
-    ):
+    for actor_id, name in session.execute(select(Actor.id, Actor.name).where(*live)):
         by_alias.setdefault(normalize_alias(name), actor_id)
     return lambda org: by_alias.get(normalize_alias(org)) if org else None
 
@@ -165,3 +171,21 @@ def list_statements(session: Session, project: Project) -> list[Statement]:
             select(Statement).where(Statement.project_id == project.id).order_by(Statement.id)
         )
     )
+
+
+def list_imports(
+    session: Session, project: Project, limit: int = 10
+) -> list[tuple[AuditEvent, str | None]]:
+    """The project's latest statement imports from the audit log, with who ran them."""
+    rows = session.execute(
+        select(AuditEvent, User.username)
+        .outerjoin(User, User.id == AuditEvent.user_id)
+        .where(
+            AuditEvent.project_id == project.id,
+            AuditEvent.entity == "statements",
+            AuditEvent.action == "import",
+        )
+        .order_by(AuditEvent.id.desc())
+        .limit(limit)
+    )
+    return [(event, username) for event, username in rows]
