@@ -171,6 +171,7 @@
     const option = ev.target.closest('.options li[role="option"]');
     if (option) { choose(option); return; }
     if (ev.target.closest("[data-close]")) { closeForm(); return; }
+    if (ev.target.closest("[data-open-form]")) { openForKeyboard(); return; }
     const mention = ev.target.closest(".seg.mention");
     if (mention && isOpen() && window.getSelection().isCollapsed) {
       const field = form().querySelector('.actor-field[data-field="target"]');
@@ -182,6 +183,12 @@
   }
 
   function onInput(ev) {
+    if (ev.target.id === "quote") {
+      // The typed words replace any mouse selection; the server finds their offsets.
+      const f = form();
+      f.elements.start.value = ""; f.elements.end.value = ""; f.elements.text.value = "";
+      document.getElementById("sel-text").textContent = ev.target.value;
+    }
     // Typing in an actor field forgets the earlier choice, so a stale key is never sent.
     if (ev.target.matches('.actor-field input[type="search"]')) {
       const field = fieldOf(ev.target);
@@ -217,7 +224,20 @@
     }
   }
 
+  /** Keyboard path: open the empty form with the "exact words" field focused. */
+  function openForKeyboard() {
+    const f = form();
+    if (!f) return;
+    f.classList.add("open");
+    const details = f.querySelector("details.offsets");
+    if (details) details.open = true;
+    const button = document.querySelector("[data-open-form]");
+    if (button) place(button.getBoundingClientRect());
+    f.querySelector("#quote").focus();
+  }
+
   function init() {
+    document.documentElement.classList.add("js");
     const root = textEl();
     if (root) {
       const slot = document.getElementById("stance-form-slot");

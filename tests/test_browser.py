@@ -205,3 +205,39 @@ def test_offsets_are_code_points_with_emoji_accents_and_arabic(session, live_ser
     saved = stances(session)[-1]
     assert (saved.start, saved.end) == (MIXED.find(phrase), MIXED.find(phrase) + len(phrase))
     assert saved.text == phrase
+
+
+def test_keyboard_only_create(session, live_server, page):
+    _, st = demo(session)
+    log_in(page, live_server, "annotator1")
+    page.goto(f"{live_server}/p/demo/s/{st.id}")
+    page.locator("[data-open-form]").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#stance-form.open")
+    page.keyboard.type(PHRASE)
+    page.locator("input[name=label][value=claim]").focus()
+    page.keyboard.press("2")
+    page.locator("#target_q").focus()
+    page.keyboard.type("Tehe")
+    page.wait_for_selector('#target-options li[data-key="iran"]')
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")  # picks the highlighted option
+    assert page.locator("#target").input_value() == "iran"
+    page.keyboard.press("Enter")  # submits the form
+    page.wait_for_selector("#stance-list li.stance")
+    saved = stances(session)
+    assert [(s.text, s.label.key, s.target.key) for s in saved] == [
+        (PHRASE, "condemnation", "iran")
+    ]
+
+
+def test_clicking_a_mention_sets_the_target(session, live_server, page):
+    _, st = demo(session)
+    log_in(page, live_server, "annotator1")
+    page.goto(f"{live_server}/p/demo/s/{st.id}")
+    drag_select(page, "heinous terror attacks")
+    page.wait_for_selector("#stance-form.open")
+    mention = page.locator('#text .seg.mention[data-actor="daesh"]').last
+    mention.click()
+    assert page.locator("#target").input_value() == "daesh"
+    assert page.locator("#target_q").input_value() == "Islamic State (Daesh)"
