@@ -43,6 +43,15 @@ FIND_RANGE = """
 """
 
 
+# Selects the range FIND_RANGE stored and lets the page react as to a mouse selection.
+SELECT_RANGE = """() => {
+  const s = getSelection();
+  s.removeAllRanges();
+  s.addRange(window.__range);
+  document.getElementById('text').dispatchEvent(new MouseEvent('mouseup', {bubbles: true}));
+}"""
+
+
 def log_in(page, base, username):
     page.goto(f"{base}/login")
     page.fill("#username", username)
@@ -195,8 +204,7 @@ def test_offsets_are_code_points_with_emoji_accents_and_arabic(session, live_ser
     log_in(page, live_server, "annotator1")
     page.goto(f"{live_server}/p/demo/s/{st.id}")
     page.evaluate(FIND_RANGE, phrase)
-    page.evaluate("""() => { const s = getSelection(); s.removeAllRanges(); s.addRange(window.__range);
-        document.getElementById('text').dispatchEvent(new MouseEvent('mouseup', {bubbles: true})); }""")
+    page.evaluate(SELECT_RANGE)
     page.wait_for_selector("#stance-form.open")
     assert page.locator("#sel-text").inner_text() == phrase
     page.keyboard.press("1")
