@@ -32,8 +32,10 @@ def test_update_project_changes_settings_and_audits(session):
     project = make_project(session, "p1")
     update_project(session, project, name=" New ", annotators_per_statement=3, allow_overlap=False)
     assert (project.name, project.annotators_per_statement, project.allow_overlap) == (
-        "New", 3, False,
-    )  # fmt: skip
+        "New",
+        3,
+        False,
+    )
     event = session.scalar(
         select(AuditEvent).where(AuditEvent.entity == "project", AuditEvent.action == "update")
     )
@@ -42,9 +44,13 @@ def test_update_project_changes_settings_and_audits(session):
 
 @pytest.mark.parametrize(
     "changes",
-    [{"annotators_per_statement": 0}, {"annotators_per_statement": 51}, {"name": "  "},
-     {"colour": "red"}],
-)  # fmt: skip
+    [
+        {"annotators_per_statement": 0},
+        {"annotators_per_statement": 51},
+        {"name": "  "},
+        {"colour": "red"},
+    ],
+)
 def test_update_project_refuses_bad_values_and_changes_nothing(session, changes):
     project = make_project(session, "p1")
     with pytest.raises(Invalid):
@@ -108,9 +114,15 @@ def test_label_in_use_is_retired_not_deleted(session):
     project, statement = demo(session)
     label = lab.get_label(session, project, "condemnation")
     session.add(
-        Stance(statement_id=statement.id, annotator_id=get_user(session, "annotator1").id,
-               start=0, end=3, text=statement.text[:3], label_id=label.id)
-    )  # fmt: skip
+        Stance(
+            statement_id=statement.id,
+            annotator_id=get_user(session, "annotator1").id,
+            start=0,
+            end=3,
+            text=statement.text[:3],
+            label_id=label.id,
+        )
+    )
     session.flush()
     with pytest.raises(Conflict, match="retire"):
         lab.delete_label(session, project, label)
@@ -152,8 +164,9 @@ def test_guidelines_versions_and_stances_record_them(session):
 def test_members_list_remove_and_last_lead(session):
     project = make_project(session, "p1", members={"boss": "lead", "ann": "annotator"})
     assert [(m.user.username, m.role) for m in list_members(session, project)] == [
-        ("boss", "lead"), ("ann", "annotator"),
-    ]  # fmt: skip
+        ("boss", "lead"),
+        ("ann", "annotator"),
+    ]
     boss = get_user(session, "boss")
     with pytest.raises(Conflict, match="last lead"):
         remove_member(session, project, boss)
@@ -169,8 +182,16 @@ def test_removing_a_member_keeps_their_work(session):
     project, statement = demo(session)
     ann = get_user(session, "annotator1")
     label = lab.get_label(session, project, "claim")
-    session.add(Stance(statement_id=statement.id, annotator_id=ann.id, start=0, end=2,
-                       text=statement.text[:2], label_id=label.id))  # fmt: skip
+    session.add(
+        Stance(
+            statement_id=statement.id,
+            annotator_id=ann.id,
+            start=0,
+            end=2,
+            text=statement.text[:2],
+            label_id=label.id,
+        )
+    )
     remove_member(session, project, ann)
     assert count(session, Stance, Stance.annotator_id == ann.id) == 1
     a = session.scalar(select(Assignment).where(Assignment.annotator_id == ann.id))
@@ -196,8 +217,9 @@ def test_assign_balances_and_is_idempotent(session):
     assert sorted(loads(session, project).values()) == [6, 7, 7]
     assert "rev" not in loads(session, project)  # reviewers are not annotators
     for statement in list_statements(session, project):
-        holders = session.scalars(select(Assignment.annotator_id).where(
-            Assignment.statement_id == statement.id)).all()  # fmt: skip
+        holders = session.scalars(
+            select(Assignment.annotator_id).where(Assignment.statement_id == statement.id)
+        ).all()
         assert len(set(holders)) == 2
     again = asg.assign_project(session, project)
     assert again.created == 0
@@ -225,11 +247,22 @@ def test_reassign_and_unassign_keep_work(session):
     set_member(session, project, get_user(session, "annotator3"), "annotator")
     a1, a3 = get_user(session, "annotator1"), get_user(session, "annotator3")
     label = lab.get_label(session, project, "claim")
-    session.add(Stance(statement_id=statement.id, annotator_id=a1.id, start=0, end=2,
-                       text=statement.text[:2], label_id=label.id))  # fmt: skip
+    session.add(
+        Stance(
+            statement_id=statement.id,
+            annotator_id=a1.id,
+            start=0,
+            end=2,
+            text=statement.text[:2],
+            label_id=label.id,
+        )
+    )
     asg.reassign_statement(session, project, statement, a1, a3)
-    active = session.scalars(select(Assignment.annotator_id).where(
-        Assignment.statement_id == statement.id, Assignment.active)).all()  # fmt: skip
+    active = session.scalars(
+        select(Assignment.annotator_id).where(
+            Assignment.statement_id == statement.id, Assignment.active
+        )
+    ).all()
     assert a3.id in active and a1.id not in active
     assert count(session, Stance, Stance.annotator_id == a1.id) == 1
     with pytest.raises(NotFound):

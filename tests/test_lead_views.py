@@ -64,9 +64,17 @@ def test_show_page_has_manage_links_for_lead_only(session, login):
     make_project(session, "p1", members={"boss": "lead", "rev": "reviewer", "ann": "annotator"})
     session.commit()
     lead_page = login("boss").get("/p/p1/").get_data(True)
-    for href in ("/p/p1/settings", "/p/p1/labels", "/p/p1/team", "/p/p1/assignments",
-                 "/p/p1/progress", "/p/p1/actors/", "/p/p1/import/", "/p/p1/export/",
-                 "/p/p1/review/"):  # fmt: skip
+    for href in (
+        "/p/p1/settings",
+        "/p/p1/labels",
+        "/p/p1/team",
+        "/p/p1/assignments",
+        "/p/p1/progress",
+        "/p/p1/actors/",
+        "/p/p1/import/",
+        "/p/p1/export/",
+        "/p/p1/review/",
+    ):
         assert f'href="{href}"' in lead_page, href
     reviewer_page = login("rev").get("/p/p1/").get_data(True)
     assert 'href="/p/p1/review/"' in reviewer_page and "/p/p1/settings" not in reviewer_page
@@ -76,8 +84,13 @@ def test_show_page_has_manage_links_for_lead_only(session, login):
 
 def test_settings_save_and_refuse(lead, session):
     client, _ = lead
-    data = {"name": "Renamed", "description": "About", "annotators_per_statement": "3",
-            "allow_overlap": "", "snap_to_words": "y"}  # fmt: skip
+    data = {
+        "name": "Renamed",
+        "description": "About",
+        "annotators_per_statement": "3",
+        "allow_overlap": "",
+        "snap_to_words": "y",
+    }
     response = post(client, "/p/p1/settings", {k: v for k, v in data.items() if v})
     assert response.status_code == 303
     project = fresh(session, Project, Project.slug == "p1")
@@ -106,8 +119,15 @@ def test_site_admin_creates_project_others_cannot(session, login):
 
 
 def label_data(**extra):
-    base = {"name": "Irony", "color": "#123456", "hotkey": "5", "semeval": "NONE",
-            "polarity": "", "definition": "Saying the opposite.", "example": "Great job."}  # fmt: skip
+    base = {
+        "name": "Irony",
+        "color": "#123456",
+        "hotkey": "5",
+        "semeval": "NONE",
+        "polarity": "",
+        "definition": "Saying the opposite.",
+        "example": "Great job.",
+    }
     return {**base, **extra}
 
 
@@ -122,8 +142,11 @@ def test_add_edit_and_reject_labels(lead, session):
     assert taken.status_code == 422 and "already used by" in taken.get_data(True)
     colour = post(client, "/p/p1/labels", label_data(key="y", color="red", hotkey=""))
     assert colour.status_code == 422 and "#rrggbb" in colour.get_data(True)
-    edit = post(client, "/p/p1/labels/irony", label_data(name="Sarcasm", semeval="AGAINST",
-                                                          requires_target="y"))  # fmt: skip
+    edit = post(
+        client,
+        "/p/p1/labels/irony",
+        label_data(name="Sarcasm", semeval="AGAINST", requires_target="y"),
+    )
     assert edit.status_code == 303
     label = fresh(session, Label, Label.key == "irony")
     assert (label.name, label.semeval, label.requires_target) == ("Sarcasm", "AGAINST", True)
@@ -134,8 +157,9 @@ def test_label_actions_move_retire_delete(lead, session):
     client, project = lead
     post(client, "/p/p1/labels/support/move", {"direction": "up"}, page="/p/p1/labels")
     session.expire_all()
-    keys = session.scalars(select(Label.key).where(Label.project_id == project.id)
-                           .order_by(Label.position)).all()  # fmt: skip
+    keys = session.scalars(
+        select(Label.key).where(Label.project_id == project.id).order_by(Label.position)
+    ).all()
     assert keys == ["claim", "support", "condemnation"]
     post(client, "/p/p1/labels/claim/retire", {}, page="/p/p1/labels")
     assert fresh(session, Label, Label.key == "claim", Label.project_id == project.id).retired
@@ -179,8 +203,9 @@ def test_team_add_change_remove(lead, session):
     make_user(session, "newbie")
     session.commit()
     assert post(client, "/p/p1/team", {"username": "newbie", "role": "reviewer"}).status_code == 303
-    member = fresh(session, Membership, Membership.project_id == project.id,
-                   Membership.role == "reviewer")  # fmt: skip
+    member = fresh(
+        session, Membership, Membership.project_id == project.id, Membership.role == "reviewer"
+    )
     assert member is not None
     post(client, "/p/p1/team/newbie/role", {"role": "annotator"}, page="/p/p1/team")
     assert fresh(session, Membership, Membership.id == member.id).role == "annotator"
@@ -205,16 +230,26 @@ def test_assign_and_reassign_in_browser(session, login):
     assert response.status_code == 303
     assert re.search(r"\d+ new assignment", client.get("/p/demo/assignments").get_data(True))
     session.expire_all()
-    per = session.execute(select(Assignment.statement_id, func.count()).where(Assignment.active)
-                          .group_by(Assignment.statement_id)).all()  # fmt: skip
+    per = session.execute(
+        select(Assignment.statement_id, func.count())
+        .where(Assignment.active)
+        .group_by(Assignment.statement_id)
+    ).all()
     assert per and all(n == 3 for _, n in per)
     bad = post(client, "/p/demo/assignments", {"per_statement": "0"})
     assert bad.status_code == 422
-    gone = post(client, "/p/demo/assignments/reassign",
-                {"statement_id": statement.id, "from_user": "annotator1", "to_user": ""})  # fmt: skip
+    gone = post(
+        client,
+        "/p/demo/assignments/reassign",
+        {"statement_id": statement.id, "from_user": "annotator1", "to_user": ""},
+    )
     assert gone.status_code == 303
-    a1 = fresh(session, Assignment, Assignment.statement_id == statement.id,
-               Assignment.annotator_id == get_user(session, "annotator1").id)  # fmt: skip
+    a1 = fresh(
+        session,
+        Assignment,
+        Assignment.statement_id == statement.id,
+        Assignment.annotator_id == get_user(session, "annotator1").id,
+    )
     assert a1.active is False
     wrong = post(
         client,
@@ -229,8 +264,12 @@ def test_progress_dashboard_counts_and_chart(session, login):
     annotator = login("annotator1")
     stance = {"start": 0, "end": 4, "text": statement.text[:4], "label": "claim", "target": ""}
     post(annotator, f"/p/demo/s/{statement.id}/stances", stance, page=f"/p/demo/s/{statement.id}")
-    post(annotator, f"/p/demo/s/{statement.id}/state", {"action": "done"},
-         page=f"/p/demo/s/{statement.id}")  # fmt: skip
+    post(
+        annotator,
+        f"/p/demo/s/{statement.id}/state",
+        {"action": "done"},
+        page=f"/p/demo/s/{statement.id}",
+    )
     page = login("lead").get("/p/demo/progress").get_data(True)
     assert "<svg" in page and "<rect" in page and 'fill="#4e79a7"' in page
     assert "style=" not in page

@@ -53,11 +53,49 @@ def projects_group() -> None:
 @projects_group.command("create")
 @click.argument("slug")
 @click.option("--name", required=True, help="Display name.")
+@click.option("--description", default=None, help="A sentence or two about the project.")
 @unit_of_work
-def projects_create(slug: str, name: str) -> None:
+def projects_create(slug: str, name: str, description: str | None) -> None:
     """Create a project with the labels claim, condemnation and support."""
-    project_service.create_project(db.session, slug, name)
+    project = project_service.create_project(db.session, slug, name)
+    if description:
+        project_service.update_project(db.session, project, description=description)
     click.echo(f"Created project {slug}.")
+
+
+@projects_group.command("list")
+@unit_of_work
+def projects_list() -> None:
+    """List every project with its settings (tab-separated)."""
+    click.echo("slug\tname\tper_statement\toverlap\tsnap_to_words\thide_names")
+    for p in project_service.list_projects(db.session):
+        flags = (p.allow_overlap, p.snap_to_words, p.hide_annotator_names)
+        yes_no = "\t".join("yes" if f else "no" for f in flags)
+        click.echo(f"{p.slug}\t{p.name}\t{p.annotators_per_statement}\t{yes_no}")
+
+
+@projects_group.command("set")
+@click.argument("project")
+@click.option("--name", default=None, help="Display name.")
+@click.option("--description", default=None)
+@click.option("--per-statement", type=int, default=None, help="Annotators per statement.")
+@click.option("--overlap/--no-overlap", default=None, help="Allow overlapping stances.")
+@click.option("--snap/--no-snap", default=None, help="Snap selections to word boundaries.")
+@click.option("--hide-names/--show-names", default=None, help="Hide annotators from reviewers.")
+@unit_of_work
+def projects_set(project: str, per_statement, overlap, snap, hide_names, **text) -> None:
+    """Change a project's name, description or settings; options left out stay as they are."""
+    proj = project_service.get_project(db.session, project)
+    project_service.update_project(
+        db.session, proj, annotators_per_statement=per_statement, allow_overlap=overlap,
+        snap_to_words=snap, hide_annotator_names=hide_names, **text,
+    )  # fmt: skip
+    click.echo(
+        f"{proj.slug}: {proj.annotators_per_statement} annotator(s) per statement, "
+        f"overlap {'on' if proj.allow_overlap else 'off'}, "
+        f"snap to words {'on' if proj.snap_to_words else 'off'}, "
+        f"annotator names {'hidden' if proj.hide_annotator_names else 'shown'}."
+    )
 
 
 @click.group("members")
@@ -76,6 +114,28 @@ def members_add(project: str, username: str, role: str) -> None:
     user = user_service.get_user(db.session, username)
     project_service.set_member(db.session, proj, user, role)
     click.echo(f"{username} is {role} in {project}.")
+
+
+@members_group.command("remove")
+@click.argument("project")
+@click.argument("username")
+@unit_of_work
+def members_remove(project: str, username: str) -> None:
+    """Remove USERNAME from PROJECT; their stances and finished work are kept."""
+    proj = project_service.get_project(db.session, project)
+    user = user_service.get_user(db.session, username)
+    project_service.remove_member(db.session, proj, user)
+    click.echo(f"Removed {username} from {project}; their work is kept.")
+
+
+@members_group.command("list")
+@click.argument("project")
+@unit_of_work
+def members_list(project: str) -> None:
+    """List PROJECT's members and roles (tab-separated), leads first."""
+    proj = project_service.get_project(db.session, project)
+    for membership in project_service.list_members(db.session, proj):
+        click.echo(f"{membership.user.username}\t{membership.role}")
 
 
 @click.command("demo")

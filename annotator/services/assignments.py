@@ -244,3 +244,16 @@ def assignment_summary(session: Session, project: Project) -> AssignmentSummary:
         .where(Statement.project_id == project.id)
     ).one()
     return AssignmentSummary(statements, len(list_annotators(session, project)), n, short)
+
+
+def get_statement_ref(session: Session, project: Project, ref: str) -> Statement:
+    """A statement by external id, or by ``#<number>`` internal id, as the CLI names it."""
+    where = (
+        Statement.id == int(ref[1:])
+        if ref.startswith("#") and ref[1:].isdigit()
+        else Statement.external_id == ref
+    )
+    statement = session.scalar(select(Statement).where(Statement.project_id == project.id, where))
+    if statement is None:
+        raise NotFound(f"No statement '{ref}' in this project.", field="statement")
+    return statement

@@ -222,6 +222,11 @@ def _check_settings(changes: dict) -> None:
         )
 
 
+def list_projects(session: Session) -> list[Project]:
+    """Every project by slug (site admin's view)."""
+    return list(session.scalars(select(Project).order_by(Project.slug)))
+
+
 def list_members(session: Session, project: Project) -> list[Membership]:
     """The project's members with their users loaded, leads first, then by username."""
     rows = session.scalars(
