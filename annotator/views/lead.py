@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from ..errors import DomainError
 from ..extensions import db
@@ -28,7 +28,7 @@ from ..services import projects as project_service
 from ..services.progress import annotator_progress, project_progress
 from ..services.statements import get_statement
 from ..services.users import get_user
-from .access import project_view
+from .access import admin_view, project_view
 
 bp = Blueprint("lead", __name__)
 P = "/p/<slug>"
@@ -56,11 +56,9 @@ def page(template: str, status: int = 200, **values):
 
 
 @bp.route("/projects/new", methods=["GET", "POST"])
-@login_required
+@admin_view
 def create_project():
     """Site admins create projects; the default label scheme comes with it."""
-    if not current_user.is_admin:
-        abort(403, "Only site admins create projects.")
     form = ProjectCreateForm()
     created = {}
 
