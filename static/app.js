@@ -55,7 +55,8 @@
     while (start < end && /\s/u.test(chars[start])) start++;
     while (end > start && /\s/u.test(chars[end - 1])) end--;
     if (start >= end) return null;
-    return { start, end, text: chars.slice(start, end).join(""), rect: range.getBoundingClientRect() };
+    return { start, end, text: chars.slice(start, end).join(""), rect: range.getBoundingClientRect(),
+      range: range.cloneRange() };
   }
 
   function form() { return document.getElementById("stance-form"); }
@@ -79,6 +80,14 @@
     document.getElementById("sel-text").textContent = span.text;
     f.classList.add("open");
     place(span.rect);
+    pending(span.range);
+  }
+
+  /** Keep the chosen span visible while focus is in the form (CSS Custom Highlight API). */
+  function pending(range) {
+    if (!window.CSS || !CSS.highlights || typeof Highlight === "undefined") return;
+    if (range) CSS.highlights.set("pending", new Highlight(range));
+    else CSS.highlights.delete("pending");
   }
 
   function closeForm() {
@@ -86,6 +95,7 @@
     if (!f) return;
     if (f.dataset.mode === "edit") { window.location.reload(); return; }
     f.classList.remove("open");
+    pending(null);
     textEl().focus();
   }
 
@@ -219,6 +229,7 @@
         const err = f.querySelector('[role="alert"]');
         (err ? f.querySelector("input:not([type=hidden]), textarea") : f.querySelector('input[name="label"]:checked, input[name="label"]')).focus();
       } else {
+        pending(null);
         textEl() && textEl().focus();
       }
     }
