@@ -61,11 +61,17 @@ def claim_statement(
     session.expire(statement, ["review_version", "reviewed_at", "reviewed_by_id"])
 
 
-def _source(session: Session, statement: Statement, stance_id: int, version: int) -> Stance:
-    """A live annotator stance of this statement at the version the reviewer saw."""
+def get_version(session: Session, statement: Statement, stance_id: int) -> Stance:
+    """An annotator's stance on this statement (the version a reviewer starts from)."""
     stance = session.get(Stance, stance_id)
     if stance is None or stance.statement_id != statement.id or stance.is_gold:
         raise NotFound("No such annotator stance on this statement.")
+    return stance
+
+
+def _source(session: Session, statement: Statement, stance_id: int, version: int) -> Stance:
+    """A live annotator stance of this statement at the version the reviewer saw."""
+    stance = get_version(session, statement, stance_id)
     if stance.deleted_at is not None or stance.version != version:
         raise Conflict(
             "The annotator changed or deleted this stance after you loaded the page; "

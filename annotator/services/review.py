@@ -11,7 +11,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..agreement import Mark, Unit, compute_agreement
-from ..models import Assignment, GoldDecision, Label, Project, Stance, Statement, User
+from ..models import (
+    Actor,
+    Assignment,
+    AuditEvent,
+    GoldDecision,
+    Label,
+    Project,
+    Stance,
+    Statement,
+    User,
+)
 
 ASPECTS = ("boundary", "label", "target", "holder")
 NO_STATEMENT = (
@@ -358,6 +368,12 @@ class SideBySide:
     gold_count: int
     figures: dict
     labels: list[Label]
+    reviewers: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def unanimous(self) -> int:
+        """Groups every lane agrees on that no decision has touched yet."""
+        return sum(1 for g in self.groups if g.unanimous and g.decision is None and not g.gold)
 
 
 def load_side_by_side(
@@ -378,7 +394,10 @@ def load_side_by_side(
     decisions = session.scalars(
         select(GoldDecision).where(GoldDecision.statement_id == statement.id)
     )
-    attach_decisions(groups, list(decisions))
+    decisions = list(decisions)
+    attach_decisions(groups, decisions)
+    reviewer_ids = {d.reviewer_id for d in decisions if d.reviewer_id}
+    reviewers = session.execute(select(User.id, User.username).where(User.id.in_(reviewer_ids)))
     return SideBySide(
         statement=statement,
         lanes=lanes,
@@ -390,6 +409,7 @@ def load_side_by_side(
                 select(Label).where(Label.project_id == project.id).order_by(Label.position)
             )
         ),
+        reviewers=dict(reviewers.all()),
     )
 
 
@@ -423,3 +443,69 @@ def _statement_figures(statement, lanes: list[Lane], own: list[Stance], names) -
         for s in own
     ]
     return compute_agreement([unit], marks)
+
+
+# --- history ---------------------------------------------------------------------------------
+
+
+@dataclass
+class HistoryRow:
+    """One audit event of a statement, in words."""
+
+    at: datetime
+    who: str
+    action: str
+    entity: str
+    summary: str
+
+
+def list_history(
+    session: Session, project: Project, statement: Statement, names: dict[int, str]
+) -> list[HistoryRow]:
+    """Every audited change on the statement (stances, assignments, gold), oldest first."""
+    events = list(
+        session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.project_id == project.id, AuditEvent.statement_id == statement.id)
+            .order_by(AuditEvent.created_at, AuditEvent.id)
+        )
+    )
+    users = dict(session.execute(select(User.id, User.username)).all()) if events else {}
+    labels = dict(session.execute(select(Label.id, Label.key)).all()) if events else {}
+    actors = _actor_names(session, events)
+    rows = []
+    for e in events:
+        who = names.get(e.user_id) or users.get(e.user_id) or "system"
+        rows.append(HistoryRow(e.created_at, who, e.action, e.entity, _summary(e, labels, actors)))
+    return rows
+
+
+def _actor_names(session: Session, events: list[AuditEvent]) -> dict[int, str]:
+    ids = {
+        e.data.get("after", {}).get(k)
+        for e in events
+        for k in ("target_id", "holder_id")
+        if isinstance(e.data.get("after"), dict)
+    }
+    ids.discard(None)
+    return dict(session.execute(select(Actor.id, Actor.name).where(Actor.id.in_(ids))).all())
+
+
+def _summary(e: AuditEvent, labels: dict[int, str], actors: dict[int, str]) -> str:
+    """The stance or decision an event is about, with the reason when one was given."""
+    data, parts = e.data or {}, []
+    after = data.get("after")
+    if isinstance(after, dict):
+        parts.append(
+            f"{labels.get(after.get('label_id'), '?')} {after.get('start')}–{after.get('end')}"
+        )
+        parts.append(f"“{(after.get('text') or '')[:80]}”")
+        if after.get("target_id"):
+            parts.append(f"→ {actors.get(after['target_id'], '?')}")
+    if "from" in data:
+        parts.append(f"{data['from']} → {data.get('to')}")
+    if data.get("sources"):
+        parts.append(f"from {len(data['sources'])} version(s)")
+    if data.get("reason"):
+        parts.append(f"reason: {data['reason']}")
+    return " ".join(str(p) for p in parts)

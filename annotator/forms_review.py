@@ -1,0 +1,63 @@
+"""Reviewer forms: every adjudication carries the statement's review version it was made on."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+_VERSIONS = r"^\s*\d+:\d+(\s+\d+:\d+)*\s*$"
+
+
+class DecisionForm(FlaskForm):
+    """The review version the reviewer saw, and an optional reason."""
+
+    review_version = IntegerField(
+        validators=[InputRequired("The form lacks the review version; reload the page.")]
+    )
+    reason = StringField("Reason (optional)", validators=[Optional(), Length(max=2000)])
+
+
+class AcceptForm(DecisionForm):
+    """Accept one annotator's version as it was shown."""
+
+    stance_id = IntegerField(validators=[InputRequired(), NumberRange(min=1)])
+    stance_version = IntegerField(validators=[InputRequired(), NumberRange(min=1)])
+
+
+class RejectForm(DecisionForm):
+    """Reject all versions of a group: "id:version" pairs separated by spaces."""
+
+    sources = HiddenField(validators=[InputRequired(), Regexp(_VERSIONS, message="Bad versions.")])
+
+    def pairs(self) -> list[tuple[int, int]]:
+        """The (stance id, version) pairs the page showed."""
+        return [tuple(map(int, p.split(":"))) for p in self.sources.data.split()]
+
+
+class GoldForm(DecisionForm):
+    """A gold stance: edited from a version (``source``), added, or a gold stance's edit."""
+
+    start = IntegerField("From character", validators=[InputRequired(), NumberRange(min=0)])
+    end = IntegerField("To character", validators=[InputRequired(), NumberRange(min=0)])
+    label = SelectField("Label", validate_choice=True)
+    target = StringField("Target actor", validators=[Optional(), Length(max=300)])
+    holder = StringField("Holder", validators=[Optional(), Length(max=300)])
+    note = TextAreaField("Note", validators=[Optional(), Length(max=5000)])
+    source = HiddenField(validators=[Optional(), Regexp(r"^\d+:\d+$", message="Bad source.")])
+    version = IntegerField(validators=[Optional(), NumberRange(min=1)])
+
+    def validate_end(self, field) -> None:
+        if self.start.data is not None and field.data is not None and field.data <= self.start.data:
+            raise ValidationError("The end must come after the start.")
+
+    def source_pair(self) -> tuple[int, int] | None:
+        """The (stance id, version) the gold stance was edited from, if any."""
+        return tuple(map(int, self.source.data.split(":"))) if self.source.data else None
+
+
+class GoldDeleteForm(FlaskForm):
+    """Delete a gold stance at the version shown."""
+
+    reason = StringField("Reason (optional)", validators=[Optional(), Length(max=2000)])
+    version = IntegerField(validators=[InputRequired(), NumberRange(min=1)])
