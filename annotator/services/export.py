@@ -282,7 +282,7 @@ def _gold_sources(session: Session, stances: Mapping[int, list], look: _Lookups)
     owners: dict[int, int | None] = {}
     if wanted:
         query = select(Stance.id, Stance.annotator_id).where(Stance.id.in_(wanted))
-        owners = dict(session.execute(query).tuples().all())
+        owners = {i: user_id for i, user_id in session.execute(query)}
     return {
         gold_id: sorted({look.names(owners[i]) for i in ids if owners.get(i)})
         for gold_id, ids in sources.items()
