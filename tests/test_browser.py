@@ -249,3 +249,31 @@ def test_clicking_a_mention_sets_the_target(session, live_server, page):
     mention.click()
     assert page.locator("#target").input_value() == "daesh"
     assert page.locator("#target_q").input_value() == "Islamic State (Daesh)"
+
+
+def test_edit_boundaries_by_selecting_again(session, live_server, page):
+    project, st = demo(session)
+    from annotator.services.stances import StanceInput, create_stance
+
+    start = st.text.find(PHRASE)
+    create_stance(
+        session,
+        project,
+        st,
+        get_user(session, "annotator1"),
+        StanceInput(start, start + len(PHRASE), PHRASE, "condemnation", "iran"),
+    )
+    session.commit()
+    log_in(page, live_server, "annotator1")
+    page.goto(f"{live_server}/p/demo/s/{st.id}")
+    page.locator("#stance-list a", has_text="Edit").click()
+    page.wait_for_selector('#stance-form.open[data-mode="edit"]')
+    wider = "The Revolutionary Communist International Tendency (RCIT) " + PHRASE
+    page.evaluate(FIND_RANGE, wider)
+    page.evaluate(SELECT_RANGE)
+    assert page.locator("#sel-text").inner_text() == wider
+    with page.expect_response(lambda r: r.request.method == "POST") as info:
+        page.click("#stance-form button[type=submit]")
+    assert info.value.status == 200
+    saved = stances(session)[0]
+    assert (saved.start, saved.text, saved.version) == (st.text.find(wider), wider, 2)

@@ -1,0 +1,29 @@
+"""The Alembic migrations produce exactly the schema the models describe."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+
+from annotator.extensions import make_engine
+from annotator.models import Base
+
+
+def test_migrated_schema_matches_models(database_url):
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = compare_metadata(context, Base.metadata)
+    engine.dispose()
+    assert diff == [], f"models and migrations differ; add a migration: {diff}"
+
+
+def test_every_table_has_a_primary_key_and_named_constraints(database_url):
+    engine = make_engine(database_url)
+    inspector = inspect(engine)
+    for table in Base.metadata.sorted_tables:
+        assert inspector.get_pk_constraint(table.name)["constrained_columns"], table.name
+    checks = {c["name"] for c in inspector.get_check_constraints("stances")}
+    engine.dispose()
+    assert {"ck_stances_span", "ck_stances_owner"} <= checks
