@@ -1,0 +1,201 @@
+"""Access matrix generated from the URL map: every route, method and role gets what it declares.
+
+A view without ``required_role`` (set by the decorators in annotator/views/access.py) fails,
+so a new route cannot ship without an access rule.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from annotator.models import Actor
+from annotator.services.adjudication import accept_version
+from annotator.services.assignments import set_assignment_state
+from annotator.services.guidelines import save_guidelines
+from annotator.services.stances import StanceInput, create_stance
+from annotator.services.users import find_user
+
+from .conftest import csrf_from
+from .factories import make_user
+from .workspace_helpers import demo
+
+RANK = {"annotator": 1, "reviewer": 2, "lead": 3}
+WHO = ("anonymous", "outsider", "annotator1", "reviewer", "lead", "admin")
+WHO_RANK = {"outsider": 0, "annotator1": 1, "reviewer": 2, "lead": 3, "admin": 3}
+GRANTED = {200, 201, 204, 302, 303, 400, 409, 422}
+# Stances belong to their annotator: others are told "not yours" (404) or "not assigned" (403)
+# by the service after the role check passed; that is the privacy rule, not a role denial.
+OWNED = {"stances.create", "stances.edit", "stances.update", "stances.delete", "stances.restore"}
+OWNED |= {"workspace.state"}
+DENIALS = ("This needs the", "Unknown project", "This needs a site admin")
+SKIP = {"static"}
+
+A1_PHRASE = "condemns the reactionary aggression of Iran"
+
+
+def _world(session) -> dict[str, object]:
+    """The demo with two annotators' stances, a gold stance, guidelines; the URL variables."""
+    project, st = demo(session)
+    a1, a2 = find_user(session, "annotator1"), find_user(session, "annotator2")
+    start = st.text.index(A1_PHRASE)
+    data = StanceInput(start, start + len(A1_PHRASE), A1_PHRASE, "condemnation", "iran")
+    mine = create_stance(session, project, st, a1, data)
+    theirs = create_stance(
+        session, project, st, a2, StanceInput(**{**data.__dict__, "note": "SECRET-OF-A2"})
+    )
+    for user in (a1, a2):
+        set_assignment_state(session, project, st, user, "done")
+    gold = accept_version(session, project, st, find_user(session, "reviewer"), 0, mine.id, 1)
+    save_guidelines(session, project, "Mark every **condemnation**.")
+    make_user(session, "outsider")
+    make_user(session, "admin", admin=True)
+    actor = session.scalar(select(Actor).where(Actor.project_id == project.id).limit(1))
+    session.commit()
+    values = {
+        "slug": "demo",
+        "statement_id": st.id,
+        "stance_id": mine.id,
+        "gold_id": gold.id,
+        "actor_id": actor.id,
+        "key": "support",
+        "action": "move",
+        "version": 1,
+        "username": "annotator2",
+    }
+    return {"values": values, "theirs": theirs.id, "statement": st.id}
+
+
+def _requests(app) -> list[tuple[str, str, object]]:
+    """(method, endpoint, rule) for every route; logout last, since it ends the session."""
+    out = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in SKIP:
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            out.append((method, rule.endpoint, rule))
+    return sorted(out, key=lambda r: (r[1] == "auth.logout", r[0] != "GET", r[1]))
+
+
+def _client(app, who: str):
+    """A cookie client logged in as ``who`` (or anonymous) and the CSRF token of its session."""
+    from .factories import PASSWORD
+
+    client = app.test_client()
+    token = csrf_from(client.get("/login"))
+    if who != "anonymous":
+        form = {"username": who, "password": PASSWORD, "csrf_token": token}
+        assert client.post("/login", data=form).status_code == 302
+    return client, token
+
+
+def _call(client, token, method, path, api: bool):
+    """One request as a browser (cookie + form token) or an API client would send it."""
+    headers = {"Accept": "application/json"} if api else {}
+    if method == "GET":
+        return client.get(path, headers=headers)
+    return client.open(path, method=method, data={"csrf_token": token}, headers=headers)
+
+
+def _to_login(response, api: bool) -> bool:
+    if api or response.status_code == 401:
+        return response.status_code == 401
+    return response.status_code == 302 and "/login" in response.headers.get("Location", "")
+
+
+def _verdict(required, who, endpoint, response, api) -> str | None:
+    """None when the response matches the declared access, else what is wrong."""
+    status = response.status_code
+    body = response.get_data(as_text=True)
+    if required is None:
+        return "declares no required_role (use the decorators in views/access.py)"
+    if required == "public":
+        return None if status not in (401, 403) and not _to_login(response, api) else "denied"
+    if who == "anonymous":
+        return None if _to_login(response, api) else "anonymous was not sent to log in"
+    if required == "login":
+        return None if status in GRANTED else f"logged-in user got {status}"
+    if required == "admin":
+        wanted = status in GRANTED if who == "admin" else status == 403
+        return None if wanted else f"admin route gave {who} {status}"
+    rank = WHO_RANK[who]
+    if rank == 0:
+        return None if status == 404 else f"non-member got {status}, not 404"
+    if rank < RANK[required]:
+        return None if status == 403 else f"{who} below {required} got {status}, not 403"
+    if status in GRANTED:
+        return None
+    owned = endpoint in OWNED and status in (403, 404)
+    if owned and not any(d in body for d in DENIALS):
+        return None
+    return f"{who} (enough for {required}) got {status}"
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_every_route_answers_each_role_as_declared(app, session, who):
+    values = _world(session)["values"]
+    client, token = _client(app, who)
+    wrong = []
+    for method, endpoint, rule in _requests(app):
+        path = rule.build({k: values[k] for k in rule.arguments}, append_unknown=False)[1]
+        api = rule.rule.startswith("/api/")
+        response = _call(client, token, method, path, api)
+        required = getattr(app.view_functions[endpoint], "required_role", None)
+        problem = _verdict(required, who, endpoint, response, api)
+        if problem:
+            wrong.append(f"{method} {rule.rule} [{endpoint}, {required}]: {problem}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_matrix_covers_every_route(app):
+    endpoints = {endpoint for _, endpoint, _ in _requests(app)}
+    assert {"stances.create", "review.accept", "lead.settings", "auth.login"} <= endpoints
+    assert len(endpoints) == len([r for r in app.url_map.iter_rules() if r.endpoint != "static"])
+
+
+def _as(app, who):
+    return _client(app, who)[0]
+
+
+def _stance_links(html: str) -> set[int]:
+    return {int(m) for m in re.findall(r"/stances/(\d+)", html)}
+
+
+def test_an_annotator_never_sees_another_annotators_stances(app, session):
+    world = _world(session)
+    v, theirs = world["values"], world["theirs"]
+    client = _as(app, "annotator1")
+    base = f"/p/demo/s/{v['statement_id']}"
+    pages = [
+        client.get(base),
+        client.get(base, headers={"HX-Request": "true"}),
+        client.get(f"{base}/stances/{v['stance_id']}/edit", headers={"HX-Request": "true"}),
+        client.get("/p/demo/"),
+        client.get("/p/demo/next", follow_redirects=True),
+    ]
+    for response in pages:
+        html = response.get_data(as_text=True)
+        assert "SECRET-OF-A2" not in html
+        assert theirs not in _stance_links(html)
+    assert v["stance_id"] in _stance_links(pages[0].get_data(as_text=True))
+    assert client.get(f"{base}/stances/{theirs}/edit").status_code == 404
+
+
+def test_an_annotator_cannot_reach_exports_or_review(app, session):
+    v = _world(session)["values"]
+    client = _as(app, "annotator1")
+    for path in ("/p/demo/export/", "/p/demo/export/download", "/p/demo/review"):
+        response = client.get(path)
+        assert response.status_code == 403, path
+        assert "SECRET-OF-A2" not in response.get_data(as_text=True)
+    review = client.get(f"/p/demo/review/s/{v['statement_id']}")
+    assert review.status_code == 403
+
+
+def test_a_reviewer_does_see_both_versions(app, session):
+    """The other side of the rule: after the role check, review shows every annotator's work."""
+    v = _world(session)["values"]
+    html = _as(app, "reviewer").get(f"/p/demo/review/s/{v['statement_id']}").get_data(True)
+    assert "annotator1" in html and "annotator2" in html
