@@ -98,7 +98,7 @@ def demo_with_stances(session):
 def unicode_project(session):
     """Statements with emoji, combining marks, Arabic and Hebrew; stances and gold on them."""
     project = make_project(
-        session, "uni", members={"lead": "lead", "ann1": "annotator", "ann2": "annotator"}
+        session, "uni", members={"unilead": "lead", "ann1": "annotator", "ann2": "annotator"}
     )
     import_actors(session, project, iter_actor_rows("a.csv", io.BytesIO(ACTORS_CSV.encode())))
     records = [
