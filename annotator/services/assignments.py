@@ -111,12 +111,15 @@ def assign_project(
         raise Invalid("The project has no members with the annotator role.", field="annotator")
     holders, load = _current_assignments(session, project)
     rows, short = [], 0
+    active, taken = holders
     for statement_id in session.scalars(
         select(Statement.id).where(Statement.project_id == project.id).order_by(Statement.id)
     ):
-        active, taken = holders.get(statement_id, (0, set()))
-        wanted = n - active
-        free = sorted((a for a in annotators if a not in taken), key=lambda a: (load[a], a))
+        wanted = n - active.get(statement_id, 0)
+        if wanted <= 0:
+            continue
+        done = taken.get(statement_id, ())
+        free = sorted((a for a in annotators if a not in done), key=lambda a: (load[a], a))
         for annotator_id in free[: max(wanted, 0)]:
             load[annotator_id] += 1
             rows.append({"statement_id": statement_id, "annotator_id": annotator_id})
@@ -131,23 +134,24 @@ def assign_project(
 
 
 def _current_assignments(session: Session, project: Project):
-    """Per statement: (active assignments, every annotator ever on it); active load per user.
+    """Active assignments per statement, every annotator ever on it, and active load per user.
 
     An annotator once unassigned from a statement is not given it again automatically.
     """
-    holders: dict[int, tuple[int, set[int]]] = defaultdict(lambda: (0, set()))
+    active: Counter[int] = Counter()
+    taken: dict[int, set[int]] = defaultdict(set)
     load: Counter[int] = Counter()
     rows = session.execute(
         select(Assignment.statement_id, Assignment.annotator_id, Assignment.active)
         .join(Statement, Statement.id == Assignment.statement_id)
         .where(Statement.project_id == project.id)
     )
-    for statement_id, annotator_id, active in rows:
-        count, taken = holders[statement_id]
-        taken.add(annotator_id)
-        holders[statement_id] = (count + bool(active), taken)
-        load[annotator_id] += bool(active)
-    return holders, load
+    for statement_id, annotator_id, is_active in rows:
+        taken[statement_id].add(annotator_id)
+        if is_active:
+            active[statement_id] += 1
+            load[annotator_id] += 1
+    return (active, taken), load
 
 
 def _insert(session: Session, rows: list[dict]) -> None:
