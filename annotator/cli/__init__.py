@@ -54,9 +54,9 @@ def read_password(prompt: str = "Password") -> str:
 
 def register_cli(app) -> None:
     """Attach every command group to ``app.cli`` (so ``flask --app annotator`` has them too)."""
-    from . import admin, backup, data, export, lead, review
+    from . import admin, backup, data, export, lead, review, tokens
 
-    for module in (admin, data, lead, export, review, backup):
+    for module in (admin, data, lead, export, review, backup, tokens):
         for command in module.COMMANDS:
             app.cli.add_command(command)
 

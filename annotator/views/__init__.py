@@ -7,7 +7,11 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """Register every blueprint of the web layer."""
+    from .. import api
+    from . import account as account_views
     from . import actors, auth, export, imports, lead, projects, review, stances, workspace
 
     for module in (auth, projects, workspace, stances, lead, actors, imports, export, review):
         app.register_blueprint(module.bp)
+    app.register_blueprint(account_views.bp)
+    app.register_blueprint(api.bp)

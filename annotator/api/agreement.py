@@ -1,0 +1,24 @@
+"""Inter-annotator agreement: the same object as ``annotator agreement --json``."""
+
+from __future__ import annotations
+
+from ..extensions import db
+from ..services.review import annotator_names, project_agreement
+from .routing import Call, Param, operation
+
+
+@operation(
+    "GET", "/projects/{slug}/agreement", "Agreement figures", role="reviewer", tag="review",
+    query={
+        "include_unfinished": Param(
+            {"type": "boolean"}, "Count stances of statements not yet marked done."
+        )
+    },
+    response={"type": "object", "required": ["n_statements"]},
+)  # fmt: skip
+def agreement(call: Call):
+    """Overall, per-label and per-pair agreement; names hidden from reviewers on request."""
+    hide = call.project.hide_annotator_names and call.role != "lead"
+    names = annotator_names(db.session, call.project, hide=hide)
+    unfinished = call.query.get("include_unfinished", False)
+    return project_agreement(db.session, call.project, names, include_unfinished=unfinished)

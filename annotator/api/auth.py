@@ -1,0 +1,40 @@
+"""Bearer-token authentication: the API's only way in (no cookie session, hence no CSRF)."""
+
+from __future__ import annotations
+
+from flask import request
+
+from ..extensions import db
+from ..models import User
+from ..services import tokens as token_service
+from .errors import ApiError
+
+
+def bearer_token() -> str | None:
+    """The token of an ``Authorization: Bearer`` header, or None."""
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    return value.strip() or None if scheme.lower() == "bearer" else None
+
+
+def authenticate() -> User:
+    """The user behind the request's token; 401 for none, unknown, revoked or inactive."""
+    clear = bearer_token()
+    if clear is None:
+        raise ApiError(401, "Send a personal API token as 'Authorization: Bearer TOKEN'.")
+    found = token_service.find_token_user(db.session, clear)
+    if found is None:
+        raise ApiError(401, "The API token is unknown or revoked.")
+    token, user = found
+    if token_service.needs_touch(token):
+        _touch(token.id)
+    return user
+
+
+def _touch(token_id: int) -> None:
+    """Writes ride on the request's writer session; reads use a short one of their own."""
+    if request.method in ("GET", "HEAD"):
+        with db.new_session() as session:
+            token_service.touch_token(session, token_id)
+            session.commit()
+    else:
+        token_service.touch_token(db.session, token_id)

@@ -1,0 +1,235 @@
+"""Declare an endpoint once: route, role, parameters and body schema, validated on every call.
+
+``operation`` registers the Flask route and records an ``Endpoint`` in ``ENDPOINTS``; the
+OpenAPI document and the human index page are built from the same records.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Response, jsonify, request
+from jsonschema import Draft202012Validator
+from jsonschema.validators import extend
+
+from ..errors import Invalid, NotFound
+from ..extensions import db
+from ..models import Project, User
+from ..services.projects import SLUG_RE, require_role
+from . import bp
+from .auth import authenticate
+from .errors import ApiError
+
+MAX_JSON_BODY = 1024 * 1024
+MAX_ID = 2**31 - 1
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+SLUG = {"type": "string", "pattern": SLUG_RE.pattern}
+
+# JSON integers only: 1.0 is a float here, so services never get a float offset.
+_Validator = extend(
+    Draft202012Validator,
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine(
+        "integer", lambda _c, v: isinstance(v, int) and not isinstance(v, bool)
+    ),
+)
+
+
+@dataclass
+class Param:
+    """A query parameter: its JSON Schema, whether it is required, and what it does."""
+
+    schema: dict
+    description: str = ""
+    required: bool = False
+
+
+@dataclass
+class Endpoint:
+    """One API operation as both the router and the OpenAPI document see it."""
+
+    method: str
+    path: str
+    summary: str
+    role: str | None
+    tag: str
+    handler: Callable
+    query: dict[str, Param] = field(default_factory=dict)
+    body: dict | None = None
+    upload: bool = False
+    status: int = 200
+    response: dict | None = None
+    media_type: str | tuple[str, ...] = "application/json"
+    description: str = ""
+
+    @property
+    def path_params(self) -> list[str]:
+        """The ``{name}`` parts of the path, in order."""
+        return re.findall(r"{(\w+)}", self.path)
+
+
+@dataclass
+class Call:
+    """What a handler gets: the token's user, the project and role, and validated input."""
+
+    user: User
+    project: Project | None
+    role: str | None
+    path: dict[str, Any]
+    query: dict[str, Any]
+    body: Any
+
+
+ENDPOINTS: list[Endpoint] = []
+
+
+def operation(method: str, path: str, summary: str, *, role: str | None, tag: str, **options):
+    """Register ``handler(call)`` at ``path`` (OpenAPI template syntax) and document it."""
+
+    def decorate(handler: Callable) -> Callable:
+        ep = Endpoint(method, path, summary, role, tag, handler, **options)
+        ep.description = ep.description or (handler.__doc__ or "").strip()
+        ENDPOINTS.append(ep)
+        view = _view(ep)
+        view.required_role = "token" if role is None else f"token:{role}"
+        bp.add_url_rule(flask_rule(path), f"{tag}_{handler.__name__}", view, methods=[method])
+        return handler
+
+    return decorate
+
+
+def flask_rule(path: str) -> str:
+    """``/projects/{slug}/statements/{statement_id}`` as a Flask rule with int converters."""
+    return re.sub(
+        r"{(\w+)}", lambda m: f"<int:{m[1]}>" if m[1].endswith("_id") else f"<{m[1]}>", path
+    )
+
+
+def _view(ep: Endpoint) -> Callable:
+    def view(**path: Any):
+        user = authenticate()
+        project, role = _project(ep, user, path)
+        call = Call(user, project, role, path, parse_query(ep), parse_body(ep))
+        result = ep.handler(call)
+        if request.method not in ("GET", "HEAD"):
+            db.session.commit()
+        if isinstance(result, Response):
+            return result
+        response = jsonify(result) if ep.status != 204 else Response(status=204)
+        response.status_code = ep.status
+        return response
+
+    return view
+
+
+def _project(ep: Endpoint, user: User, path: dict) -> tuple[Project | None, str | None]:
+    """Ids out of range are unknown; a project needs the endpoint's role (non-member: 404)."""
+    for name, value in path.items():
+        if name.endswith("_id") and not 1 <= value <= MAX_ID:
+            raise NotFound(f"No such {name.removesuffix('_id')}.", field=name)
+    if "slug" not in path:
+        return None, None
+    slug = path.pop("slug")
+    if not SLUG_RE.match(slug):
+        raise NotFound(f"Unknown project '{slug}'.", field="project")
+    return require_role(db.session, slug, user, ep.role or "annotator")
+
+
+def parse_query(ep: Endpoint) -> dict[str, Any]:
+    """Query values typed by their schema; a bad one is 422 naming the parameter."""
+    values: dict[str, Any] = {}
+    for name, param in ep.query.items():
+        raw = request.args.get(name)
+        if raw is None or raw == "" and param.schema.get("type") != "string":
+            if param.required:
+                raise Invalid(f"The query parameter '{name}' is required.", field=name)
+            continue
+        value = _typed(name, raw, param.schema)
+        _validate(value, param.schema, name)
+        values[name] = value
+    return values
+
+
+def _typed(name: str, raw: str, schema: dict) -> Any:
+    kind = schema.get("type")
+    if kind == "integer":
+        if not re.fullmatch(r"-?\d{1,12}", raw.strip()):
+            raise Invalid(f"'{name}' must be a whole number.", field=name)
+        return int(raw)
+    if kind == "boolean":
+        if raw.lower() not in ("true", "false", "1", "0"):
+            raise Invalid(f"'{name}' must be true or false.", field=name)
+        return raw.lower() in ("true", "1")
+    _check_text(raw, name)
+    return raw
+
+
+def parse_body(ep: Endpoint) -> Any:
+    """The JSON body checked against the endpoint's schema: 400 if not JSON, 422 if off-schema."""
+    if ep.body is None:
+        return None
+    request.max_content_length = MAX_JSON_BODY
+    raw = request.get_data(cache=True)
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(400, f"The request body is not valid JSON: {exc}.") from None
+    _validate(body, ep.body, None)
+    _check_strings(body, None)
+    return body
+
+
+def _validate(value: Any, schema: dict, name: str | None) -> None:
+    error = next(iter(sorted(_Validator(schema).iter_errors(value), key=_depth)), None)
+    if error is not None:
+        where = _field(error) or name
+        raise Invalid(_message(error, where), field=where)
+
+
+def _depth(error) -> int:
+    return -len(error.absolute_path)
+
+
+def _field(error) -> str | None:
+    """The offending field: a missing or unknown property by name, else the value's path."""
+    path = [str(p) for p in error.absolute_path]
+    if error.validator == "required":
+        missing = [p for p in error.validator_value if p not in error.instance]
+        path.append(missing[0])
+    elif error.validator == "additionalProperties":
+        known = set(error.schema.get("properties", {}))
+        path.append(sorted(set(error.instance) - known)[0])
+    return ".".join(path) or None
+
+
+def _message(error, where: str | None) -> str:
+    if error.validator == "required":
+        return f"'{where}' is required."
+    if error.validator == "additionalProperties":
+        return f"Unknown field '{where}'."
+    prefix = f"'{where}': " if where else ""
+    return prefix + error.message[:300]
+
+
+def _check_strings(value: Any, where: str | None) -> None:
+    """No NUL characters or lone surrogates: no database can store them."""
+    if isinstance(value, str):
+        _check_text(value, where)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_strings(item, f"{where}.{i}" if where else str(i))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_strings(item, f"{where}.{key}" if where else key)
+
+
+def _check_text(text: str, where: str | None) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise Invalid("Text must be valid Unicode (no lone surrogates).", field=where) from None
+    if "\x00" in text:
+        raise Invalid("Text must not contain NUL characters.", field=where)
