@@ -101,6 +101,21 @@ def _call(client, token, method, path, api: bool):
     return client.open(path, method=method, data={"csrf_token": token}, headers=headers)
 
 
+def _headers(response) -> str | None:
+    """Every HTML page: a CSP without inline script, nosniff and no framing."""
+    if response.mimetype != "text/html":
+        return None
+    csp = response.headers.get("Content-Security-Policy", "")
+    script = next((d for d in csp.split(";") if d.strip().startswith("script-src")), "")
+    if "'self'" not in script or "unsafe-inline" in csp or "frame-ancestors 'none'" not in csp:
+        return f"weak Content-Security-Policy: {csp!r}"
+    if response.headers.get("X-Content-Type-Options") != "nosniff":
+        return "no X-Content-Type-Options: nosniff"
+    if response.headers.get("X-Frame-Options") != "DENY":
+        return "no X-Frame-Options: DENY"
+    return None
+
+
 def _to_login(response, api: bool) -> bool:
     if api or response.status_code == 401:
         return response.status_code == 401
@@ -145,7 +160,7 @@ def test_every_route_answers_each_role_as_declared(app, session, who):
         api = rule.rule.startswith("/api/")
         response = _call(client, token, method, path, api)
         required = getattr(app.view_functions[endpoint], "required_role", None)
-        problem = _verdict(required, who, endpoint, response, api)
+        problem = _verdict(required, who, endpoint, response, api) or _headers(response)
         if problem:
             wrong.append(f"{method} {rule.rule} [{endpoint}, {required}]: {problem}")
     assert not wrong, "\n".join(wrong)
