@@ -1,0 +1,233 @@
+"""API plumbing: tokens only, the JSON error shape everywhere, bad input changes nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from annotator.models import ApiToken, AuditEvent, Stance, utcnow
+from annotator.services.tokens import hash_token, revoke_token
+
+from .conftest import csrf_from
+from .test_api_helpers import api, api_demo, assert_error
+from .workspace_helpers import stance_data
+
+
+def _stances(session) -> int:
+    session.commit()
+    return session.scalar(select(func.count()).select_from(Stance))
+
+
+def test_no_token_is_401_json(client, session):
+    api_demo(session)
+    response = api(client, "GET", "/projects")
+    assert_error(response, 401)
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_unknown_and_malformed_tokens_are_401(client, session):
+    api_demo(session)
+    for header in ("Bearer sa_nope", "Bearer ", "Basic abc", "Bearer " + "x" * 500):
+        response = api(client, "GET", "/projects", headers={"Authorization": header})
+        assert_error(response, 401)
+
+
+def test_revoked_token_is_401(client, session):
+    _, _, tokens = api_demo(session)
+    token_id = session.scalar(
+        select(ApiToken.id).where(ApiToken.token_hash == hash_token(tokens["lead"]))
+    )
+    assert api(client, "GET", "/projects", tokens["lead"]).status_code == 200
+    session.commit()  # a new transaction sees the server's write of last_used_at
+    revoke_token(session, token_id)
+    session.commit()
+    assert_error(api(client, "GET", "/projects", tokens["lead"]), 401)
+
+
+def test_inactive_user_token_is_401(client, session):
+    _, _, tokens = api_demo(session)
+    from annotator.services.users import find_user
+
+    find_user(session, "lead").active = False
+    session.commit()
+    assert_error(api(client, "GET", "/projects", tokens["lead"]), 401)
+
+
+def test_cookie_session_is_refused(client, session, login):
+    """A logged-in browser gets 401 on the API: CSRF exemption is safe only for tokens."""
+    project, statement, _ = api_demo(session)
+    login("annotator1")
+    assert_error(api(client, "GET", "/projects"), 401)
+    path = f"/projects/demo/statements/{statement.id}/stances"
+    assert_error(api(client, "POST", path, json=stance_data(statement)), 401)
+    assert _stances(session) == 0
+
+
+def test_token_post_needs_no_csrf_token(client, session, app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    _, statement, tokens = api_demo(session)
+    path = f"/projects/demo/statements/{statement.id}/stances"
+    response = api(client, "POST", path, tokens["annotator1"], json=stance_data(statement))
+    assert response.status_code == 201, response.get_json()
+    assert _stances(session) == 1
+
+
+def test_last_used_is_written_at_most_once_a_minute(client, session):
+    _, _, tokens = api_demo(session)
+    where = ApiToken.token_hash == hash_token(tokens["lead"])
+    api(client, "GET", "/projects", tokens["lead"])
+    session.commit()
+    first = session.scalar(select(ApiToken.last_used_at).where(where))
+    assert first is not None
+    api(client, "POST", "/projects/demo/actors", tokens["lead"], json={"name": "Hamas"})
+    session.commit()
+    assert session.scalar(select(ApiToken.last_used_at).where(where)) == first
+    session.get(ApiToken, session.scalar(select(ApiToken.id).where(where))).last_used_at = (
+        utcnow() - timedelta(minutes=2)
+    )
+    session.commit()
+    api(client, "GET", "/projects", tokens["lead"])
+    session.commit()
+    assert session.scalar(select(ApiToken.last_used_at).where(where)) > first
+
+
+def test_unknown_path_and_method_are_json(client, session):
+    _, _, tokens = api_demo(session)
+    assert_error(api(client, "GET", "/nothing/here", tokens["lead"]), 404)
+    assert_error(api(client, "GET", "/nothing/here"), 404)
+    assert_error(api(client, "DELETE", "/projects", tokens["lead"]), 405)
+    assert_error(api(client, "GET", "/projects/demo/statements/99999", tokens["lead"]), 404)
+
+
+def test_malformed_json_is_400_and_writes_nothing(client, session):
+    _, statement, tokens = api_demo(session)
+    path = f"/projects/demo/statements/{statement.id}/stances"
+    for raw in (b"{", b"not json", b"\xff\xfe", b""):
+        response = api(
+            client, "POST", path, tokens["annotator1"], data=raw, content_type="application/json"
+        )
+        assert_error(response, 400)
+    assert _stances(session) == 0
+
+
+def test_wrong_types_missing_and_unknown_fields_are_422_with_field(client, session):
+    _, statement, tokens = api_demo(session)
+    path = f"/projects/demo/statements/{statement.id}/stances"
+    good = stance_data(statement)
+    cases = [
+        (good | {"start": "12"}, "start"),
+        (good | {"start": 1.0}, "start"),
+        (good | {"label": 3}, "label"),
+        ({k: v for k, v in good.items() if k != "label"}, "label"),
+        (good | {"colour": "red"}, "colour"),
+        (good | {"note": "a\x00b"}, "note"),
+        ([good], None),
+    ]
+    for body, field in cases:
+        response = api(client, "POST", path, tokens["annotator1"], json=body)
+        error = assert_error(response, 422, field)
+        assert error["code"] == "invalid"
+    assert _stances(session) == 0
+
+
+def test_huge_body_is_413_and_writes_nothing(client, session):
+    _, statement, tokens = api_demo(session)
+    path = f"/projects/demo/statements/{statement.id}/stances"
+    body = b'{"note": "' + b"x" * (2 * 1024 * 1024) + b'"}'
+    response = api(
+        client, "POST", path, tokens["annotator1"], data=body, content_type="application/json"
+    )
+    assert_error(response, 413)
+    assert _stances(session) == 0
+
+
+def test_invalid_cursor_is_400(client, session):
+    _, _, tokens = api_demo(session)
+    for cursor in ("!!!", "bm9wZQ", "czo", "czotMQ"):
+        response = api(client, "GET", f"/projects/demo/statements?cursor={cursor}", tokens["lead"])
+        assert_error(response, 400, "cursor")
+
+
+def test_bad_query_values_are_422(client, session):
+    _, _, tokens = api_demo(session)
+    for query, field in (("limit=0", "limit"), ("limit=501", "limit"), ("limit=x", "limit")):
+        response = api(client, "GET", f"/projects/demo/statements?{query}", tokens["lead"])
+        assert_error(response, 422, field)
+    assert_error(api(client, "GET", "/projects/demo/statements?state=odd", tokens["lead"]), 422)
+
+
+def test_conflict_on_a_stale_version_returns_the_current_stance(client, session):
+    _, statement, tokens = api_demo(session)
+    base = f"/projects/demo/statements/{statement.id}/stances"
+    created = api(client, "POST", base, tokens["annotator1"], json=stance_data(statement))
+    stance = created.get_json()
+    edit = stance_data(statement, label="claim") | {"version": stance["version"]}
+    assert (
+        api(client, "PUT", f"{base}/{stance['id']}", tokens["annotator1"], json=edit).status_code
+        == 200
+    )
+    response = api(client, "PUT", f"{base}/{stance['id']}", tokens["annotator1"], json=edit)
+    assert_error(response, 409)
+    current = response.get_json()["current"]
+    assert current["version"] == stance["version"] + 1 and current["label"] == "claim"
+
+
+def test_server_error_is_json_and_rolls_back(app, client, session):
+    """An unexpected exception inside a handler answers 500 JSON and saves nothing."""
+    from annotator.api import routing
+
+    _, _, tokens = api_demo(session)
+    ep = next(e for e in routing.ENDPOINTS if e.handler.__name__ == "create_actor")
+    original = ep.handler
+
+    def boom(call):
+        original(call)
+        raise RuntimeError("boom")
+
+    ep.handler = boom
+    try:
+        response = api(client, "POST", "/projects/demo/actors", tokens["lead"], json={"name": "X"})
+    finally:
+        ep.handler = original
+    assert_error(response, 500)
+    session.commit()
+    assert not session.scalar(
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.entity == "actor")
+    )
+
+
+def test_openapi_document_lists_every_route(client, app):
+    doc = api(client, "GET", "/openapi.json").get_json()
+    assert doc["openapi"].startswith("3.1")
+    documented = {(m.upper(), p) for p, ops in doc["paths"].items() for m in ops}
+    routed = set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("api.") and rule.rule not in (
+            "/api/v1/",
+            "/api/v1/openapi.json",
+        ):
+            path = rule.rule.removeprefix("/api/v1").replace("<int:", "{").replace("<", "{")
+            for method in rule.methods - {"HEAD", "OPTIONS"}:
+                routed.add((method, path.replace(">", "}")))
+    assert documented == routed
+    assert len(routed) >= 17
+
+
+def test_index_page_lists_endpoints(client):
+    page = api(client, "GET", "/").get_data(as_text=True)
+    assert "/api/v1/projects/{slug}/statements/{statement_id}/stances" in page
+    assert "openapi.json" in page
+
+
+def test_browser_forms_still_need_csrf(client, session, login, app):
+    """The API's exemption does not leak to the browser: a tokenless form post is refused."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    api_demo(session)
+    login("lead")
+    response = client.post("/account/tokens", data={"name": "x"})
+    assert response.status_code == 400
+    token = csrf_from(client.get("/account/tokens"))
+    assert (
+        client.post("/account/tokens", data={"name": "x", "csrf_token": token}).status_code == 201
+    )
