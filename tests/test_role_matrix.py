@@ -16,6 +16,7 @@ from annotator.services.adjudication import accept_version
 from annotator.services.assignments import set_assignment_state
 from annotator.services.guidelines import save_guidelines
 from annotator.services.stances import StanceInput, create_stance
+from annotator.services.tokens import create_token
 from annotator.services.users import find_user
 
 from .conftest import csrf_from
@@ -29,7 +30,8 @@ GRANTED = {200, 201, 204, 302, 303, 400, 409, 422}
 # Stances belong to their annotator: others are told "not yours" (404) or "not assigned" (403)
 # by the service after the role check passed; that is the privacy rule, not a role denial.
 OWNED = {"stances.create", "stances.edit", "stances.update", "stances.delete", "stances.restore"}
-OWNED |= {"workspace.state"}
+OWNED |= {"workspace.state", "api.stances_create_stance", "api.stances_update_stance"}
+OWNED |= {"api.stances_delete_stance"}
 DENIALS = ("This needs the", "Unknown project", "This needs a site admin")
 SKIP = {"static"}
 # Declared at the end of the session, when the owners of these views are done editing them.
@@ -55,6 +57,11 @@ def _world(session) -> dict[str, object]:
     make_user(session, "outsider")
     make_user(session, "admin", admin=True)
     actor = session.scalar(select(Actor).where(Actor.project_id == project.id).limit(1))
+    bearer, spare = {}, {}
+    for who in WHO[1:]:
+        user = find_user(session, who)
+        bearer[who] = create_token(session, user, "matrix")[1]
+        spare[who] = create_token(session, user, "to revoke")[0].id
     session.commit()
     values = {
         "slug": "demo",
@@ -67,7 +74,7 @@ def _world(session) -> dict[str, object]:
         "version": 1,
         "username": "annotator2",
     }
-    return {"values": values, "theirs": theirs.id, "statement": st.id}
+    return {"values": values, "theirs": theirs.id, "bearer": bearer, "spare": spare}
 
 
 def _requests(app) -> list[tuple[str, str, object]]:
@@ -93,12 +100,24 @@ def _client(app, who: str):
     return client, token
 
 
-def _call(client, token, method, path, api: bool):
-    """One request as a browser (cookie + form token) or an API client would send it."""
-    headers = {"Accept": "application/json"} if api else {}
+def _call(client, token, method, path, bearer: str | None):
+    """One request as a browser (cookie + form token) or an API client (bearer token, JSON)."""
+    if bearer is not None:
+        headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
+        api = client.application.test_client()  # no cookie: the API must not accept one
+        return api.open(path, method=method, json=None if method == "GET" else {}, headers=headers)
     if method == "GET":
-        return client.get(path, headers=headers)
-    return client.open(path, method=method, data={"csrf_token": token}, headers=headers)
+        return client.get(path)
+    return client.open(path, method=method, data={"csrf_token": token})
+
+
+def _declared(required: str | None, api: bool) -> str | None:
+    """API roles read "token" / "token:<role>": the same rules, with a bearer token for a cookie."""
+    if required is None or not api:
+        return required
+    if not required.startswith("token"):
+        return required if required == "public" else None
+    return required.partition(":")[2] or "login"
 
 
 def _headers(response) -> str | None:
@@ -152,14 +171,16 @@ def _verdict(required, who, endpoint, response, api) -> str | None:
 
 @pytest.mark.parametrize("who", WHO)
 def test_every_route_answers_each_role_as_declared(app, session, who):
-    values = _world(session)["values"]
+    world = _world(session)
+    values = {**world["values"], "token_id": world["spare"].get(who, 1)}
     client, token = _client(app, who)
     wrong = []
     for method, endpoint, rule in _requests(app):
         path = rule.build({k: values[k] for k in rule.arguments}, append_unknown=False)[1]
         api = rule.rule.startswith("/api/")
-        response = _call(client, token, method, path, api)
-        required = getattr(app.view_functions[endpoint], "required_role", None)
+        bearer = world["bearer"].get(who, "") if api else None
+        response = _call(client, token, method, path, bearer)
+        required = _declared(getattr(app.view_functions[endpoint], "required_role", None), api)
         problem = _verdict(required, who, endpoint, response, api) or _headers(response)
         if problem:
             wrong.append(f"{method} {rule.rule} [{endpoint}, {required}]: {problem}")
@@ -217,3 +238,27 @@ def test_a_reviewer_does_see_both_versions(app, session):
     v = _world(session)["values"]
     html = _as(app, "reviewer").get(f"/p/demo/review/s/{v['statement_id']}").get_data(True)
     assert "annotator1" in html and "annotator2" in html
+
+
+def test_the_api_shows_an_annotator_only_their_own_stances(app, session):
+    world = _world(session)
+    v, theirs = world["values"], world["theirs"]
+    api = app.test_client()
+    auth = {"Authorization": f"Bearer {world['bearer']['annotator1']}"}
+    base = f"/api/v1/projects/demo/statements/{v['statement_id']}/stances"
+    listed = api.get(base, headers=auth)
+    assert listed.status_code == 200
+    body = listed.get_data(as_text=True)
+    assert "SECRET-OF-A2" not in body and str(v["stance_id"]) in body
+    ids = {item["id"] for item in _items(listed.get_json())}
+    assert ids == {v["stance_id"]} and theirs not in ids
+    assert api.get(f"{base}?annotator=annotator2", headers=auth).status_code in (403, 422, 200)
+    other = api.get(f"{base}?annotator=annotator2", headers=auth).get_data(as_text=True)
+    assert "SECRET-OF-A2" not in other
+    assert api.get("/api/v1/projects/demo/export", headers=auth).status_code == 403
+
+
+def _items(payload) -> list[dict]:
+    if isinstance(payload, list):
+        return payload
+    return next(v for v in payload.values() if isinstance(v, list))
