@@ -343,3 +343,27 @@ def test_export_csv_download(session, login):
     res = login("annotator1").get("/p/demo/actors/export.csv")
     assert res.status_code == 200 and res.mimetype == "text/csv"
     assert res.get_data(as_text=True).startswith("id,name,type,aliases,wikidata")
+
+
+def test_lead_only_actions_are_forbidden_to_reviewers(session, login):
+    project, _ = demo(session)
+    iran, iraq = get_actor(session, project, "iran"), get_actor(session, project, "iraq")
+    client = login("reviewer")
+    token = csrf_from(client.get("/p/demo/actors/"))
+    status = {"csrf_token": token, "status": "rejected"}
+    assert client.post(f"/p/demo/actors/{iran.id}/status", data=status).status_code == 403
+    merge = {"csrf_token": token, "into": "iran"}
+    assert client.post(f"/p/demo/actors/{iraq.id}/merge", data=merge).status_code == 403
+    assert client.get(f"/p/demo/actors/{iraq.id}/merge?into=iran").status_code == 403
+    session.expire_all()
+    assert get_actor(session, project, "iraq").merged_into_id is None
+    assert get_actor(session, project, "iran").status == "approved"
+
+
+def test_actor_of_another_project_is_404(session, login):
+    demo(session)
+    other = make_project(session, "other")
+    lead = get_user(session, "lead")
+    foreign = registry.create_actor(session, other, lead, registry.ActorData("Elsewhere"))
+    session.commit()
+    assert login("lead").get(f"/p/demo/actors/{foreign.id}").status_code == 404
