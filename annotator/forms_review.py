@@ -21,8 +21,11 @@ class DecisionForm(FlaskForm):
 class AcceptForm(DecisionForm):
     """Accept one annotator's version as it was shown."""
 
-    stance_id = IntegerField(validators=[InputRequired(), NumberRange(min=1)])
-    stance_version = IntegerField(validators=[InputRequired(), NumberRange(min=1)])
+    stance = StringField(validators=[InputRequired(), Regexp(r"^\d+:\d+$", message="Bad version.")])
+
+    def pair(self) -> tuple[int, int]:
+        """The (stance id, version) the reviewer accepted."""
+        return tuple(map(int, self.stance.data.split(":")))
 
 
 class RejectForm(DecisionForm):

@@ -65,7 +65,7 @@ def test_deleted_and_gold_stances_never_count(app, session):
     session.commit()
     done(session, project, st, "ann1", "ann2")
     units, marks = load_agreement_input(session, project, _names(session, project))
-    assert [u.statement for u in units] == [str(st.id)]
+    assert [u.statement for u in units] == [st.id]
     assert sorted(m.annotator for m in marks) == ["ann1", "ann2"]
     result = project_agreement(session, project, _names(session, project))
     assert result["n_stances"] == 2

@@ -59,7 +59,7 @@ def test_posts_need_the_reviewer_role(app, session, client, login):
     _, st, a, _ = _ready(session)
     login("ann1")
     token = csrf_from(client.get(f"/p/rev/s/{st.id}"))
-    data = {"csrf_token": token, "review_version": 0, "stance_id": a.id, "stance_version": 1}
+    data = {"csrf_token": token, "review_version": 0, "stance": f"{a.id}:1"}
     assert client.post(f"/p/rev/review/s/{st.id}/accept", data=data).status_code == 403
     assert _gold_count(session) == 0
 
@@ -120,7 +120,7 @@ def test_accept_with_full_page_load_redirects_and_records(app, session, client, 
     _, st, a, _ = _ready(session)
     login("rev")
     token, rv = _form(client, st)
-    data = {"csrf_token": token, "review_version": rv, "stance_id": a.id, "stance_version": 1}
+    data = {"csrf_token": token, "review_version": rv, "stance": f"{a.id}:1"}
     response = client.post(f"/p/rev/review/s/{st.id}/accept", data=data | {"reason": "ok"})
     assert response.status_code == 303
     assert _gold_count(session) == 1
@@ -131,7 +131,7 @@ def test_accept_with_htmx_returns_the_board(app, session, client, login):
     _, st, a, _ = _ready(session)
     login("rev")
     token, rv = _form(client, st)
-    data = {"csrf_token": token, "review_version": rv, "stance_id": a.id, "stance_version": 1}
+    data = {"csrf_token": token, "review_version": rv, "stance": f"{a.id}:1"}
     response = client.post(
         f"/p/rev/review/s/{st.id}/accept", data=data, headers={"HX-Request": "true"}
     )
@@ -145,9 +145,9 @@ def test_two_reviewers_on_one_statement_second_gets_409(app, session, client, lo
     _, st, a, b = _ready(session)
     login("rev")
     token, rv = _form(client, st)
-    first = {"csrf_token": token, "review_version": rv, "stance_id": a.id, "stance_version": 1}
+    first = {"csrf_token": token, "review_version": rv, "stance": f"{a.id}:1"}
     assert client.post(f"/p/rev/review/s/{st.id}/accept", data=first).status_code == 303
-    second = first | {"stance_id": b.id}  # a second reviewer's page, loaded before the first save
+    second = first | {"stance": f"{b.id}:1"}  # a second reviewer's page, loaded before the first save
     response = client.post(f"/p/rev/review/s/{st.id}/accept", data=second)
     assert response.status_code == 409
     assert "Another reviewer changed this statement" in response.get_data(as_text=True)
@@ -158,9 +158,9 @@ def test_missing_csrf_or_version_changes_nothing(app, session, client, login):
     _, st, a, _ = _ready(session)
     login("rev")
     token, _ = _form(client, st)
-    no_csrf = {"review_version": 0, "stance_id": a.id, "stance_version": 1}
+    no_csrf = {"review_version": 0, "stance": f"{a.id}:1"}
     assert client.post(f"/p/rev/review/s/{st.id}/accept", data=no_csrf).status_code == 400
-    no_version = {"csrf_token": token, "stance_id": a.id, "stance_version": 1}
+    no_version = {"csrf_token": token, "stance": f"{a.id}:1"}
     response = client.post(f"/p/rev/review/s/{st.id}/accept", data=no_version)
     assert response.status_code == 422 and "review version" in response.get_data(as_text=True)
     assert _gold_count(session) == 0
@@ -217,7 +217,7 @@ def test_gold_edit_and_delete_use_the_stance_version(app, session, client, login
     _, st, a, _ = _ready(session)
     login("rev")
     token, rv = _form(client, st)
-    data = {"csrf_token": token, "review_version": rv, "stance_id": a.id, "stance_version": 1}
+    data = {"csrf_token": token, "review_version": rv, "stance": f"{a.id}:1"}
     client.post(f"/p/rev/review/s/{st.id}/accept", data=data)
     session.commit()
     gold = session.scalar(select(Stance).where(Stance.is_gold))
@@ -247,7 +247,7 @@ def test_history_lists_annotator_and_gold_changes(app, session, client, login):
     _, st, a, _ = _ready(session)
     login("rev")
     token, rv = _form(client, st)
-    data = {"csrf_token": token, "review_version": rv, "stance_id": a.id, "stance_version": 1,
+    data = {"csrf_token": token, "review_version": rv, "stance": f"{a.id}:1",
             "reason": "clear case"}  # fmt: skip
     client.post(f"/p/rev/review/s/{st.id}/accept", data=data)
     page = client.get(f"/p/rev/review/s/{st.id}/history").get_data(as_text=True)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections import Counter, defaultdict, namedtuple
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from itertools import combinations
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..agreement import Mark, Unit, compute_agreement
@@ -78,45 +78,45 @@ def agreement_scope(
     return {sid: anns for sid, anns in scope.items() if len(anns) >= 2}
 
 
+# Rows shaped like agreement.Mark: compute_agreement reads only these attributes, and building
+# 600,000 frozen dataclasses costs more than the whole computation (see bench/review_bench.py).
+MarkRow = namedtuple("MarkRow", [f.name for f in fields(Mark)])
+
+
 def load_agreement_input(
     session: Session, project: Project, names: dict[int, str], *, include_unfinished: bool = False
-) -> tuple[list[Unit], list[Mark]]:
-    """Units and marks of the statements in scope, read as plain rows (no ORM objects)."""
+) -> tuple[list[Unit], list]:
+    """Units of the statements in scope and the project's live marks, as plain rows.
+
+    Marks outside the scope (statements or annotators) are left for compute_agreement to
+    ignore; statements are keyed by id, annotators by display name, labels by key.
+    """
     scope = agreement_scope(session, project, include_unfinished=include_unfinished)
+    if not scope:
+        return [], []
     lengths = session.execute(
         select(Statement.id, func.length(Statement.text)).where(Statement.project_id == project.id)
     )
     units = [
-        Unit(str(sid), n, tuple(names[a] for a in sorted(scope[sid])))
+        Unit(sid, n, tuple(names[a] for a in sorted(scope[sid])))
         for sid, n in lengths
         if sid in scope
     ]
     labels = dict(
         session.execute(select(Label.id, Label.key).where(Label.project_id == project.id)).all()
     )
-    rows = session.execute(
-        _live(
-            select(
-                Stance.statement_id,
-                Stance.annotator_id,
-                Stance.start,
-                Stance.end,
-                Stance.label_id,
-                Stance.target_id,
-                Stance.holder_id,
-            ).join(Statement)
-        ).where(Statement.project_id == project.id)
-    )
-    marks = [
-        Mark(str(st), names[an], s, e, labels[lab], _key(tgt), _key(hol))
-        for st, an, s, e, lab, tgt, hol in rows
-        if st in scope and an in scope[st]
-    ]
-    return units, marks
-
-
-def _key(actor_id: int | None) -> str | None:
-    return None if actor_id is None else str(actor_id)
+    query = _live(
+        select(
+            Stance.statement_id,
+            case(names, value=Stance.annotator_id),  # mapped in SQL: no per-row Python
+            Stance.start,
+            Stance.end,
+            case(labels, value=Stance.label_id),
+            Stance.target_id,
+            Stance.holder_id,
+        ).join(Statement)
+    ).where(Statement.project_id == project.id)
+    return units, list(map(MarkRow._make, session.execute(query)))
 
 
 def project_agreement(
@@ -429,16 +429,16 @@ def _lanes(session, statement, own: list[Stance], names) -> list[Lane]:
 def _statement_figures(statement, lanes: list[Lane], own: list[Stance], names) -> dict:
     """This statement's agreement over every lane (done or not), as the project's figures."""
     lane_names = tuple(lane.name for lane in lanes)
-    unit = Unit(str(statement.id), len(statement.text), lane_names)
+    unit = Unit(statement.id, len(statement.text), lane_names)
     marks = [
         Mark(
-            str(statement.id),
+            statement.id,
             names.get(s.annotator_id, "?"),
             s.start,
             s.end,
             s.label.key,
-            _key(s.target_id),
-            _key(s.holder_id),
+            s.target_id,
+            s.holder_id,
         )
         for s in own
     ]

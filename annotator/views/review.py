@@ -167,8 +167,7 @@ def accept(project, statement_id: int):
         statement_id,
         form,
         lambda st, f: adj.accept_version(
-            db.session, project, st, current_user, f.review_version.data,
-            f.stance_id.data, f.stance_version.data, f.reason.data,
+            db.session, project, st, current_user, f.review_version.data, *f.pair(), f.reason.data
         ),
         "Version accepted into gold.",
     )  # fmt: skip
