@@ -1,0 +1,197 @@
+"""Property-based tests (hypothesis) for what the other suites cover only by example.
+
+Already elsewhere: JSONL/CSV reader round trips (test_formats_import), the UTF-16 round trip
+(test_formats_export), annotator-name invariance and identical annotations (test_agreement).
+Here: the page layout, alias mentions, UTF-16 splits and ordering, zip and txt readers, and
+the symmetry of the pure agreement coefficients.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from annotator import offsets
+from annotator.agreement import cohen_kappa, fleiss_kappa, nominal_alpha
+from annotator.formats.statement_readers import iter_statements
+from annotator.layout import Mark, layout, paragraphs_touching
+from annotator.mentions import compile_aliases, find_mentions, fold
+
+CHARS = st.characters(exclude_categories=("Cs",))
+TEXT = st.text(st.one_of(CHARS, st.sampled_from("\n\n 🇮🇷👍🏽é\u0301ß")), max_size=60)
+
+
+@st.composite
+def text_and_marks(draw):
+    """A text with newlines and any overlapping, nested or empty-paragraph-crossing marks."""
+    text = draw(TEXT)
+    n = len(text)
+    spans = draw(st.lists(st.tuples(st.integers(0, n), st.integers(0, n)), max_size=8))
+    marks = [
+        Mark(min(a, b), max(a, b), "stance", str(i), "claim")
+        for i, (a, b) in enumerate(spans)
+        if a != b
+    ]
+    return text, marks
+
+
+@settings(max_examples=300, deadline=None)
+@given(text_and_marks())
+def test_segments_partition_every_paragraph_exactly(case):
+    text, marks = case
+    paragraphs = layout(text, marks)
+    rebuilt = "".join("".join(s.text for s in p.segments) + p.newline for p in paragraphs)
+    assert rebuilt == text
+    for p in paragraphs:
+        assert "\n" not in text[p.start : p.end]
+        pos = p.start
+        for seg in p.segments:
+            assert (
+                seg.start == pos and seg.end > seg.start and seg.text == text[seg.start : seg.end]
+            )
+            pos = seg.end
+        assert pos == p.end
+
+
+@settings(max_examples=300, deadline=None)
+@given(text_and_marks())
+def test_every_mark_covers_exactly_the_segments_within_its_span(case):
+    text, marks = case
+    segments = [s for p in layout(text, marks) for s in p.segments]
+    for mark in marks:
+        covered = [s for s in segments if mark in s.marks]
+        inside = [s for s in segments if mark.start <= s.start and s.end <= mark.end]
+        assert covered == inside
+        assert "".join(s.text for s in covered) == text[mark.start : mark.end].replace("\n", "")
+
+
+@settings(max_examples=200, deadline=None)
+@given(text_and_marks())
+def test_partial_layout_equals_the_same_paragraphs_of_the_full_one(case):
+    text, marks = case
+    spans = [(m.start, m.end) for m in marks[:2]]
+    touched = paragraphs_touching(text, spans)
+    full = {p.index: p for p in layout(text, marks)}
+    assert layout(text, marks, only=touched) == [full[i] for i in touched]
+
+
+WORDS = st.text(st.sampled_from("aAbBéÉßSsİı\u0301 -"), min_size=1, max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(WORDS, min_size=1, max_size=4), st.lists(WORDS, max_size=8))
+def test_every_mention_folds_to_its_alias(aliases, words):
+    pattern, table = compile_aliases((f"actor{i}", a) for i, a in enumerate(aliases))
+    text = " ".join(words + aliases)
+    mentions = find_mentions(text, pattern, table)
+    last_end = 0
+    for m in mentions:
+        assert fold(text[m.start : m.end])[0] == fold(m.alias.strip())[0]
+        assert m.start >= last_end  # non-overlapping, in text order
+        last_end = m.end
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT)
+def test_every_utf16_offset_maps_back_or_splits_a_pair(text):
+    encoded = text.encode("utf-16-le")
+    for u16 in range(len(encoded) // 2 + 1):
+        unit = (
+            int.from_bytes(encoded[2 * u16 : 2 * u16 + 2], "little")
+            if u16 < len(encoded) // 2
+            else 0
+        )
+        if 0xDC00 <= unit <= 0xDFFF:
+            with pytest.raises(ValueError, match="surrogate"):
+                offsets.from_utf16(text, u16)
+        else:
+            cp = offsets.from_utf16(text, u16)
+            assert offsets.to_utf16(text, cp) == u16
+
+
+@settings(max_examples=200, deadline=None)
+@given(TEXT, st.data())
+def test_utf16_conversion_is_strictly_increasing(text, data):
+    a = data.draw(st.integers(0, len(text)))
+    b = data.draw(st.integers(0, len(text)))
+    assume(a < b)
+    assert offsets.to_utf16(text, a) < offsets.to_utf16(text, b)
+
+
+STATEMENT = st.text(CHARS, min_size=1, max_size=40).filter(lambda t: t.strip())
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(STATEMENT, min_size=1, max_size=3), min_size=1, max_size=4))
+def test_a_zip_reads_as_its_members_in_name_order(files):
+    members = {
+        f"m{n:02d}.jsonl": "".join(
+            json.dumps({"id": f"{n}-{k}", "text": t}) + "\n" for k, t in enumerate(texts)
+        ).encode()
+        for n, texts in enumerate(files)
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in reversed(list(members)):  # stored out of order on purpose
+            archive.writestr(name, data=members[name])
+    zipped = list(iter_statements("all.zip", io.BytesIO(buffer.getvalue())))
+    one_by_one = [r for name in sorted(members) for r in _read(name, members[name])]
+    assert [(r.external_id, r.text) for r in zipped] == [
+        (r.external_id, r.text) for r in one_by_one
+    ]
+
+
+def _read(name: str, data: bytes):
+    return list(iter_statements(name, io.BytesIO(data)))
+
+
+@settings(max_examples=200, deadline=None)
+@given(STATEMENT.filter(lambda t: "\r" not in t))
+def test_a_txt_file_is_its_text(text):
+    (record,) = _read("note.txt", text.encode("utf-8"))
+    assert record.text.strip() == text.strip()
+    assert record.external_id == "note"
+
+
+LABELS = st.sampled_from(["claim", "support", "condemnation", None])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(LABELS, LABELS), min_size=1, max_size=30))
+def test_cohen_kappa_is_symmetric_in_the_two_annotators(pairs):
+    assert cohen_kappa(pairs) == pytest.approx(cohen_kappa([(b, a) for a, b in pairs]), nan_ok=True)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(LABELS, min_size=2, max_size=4), min_size=1, max_size=20), st.randoms())
+def test_alpha_ignores_the_order_of_coders_and_items(items, rnd):
+    shuffled = [rnd.sample(values, len(values)) for values in items]
+    rnd.shuffle(shuffled)
+    one, two = nominal_alpha(items), nominal_alpha(shuffled)
+    assert one == two or one == pytest.approx(two)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(LABELS, min_size=2, max_size=4), min_size=2, max_size=20))
+def test_alpha_of_identical_codings_is_one(items):
+    same = [[values[0]] * len(values) for values in items]
+    assume(len({v[0] for v in same}) > 1)  # one value only: alpha is undefined
+    assert nominal_alpha(same) == pytest.approx(1.0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(0, 3), min_size=3, max_size=3), min_size=1, max_size=15),
+    st.permutations(range(3)),
+)
+def test_fleiss_kappa_ignores_the_order_of_categories(rows, order):
+    rows = [r for r in rows if sum(r) == 3]
+    assume(rows)
+    permuted = [[r[i] for i in order] for r in rows]
+    one, two = fleiss_kappa(rows), fleiss_kappa(permuted)
+    assert one == two or one == pytest.approx(two)
