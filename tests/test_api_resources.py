@@ -1,0 +1,271 @@
+"""What the endpoints do: pagination, stance lifecycle, actors, assignments, import, export."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from sqlalchemy import func, select
+
+from annotator.formats.statement_readers import StatementRecord
+from annotator.models import Actor, Stance, Statement
+from annotator.services.assignments import assign_statement
+from annotator.services.statements import import_statements
+from annotator.services.users import find_user
+
+from .test_api_helpers import api, api_demo, assert_error
+from .workspace_helpers import stance_data
+
+
+def _add_statements(session, project, n: int) -> None:
+    records = [
+        StatementRecord(external_id=f"x{i}", text=f"Statement number {i}.") for i in range(n)
+    ]
+    import_statements(session, project, records)
+    session.commit()
+
+
+def test_statement_pages_cover_everything_once(client, session):
+    project, _, tokens = api_demo(session)
+    _add_statements(session, project, 12)
+    seen, cursor, pages = [], None, 0
+    while True:
+        query = "?limit=5" + (f"&cursor={cursor}" if cursor else "")
+        body = api(client, "GET", f"/projects/demo/statements{query}", tokens["lead"]).get_json()
+        seen += [s["id"] for s in body["items"]]
+        pages += 1
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    session.commit()
+    assert seen == sorted(session.scalars(select(Statement.id)))
+    assert len(seen) == 13 and pages == 3
+
+
+def test_statement_filters_by_state_and_assignee(client, session):
+    project, statement, tokens = api_demo(session)
+    _add_statements(session, project, 3)
+    other = session.scalar(select(Statement).where(Statement.external_id == "x0"))
+    assign_statement(session, project, other, find_user(session, "annotator2"))
+    session.commit()
+
+    def ids(query):
+        body = api(client, "GET", f"/projects/demo/statements?{query}", tokens["lead"]).get_json()
+        return [s["id"] for s in body["items"]]
+
+    assert ids("assignee=annotator2") == [statement.id, other.id]
+    assert ids("assignee=annotator1") == [statement.id]
+    assert ids("assignee=nobody") == []
+    assert ids("state=new") == [statement.id, other.id]
+    assert ids("state=done") == []
+    mine = api(client, "GET", "/projects/demo/statements", tokens["annotator2"]).get_json()
+    assert [s["id"] for s in mine["items"]] == [statement.id, other.id]
+
+
+def test_statement_get_has_text_and_code_point_length(client, session):
+    _, statement, tokens = api_demo(session)
+    body = api(client, "GET", f"/projects/demo/statements/{statement.id}", tokens["lead"])
+    data = body.get_json()
+    assert data["text"] == statement.text and data["length"] == len(statement.text)
+
+
+def test_stance_lifecycle(client, session):
+    _, statement, tokens = api_demo(session)
+    base = f"/projects/demo/statements/{statement.id}/stances"
+    created = api(client, "POST", base, tokens["annotator1"], json=stance_data(statement))
+    assert created.status_code == 201
+    stance = created.get_json()
+    assert (stance["label"], stance["target"], stance["annotator"]) == (
+        "condemnation",
+        "iran",
+        "annotator1",
+    )
+    edit = stance_data(statement, label="claim", target=None) | {"version": 1, "note": "n"}
+    updated = api(client, "PUT", f"{base}/{stance['id']}", tokens["annotator1"], json=edit)
+    assert updated.get_json()["version"] == 2 and updated.get_json()["target"] is None
+    stale = api(client, "DELETE", f"{base}/{stance['id']}?version=1", tokens["annotator1"])
+    assert_error(stale, 409)
+    gone = api(client, "DELETE", f"{base}/{stance['id']}?version=2", tokens["annotator1"])
+    assert gone.status_code == 200 and gone.get_json()["deleted_at"]
+    assert api(client, "GET", base, tokens["annotator1"]).get_json()["items"] == []
+    session.commit()
+    assert session.get(Stance, stance["id"]).deleted_at is not None  # kept, not erased
+
+
+def test_stance_domain_errors_name_the_field(client, session):
+    _, statement, tokens = api_demo(session)
+    base = f"/projects/demo/statements/{statement.id}/stances"
+    bad_label = stance_data(statement, label="praise")
+    assert_error(api(client, "POST", base, tokens["annotator1"], json=bad_label), 422, "label")
+    no_target = stance_data(statement, target=None)
+    assert_error(api(client, "POST", base, tokens["annotator1"], json=no_target), 422, "target")
+    moved = stance_data(statement) | {"start": 0}
+    assert_error(api(client, "POST", base, tokens["annotator1"], json=moved), 409, "text")
+    missing = api(client, "DELETE", f"{base}/999?version=1", tokens["annotator1"])
+    assert_error(missing, 404)
+    assert_error(api(client, "DELETE", f"{base}/1", tokens["annotator1"]), 422, "version")
+    session.commit()
+    assert session.scalar(select(func.count()).select_from(Stance)) == 0
+
+
+def test_actor_create_edit_alias_search_and_merge(client, session):
+    _, statement, tokens = api_demo(session)
+    lead = tokens["lead"]
+    made = api(
+        client,
+        "POST",
+        "/projects/demo/actors",
+        lead,
+        json={"name": "Islamic State", "type": "armed group", "aliases": ["داعش"], "key": "isis"},
+    )
+    assert made.status_code == 201 and made.get_json()["key"] == "isis"
+    actor = made.get_json()
+    assert_error(
+        api(client, "POST", "/projects/demo/actors", lead, json={"name": "X", "key": "isis"}),
+        409,
+        "key",
+    )
+    edited = api(
+        client, "PATCH", f"/projects/demo/actors/{actor['id']}", lead, json={"wikidata": "Q2429253"}
+    )
+    assert edited.get_json()["wikidata"] == "Q2429253"
+    assert edited.get_json()["aliases"] == ["داعش"]
+    added = api(
+        client,
+        "POST",
+        f"/projects/demo/actors/{actor['id']}/aliases",
+        lead,
+        json={"aliases": ["ISIS"]},
+    )
+    assert added.get_json()["aliases"] == ["داعش", "ISIS"]
+    found = api(client, "GET", "/projects/demo/actors?q=داعش", lead).get_json()["items"]
+    assert [a["key"] for a in found] == ["isis"]
+    # a stance on the new actor is re-pointed by the merge
+    base = f"/projects/demo/statements/{statement.id}/stances"
+    api(client, "POST", base, tokens["annotator1"], json=stance_data(statement, target="isis"))
+    iran = api(client, "GET", "/projects/demo/actors?q=iran", lead).get_json()["items"][0]
+    merged = api(
+        client,
+        "POST",
+        f"/projects/demo/actors/{actor['id']}/merge",
+        lead,
+        json={"into": iran["id"]},
+    )
+    assert merged.status_code == 200, merged.get_json()
+    assert merged.get_json()["as_target"] == 1 and "ISIS" in merged.get_json()["actor"]["aliases"]
+    stances = api(client, "GET", base, tokens["annotator1"]).get_json()["items"]
+    assert stances[0]["target"] == "iran"
+    again = api(
+        client,
+        "POST",
+        f"/projects/demo/actors/{actor['id']}/merge",
+        lead,
+        json={"into": iran["id"]},
+    )
+    assert_error(again, 422, "into")
+
+
+def test_actor_bad_values_change_nothing(client, session):
+    _, _, tokens = api_demo(session)
+    session.commit()
+    before = session.scalar(select(func.count()).select_from(Actor))
+    for body, field in (
+        ({"name": "X", "type": "alien"}, "type"),
+        ({"name": "X", "wikidata": "794"}, "wikidata"),
+        ({"name": " "}, "name"),
+        ({"name": "X", "aliases": "one"}, "aliases"),
+    ):
+        response = api(client, "POST", "/projects/demo/actors", tokens["lead"], json=body)
+        assert_error(response, 422, field)
+    session.commit()
+    assert session.scalar(select(func.count()).select_from(Actor)) == before
+
+
+def test_assignment_create_and_list(client, session):
+    project, _, tokens = api_demo(session)
+    _add_statements(session, project, 1)
+    new = session.scalar(select(Statement.id).where(Statement.external_id == "x0"))
+    body = {"statement_id": new, "annotator": "annotator1"}
+    made = api(client, "POST", "/projects/demo/assignments", tokens["lead"], json=body)
+    assert made.status_code == 201 and made.get_json()["state"] == "new"
+    again = api(client, "POST", "/projects/demo/assignments", tokens["lead"], json=body)
+    assert again.get_json()["id"] == made.get_json()["id"]
+    listed = api(client, "GET", f"/projects/demo/assignments?statement_id={new}", tokens["lead"])
+    assert [a["annotator"] for a in listed.get_json()["items"]] == ["annotator1"]
+    stranger = body | {"annotator": "outsider"}
+    response = api(client, "POST", "/projects/demo/assignments", tokens["lead"], json=stranger)
+    assert_error(response, 422, "annotator")
+
+
+def test_import_raw_and_multipart_all_or_nothing(client, session):
+    _, _, tokens = api_demo(session)
+    lines = b'{"id": "a", "text": "One."}\n{"id": "b", "text": "Two."}\n'
+    raw = api(
+        client,
+        "POST",
+        "/projects/demo/statements/import?filename=s.jsonl",
+        tokens["lead"],
+        data=lines,
+        content_type="application/x-ndjson",
+    )
+    assert raw.status_code == 201 and raw.get_json() == {"imported": 2, "skipped": []}
+    csv = b"id,text\nc,Three.\n"
+    multi = api(
+        client,
+        "POST",
+        "/projects/demo/statements/import",
+        tokens["lead"],
+        data={"file": (io.BytesIO(csv), "more.csv")},
+        content_type="multipart/form-data",
+    )
+    assert multi.status_code == 201 and multi.get_json()["imported"] == 1
+    broken = b'{"id": "d", "text": "Four."}\n{"id": "e"}\n'
+    bad = api(
+        client,
+        "POST",
+        "/projects/demo/statements/import?filename=bad.jsonl",
+        tokens["lead"],
+        data=broken,
+    )
+    assert_error(bad, 422, "file")
+    assert_error(
+        api(client, "POST", "/projects/demo/statements/import", tokens["lead"], data=lines),
+        422,
+        "filename",
+    )
+    session.commit()
+    ids = set(session.scalars(select(Statement.external_id)))
+    assert {"a", "b", "c"} <= ids and "d" not in ids
+
+
+def test_export_streams_the_cli_formats(client, session):
+    _, statement, tokens = api_demo(session)
+    base = f"/projects/demo/statements/{statement.id}/stances"
+    api(client, "POST", base, tokens["annotator1"], json=stance_data(statement))
+    response = api(
+        client, "GET", "/projects/demo/export?format=jsonl&scope=annotators", tokens["lead"]
+    )
+    assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    records = [json.loads(line) for line in response.get_data(as_text=True).splitlines()]
+    assert len(records) == 1 and records[0]["label"] == "condemnation"
+    csv = api(client, "GET", "/projects/demo/export?format=csv&scope=all", tokens["lead"])
+    assert csv.mimetype == "text/csv" and "condemnation" in csv.get_data(as_text=True)
+    assert_error(api(client, "GET", "/projects/demo/export?format=hf", tokens["lead"]), 422)
+    assert_error(api(client, "GET", "/projects/demo/export", tokens["lead"]), 422, "format")
+
+
+def test_agreement_is_the_cli_object(client, session, runner):
+    _, _, tokens = api_demo(session)
+    data = api(client, "GET", "/projects/demo/agreement", tokens["reviewer"]).get_json()
+    cli = json.loads(runner.invoke(args=["agreement", "demo", "--json"]).stdout)
+    assert data == cli
+
+
+def test_project_detail_has_labels_and_settings(client, session):
+    _, _, tokens = api_demo(session)
+    data = api(client, "GET", "/projects/demo", tokens["annotator1"]).get_json()
+    assert data["role"] == "annotator"
+    assert [lab["key"] for lab in data["labels"]][:3] == ["claim", "condemnation", "support"]
+    assert set(data["settings"]) >= {"annotators_per_statement", "allow_overlap"}
+    admin = api(client, "GET", "/projects", tokens["admin"]).get_json()["items"]
+    assert admin[0]["role"] == "lead"
