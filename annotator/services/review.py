@@ -259,7 +259,9 @@ def list_review_queue(
         for st in statements
         if st[0] in lanes
     ]
-    return sorted(rows, key=lambda r: (-r.disagreement, -r.open_groups, r.statement_id))
+    return sorted(
+        rows, key=lambda r: (r.agreement is None, -r.disagreement, -r.open_groups, r.statement_id)
+    )
 
 
 def _finished(session: Session, project: Project) -> dict[int, list[int]]:
