@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, String, func, select, type_coerce
 from sqlalchemy.orm import Session, selectinload
 
 from .. import __version__
@@ -155,9 +155,23 @@ def iter_registry(session: Session, project: Project) -> Iterator[dict[str, Any]
         }
 
 
-def iso(value: datetime | None) -> str | None:
-    """UTC ISO 8601, the same text on SQLite and PostgreSQL."""
-    return value.astimezone(UTC).isoformat() if value is not None else None
+def iso(value: datetime | str | None) -> str | None:
+    """UTC ISO 8601, the same text on SQLite and PostgreSQL.
+
+    SQLite hands over its stored text (``YYYY-MM-DD HH:MM:SS.ffffff``, naive UTC; see
+    ``_RAW``): rewriting that string is several times cheaper than parsing and formatting
+    a datetime, and gives what ``datetime.isoformat`` gives (no fraction when it is zero).
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if len(value) == 26 and value[10] == " " and value[19] == ".":
+            value = value[:19] if value.endswith(".000000") else value
+            return value[:10] + "T" + value[11:] + "+00:00"
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        return value.isoformat() + "+00:00"
+    return value.astimezone(UTC).isoformat()
 
 
 @dataclass
@@ -195,6 +209,7 @@ def _lookups(session: Session, project: Project, key: bytes | None) -> _Lookups:
     )
 
 
+_RAW = String()  # timestamps as the driver returns them; ``iso`` normalises both dialects
 _STATEMENT_COLUMNS = (
     Statement.id,
     Statement.external_id,
@@ -219,16 +234,16 @@ _STANCE_COLUMNS = (
     Stance.holder_id,
     Stance.note,
     Stance.guidelines_version,
-    Stance.created_at,
-    Stance.updated_at,
+    type_coerce(Stance.created_at, _RAW).label("created_at"),
+    type_coerce(Stance.updated_at, _RAW).label("updated_at"),
 )
 
 
-def iter_statement_rows(session: Session, project: Project) -> Iterator[list[Any]]:
+def iter_statement_rows(conn: Connection, project: Project) -> Iterator[list[Any]]:
     """Batches of statement rows in id order, by keyset pagination on the id."""
     last = 0
     while True:
-        rows = session.execute(
+        rows = conn.execute(
             select(*_STATEMENT_COLUMNS)
             .where(Statement.project_id == project.id, Statement.id > last)
             .order_by(Statement.id)
@@ -246,43 +261,74 @@ def iter_bundles(
     """Every statement of the project in id order with its in-scope stances, canonical records."""
     check_scope(request.scope)
     look = _lookups(session, project, request.pseudonym_key)
-    for rows in iter_statement_rows(session, project):
-        stances = _batch_stances(session, [r.id for r in rows], request.scope)
-        gold = _gold_sources(session, stances, look) if request.scope != "annotators" else {}
+    conn = session.connection()  # Core rows: no ORM bookkeeping per stance
+    for rows in iter_statement_rows(conn, project):
+        span = (project.id, rows[0].id, rows[-1].id)
+        stances = _batch_stances(conn, span, request.scope)
+        gold = _gold_sources(conn, span, stances, look) if request.scope != "annotators" else {}
         for row in rows:
             yield _bundle(row, stances.get(row.id, ()), request.scope, gold, look)
 
 
-def _batch_stances(session: Session, ids: list[int], scope: str) -> dict[int, list]:
-    """Live stances of some statements, grouped by statement; gold needs annotators for votes."""
-    query = select(*_STANCE_COLUMNS).where(
-        Stance.statement_id.in_(ids), Stance.deleted_at.is_(None)
+def _in_batch(column, span: tuple[int, int, int]):
+    """Rows of the batch's statements: an id range within the project, no long IN list."""
+    project_id, first, last = span
+    return (
+        Statement.id == column,
+        Statement.project_id == project_id,
+        Statement.id.between(first, last),
+    )
+
+
+def _batch_stances(conn: Connection, span: tuple, scope: str) -> dict[int, list]:
+    """Live stances of a batch, grouped by statement; gold needs annotators' for votes."""
+    query = (
+        select(*_STANCE_COLUMNS)
+        .join(Statement, Statement.id == Stance.statement_id)
+        .where(*_in_batch(Stance.statement_id, span), Stance.deleted_at.is_(None))
     )
     if scope == "annotators":
         query = query.where(Stance.is_gold.is_(False))
     grouped: dict[int, list] = defaultdict(list)
-    for row in session.execute(query):
-        grouped[row.statement_id].append(row)
+    for row in plain_rows(conn, query):
+        grouped[row[1]].append(row)
     return grouped
 
 
-def _gold_sources(session: Session, stances: Mapping[int, list], look: _Lookups) -> dict:
+def plain_rows(conn: Connection, query) -> list[tuple]:
+    """The driver's own tuples: at a million stances, SQLAlchemy's Row objects cost a third.
+
+    Column types then come raw: SQLite gives booleans as 0/1 and timestamps as text, which
+    ``_record`` and ``iso`` accept as well as PostgreSQL's bool and datetime.
+    """
+    compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    params = compiled.params
+    if compiled.positiontup is not None:
+        params = tuple(params[name] for name in compiled.positiontup)
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(str(compiled), params)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def _gold_sources(conn: Connection, span: tuple, stances: Mapping, look: _Lookups) -> dict:
     """Gold stance id -> sorted names of the annotators its latest decision drew on."""
-    gold_ids = [s.id for rows in stances.values() for s in rows if s.is_gold]
-    if not gold_ids:
-        return {}
     sources: dict[int, list[int]] = {}
-    for gold_id, source_ids in session.execute(
+    for gold_id, source_ids in conn.execute(
         select(GoldDecision.gold_stance_id, GoldDecision.source_stance_ids)
-        .where(GoldDecision.gold_stance_id.in_(gold_ids))
+        .join(Statement, Statement.id == GoldDecision.statement_id)
+        .where(*_in_batch(GoldDecision.statement_id, span))
+        .where(GoldDecision.gold_stance_id.is_not(None))
         .order_by(GoldDecision.id)
     ):
         sources[gold_id] = list(source_ids or ())
-    wanted = {i for ids in sources.values() for i in ids}
-    owners: dict[int, int | None] = {}
-    if wanted:
-        query = select(Stance.id, Stance.annotator_id).where(Stance.id.in_(wanted))
-        owners = {i: user_id for i, user_id in session.execute(query)}
+    owners = {s[0]: s[3] for rows in stances.values() for s in rows}
+    missing = {i for ids in sources.values() for i in ids} - owners.keys()
+    if missing:  # deleted since the decision: still where the gold came from
+        query = select(Stance.id, Stance.annotator_id).where(Stance.id.in_(missing))
+        owners.update((i, user_id) for i, user_id in conn.execute(query))
     return {
         gold_id: sorted({look.names(owners[i]) for i in ids if owners.get(i)})
         for gold_id, ids in sources.items()
@@ -290,20 +336,25 @@ def _gold_sources(session: Session, stances: Mapping[int, list], look: _Lookups)
 
 
 def _bundle(row, stances, scope: str, gold: Mapping, look: _Lookups) -> dict[str, Any]:
+    _id, external_id, title, author, organization, date, url, lang, meta, text = row
     statement = {
-        "id": row.external_id,
-        "title": row.title,
-        "author": row.author,
-        "organization": row.organization,
-        "date": row.date,
-        "url": row.url,
-        "lang": row.lang,
-        "meta": row.meta or {},
-        "text": row.text,
+        "id": external_id,
+        "title": title,
+        "author": author,
+        "organization": organization,
+        "date": date,
+        "url": url,
+        "lang": lang,
+        "meta": meta or {},
+        "text": text,
     }
+    head = (look.project, external_id, title, date, organization)
     votes = _votes(stances) if scope != "annotators" else {}
-    wanted = [s for s in stances if scope == "all" or s.is_gold == (scope == "gold")]
-    records = [_record(s, statement, look, votes, gold) for s in wanted]
+    records = [
+        _record(s, head, text, look, votes, gold)
+        for s in stances
+        if scope == "all" or s[2] == (scope == "gold")
+    ]
     records.sort(key=_record_order)
     return {"statement": statement, "stances": records}
 
@@ -311,37 +362,41 @@ def _bundle(row, stances, scope: str, gold: Mapping, look: _Lookups) -> dict[str
 def _votes(stances) -> dict[tuple, int]:
     """(start, end, label, target) -> how many annotators gave exactly that stance."""
     voters: dict[tuple, set[int]] = defaultdict(set)
-    for s in stances:
-        if not s.is_gold:
-            voters[(s.start, s.end, s.label_id, s.target_id)].add(s.annotator_id)
+    for _id, _st, is_gold, annotator_id, start, end, label_id, target_id, *_rest in stances:
+        if not is_gold:
+            voters[(start, end, label_id, target_id)].add(annotator_id)
     return {key: len(users) for key, users in voters.items()}
 
 
-def _record(s, statement: Mapping, look: _Lookups, votes: Mapping, gold: Mapping) -> dict:
-    label, polarity = look.labels[s.label_id]
+def _record(s, head: tuple, text: str, look: _Lookups, votes: Mapping, gold: Mapping) -> dict:
+    """One canonical record; rows are unpacked as tuples (name access costs per field)."""
+    sid, _st, is_gold, user_id, start, end, label_id, target_id, holder_id, *rest = s
+    note, guidelines_version, created_at, updated_at = rest
+    label, polarity = look.labels[label_id]
+    actors = look.actors
     record = {
-        "project": look.project,
-        "statement_id": statement["id"],
-        "statement_title": statement["title"],
-        "statement_date": statement["date"],
-        "organization": statement["organization"],
-        "start": s.start,
-        "end": s.end,
-        "text": statement["text"][s.start : s.end],
+        "project": head[0],
+        "statement_id": head[1],
+        "statement_title": head[2],
+        "statement_date": head[3],
+        "organization": head[4],
+        "start": start,
+        "end": end,
+        "text": text[start:end],
         "label": label,
         "polarity": polarity,
-        "target": look.actors.get(s.target_id),
-        "holder": look.actors.get(s.holder_id),
-        "annotator": None if s.is_gold else look.names(s.annotator_id),
-        "scope": "gold" if s.is_gold else "annotator",
-        "note": s.note,
-        "guidelines_version": s.guidelines_version,
-        "created_at": iso(s.created_at),
-        "updated_at": iso(s.updated_at),
+        "target": actors.get(target_id),
+        "holder": actors.get(holder_id),
+        "annotator": None if is_gold else look.names(user_id),
+        "scope": "gold" if is_gold else "annotator",
+        "note": note,
+        "guidelines_version": guidelines_version,
+        "created_at": iso(created_at),
+        "updated_at": iso(updated_at),
     }
-    if s.is_gold:
-        record["votes"] = votes.get((s.start, s.end, s.label_id, s.target_id), 0)
-        record["source_annotators"] = gold.get(s.id, [])
+    if is_gold:
+        record["votes"] = votes.get((start, end, label_id, target_id), 0)
+        record["source_annotators"] = gold.get(sid, [])
     return record
 
 
