@@ -32,6 +32,7 @@ RECORD_FIELDS = (
 )
 GOLD_FIELDS = ("votes", "source_annotators")
 ACTOR_REF_FIELDS = ("id", "name", "type", "wikidata")
+_GOLD_ORDER = RECORD_FIELDS + GOLD_FIELDS
 
 # Record field -> statement field it repeats; dropped inside statements-jsonl lines.
 STATEMENT_COPIES = {
@@ -45,6 +46,9 @@ STATEMENT_FIELDS = ("id", "title", "author", "organization", "date", "url", "lan
 
 def ordered(record: Mapping[str, Any]) -> dict[str, Any]:
     """The record with keys in canonical order; unknown keys kept at the end."""
+    keys = tuple(record)
+    if keys in (RECORD_FIELDS, _GOLD_ORDER):  # already canonical: a plain copy is much faster
+        return dict(record)
     known = RECORD_FIELDS + GOLD_FIELDS
     out = {k: record[k] for k in known if k in record}
     out.update((k, v) for k, v in record.items() if k not in out)
