@@ -9,15 +9,14 @@ from annotator.errors import Conflict, Invalid, NotFound
 from annotator.models import AuditEvent, GoldDecision, Stance
 from annotator.services.adjudication import (
     GoldInput,
-    accept_unanimous,
     accept_version,
-    adjudicate_auto,
     delete_gold,
     reject_versions,
     save_gold,
     update_gold,
 )
 from annotator.services.stances import StanceInput, update_stance
+from annotator.services.unanimous import accept_unanimous, adjudicate_auto
 from annotator.services.users import find_user
 
 from .test_review_helpers import done, mark, setup

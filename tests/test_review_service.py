@@ -10,9 +10,9 @@ from annotator.services.review import (
     letter,
     list_review_queue,
     load_agreement_input,
-    load_side_by_side,
     project_agreement,
 )
+from annotator.services.side_by_side import load_side_by_side
 from annotator.services.stances import delete_stance
 from annotator.services.users import find_user
 

@@ -12,9 +12,9 @@ import click
 
 from ..agreement import METRICS
 from ..extensions import db
-from ..services.adjudication import adjudicate_auto
 from ..services.projects import get_project
 from ..services.review import NO_STATEMENT, annotator_names, project_agreement
+from ..services.unanimous import adjudicate_auto
 from . import unit_of_work
 
 _UNFINISHED = click.option(

@@ -12,9 +12,11 @@ from ..extensions import db, htmx
 from ..forms_review import AcceptForm, DecisionForm, GoldDeleteForm, GoldForm, RejectForm
 from ..services import adjudication as adj
 from ..services import review as rs
+from ..services import side_by_side as sbs
 from ..services.actors import list_actors
 from ..services.projects import list_labels
 from ..services.statements import get_statement
+from ..services.unanimous import accept_unanimous
 from .access import project_view
 
 bp = Blueprint("review", __name__, url_prefix="/p/<slug>/review")
@@ -88,7 +90,7 @@ def statement(project, statement_id: int):
 
 def board_context(project, st, error: str | None = None) -> dict:
     """Template values of the side-by-side page and of its board fragment."""
-    view = rs.load_side_by_side(db.session, project, st, names_for(project))
+    view = sbs.load_side_by_side(db.session, project, st, names_for(project))
     return dict(
         project=project,
         v=view,
@@ -96,7 +98,7 @@ def board_context(project, st, error: str | None = None) -> dict:
         error=error,
         segments=segments(st.text, view.groups),
         percent=PERCENT_METRICS,
-        aspects=rs.ASPECTS,
+        aspects=sbs.ASPECTS,
         lane_names={lane.annotator_id: lane.name for lane in view.lanes},
         reviewers=view.reviewers,
         token=generate_csrf(),
@@ -197,7 +199,7 @@ def unanimous(project, statement_id: int):
         project,
         statement_id,
         DecisionForm(),
-        lambda st, f: adj.accept_unanimous(
+        lambda st, f: accept_unanimous(
             db.session, project, st, current_user, f.review_version.data
         ),
         "Unanimous stances accepted into gold.",
@@ -345,5 +347,5 @@ def _save_gold(project, st, form, gold, call):
 def history(project, statement_id: int):
     """Every audited change on the statement: annotators' stances and gold decisions."""
     st = get_statement(db.session, project, statement_id)
-    rows = rs.list_history(db.session, project, st, names_for(project))
+    rows = sbs.list_history(db.session, project, st, names_for(project))
     return render_template("review/history.html", project=project, st=st, rows=rows)

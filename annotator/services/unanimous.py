@@ -1,0 +1,124 @@
+"""Unanimous stances into gold: one statement from the side-by-side page, or a whole project.
+
+A stance is unanimous when every annotator in scope (see review.agreement_scope) gave one with
+the same span, label, target and holder. Already-gold content and versions an earlier decision
+used (a rejection, say) are left alone, so running it again adds nothing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..errors import Invalid
+from ..models import GoldDecision, Project, Stance, Statement, User
+from .adjudication import _copy, _decide, claim_statement
+from .review import agreement_scope
+from .side_by_side import stance_key
+
+
+def unanimous_sources(stances: list[Stance], annotators: set[int]) -> list[list[Stance]]:
+    """Stances every annotator gave identically (span, label, target, holder): one list each."""
+    if len(annotators) < 2:
+        return []
+    by_key: dict[tuple, dict[int, list[Stance]]] = defaultdict(lambda: defaultdict(list))
+    for s in sorted(stances, key=lambda s: s.id):
+        if s.annotator_id in annotators:
+            by_key[stance_key(s)][s.annotator_id].append(s)
+    out = []
+    for lanes in by_key.values():
+        copies = min(len(lanes.get(a, [])) for a in annotators)
+        out.extend([lanes[a][k] for a in sorted(annotators)] for k in range(copies))
+    return out
+
+
+def _pending(stances: list[Stance], annotators: set[int], decided: set[int]) -> list[list[Stance]]:
+    """Unanimous groups that are neither in gold already nor used by an earlier decision."""
+    gold_keys = Counter(stance_key(s) for s in stances if s.is_gold)
+    out = []
+    for group in unanimous_sources([s for s in stances if not s.is_gold], annotators):
+        key = stance_key(group[0])
+        if gold_keys[key] > 0:
+            gold_keys[key] -= 1
+        elif not decided & {s.id for s in group}:
+            out.append(group)
+    return out
+
+
+def _accept_groups(session, project, statement, reviewer, groups: list[list[Stance]]) -> int:
+    for group in groups:
+        gold = _copy(statement, group[0])
+        session.add(gold)
+        session.flush()
+        _decide(session, project, statement, reviewer, "auto", group, gold)
+    return len(groups)
+
+
+def _statement_stances(session: Session, statement_ids) -> dict[int, list[Stance]]:
+    out: dict[int, list[Stance]] = defaultdict(list)
+    for s in session.scalars(
+        select(Stance).where(Stance.statement_id.in_(statement_ids), Stance.deleted_at.is_(None))
+    ):
+        out[s.statement_id].append(s)
+    return out
+
+
+def _decided_ids(session: Session, statement_id: int) -> set[int]:
+    rows = session.scalars(
+        select(GoldDecision.source_stance_ids).where(GoldDecision.statement_id == statement_id)
+    )
+    return {i for ids in rows for i in (ids or [])}
+
+
+def accept_unanimous(
+    session: Session,
+    project: Project,
+    statement: Statement,
+    reviewer: User | None,
+    review_version: int | None,
+    *,
+    include_unfinished: bool = False,
+) -> int:
+    """Accept every unanimous stance of one statement; returns how many gold stances it made."""
+    scope = agreement_scope(session, project, include_unfinished=include_unfinished)
+    annotators = scope.get(statement.id, set())
+    if len(annotators) < 2:
+        raise Invalid(
+            "Unanimity needs two or more annotators who marked this statement done.",
+            field="review_version",
+        )
+    stances = _statement_stances(session, [statement.id])[statement.id]
+    groups = _pending(stances, annotators, _decided_ids(session, statement.id))
+    claim_statement(session, statement, reviewer, review_version)
+    return _accept_groups(session, project, statement, reviewer, groups)
+
+
+@dataclass
+class AutoReport:
+    statements: int = 0
+    created: int = 0
+
+
+def adjudicate_auto(
+    session: Session, project: Project, *, include_unfinished: bool = False, user=None
+) -> AutoReport:
+    """Accept the unanimous stances of every statement in scope; running it twice adds nothing."""
+    scope = agreement_scope(session, project, include_unfinished=include_unfinished)
+    report = AutoReport(statements=len(scope))
+    ids = sorted(scope)
+    for k in range(0, len(ids), 500):
+        batch = ids[k : k + 500]
+        stances = _statement_stances(session, batch)
+        for sid in batch:
+            own = [s for s in stances[sid] if not s.is_gold]
+            if not unanimous_sources(own, scope[sid]):
+                continue
+            groups = _pending(stances[sid], scope[sid], _decided_ids(session, sid))
+            if groups:
+                statement = session.get(Statement, sid)
+                claim_statement(session, statement, user, None)
+                report.created += _accept_groups(session, project, statement, user, groups)
+    return report
