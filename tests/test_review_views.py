@@ -12,7 +12,7 @@ from annotator.models import GoldDecision, Stance
 from .conftest import csrf_from
 from .test_review_helpers import done, mark, setup
 
-PAGES = ("", "/agreement", "/s/{id}", "/s/{id}/history", "/s/{id}/gold/new")
+PAGES = ("/", "/agreement", "/s/{id}", "/s/{id}/history", "/s/{id}/gold/new")
 
 
 def _ready(session, hide=False):
@@ -67,9 +67,9 @@ def test_posts_need_the_reviewer_role(app, session, client, login):
 def test_queue_shows_ready_statements_and_filters(app, session, client, login):
     _, st, _, _ = _ready(session)
     login("rev")
-    page = client.get("/p/rev/review").get_data(as_text=True)
+    page = client.get("/p/rev/review/").get_data(as_text=True)
     assert f"/p/rev/review/s/{st.id}" in page and "50 %" in page
-    empty = client.get("/p/rev/review?label=support").get_data(as_text=True)
+    empty = client.get("/p/rev/review/?label=support").get_data(as_text=True)
     assert f"/review/s/{st.id}" not in empty and "No statement is ready" in empty
 
 
@@ -147,7 +147,9 @@ def test_two_reviewers_on_one_statement_second_gets_409(app, session, client, lo
     token, rv = _form(client, st)
     first = {"csrf_token": token, "review_version": rv, "stance": f"{a.id}:1"}
     assert client.post(f"/p/rev/review/s/{st.id}/accept", data=first).status_code == 303
-    second = first | {"stance": f"{b.id}:1"}  # a second reviewer's page, loaded before the first save
+    second = first | {
+        "stance": f"{b.id}:1"
+    }  # a second reviewer's page, loaded before the first save
     response = client.post(f"/p/rev/review/s/{st.id}/accept", data=second)
     assert response.status_code == 409
     assert "Another reviewer changed this statement" in response.get_data(as_text=True)

@@ -30,7 +30,7 @@ def names_for(project) -> dict[int, str]:
     return rs.annotator_names(db.session, project, hide=hide)
 
 
-@bp.get("")
+@bp.get("/")
 @project_view("reviewer")
 def queue(project):
     """Statements whose annotators are all done, most disagreement first."""
@@ -172,7 +172,7 @@ def accept(project, statement_id: int):
             db.session, project, st, current_user, f.review_version.data, *f.pair(), f.reason.data
         ),
         "Version accepted into gold.",
-    )  # fmt: skip
+    )
 
 
 @bp.post("/s/<int:statement_id>/reject")
@@ -263,10 +263,16 @@ def create_gold(project, statement_id: int):
         form,
         None,
         lambda: adj.save_gold(
-            db.session, project, st, current_user, form.review_version.data,
-            _gold_input(form), source=form.source_pair(), reason=form.reason.data,
+            db.session,
+            project,
+            st,
+            current_user,
+            form.review_version.data,
+            _gold_input(form),
+            source=form.source_pair(),
+            reason=form.reason.data,
         ),
-    )  # fmt: skip
+    )
 
 
 @bp.get("/s/<int:statement_id>/gold/<int:gold_id>/edit")
@@ -293,10 +299,16 @@ def update_gold(project, statement_id: int, gold_id: int):
         form,
         gold,
         lambda: adj.update_gold(
-            db.session, project, st, current_user, gold_id, form.version.data or 0,
-            _gold_input(form), form.reason.data,
+            db.session,
+            project,
+            st,
+            current_user,
+            gold_id,
+            form.version.data or 0,
+            _gold_input(form),
+            form.reason.data,
         ),
-    )  # fmt: skip
+    )
 
 
 @bp.post("/s/<int:statement_id>/gold/<int:gold_id>/delete")
