@@ -221,3 +221,57 @@ def test_concurrent_writers_never_see_a_lock_error(app, session, live_server, th
     assert statuses == [200] * (threads * 10)
     session.commit()
     assert session.scalar(select(func.count()).select_from(Stance)) == threads * 10
+
+
+def _import_running(url: str) -> bool:
+    """The upload's transaction is writing: PostgreSQL shows the INSERT, SQLite's WAL grows."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            if url.startswith("postgresql"):
+                query = (
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND query ILIKE 'INSERT INTO statements%' AND state = 'active'"
+                )
+                return bool(conn.execute(text(query)).scalar())
+    finally:
+        engine.dispose()
+    wal = Path(url.removeprefix("sqlite:///") + "-wal")
+    return wal.exists() and wal.stat().st_size > 4_000_000
+
+
+def test_kill_the_server_during_an_uploaded_import_leaves_nothing(
+    app, session, database_url, tmp_path
+):
+    make_project(session, "big", members={"boss": "lead"})
+    session.commit()
+    lines = (json.dumps({"id": f"s{n}", "text": f"Statement {n}."}) for n in range(150_000))
+    body = ("\n".join(lines) + "\n").encode()
+    port = _free_port()
+    server = _serve(database_url, port)
+    base = f"http://127.0.0.1:{port}"
+    http = _logged_in(base, "boss")
+    token = re.search(r'"X-CSRFToken": "([^"]+)"', http.get(f"{base}/p/big/import/").text)
+    outcome: list[object] = []
+
+    def upload() -> None:
+        files = {"files": ("big.jsonl", body, "application/octet-stream")}
+        try:
+            form = {"csrf_token": token.group(1)}
+            outcome.append(http.post(f"{base}/p/big/import/", data=form, files=files, timeout=120))
+        except requests.RequestException as exc:
+            outcome.append(exc)
+
+    sender = threading.Thread(target=upload)
+    sender.start()
+    deadline = time.monotonic() + 60
+    while not _import_running(database_url) and time.monotonic() < deadline and not outcome:
+        time.sleep(0.01)
+    assert not outcome, "the import finished before the server could be killed"
+    os.killpg(server.pid, signal.SIGKILL)
+    server.wait(10)
+    sender.join(30)
+    assert isinstance(outcome[0], requests.RequestException)  # never acknowledged
+    _consistent(database_url)
+    session.commit()
+    assert session.scalar(select(func.count()).select_from(Statement)) == 0
