@@ -269,3 +269,24 @@ def test_project_detail_has_labels_and_settings(client, session):
     assert set(data["settings"]) >= {"annotators_per_statement", "allow_overlap"}
     admin = api(client, "GET", "/projects", tokens["admin"]).get_json()["items"]
     assert admin[0]["role"] == "lead"
+
+
+def test_fast_stance_list_equals_the_service_list(client, session):
+    """The API reads stances as rows for speed; they must equal the service's objects."""
+    from annotator.api.serialize import stance_json
+    from annotator.services.stances import list_stances
+
+    _, statement, tokens = api_demo(session)
+    base = f"/projects/demo/statements/{statement.id}/stances"
+    for phrase, label, target in (
+        ("condemns the reactionary aggression of Iran", "condemnation", "iran"),
+        ("Iran", "claim", None),
+    ):
+        data = stance_data(statement, phrase=phrase, label=label, target=target)
+        assert api(client, "POST", base, tokens["annotator1"], json=data).status_code == 201
+    listed = api(client, "GET", base, tokens["annotator1"]).get_json()["items"]
+    session.commit()
+    expected = [
+        stance_json(s) for s in list_stances(session, statement, find_user(session, "annotator1"))
+    ]
+    assert listed == expected and len(listed) == 2

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
 from ..errors import Forbidden
 from ..extensions import db
+from ..models import Actor, Label, Stance
 from ..services import stances as stance_service
 from ..services.projects import role_rank
 from ..services.statements import get_statement
 from ..services.users import get_user
 from .routing import ID, Call, Param, operation
-from .serialize import STANCE, array, stance_json
+from .serialize import STANCE, array, iso, stance_json
 
 BASE = "/projects/{slug}/statements/{statement_id}/stances"
 OFFSET = {"type": "integer", "minimum": 0, "maximum": 10_000_000}
@@ -58,7 +62,42 @@ def list_stances(call: Call):
     if name != call.user.username and role_rank(call.role) < role_rank("reviewer"):
         raise Forbidden("Annotators see only their own stances.", field="annotator")
     owner = call.user if name == call.user.username else get_user(db.session, name)
-    return {"items": [stance_json(s) for s in stance_service.list_stances(db.session, st, owner)]}
+    return {"items": stance_rows(st.id, owner)}
+
+
+def stance_rows(statement_id: int, owner) -> list[dict]:
+    """The filter of services.stances.list_stances, read as plain rows: 500 stances in ~ms.
+
+    Building 500 ORM objects with three joined relationships costs tens of milliseconds; the
+    list needs only columns, so it selects them (same rows, same order; a test compares).
+    """
+    target, holder = aliased(Actor), aliased(Actor)
+    query = (
+        select(*[getattr(Stance, c) for c in COLUMNS], Label.key, target.key, holder.key)
+        .join(Label, Label.id == Stance.label_id)
+        .outerjoin(target, target.id == Stance.target_id)
+        .outerjoin(holder, holder.id == Stance.holder_id)
+        .where(
+            Stance.statement_id == statement_id,
+            Stance.annotator_id == owner.id,
+            Stance.deleted_at.is_(None),
+        )
+        .order_by(Stance.start, Stance.end, Stance.id)
+    )
+    rows = []
+    for row in db.session.execute(query):
+        item = dict(zip(COLUMNS, row[: len(COLUMNS)], strict=True))
+        item |= {"label": row[-3], "target": row[-2], "holder": row[-1]}
+        item |= {k: iso(item[k]) for k in ("created_at", "updated_at", "deleted_at")}
+        item["annotator"] = owner.username
+        rows.append(item)
+    return rows
+
+
+COLUMNS = (
+    "id", "statement_id", "start", "end", "text", "note", "version", "guidelines_version",
+    "created_at", "updated_at", "deleted_at",
+)  # fmt: skip
 
 
 @operation(
