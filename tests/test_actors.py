@@ -12,11 +12,11 @@ from annotator.errors import Conflict, Invalid
 from annotator.models import Actor, AuditEvent, Stance, Statement
 from annotator.services import actor_registry as registry
 from annotator.services import stances as stance_service
-from annotator.services.actors import get_actor, resolve_actor
+from annotator.services.actors import get_actor, propose_actor, resolve_actor
 from annotator.services.users import get_user
 
 from .conftest import csrf_from
-from .factories import make_project
+from .factories import PASSWORD, make_project, make_user
 from .workspace_helpers import demo, stance_data
 
 CSV_HEAD = "id,name,type,aliases,wikidata\n"
@@ -215,8 +215,6 @@ def test_annotator_reads_list_but_cannot_edit(session, login):
 
 def test_non_member_gets_404(session, login):
     demo(session)
-    from .factories import make_user
-
     make_user(session, "stranger")
     session.commit()
     assert login("stranger").get("/p/demo/actors/").status_code == 404
@@ -283,8 +281,6 @@ def test_lead_edits_actor(session, login):
 
 def test_approve_and_reject_proposed_actor(session, login):
     project, _ = demo(session)
-    from annotator.services.actors import propose_actor
-
     proposed = propose_actor(session, project, get_user(session, "annotator1"), "Houthis")
     other = propose_actor(session, project, get_user(session, "annotator1"), "Ansar Allah")
     session.commit()
@@ -367,3 +363,27 @@ def test_actor_of_another_project_is_404(session, login):
     foreign = registry.create_actor(session, other, lead, registry.ActorData("Elsewhere"))
     session.commit()
     assert login("lead").get(f"/p/demo/actors/{foreign.id}").status_code == 404
+
+
+@pytest.mark.browser
+def test_browser_search_and_approve_in_place(session, live_server, page):
+    project, _ = demo(session)
+    proposed = propose_actor(session, project, get_user(session, "annotator1"), "Houthis")
+    session.commit()
+    page.goto(f"{live_server}/login")
+    page.fill("#username", "lead")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server}/")
+    page.goto(f"{live_server}/p/demo/actors/")
+    page.fill("#actor-q", "mullah")
+    page.wait_for_url("**q=mullah**")
+    assert page.locator("#actor-table tbody tr").count() == 1
+    assert "Iran" in page.inner_text("#actor-table")
+    page.goto(f"{live_server}/p/demo/actors/?status=proposed")
+    page.click(f"#actor-{proposed.id} button:has-text('Approve')")
+    page.wait_for_selector(f"#actor-{proposed.id} .actor-approved")
+    assert page.url.endswith("status=proposed")  # swapped in place, no navigation
+    session.commit()
+    session.expire_all()
+    assert session.get(Actor, proposed.id).status == "approved"
