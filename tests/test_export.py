@@ -13,6 +13,7 @@ from annotator.formats import EXPORTERS, Exporter
 from annotator.formats.stance_readers import read_stance_lines
 from annotator.models import Actor, Statement
 from annotator.services import export as export_service
+from annotator.services import export_bundles
 
 from .test_export_data import SCHEMA, demo_with_stances, live_stances, unicode_project
 
@@ -227,5 +228,5 @@ def test_export_reads_in_bounded_batches(session, runner, monkeypatch):
     """Statements come in keyset batches; the output is the same whatever the batch size."""
     unicode_project(session)
     whole = run_export(runner, "uni", "--format", "jsonl", "--scope", "all").stdout
-    monkeypatch.setattr(export_service, "BATCH", 1)
+    monkeypatch.setattr(export_bundles, "BATCH", 1)
     assert run_export(runner, "uni", "--format", "jsonl", "--scope", "all").stdout == whole

@@ -7,6 +7,7 @@ target, renamed into place only when complete, so a failure never leaves a parti
 from __future__ import annotations
 
 import functools
+import io
 import json
 import os
 import shutil
@@ -76,10 +77,22 @@ def export_command(session, project, format_name, scope, output, **opts) -> None
     export_service.build_context(session, proj, request)  # validates before any file exists
     with _Progress(session, proj, scope) as progress:
         if output is None:
-            export_service.write_export(session, proj, request, sys.stdout, progress=progress)
+            _write_stdout(session, proj, request, progress)
             return
         meta = _write_atomically(output, exporter.kind, session, proj, request, progress)
     click.echo(f"Wrote {meta['counts']['records']} stances to {output}.", err=True)
+
+
+def _write_stdout(session, project, request, progress) -> None:
+    """UTF-8 whatever the locale, line ends untouched; a closed pipe (``| head``) is no error."""
+    out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
+    try:
+        export_service.write_export(session, project, request, out, progress=progress)
+        out.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    finally:
+        out.detach()
 
 
 def _request(session, project, format_name, scope, *, pseudonymize, csv_bom, split, seed, licence):
