@@ -13,7 +13,7 @@ from annotator.cli import data as data_cli
 from annotator.models import AuditEvent, Statement
 
 from .conftest import csrf_from
-from .factories import make_project
+from .factories import PASSWORD, make_project
 
 
 def n_statements(session) -> int:
@@ -235,3 +235,30 @@ def test_browser_import_needs_lead_and_csrf(session, project, login):
     res = lead.post("/p/p/import/", data=data(), content_type="multipart/form-data")
     assert res.status_code == 400
     assert n_statements(session) == 0
+
+
+@pytest.mark.browser
+def test_browser_upload_via_htmx_shows_error_then_result(
+    session, project, live_server, page, tmp_path
+):
+    page.goto(f"{live_server}/login")
+    page.fill("#username", "boss")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server}/")
+    page.goto(f"{live_server}/p/p/import/")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "1"}\n')
+    page.set_input_files("#files", str(bad))
+    page.click("#import-panel button[type=submit]")
+    page.wait_for_selector("#import-error")
+    assert "bad.jsonl:1: text: is missing" in page.inner_text("#import-error")
+    good = tmp_path / "good.jsonl"
+    good.write_text(jsonl({"id": "1", "text": "a"}, {"id": "2", "text": "a"}))
+    page.set_input_files("#files", str(good))
+    page.click("#import-panel button[type=submit]")
+    page.wait_for_selector(".import-report")
+    assert "good.jsonl:2: identical text" in page.inner_text(".import-report")
+    assert page.url.endswith("/p/p/import/")
+    session.commit()  # end the read snapshot so the live server's write is visible
+    assert n_statements(session) == 1
