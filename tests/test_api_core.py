@@ -231,3 +231,13 @@ def test_browser_forms_still_need_csrf(client, session, login, app):
     assert (
         client.post("/account/tokens", data={"name": "x", "csrf_token": token}).status_code == 201
     )
+
+
+def test_deeply_nested_json_is_400(client, session):
+    _, statement, tokens = api_demo(session)
+    path = f"/projects/demo/statements/{statement.id}/stances"
+    body = b"[" * 100_000 + b"]" * 100_000
+    response = api(
+        client, "POST", path, tokens["annotator1"], data=body, content_type="application/json"
+    )
+    assert_error(response, 400)

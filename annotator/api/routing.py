@@ -177,6 +177,8 @@ def parse_body(ep: Endpoint) -> Any:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError(400, f"The request body is not valid JSON: {exc}.") from None
+    except RecursionError:
+        raise ApiError(400, "The request body nests too deeply.") from None
     _validate(body, ep.body, None)
     _check_strings(body, None)
     return body
