@@ -1,6 +1,7 @@
 """Export 100,000 and 1,000,000 stances from SQLite as jsonl and csv; print stances/s and peak RSS.
 
 Run from the repository root: ``python bench/export_bench.py [--sizes 100000,1000000]``.
+"bundles" is the database side alone (records built, no writer), to show where time goes.
 Each size gets its own SQLite file, generated with bulk Core inserts (statements of 50
 stances: 40 by four annotators, 10 gold with a decision each). Each export then runs in a
 fresh process, so its peak RSS (``resource.getrusage``) belongs to that export alone.
@@ -97,14 +98,20 @@ def run_export(path: Path, format_name: str) -> dict:
     """One export (scope all) to the null device; the figures of this process."""
     from annotator import create_app
     from annotator.extensions import db
-    from annotator.services.export import ExportRequest, write_export
+    from annotator.formats import Counts
+    from annotator.services.export import ExportRequest, iter_bundles, write_export
     from annotator.services.projects import get_project
 
     app = create_app({"DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "bench"})
     with app.app_context(), db.read_factory() as session, open(os.devnull, "w") as out:
         project = get_project(session, "bench")
         began, cpu = time.perf_counter(), time.process_time()
-        counts, _ = write_export(session, project, ExportRequest(format_name, "all"), out)
+        if format_name == "bundles":  # the database side alone, without a writer
+            counts = Counts()
+            for bundle in iter_bundles(session, project, ExportRequest("jsonl", "all")):
+                counts.add_bundle(bundle["stances"])
+        else:
+            counts, _ = write_export(session, project, ExportRequest(format_name, "all"), out)
         seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"format": format_name, "stances": counts.records, "seconds": round(seconds, 2),
@@ -115,7 +122,7 @@ def run_export(path: Path, format_name: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100000,1000000")
-    parser.add_argument("--formats", default="jsonl,csv")
+    parser.add_argument("--formats", default="bundles,jsonl,csv")
     parser.add_argument("--run", nargs=2, metavar=("DB", "FORMAT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run:
@@ -129,7 +136,7 @@ def main() -> None:
             print(f"generated {size:,} stances in {time.perf_counter() - began:.1f} s", flush=True)
             for format_name in args.formats.split(","):
                 cmd = [sys.executable, __file__, "--run", str(db_path), format_name]
-                figures = json.loads(subprocess.run(cmd, check=True, capture_output=True).stdout)
+                figures = json.loads(subprocess.run(cmd, check=True, stdout=subprocess.PIPE).stdout)
                 print(
                     f"{figures['format']:>6} {figures['stances']:>9,} stances  "
                     f"{figures['seconds']:>6.2f} s  {figures['stances_per_s']:>8,} stances/s "

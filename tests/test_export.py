@@ -199,10 +199,31 @@ def test_bad_input_is_one_line_exit_1_and_leaves_no_file(session, runner, tmp_pa
     assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
 
 
-def test_hf_needs_an_output_folder(session, runner):
+def test_hf_needs_an_output_folder_and_files_need_a_file(session, runner, tmp_path):
     demo_with_stances(session)
     result = run_export(runner, "demo", "--format", "hf")
     assert result.exit_code == 1 and "writes a folder: give it with -o" in result.output
+    result = run_export(runner, "demo", "--format", "csv", "-o", tmp_path)
+    assert (
+        result.exit_code == 1
+        and "is a folder; the csv format writes the other kind" in result.output
+    )
+    (tmp_path / "f").write_text("keep")
+    result = run_export(runner, "demo", "--format", "hf", "-o", tmp_path / "f")
+    assert result.exit_code == 1 and (tmp_path / "f").read_text() == "keep"
+
+
+def test_hf_export_replaces_an_earlier_folder(session, runner, tmp_path):
+    demo_with_stances(session)
+    folder = tmp_path / "hf"
+    for scope in ("annotators", "gold"):
+        result = run_export(runner, "demo", "--format", "hf", "--scope", scope, "-o", folder)
+        assert result.exit_code == 0, result.output
+    meta = json.loads((tmp_path / "hf.meta.json").read_text("utf-8"))
+    assert meta["scope"] == "gold" and meta["counts"]["records"] == 2
+    lines = [json.loads(x) for p in folder.glob("*.jsonl") for x in p.read_text().splitlines()]
+    assert len(lines) == 2 and {r["scope"] for r in lines} == {"gold"}
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".hf")]  # no leftovers
 
 
 def test_a_failing_writer_leaves_no_partial_file_and_keeps_the_old_one(

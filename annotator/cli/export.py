@@ -74,6 +74,9 @@ def export_command(session, project, format_name, scope, output, **opts) -> None
     exporter = export_service.get_exporter(format_name)
     if exporter.kind == "folder" and output is None:
         raise Invalid(f"The {format_name} format writes a folder: give it with -o PATH.")
+    if output is not None and output.exists() and output.is_dir() != (exporter.kind == "folder"):
+        kind = "a folder" if output.is_dir() else "a file"
+        raise Invalid(f"{output} is {kind}; the {format_name} format writes the other kind.")
     export_service.build_context(session, proj, request)  # validates before any file exists
     with _Progress(session, proj, scope) as progress:
         if output is None:
