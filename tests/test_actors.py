@@ -387,3 +387,12 @@ def test_browser_search_and_approve_in_place(session, live_server, page):
     session.commit()
     session.expire_all()
     assert session.get(Actor, proposed.id).status == "approved"
+
+
+def test_resolve_prefers_exact_key_over_another_actors_alias(session):
+    project, _ = demo(session)
+    lead = get_user(session, "lead")
+    city = registry.create_actor(session, project, lead, registry.ActorData("City", key="tehran"))
+    session.flush()
+    assert resolve_actor(session, project, "tehran").id == city.id  # not Iran, whose alias it is
+    assert resolve_actor(session, project, "Tehran").key == "iran"

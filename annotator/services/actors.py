@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..errors import Invalid, NotFound
@@ -175,7 +175,9 @@ def resolve_actor(session: Session, project: Project, text: str) -> Actor | None
             | (ActorAlias.normalized == norm)
             | (func.lower(Actor.name) == norm),
         )
-        .order_by(Actor.merged_into_id.is_not(None), Actor.id)  # live actors before merged ones
+        # An exact key wins over someone else's alias; live actors before merged ones.
+        .order_by(case((Actor.key == text.strip(), 0), else_=1), Actor.merged_into_id.is_not(None))
+        .order_by(Actor.id)
         .limit(1)
     )
     return survivor(session, found) if found is not None else None

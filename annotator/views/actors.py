@@ -43,9 +43,8 @@ def index(project):
         status=status,
         counts=registry.count_by_status(db.session, project),
         can_edit=_is_lead(),
-        status_form=StatusForm(),
     )
-    return Response(body, headers={"Vary": "HX-Request"})
+    return Response(body, headers={"Vary": "HX-Request, HX-Target"})
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -102,7 +101,7 @@ def set_status(project, actor_id: int):
     db.session.commit()
     if htmx and form.back.data == "list":
         usage = registry.actor_usage(db.session, [actor.id])
-        ctx = dict(project=project, actor=actor, usage=usage, can_edit=True, status_form=form)
+        ctx = dict(project=project, actor=actor, usage=usage, can_edit=True)
         return render_template("actors/_row.html", **ctx)
     flash(f"“{actor.name}” is now {actor.status}.", "info")
     target = url_for(".index", slug=project.slug, status="proposed")
@@ -199,7 +198,6 @@ def _show_context(project, actor, form=None, merge_form=None) -> dict:
         can_edit=_is_lead() and merged_into is None,
         form=form or _filled_form(actor),
         merge_form=merge_form or MergeForm(formdata=None),
-        status_form=StatusForm(formdata=None),
     )
 
 
