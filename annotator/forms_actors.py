@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import MultipleFileField
+from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
@@ -38,6 +38,12 @@ class StatusForm(FlaskForm):
 
 class MergeForm(FlaskForm):
     into = StringField("Merge into (key, name or alias)", [DataRequired(), Length(max=300)])
+
+
+class ActorImportForm(FlaskForm):
+    file = FileField(
+        "Registry CSV (id,name,type,aliases,wikidata)", [FileRequired("Choose a file.")]
+    )
 
 
 class ImportForm(FlaskForm):

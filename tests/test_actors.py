@@ -396,3 +396,28 @@ def test_resolve_prefers_exact_key_over_another_actors_alias(session):
     session.flush()
     assert resolve_actor(session, project, "tehran").id == city.id  # not Iran, whose alias it is
     assert resolve_actor(session, project, "Tehran").key == "iran"
+
+
+def test_browser_csv_import_creates_updates_and_rejects_bad_rows(session, login):
+    project, _ = demo(session)
+    client = login("lead")
+    before = n_actors(session)
+    token = csrf_from(client.get("/p/demo/actors/import"))
+    bad = CSV_HEAD + "new1,New,party,,\nnew2,Other,party,,Q-1\n"
+    res = client.post(
+        "/p/demo/actors/import",
+        data={"csrf_token": token, "file": (io.BytesIO(bad.encode()), "reg.csv")},
+        content_type="multipart/form-data",
+    )
+    assert res.status_code == 422 and "reg.csv:3: wikidata:" in res.get_data(as_text=True)
+    assert n_actors(session) == before
+    good = CSV_HEAD + "new1,New,party,Neu|جديد,\niran,Iran,state,Iran,Q794\n"
+    res = client.post(
+        "/p/demo/actors/import",
+        data={"csrf_token": token, "file": (io.BytesIO(good.encode()), "reg.csv")},
+        content_type="multipart/form-data",
+    )
+    assert res.status_code == 303
+    assert n_actors(session) == before + 1
+    assert [a.alias for a in get_actor(session, project, "iran").aliases] == ["Iran"]
+    assert login("annotator1").get("/p/demo/actors/import").status_code == 403

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import io
+from pathlib import PurePosixPath
 
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..errors import DomainError, Invalid
 from ..extensions import db, htmx
-from ..formats.actor_csv import ActorRow, write_actor_rows
-from ..forms_actors import ActorForm, MergeForm, StatusForm
+from ..formats import FormatError
+from ..formats.actor_csv import ActorRow, iter_actor_rows, write_actor_rows
+from ..forms_actors import ActorForm, ActorImportForm, MergeForm, StatusForm
 from ..services import actor_registry as registry
 from ..services.actors import (
     get_actor_by_id,
+    import_actors,
     list_actors,
     resolve_actor,
     search_actors,
@@ -140,6 +143,27 @@ def merge(project, actor_id: int):
     moved = counts.as_target + counts.as_holder
     flash(f"Merged “{source.name}” into “{target.name}”: {moved} stance links re-pointed.", "info")
     return redirect(url_for(".show", slug=project.slug, actor_id=target.id), 303)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@project_view("lead")
+def import_csv(project):
+    """Upload a registry CSV: creates new ids, updates known ones; one bad row writes nothing."""
+    form = ActorImportForm()
+    if request.method == "GET":
+        return render_template("actors/import.html", project=project, form=form)
+    try:
+        _require_valid(form)
+        upload = form.file.data
+        rows = iter_actor_rows(PurePosixPath(upload.filename or "actors.csv").name, upload.stream)
+        created, updated = import_actors(db.session, project, rows, user=current_user)
+    except (DomainError, FormatError) as exc:
+        db.session.rollback()
+        message = f"{exc}. Nothing was imported." if isinstance(exc, FormatError) else exc.message
+        return render_template("actors/import.html", project=project, form=form, error=message), 422
+    db.session.commit()
+    flash(f"Created {created} and updated {updated} actors.", "info")
+    return redirect(url_for(".index", slug=project.slug), 303)
 
 
 @bp.get("/options")
