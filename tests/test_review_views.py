@@ -261,3 +261,10 @@ def test_unknown_statement_is_404(app, session, client, login):
     _ready(session)
     login("rev")
     assert client.get("/p/rev/review/s/999999").status_code == 404
+
+
+def test_queue_answers_with_and_without_trailing_slash(app, session, client, login):
+    _ready(session)
+    login("rev")
+    assert client.get("/p/rev/review").status_code == 200
+    assert client.get("/p/rev/review/").status_code == 200

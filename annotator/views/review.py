@@ -30,7 +30,7 @@ def names_for(project) -> dict[int, str]:
     return rs.annotator_names(db.session, project, hide=hide)
 
 
-@bp.get("/")
+@bp.get("/", strict_slashes=False)  # the project page links with the slash
 @project_view("reviewer")
 def queue(project):
     """Statements whose annotators are all done, most disagreement first."""
