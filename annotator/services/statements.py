@@ -16,6 +16,7 @@ from ..models import Actor, ActorAlias, AuditEvent, Project, Statement, User, ut
 from .audit import record_event
 
 BATCH = 1000
+MAX_FILES_LOGGED = 20
 
 
 class StatementInput(Protocol):
@@ -61,7 +62,8 @@ def import_statements(
     org_actors = _organization_resolver(session, project)
     fixed = {"project_id": project.id, "created_at": utcnow(), "review_version": 0}
     for batch in _batches(records):
-        files.update(dict.fromkeys(r.file.partition("!")[0] for r in batch))
+        if len(files) < MAX_FILES_LOGGED:
+            files.update(dict.fromkeys(r.file.partition("!")[0] for r in batch))
         rows = _new_rows(session, project, batch, report, seen_ids, seen_shas, org_actors)
         if rows:
             # Core executemany with every column given: one statement per batch, no ORM work.
@@ -69,20 +71,25 @@ def import_statements(
         report.imported += len(rows)
         if progress:
             progress(len(batch))
-    if report.imported:
-        record_event(
-            session,
-            user=user,
-            action="import",
-            entity="statements",
-            project_id=project.id,
-            data={
-                "imported": report.imported,
-                "skipped": len(report.skipped),
-                "files": [name.rsplit("/", 1)[-1] for name in list(files)[:20]],
-            },
-        )
+    if report.imported:  # an import that changed nothing leaves no event
+        _record_import(session, project, user, report, list(files)[:MAX_FILES_LOGGED])
     return report
+
+
+def _record_import(session, project, user, report: ImportReport, files: list[str]) -> None:
+    """One audit event per import, which the import page lists as history."""
+    record_event(
+        session,
+        user=user,
+        action="import",
+        entity="statements",
+        project_id=project.id,
+        data={
+            "imported": report.imported,
+            "skipped": len(report.skipped),
+            "files": [name.rsplit("/", 1)[-1] for name in files],
+        },
+    )
 
 
 def _batches(records: Iterable[StatementInput]) -> Iterator[list[StatementInput]]:
