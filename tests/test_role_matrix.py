@@ -262,3 +262,17 @@ def _items(payload) -> list[dict]:
     if isinstance(payload, list):
         return payload
     return next(v for v in payload.values() if isinstance(v, list))
+
+
+def test_a_new_route_without_a_declaration_is_reported(app, session):
+    """The guard itself: an undecorated view (even one that checks login) cannot pass."""
+    from flask_login import login_required
+
+    app.add_url_rule("/p/<slug>/new-thing", "new_thing", login_required(lambda slug: "ok"))
+    _world(session)
+    client, token = _client(app, "lead")
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == "new_thing")
+    response = _call(client, token, "GET", "/p/demo/new-thing", None)
+    required = getattr(app.view_functions[rule.endpoint], "required_role", None)
+    assert "declares no required_role" in _verdict(required, "lead", "new_thing", response, False)
+    assert ("GET", "new_thing", rule) in _requests(app)
