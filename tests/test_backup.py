@@ -161,3 +161,15 @@ def test_restore_refuses_other_formats_and_schema_revisions(app, session, runner
     (tmp_path / "y.jsonl").write_text(json.dumps(header) + "\n")
     result = runner.invoke(args=["restore", str(tmp_path / "y.jsonl")])
     assert result.exit_code == 1 and "schema revision 9999" in result.output
+
+
+def test_a_corrupt_gzip_file_is_a_one_line_error(app, session, runner, tmp_path):
+    _fill(session)
+    _backup(runner, tmp_path / "a.jsonl.gz")
+    data = (tmp_path / "a.jsonl.gz").read_bytes()
+    (tmp_path / "cut.jsonl.gz").write_bytes(data[: len(data) // 2])
+    _wipe(session)
+    result = runner.invoke(args=["restore", str(tmp_path / "cut.jsonl.gz")])
+    assert result.exit_code == 1 and "Nothing was restored" in result.output
+    session.commit()
+    assert session.scalar(select(func.count()).select_from(User)) == 0

@@ -58,10 +58,14 @@ def backup_command(path: Path, include_credentials: bool) -> None:
 @unit_of_work
 def restore_command(path: Path, force: bool, include_credentials: bool) -> None:
     """Load a backup into this database in one transaction: all of it or nothing."""
-    with _open(path, "r", path.suffix == ".gz") as lines:
-        counts = backup_service.restore_backup(
-            db.session, lines, force=force, include_credentials=include_credentials
-        )
+    try:
+        with _open(path, "r", path.suffix == ".gz") as lines:
+            counts = backup_service.restore_backup(
+                db.session, lines, force=force, include_credentials=include_credentials
+            )
+    except (OSError, UnicodeDecodeError, EOFError) as exc:
+        db.session.rollback()
+        raise click.ClickException(f"Cannot read {path}: {exc}. Nothing was restored.") from None
     click.echo(f"Restored {sum(counts.values())} rows from {path}.")
     if not include_credentials and counts.get("users"):
         click.echo("Passwords were not restored: set them with 'annotator set-password USERNAME'.")

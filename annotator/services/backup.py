@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Table, delete, func, insert, select, text, update
+from sqlalchemy import DateTime, Table, delete, insert, select, text, true, update
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, Invalid
@@ -120,7 +120,7 @@ def _check_header(session: Session, header: dict[str, Any]) -> None:
 def _make_room(session: Session, force: bool) -> None:
     """Refuse to mix a backup into existing data; with ``force`` delete everything first."""
     tables = Base.metadata.sorted_tables
-    nonempty = [t.name for t in tables if session.scalar(select(func.count()).select_from(t))]
+    nonempty = [t.name for t in tables if session.scalar(select(true()).select_from(t).limit(1))]
     if nonempty and not force:
         raise Conflict(
             f"The database is not empty ({', '.join(nonempty)}); restore with --force to "
