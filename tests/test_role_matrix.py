@@ -199,7 +199,11 @@ def _as(app, who):
 
 
 def _stance_links(html: str) -> set[int]:
-    return {int(m) for m in re.findall(r"/stances/(\d+)", html)}
+    """Stance ids a page refers to: links, list items and the highlight segments."""
+    found = set(re.findall(r"/stances/(\d+)", html)) | set(re.findall(r'id="stance-(\d+)"', html))
+    for ids in re.findall(r'data-stances="([\d ]+)"', html):
+        found.update(ids.split())
+    return {int(i) for i in found}
 
 
 def test_an_annotator_never_sees_another_annotators_stances(app, session):
@@ -220,6 +224,25 @@ def test_an_annotator_never_sees_another_annotators_stances(app, session):
         assert theirs not in _stance_links(html)
     assert v["stance_id"] in _stance_links(pages[0].get_data(as_text=True))
     assert client.get(f"{base}/stances/{theirs}/edit").status_code == 404
+    saved = _save_fragment(app, session, client, base, v)
+    assert saved.status_code == 200 and v["stance_id"] in _stance_links(saved.get_data(True))
+    assert theirs not in _stance_links(saved.get_data(True))
+    assert "SECRET-OF-A2" not in saved.get_data(True)
+
+
+def _save_fragment(app, session, client, base, v):
+    """An htmx save over the span both annotators marked: its re-rendered text is blind too."""
+    from annotator.services.projects import get_project
+    from annotator.services.statements import get_statement
+
+    project = get_project(session, "demo")
+    st = get_statement(session, project, v["statement_id"])
+    set_assignment_state(session, project, st, find_user(session, "annotator1"), "reopen")
+    session.commit()
+    start = st.text.index(A1_PHRASE)
+    form = {"start": start, "end": start + len(A1_PHRASE), "text": A1_PHRASE}
+    form |= {"label": "claim", "target": "iran", "csrf_token": csrf_from(client.get(base))}
+    return client.post(f"{base}/stances", data=form, headers={"HX-Request": "true"})
 
 
 def test_an_annotator_cannot_reach_exports_or_review(app, session):
