@@ -64,9 +64,10 @@ def test_deleted_and_gold_stances_never_count(app, session):
     )
     session.commit()
     done(session, project, st, "ann1", "ann2")
-    units, marks = load_agreement_input(session, project, _names(session, project))
+    units, marks = load_agreement_input(session, project)
     assert [u.statement for u in units] == [st.id]
-    assert sorted(m.annotator for m in marks) == ["ann1", "ann2"]
+    ids = {find_user(session, n).id for n in ("ann1", "ann2")}
+    assert {m.annotator for m in marks} == ids and len(marks) == 2
     result = project_agreement(session, project, _names(session, project))
     assert result["n_stances"] == 2
     assert result["span_f1_exact"] == 1.0 and result["stance_agreement"] == 1.0
@@ -84,6 +85,11 @@ def test_figures_reflect_disagreement(app, session):
     assert result["target_agreement"] == 0.0
     assert result["stance_agreement"] == 0.0
     assert set(result["per_label"]) == {"condemnation", "support"}
+    assert (
+        "per_label.support.target_agreement: no overlapping stances between annotators"
+        in (result["notes"])
+    )
+    assert not any(n.startswith("per_label.1") for n in result["notes"])
 
 
 def test_hidden_names_are_stable_letters(app, session):

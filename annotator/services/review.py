@@ -6,7 +6,7 @@ from collections import defaultdict, namedtuple
 from dataclasses import dataclass, fields
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..agreement import Mark, Unit, compute_agreement
@@ -67,18 +67,19 @@ def agreement_scope(
     return {sid: anns for sid, anns in scope.items() if len(anns) >= 2}
 
 
-# Rows shaped like agreement.Mark: compute_agreement reads only these attributes, and building
-# 600,000 frozen dataclasses costs more than the whole computation (see bench/review_bench.py).
+# Rows shaped like agreement.Mark, with ids for statement, annotator and label: compute_agreement
+# reads only these attributes, and building 600,000 dataclasses (or mapping ids to names per
+# row, in Python or in SQL) costs as much as the computation (see bench/review_bench.py).
 MarkRow = namedtuple("MarkRow", [f.name for f in fields(Mark)])
 
 
 def load_agreement_input(
-    session: Session, project: Project, names: dict[int, str], *, include_unfinished: bool = False
+    session: Session, project: Project, *, include_unfinished: bool = False
 ) -> tuple[list[Unit], list]:
-    """Units of the statements in scope and the project's live marks, as plain rows.
+    """Units of the statements in scope and the project's live marks, all keyed by ids.
 
     Marks outside the scope (statements or annotators) are left for compute_agreement to
-    ignore; statements are keyed by id, annotators by display name, labels by key.
+    ignore. Rows come straight from the DBAPI cursor: plain integers need no result processing.
     """
     scope = agreement_scope(session, project, include_unfinished=include_unfinished)
     if not scope:
@@ -86,39 +87,54 @@ def load_agreement_input(
     lengths = session.execute(
         select(Statement.id, func.length(Statement.text)).where(Statement.project_id == project.id)
     )
-    units = [
-        Unit(sid, n, tuple(names[a] for a in sorted(scope[sid])))
-        for sid, n in lengths
-        if sid in scope
-    ]
-    labels = dict(
-        session.execute(select(Label.id, Label.key).where(Label.project_id == project.id)).all()
-    )
+    units = [Unit(sid, n, tuple(sorted(scope[sid]))) for sid, n in lengths if sid in scope]
     query = _live(
         select(
             Stance.statement_id,
-            case(names, value=Stance.annotator_id),  # mapped in SQL: no per-row Python
+            Stance.annotator_id,
             Stance.start,
             Stance.end,
-            case(labels, value=Stance.label_id),
+            Stance.label_id,
             Stance.target_id,
             Stance.holder_id,
         ).join(Statement)
     ).where(Statement.project_id == project.id)
-    return units, list(map(MarkRow._make, session.execute(query)))
+    result = session.connection().execute(query)
+    try:
+        return units, list(map(MarkRow._make, result.cursor.fetchall()))
+    finally:
+        result.close()
 
 
 def project_agreement(
     session: Session, project: Project, names: dict[int, str], *, include_unfinished: bool = False
 ) -> dict:
     """The agreement object of the CLI's --json; an empty scope explains itself in ``notes``."""
-    units, marks = load_agreement_input(
-        session, project, names, include_unfinished=include_unfinished
-    )
+    units, marks = load_agreement_input(session, project, include_unfinished=include_unfinished)
     result = compute_agreement(units, marks)
     if not units:
         result["notes"].insert(0, NO_STATEMENT)
+    labels = dict(
+        session.execute(select(Label.id, Label.key).where(Label.project_id == project.id)).all()
+    )
+    return name_result(result, names, labels)
+
+
+def name_result(result: dict, names: dict[int, str], labels: dict[int, str]) -> dict:
+    """Replace the ids the figures were computed on by annotator names and label keys."""
+    result["per_label"] = {labels[k]: v for k, v in result["per_label"].items()}
+    for pair in result["pairs"]:
+        pair["a"], pair["b"] = names.get(pair["a"], "?"), names.get(pair["b"], "?")
+    result["notes"] = [_name_note(note, labels) for note in result["notes"]]
     return result
+
+
+def _name_note(note: str, labels: dict[int, str]) -> str:
+    """Name the label in a note: per_label.<id>.<metric> becomes per_label.<key>.<metric>."""
+    if not note.startswith("per_label."):
+        return note
+    label, rest = note.removeprefix("per_label.").split(".", 1)
+    return f"per_label.{labels.get(int(label), label)}.{rest}"
 
 
 # --- the review queue ------------------------------------------------------------------------
