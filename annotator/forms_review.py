@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
 _VERSIONS = r"^\s*\d+:\d+(\s+\d+:\d+)*\s*$"
 
@@ -41,8 +41,11 @@ class RejectForm(DecisionForm):
 class GoldForm(DecisionForm):
     """A gold stance: edited from a version (``source``), added, or a gold stance's edit."""
 
-    start = IntegerField("From character", validators=[InputRequired(), NumberRange(min=0)])
-    end = IntegerField("To character", validators=[InputRequired(), NumberRange(min=0)])
+    quote = StringField(
+        "Exact words (instead of offsets)", validators=[Optional(), Length(max=20000)]
+    )
+    start = IntegerField("From character", validators=[Optional(), NumberRange(min=0)])
+    end = IntegerField("To character", validators=[Optional(), NumberRange(min=0)])
     label = SelectField("Label", validate_choice=True)
     target = StringField("Target actor", validators=[Optional(), Length(max=300)])
     holder = StringField("Holder", validators=[Optional(), Length(max=300)])
@@ -50,9 +53,19 @@ class GoldForm(DecisionForm):
     source = HiddenField(validators=[Optional(), Regexp(r"^\d+:\d+$", message="Bad source.")])
     version = IntegerField(validators=[Optional(), NumberRange(min=1)])
 
-    def validate_end(self, field) -> None:
-        if self.start.data is not None and field.data is not None and field.data <= self.start.data:
-            raise ValidationError("The end must come after the start.")
+    def validate(self, extra_validators=None) -> bool:
+        """Offsets or words: one way to say where the stance is (Optional fields skip inline)."""
+        if not super().validate(extra_validators):
+            return False
+        if self.quote.data:
+            return True
+        if self.start.data is None or self.end.data is None:
+            self.end.errors = ["Give the start and end offsets, or the exact words."]
+            return False
+        if self.end.data <= self.start.data:
+            self.end.errors = ["The end must come after the start."]
+            return False
+        return True
 
     def source_pair(self) -> tuple[int, int] | None:
         """The (stance id, version) the gold stance was edited from, if any."""

@@ -268,3 +268,18 @@ def test_queue_answers_with_and_without_trailing_slash(app, session, client, log
     login("rev")
     assert client.get("/p/rev/review").status_code == 200
     assert client.get("/p/rev/review/").status_code == 200
+
+
+def test_gold_by_typed_words_instead_of_offsets(app, session, client, login):
+    _, st, _, _ = _ready(session)
+    login("rev")
+    token = csrf_from(client.get(f"/p/rev/review/s/{st.id}/gold/new"))
+    data = {"csrf_token": token, "review_version": 0, "label": "claim", "quote": "claims victory"}
+    missing = client.post(f"/p/rev/review/s/{st.id}/gold", data=data | {"quote": "no such words"})
+    assert missing.status_code == 422 and "do not occur" in missing.get_data(as_text=True)
+    neither = client.post(f"/p/rev/review/s/{st.id}/gold", data=data | {"quote": ""})
+    assert neither.status_code == 422 and "exact words" in neither.get_data(as_text=True)
+    assert client.post(f"/p/rev/review/s/{st.id}/gold", data=data).status_code == 303
+    session.commit()
+    gold = session.scalar(select(Stance).where(Stance.is_gold))
+    assert gold.text == "claims victory"

@@ -17,6 +17,7 @@ from ..services.actors import list_actors
 from ..services.projects import list_labels
 from ..services.statements import get_statement
 from ..services.unanimous import accept_unanimous
+from ..spans import locate_quote
 from .access import project_view
 
 bp = Blueprint("review", __name__, url_prefix="/p/<slug>/review")
@@ -268,7 +269,7 @@ def create_gold(project, statement_id: int):
             st,
             current_user,
             form.review_version.data,
-            _gold_input(form),
+            _gold_input(form, st.text),
             source=form.source_pair(),
             reason=form.reason.data,
         ),
@@ -305,7 +306,7 @@ def update_gold(project, statement_id: int, gold_id: int):
             current_user,
             gold_id,
             form.version.data or 0,
-            _gold_input(form),
+            _gold_input(form, st.text),
             form.reason.data,
         ),
     )
@@ -327,10 +328,17 @@ def delete_gold(project, statement_id: int, gold_id: int):
     )
 
 
-def _gold_input(form: GoldForm) -> adj.GoldInput:
+def _gold_input(form: GoldForm, text: str) -> adj.GoldInput:
+    """The service request; typed words, when given, stand for the offsets."""
+    start, end = form.start.data, form.end.data
+    if form.quote.data:
+        found = locate_quote(text, form.quote.data)
+        if found is None:
+            raise Invalid("These words do not occur in the statement.", field="quote")
+        start, end = found
     return adj.GoldInput(
-        start=form.start.data,
-        end=form.end.data,
+        start=start,
+        end=end,
         label=form.label.data,
         target=form.target.data,
         holder=form.holder.data,
