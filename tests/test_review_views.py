@@ -283,3 +283,10 @@ def test_gold_by_typed_words_instead_of_offsets(app, session, client, login):
     session.commit()
     gold = session.scalar(select(Stance).where(Stance.is_gold))
     assert gold.text == "claims victory"
+
+
+def test_leads_see_usernames_even_when_names_are_hidden(app, session, client, login):
+    _, st, _, _ = _ready(session, hide=True)
+    login("boss")
+    page = client.get(f"/p/rev/review/s/{st.id}").get_data(as_text=True)
+    assert "ann1" in page and "Annotator A" not in page
