@@ -94,7 +94,7 @@ def _snapshot(s: Stance) -> dict:
     return {k: getattr(s, k) for k in keys}
 
 
-def _decide(
+def record_decision(
     session: Session,
     project: Project,
     statement: Statement,
@@ -137,7 +137,8 @@ def _decide(
     return record
 
 
-def _copy(statement: Statement, source: Stance) -> Stance:
+def copy_to_gold(statement: Statement, source: Stance) -> Stance:
+    """A new (unsaved) gold stance with the content of an annotator's version."""
     return Stance(
         statement_id=statement.id,
         annotator_id=None,
@@ -168,10 +169,10 @@ def accept_version(
     if _gold_exists(session, statement, stance_key(source)):
         raise Invalid("Gold already holds a stance with this span, label, target and holder.")
     claim_statement(session, statement, reviewer, review_version)
-    gold = _copy(statement, source)
+    gold = copy_to_gold(statement, source)
     session.add(gold)
     session.flush()
-    _decide(session, project, statement, reviewer, "accept", [source], gold, reason)
+    record_decision(session, project, statement, reviewer, "accept", [source], gold, reason)
     return gold
 
 
@@ -234,7 +235,7 @@ def save_gold(
     session.add(gold)
     session.flush()
     decision = "edit" if sources else "add"
-    _decide(session, project, statement, reviewer, decision, sources, gold, reason)
+    record_decision(session, project, statement, reviewer, decision, sources, gold, reason)
     return gold
 
 
@@ -252,7 +253,7 @@ def reject_versions(
         raise Invalid("Nothing to reject: the group has no annotator stances.", field="sources")
     sources = [_source(session, statement, sid, v) for sid, v in versions]
     claim_statement(session, statement, reviewer, review_version)
-    return _decide(session, project, statement, reviewer, "reject", sources, None, reason)
+    return record_decision(session, project, statement, reviewer, "reject", sources, None, reason)
 
 
 def get_gold(session: Session, statement: Statement, gold_id: int) -> Stance:

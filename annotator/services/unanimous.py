@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import Invalid
 from ..models import GoldDecision, Project, Stance, Statement, User
-from .adjudication import _copy, _decide, claim_statement
+from .adjudication import claim_statement, copy_to_gold, record_decision
 from .review import agreement_scope
 from .side_by_side import stance_key
 
@@ -50,10 +50,10 @@ def _pending(stances: list[Stance], annotators: set[int], decided: set[int]) -> 
 
 def _accept_groups(session, project, statement, reviewer, groups: list[list[Stance]]) -> int:
     for group in groups:
-        gold = _copy(statement, group[0])
+        gold = copy_to_gold(statement, group[0])
         session.add(gold)
         session.flush()
-        _decide(session, project, statement, reviewer, "auto", group, gold)
+        record_decision(session, project, statement, reviewer, "auto", group, gold)
     return len(groups)
 
 
