@@ -192,3 +192,38 @@ def test_an_annotator_edit_after_loading_makes_accept_stale(app, session):
     session.commit()
     with pytest.raises(Conflict):
         accept_version(session, project, st, find_user(session, "rev"), 0, a.id, 1)
+
+
+def test_racing_reviewers_on_two_connections_second_gets_conflict(app, session):
+    """Both saw review version 0; the second waits for the first commit, then gets a conflict."""
+    import threading
+    import time
+
+    from annotator.extensions import db
+    from annotator.models import Statement
+
+    project, st, a, b, rev = _two_versions(session)
+    session.close()
+    outcome = {}
+
+    def second_reviewer():
+        with db.factory() as s2:
+            try:
+                accept_version(s2, project, s2.get(Statement, st.id), rev, 0, b.id, 1)
+                s2.commit()
+                outcome["saved"] = True
+            except Conflict as exc:
+                s2.rollback()
+                outcome["conflict"] = exc.message
+
+    with db.factory() as s1:
+        accept_version(s1, project, s1.get(Statement, st.id), rev, 0, a.id, 1)
+        thread = threading.Thread(target=second_reviewer)
+        thread.start()
+        time.sleep(0.5)  # the second reviewer is now waiting on the first one's lock
+        s1.commit()
+    thread.join(30)
+    assert "Another reviewer" in outcome.get("conflict", ""), outcome
+    with db.factory() as check:
+        gold = check.scalars(select(Stance).where(Stance.is_gold)).all()
+        assert [g.target_id for g in gold] == [a.target_id]
