@@ -64,6 +64,6 @@ def revoke_token(token_id: int):
 def _page(form, *, new_token=None, error=None, notice=None, status=200):
     rows = token_service.list_tokens(db.session, current_user)
     return render_template(
-        "account/tokens.html", form=form, revoke=RevokeForm(), tokens=rows,
+        "account/tokens.html", form=form, tokens=rows,
         new_token=new_token, error=error, notice=notice,
     ), status  # fmt: skip
