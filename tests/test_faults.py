@@ -104,12 +104,13 @@ def _serve(url: str, port: int) -> subprocess.Popen:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    for _ in range(150):
+    for _ in range(150):  # ready when a worker answers, not merely when the port is bound
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return proc
-        except OSError:
-            time.sleep(0.1)
+            if requests.get(f"http://127.0.0.1:{port}/login", timeout=5).status_code == 200:
+                return proc
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
     os.killpg(proc.pid, signal.SIGKILL)
     raise RuntimeError("annotator serve did not start")
 
