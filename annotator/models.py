@@ -21,17 +21,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from .formats.actor_csv import ACTOR_TYPES  # one list for the CSV reader and the constraint
+
 ROLES = ("annotator", "reviewer", "lead")
-ACTOR_TYPES = (
-    "state",
-    "government",
-    "armed group",
-    "party",
-    "organization",
-    "social group",
-    "person",
-    "other",
-)
 ACTOR_STATUSES = ("approved", "proposed", "rejected")
 ASSIGNMENT_STATES = ("new", "in_progress", "done", "skipped")
 SEMEVAL_VALUES = ("FAVOR", "AGAINST", "NONE")

@@ -52,6 +52,18 @@ SELECT_RANGE = """() => {
 }"""
 
 
+def demo_with_stance(session):
+    """The demo with annotator1's condemnation of Iran saved; returns the statement."""
+    from annotator.services.stances import StanceInput, create_stance
+
+    project, st = demo(session)
+    start = st.text.find(PHRASE)
+    data = StanceInput(start, start + len(PHRASE), PHRASE, "condemnation", "iran")
+    create_stance(session, project, st, get_user(session, "annotator1"), data)
+    session.commit()
+    return st
+
+
 def log_in(page, base, username):
     page.goto(f"{base}/login")
     page.fill("#username", username)
@@ -113,18 +125,7 @@ def test_select_label_target_save_reload(session, live_server, page):
 
 
 def test_keyboard_edit_then_delete_and_undo(session, live_server, page):
-    project, st = demo(session)
-    from annotator.services.stances import StanceInput, create_stance
-
-    start = st.text.find(PHRASE)
-    create_stance(
-        session,
-        project,
-        st,
-        get_user(session, "annotator1"),
-        StanceInput(start, start + len(PHRASE), PHRASE, "condemnation", "iran"),
-    )
-    session.commit()
+    st = demo_with_stance(session)
     log_in(page, live_server, "annotator1")
     page.goto(f"{live_server}/p/demo/s/{st.id}")
     edit = page.locator("#stance-list a", has_text="Edit")
@@ -148,18 +149,7 @@ def test_keyboard_edit_then_delete_and_undo(session, live_server, page):
 
 
 def test_two_contexts_editing_one_stance_conflict(session, live_server, browser):
-    project, st = demo(session)
-    from annotator.services.stances import StanceInput, create_stance
-
-    start = st.text.find(PHRASE)
-    create_stance(
-        session,
-        project,
-        st,
-        get_user(session, "annotator1"),
-        StanceInput(start, start + len(PHRASE), PHRASE, "condemnation", "iran"),
-    )
-    session.commit()
+    st = demo_with_stance(session)
     pages = []
     for _ in range(2):
         context = browser.new_context()
@@ -252,18 +242,7 @@ def test_clicking_a_mention_sets_the_target(session, live_server, page):
 
 
 def test_edit_boundaries_by_selecting_again(session, live_server, page):
-    project, st = demo(session)
-    from annotator.services.stances import StanceInput, create_stance
-
-    start = st.text.find(PHRASE)
-    create_stance(
-        session,
-        project,
-        st,
-        get_user(session, "annotator1"),
-        StanceInput(start, start + len(PHRASE), PHRASE, "condemnation", "iran"),
-    )
-    session.commit()
+    st = demo_with_stance(session)
     log_in(page, live_server, "annotator1")
     page.goto(f"{live_server}/p/demo/s/{st.id}")
     page.locator("#stance-list a", has_text="Edit").click()
