@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from flask import Blueprint, g, render_template
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from ..extensions import db
 from ..services.projects import list_user_projects
-from .access import project_view
+from .access import login_view, project_view
 
 bp = Blueprint("projects", __name__)
 
 
 @bp.get("/")
-@login_required
+@login_view
 def index():
     """Every project the user belongs to, with their role."""
     return render_template(
