@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -54,7 +55,9 @@ def empty_copy(session, runner, source, tmp_path, *, with_statements: bool):
 
 def same_but_project(text: str, slug: str) -> str:
     """The export with the project slug swapped, the only field that must differ."""
-    return text.replace('"project": "copy"', f'"project": "{slug}"')
+    return re.sub(r'"project":\s*"copy"', f'"project":"{slug}"', text).replace(
+        f'"project": "{slug}"', f'"project":"{slug}"'
+    )
 
 
 @pytest.mark.parametrize("which", PROJECTS)

@@ -38,9 +38,12 @@ def safe_cell(value: Any) -> Any:
     """A cell value a spreadsheet shows rather than evaluates; None becomes empty."""
     if value is None:
         return ""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if value.__class__ is str and value[:1] in _FORMULA_SET:
         return "'" + value
     return value
+
+
+_FORMULA_SET = frozenset(FORMULA_STARTS)
 
 
 def open_writer(out: TextIO, ctx: ExportContext) -> Any:
@@ -51,14 +54,20 @@ def open_writer(out: TextIO, ctx: ExportContext) -> Any:
 
 
 def flatten(record: Mapping[str, Any]) -> list[Any]:
-    """The record as one row in COLUMNS order."""
-    row = {k: record.get(k) for k in (*_BEFORE, *_SPAN, *_AFTER, "votes")}
+    """The record as one row in COLUMNS order (built as a list: this is the hot path)."""
+    get = record.get
+    row = [get(k) for k in _HEAD]
     for role in ("target", "holder"):
-        ref = record.get(role) or {}
-        row.update((f"{role}_{f}", ref.get(f)) for f in ACTOR_REF_FIELDS)
-    sources = record.get("source_annotators")
-    row["source_annotators"] = None if sources is None else LIST_SEPARATOR.join(sources)
-    return [safe_cell(row[c]) for c in COLUMNS]
+        ref = get(role)
+        row += [ref.get(f) for f in ACTOR_REF_FIELDS] if ref else _NO_ACTOR
+    row += [get(k) for k in _AFTER]
+    sources = get("source_annotators")
+    row += [get("votes"), None if sources is None else LIST_SEPARATOR.join(sources)]
+    return [safe_cell(v) for v in row]
+
+
+_NO_ACTOR = [None] * len(ACTOR_REF_FIELDS)
+_HEAD = _BEFORE + _SPAN
 
 
 def write(bundles: Bundles, out: TextIO, ctx: ExportContext) -> Counts:
