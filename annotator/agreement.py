@@ -44,6 +44,9 @@ from operator import attrgetter
 
 import numpy as np
 
+from .intervals import expand, overlapping, packed, runs
+from .unitizing import alpha_u, disagreement
+
 METRICS = (  # the figures of the project, of each label, in this order
     *("cohen_kappa", "fleiss_kappa", "krippendorff_alpha", "span_f1_exact", "span_f1_overlap"),
     *("target_agreement", "target_alpha", "stance_agreement", "unitized_alpha"),
@@ -133,8 +136,8 @@ def compute_agreement(units: Iterable[Unit], marks: Iterable[Mark]) -> dict:
     t, notes = _prepare(units, marks), []
     sp = _spans(t, np.arange(len(t.st)))
     kappas, coding = _coding(t, sp, t.lab, len(t.labels))
-    parts = [_unitized(t, np.flatnonzero(t.lab == k)) for k in range(len(t.labels))]
-    spans = _span_figures(t, sp) | {"unitized_alpha": _alpha_u(*parts)}
+    parts = [disagreement(t, np.flatnonzero(t.lab == k)) for k in range(len(t.labels))]
+    spans = _span_figures(t, sp) | {"unitized_alpha": alpha_u(*parts)}
     out = _finish(coding, sp, spans, sp, "", notes)
     out["per_label"] = {
         name: _label_metrics(t, sp, k, parts[k], notes) for k, name in enumerate(t.labels)
@@ -200,7 +203,7 @@ def _prepare(units: Iterable[Unit], marks: Iterable[Mark]) -> _Table:
     rank = np.zeros(len(all_labels), np.int64)
     rank[present] = np.arange(len(present))
     cols["lab"] = rank[cols["lab"]]
-    order = np.lexsort(_packed([cols[c] for c in ("st", "s", "e", "lab", "tgt", "hol", "an")]))
+    order = np.lexsort(packed([cols[c] for c in ("st", "s", "e", "lab", "tgt", "hol", "an")]))
     labels = [all_labels[k] for k in present]
     return _Table(names, labels, **{name: c[order] for name, c in cols.items()}, **layout)
 
@@ -246,44 +249,6 @@ def _layout(scope: dict[str, tuple[int, set[str]]], names: list[str]) -> dict[st
     }
 
 
-def _packed(cols: list[np.ndarray]) -> list[np.ndarray]:
-    """np.lexsort keys for non-negative columns, most significant first, packed into few int64s."""
-    keys: list[np.ndarray] = []
-    span = 2**62
-    for c in cols:
-        size = int(c.max()) + 1 if len(c) else 1
-        if span * size < 2**62:
-            keys[-1], span = keys[-1] * size + c, span * size
-        else:
-            keys.append(c.astype(np.int64))
-            span = size
-    return keys[::-1]
-
-
-def _expand(hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """All index pairs (i, j) with i < j < hi[i], without a Python loop."""
-    nxt = np.arange(1, len(hi) + 1)
-    cnt = np.maximum(hi - nxt, 0)
-    i = np.repeat(np.arange(len(hi)), cnt)
-    return i, np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt) + nxt[i]
-
-
-def _overlapping(st: np.ndarray, s: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Index pairs i < j of spans in one statement sharing a code point; rows sorted by (st, s)."""
-    width = int(e.max()) + 1 if len(e) else 1
-    i, j = _expand(np.searchsorted(st * width + s, st * width + e, side="left"))
-    keep = np.minimum(e[i], e[j]) > s[j]
-    return i[keep], j[keep]
-
-
-def _runs(cols: list[np.ndarray]) -> np.ndarray:
-    """Id of each row's run of equal values in sorted columns."""
-    change = np.zeros(max(len(cols[0]) - 1, 0), bool)
-    for c in cols:
-        change |= c[1:] != c[:-1]
-    return np.concatenate([[0], np.cumsum(change)])[: len(cols[0])]
-
-
 def _greedy(u: np.ndarray, v: np.ndarray, n_nodes: int) -> np.ndarray:
     """Greedy matching of edges sorted best first, found as rounds of locally best edges."""
     alive, taken, won = np.arange(len(u)), np.zeros(n_nodes, bool), []
@@ -301,12 +266,12 @@ def _greedy(u: np.ndarray, v: np.ndarray, n_nodes: int) -> np.ndarray:
 
 def _match(t: _Table, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """One-to-one overlap matching per annotator pair: largest overlap first, then position."""
-    i, j = _overlapping(t.st[idx], t.s[idx], t.e[idx])
+    i, j = overlapping(t.st[idx], t.s[idx], t.e[idx])
     i, j = idx[i], idx[j]
     other = t.an[i] != t.an[j]
     i, j = i[other], j[other]
     shortfall = t.e.max(initial=0) - (np.minimum(t.e[i], t.e[j]) - t.s[j])  # 0 = widest
-    order = np.lexsort(_packed([shortfall, i, j]))
+    order = np.lexsort(packed([shortfall, i, j]))
     i, j = i[order], j[order]
     r, slot = int(t.raters.max(initial=0)), t.slot
     nodes = np.concatenate([i * r + slot[j], j * r + slot[i]])  # node: (mark, partner)
@@ -338,9 +303,9 @@ def _spans(t: _Table, idx: np.ndarray) -> _Spans:
 def _shared(t: _Table, idx: np.ndarray, cols: list[np.ndarray]) -> np.ndarray:
     """Per pair, marks both annotators made with equal cols (multiset intersection)."""
     k = len(t.annotators)
-    key, cnt = _tally(_runs([c[idx] for c in cols]) * k + t.an[idx])
+    key, cnt = _tally(runs([c[idx] for c in cols]) * k + t.an[idx])
     group, ann = np.divmod(key, k)
-    i, j = _expand(np.searchsorted(group, group, side="right"))
+    i, j = expand(np.searchsorted(group, group, side="right"))
     return t.per_pair(ann[i], ann[j], np.minimum(cnt[i], cnt[j]))
 
 
@@ -442,7 +407,7 @@ def _label_metrics(t: _Table, sp: _Spans, k: int, part: tuple[float, float], not
     """Figures for one label: one-vs-rest codings, and spans of its own marks."""
     _, coding = _coding(t, sp, (t.lab == k).astype(np.int64), 2)
     own = _spans(t, np.flatnonzero(t.lab == k))
-    figures = _span_figures(t, own) | {"unitized_alpha": _alpha_u(part)}
+    figures = _span_figures(t, own) | {"unitized_alpha": alpha_u(part)}
     return _finish(coding, sp, figures, own, f"per_label.{t.labels[k]}.", notes)
 
 
@@ -475,69 +440,3 @@ def _reason(sp: _Spans) -> str:
     if not sp.tot.sum():
         return _NO_MARK
     return _NO_MATCH if not sp.matched.sum() else _NO_VAR
-
-
-def _unitized(t: _Table, idx: np.ndarray) -> tuple[float, float]:
-    """Observed and expected disagreement (D_o, D_e) of alpha_U for the marks idx of one label."""
-    mem, s, e = _merge(t, idx[t.raters[t.st[idx]] >= 2])
-    shared = t.raters >= 2
-    length, n = float(t.lengths[shared].sum()), float((t.raters * t.lengths)[shared].sum())
-    if not len(s) or not length:
-        return 0.0, 0.0
-    return _observed(t, mem, s, e) / (n * length), _expected(e - s, _gaps(t, mem, s, e), n) / length
-
-
-def _merge(t: _Table, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Units per annotator and statement: spans clipped to the text, overlapping ones merged."""
-    mem, s, e = t.mem[idx], t.s[idx], np.minimum(t.e[idx], t.lengths[t.st[idx]])
-    order = np.lexsort(_packed([mem, s]))
-    order = order[e[order] > s[order]]
-    mem, s, e = mem[order], s[order], e[order]
-    offset = mem * (int(e.max(initial=0)) + 1)  # keeps the running maximum inside a group
-    reach = np.maximum.accumulate(offset + e) - offset
-    at = np.flatnonzero(np.concatenate([[True], (mem[1:] != mem[:-1]) | (s[1:] >= reach[:-1])]))
-    at = at[at < len(s)]
-    return mem[at], s[at], np.maximum.reduceat(e, at) if len(at) else e
-
-
-def _gaps(t: _Table, mem: np.ndarray, s: np.ndarray, e: np.ndarray) -> np.ndarray:
-    """Sorted gap lengths between, before and after each annotator's units in each statement."""
-    change = mem[1:] != mem[:-1]
-    before = s - np.where(np.concatenate([[True], change]), 0, np.concatenate([[0], e[:-1]]))
-    last = np.concatenate([change, [True]])
-    after = t.lengths[t.member_st[mem[last]]] - e[last]
-    idle = t.raters[t.member_st] >= 2
-    idle[mem] = False  # annotators without a unit of the label see one gap per statement
-    gaps = np.concatenate([before, after, t.lengths[t.member_st[idle]]]).astype(float)
-    return np.sort(gaps[gaps > 0])
-
-
-def _observed(t: _Table, mem: np.ndarray, s: np.ndarray, e: np.ndarray) -> float:
-    """Sum of delta^2 over ordered annotator pairs, each statement weighted 1 / (m_s - 1)."""
-    order = np.lexsort((s, t.member_st[mem]))
-    mem, s, e = mem[order], s[order], e[order]
-    st = t.member_st[mem]
-    slot, weight = mem - t.first[st], 1.0 / (t.raters[st] - 1)
-    i, j = _overlapping(st, s, e)
-    both = (((s[i] - s[j]) ** 2 + (e[i] - e[j]) ** 2) * weight[i]).sum()  # unit against unit
-    covered = np.zeros((len(s), int(t.raters.max())), bool)
-    covered[i, slot[j]] = covered[j, slot[i]] = True
-    alone = ((e - s) ** 2 * (t.raters[st] - 1 - covered.sum(axis=1)) * weight).sum()  # in a gap
-    return 2.0 * (both + alone)
-
-
-def _expected(lengths: np.ndarray, gaps: np.ndarray, n: float) -> float:
-    """Krippendorff's expected disagreement times L: each unit against all units and gaps."""
-    ln = lengths.astype(float)
-    pos = np.searchsorted(gaps, ln, side="left")
-    tail = np.concatenate([np.cumsum(gaps[::-1])[::-1], [0.0]])[pos]
-    fits = tail - (len(gaps) - pos) * (ln - 1)  # placements of the unit inside gaps
-    total = ((len(ln) - 1) * (2 * ln**3 - 3 * ln**2 + ln) / 3 + ln**2 * fits).sum()
-    return 2 * total / (n * (n - 1) - (ln * (ln - 1)).sum())
-
-
-def _alpha_u(*parts: tuple[float, float]) -> float | None:
-    """alpha_U over the labels given, 1 - sum(D_o) / sum(D_e), as Krippendorff pools categories."""
-    observed = sum(d_o for d_o, d_e in parts if d_e > 0)
-    expected = sum(d_e for _, d_e in parts if d_e > 0)
-    return 1 - observed / expected if expected > 0 else None

@@ -452,7 +452,7 @@ def _greedy_reference(t, i, j):
 def test_vectorised_matching_equals_sequential_greedy(marks):
     t = agreement._prepare(UNITS, marks)
     idx = np.arange(len(t.st))
-    i, j = agreement._overlapping(t.st, t.s, t.e)
+    i, j = agreement.overlapping(t.st, t.s, t.e)
     i, j = i[t.an[i] != t.an[j]], j[t.an[i] != t.an[j]]
     mi, mj = agreement._match(t, idx)
     assert set(zip(mi.tolist(), mj.tolist(), strict=True)) == _greedy_reference(t, i, j)
