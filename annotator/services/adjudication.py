@@ -18,6 +18,7 @@ from ..models import Actor, GoldDecision, Label, Project, Stance, Statement, Use
 from .actors import resolve_actor, survivor
 from .audit import record_event
 from .side_by_side import stance_key
+from .stances import audit_stance, stance_snapshot
 
 
 @dataclass
@@ -89,11 +90,6 @@ def _gold_exists(session: Session, statement: Statement, key: tuple) -> bool:
     return any(stance_key(g) == key for g in gold)
 
 
-def _snapshot(s: Stance) -> dict:
-    keys = ("start", "end", "text", "label_id", "target_id", "holder_id", "note", "version")
-    return {k: getattr(s, k) for k in keys}
-
-
 def record_decision(
     session: Session,
     project: Project,
@@ -123,7 +119,7 @@ def record_decision(
         "reason": record.reason,
     }
     if gold is not None:
-        data["after"] = _snapshot(gold)
+        data["after"] = stance_snapshot(gold)
     record_event(
         session,
         user=reviewer,
@@ -289,7 +285,7 @@ def update_gold(
 ) -> Stance:
     """Change a gold stance, refusing (409) a stale ``version``."""
     gold = _current_gold(session, statement, gold_id, version)
-    before = _snapshot(gold)
+    before = stance_snapshot(gold)
     _apply(session, project, statement, gold, data)
     session.flush()
     claim_statement(session, statement, reviewer, None)
@@ -316,16 +312,7 @@ def delete_gold(
 
 
 def _gold_event(session, project, statement, reviewer, gold, action, before, reason) -> None:
-    data = {"after": _snapshot(gold), "reason": (reason or "").strip()}
-    if before is not None:
-        data["before"] = before
-    record_event(
-        session,
-        user=reviewer,
-        action=action,
-        entity="gold_stance",
-        entity_id=gold.id,
-        project_id=project.id,
-        statement_id=statement.id,
-        data=data,
+    extra = {"reason": (reason or "").strip()}
+    audit_stance(
+        session, reviewer, project, gold, action, before, entity="gold_stance", extra=extra
     )

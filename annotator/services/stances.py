@@ -93,7 +93,7 @@ def create_stance(
     if assignment.state == "new":
         assignment.state = "in_progress"
     session.flush()
-    _audit(session, user, project, stance, "create")
+    audit_stance(session, user, project, stance, "create")
     return stance
 
 
@@ -109,11 +109,11 @@ def update_stance(
     """Change a stance, refusing (409) when ``version`` is not the stored one."""
     require_assignment(session, statement, user)
     stance = _current(session, statement, stance_id, user, version)
-    before = _snapshot(stance)
+    before = stance_snapshot(stance)
     _apply(session, project, statement, stance, data)
     stance.guidelines_version = current_guidelines_version(session, project)
     session.flush()
-    _audit(session, user, project, stance, "update", before)
+    audit_stance(session, user, project, stance, "update", before)
     return stance
 
 
@@ -130,7 +130,7 @@ def delete_stance(
     stance = _current(session, statement, stance_id, user, version)
     stance.deleted_at = utcnow()
     session.flush()
-    _audit(session, user, project, stance, "delete")
+    audit_stance(session, user, project, stance, "delete")
     return stance
 
 
@@ -152,7 +152,7 @@ def restore_stance(
     if not project.allow_overlap:
         _check_overlap(session, statement, stance)
     session.flush()
-    _audit(session, user, project, stance, "restore")
+    audit_stance(session, user, project, stance, "restore")
     return stance
 
 
@@ -250,7 +250,8 @@ def current_guidelines_version(session: Session, project: Project) -> int | None
     )
 
 
-def _snapshot(stance: Stance) -> dict:
+def stance_snapshot(stance: Stance) -> dict:
+    """The fields of a stance the audit log keeps, so any version can be read back."""
     return {
         "start": stance.start,
         "end": stance.end,
@@ -263,15 +264,18 @@ def _snapshot(stance: Stance) -> dict:
     }
 
 
-def _audit(session, user, project, stance: Stance, action: str, before: dict | None = None):
-    data = {"after": _snapshot(stance)}
+def audit_stance(
+    session, user, project, stance: Stance, action: str, before: dict | None = None, **kw
+) -> None:
+    """Record a stance change (annotator or gold, ``entity``) with its content before and after."""
+    data = {"after": stance_snapshot(stance), **kw.get("extra", {})}
     if before is not None:
         data["before"] = before
     record_event(
         session,
         user=user,
         action=action,
-        entity="stance",
+        entity=kw.get("entity", "stance"),
         entity_id=stance.id,
         project_id=project.id,
         statement_id=stance.statement_id,
