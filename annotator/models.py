@@ -26,6 +26,7 @@ from .formats.actor_csv import ACTOR_TYPES  # one list for the CSV reader and th
 ROLES = ("annotator", "reviewer", "lead")
 ACTOR_STATUSES = ("approved", "proposed", "rejected")
 ASSIGNMENT_STATES = ("new", "in_progress", "done", "skipped")
+OPEN_STATES = ("new", "in_progress")  # stances may change; done and skipped lock them
 SEMEVAL_VALUES = ("FAVOR", "AGAINST", "NONE")
 DECISIONS = ("accept", "edit", "add", "reject", "auto")
 

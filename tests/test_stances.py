@@ -350,3 +350,29 @@ def test_labels_css_and_guidelines(session, client, login):
         True
     )
     assert client.get("/p/demo/guidelines").status_code == 200
+
+
+def test_next_statement_skips_finished_and_wraps(session):
+    from annotator.formats.statement_readers import StatementRecord
+    from annotator.services.assignments import assign_statement, set_assignment_state
+    from annotator.services.queue import list_queue, next_open_statement, queue_progress
+    from annotator.services.statements import import_statements, list_statements
+
+    project, first = demo(session)
+    user = get_user(session, "annotator1")
+    records = [StatementRecord(external_id=f"s{n}", text=f"Statement number {n}.") for n in (2, 3)]
+    import_statements(session, project, records)
+    second, third = list_statements(session, project)[1:]
+    for st in (second, third):
+        assign_statement(session, project, st, user)
+    set_assignment_state(session, project, second, user, "done")
+    assert next_open_statement(session, project, user, first.id) == third.id
+    assert next_open_statement(session, project, user, third.id) == first.id  # wraps, skips done
+    assert queue_progress(session, project, user) == list_queue(session, project, user).progress
+    assert (
+        queue_progress(session, project, user).done,
+        queue_progress(session, project, user).total,
+    ) == (1, 3)
+    for st in (first, third):
+        set_assignment_state(session, project, st, user, "skip")
+    assert next_open_statement(session, project, user, None) is None

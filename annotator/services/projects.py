@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from ..errors import Conflict, Forbidden, Invalid, NotFound
-from ..models import ROLES, Assignment, Label, Membership, Project, Statement, User
+from ..models import OPEN_STATES, ROLES, Assignment, Label, Membership, Project, Statement, User
 from .audit import record_event
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -255,7 +255,7 @@ def remove_member(session: Session, project: Project, member: User, *, user=None
         .where(
             Statement.project_id == project.id,
             Assignment.annotator_id == member.id,
-            Assignment.state.in_(("new", "in_progress")),
+            Assignment.state.in_(OPEN_STATES),
         )
     )
     session.execute(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from ..models import Assignment, Project, Stance, Statement, User
+from ..models import OPEN_STATES, Assignment, Project, Stance, Statement, User
 
 
 @dataclass(frozen=True)
@@ -20,23 +20,56 @@ class QueueItem:
 
 
 @dataclass(frozen=True)
+class Progress:
+    """How many of a user's assigned statements are finished (done or skipped)."""
+
+    done: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+@dataclass(frozen=True)
 class Queue:
     items: list[QueueItem]
 
     @property
-    def done(self) -> int:
-        """Finished or skipped statements count as progress."""
-        return sum(1 for i in self.items if i.state in ("done", "skipped"))
+    def progress(self) -> Progress:
+        done = sum(1 for i in self.items if i.state not in OPEN_STATES)
+        return Progress(done, len(self.items))
 
-    @property
-    def percent(self) -> int:
-        return round(100 * self.done / len(self.items)) if self.items else 0
 
-    def next_item(self, after: int | None = None) -> QueueItem | None:
-        """The first open statement after ``after`` (wrapping), so "next" never repeats."""
-        open_items = [i for i in self.items if i.state in ("new", "in_progress")]
-        later = [i for i in open_items if after is not None and i.statement_id > after]
-        return (later or open_items or [None])[0]
+def _mine(project: Project, user: User):
+    """The user's active assignments in the project."""
+    return (
+        select(Assignment)
+        .join(Statement, Statement.id == Assignment.statement_id)
+        .where(
+            Statement.project_id == project.id,
+            Assignment.annotator_id == user.id,
+            Assignment.active,
+        )
+    )
+
+
+def queue_progress(session: Session, project: Project, user: User) -> Progress:
+    """Finished and total assigned statements, counted in SQL (the page shows only the bar)."""
+    mine = _mine(project, user).subquery()
+    done = func.count().filter(mine.c.state.not_in(OPEN_STATES))
+    row = session.execute(select(done, func.count()).select_from(mine)).one()
+    return Progress(row[0], row[1])
+
+
+def next_open_statement(
+    session: Session, project: Project, user: User, after: int | None
+) -> int | None:
+    """The first open statement after ``after``, wrapping around, so "next" never repeats."""
+    mine = _mine(project, user).where(Assignment.state.in_(OPEN_STATES))
+    first = mine.with_only_columns(Assignment.statement_id).order_by(Assignment.statement_id)
+    later = first.where(Assignment.statement_id > (after or 0)).limit(1)
+    return session.scalar(later) or session.scalar(first.limit(1))
 
 
 def list_queue(session: Session, project: Project, user: User) -> Queue:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, joinedload
 from .. import spans
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..models import (
+    OPEN_STATES,
     Actor,
     Assignment,
     GuidelinesVersion,
@@ -76,7 +77,7 @@ def require_assignment(
     )
     if assignment is None:
         raise Forbidden("This statement is not assigned to you.")
-    if editable and assignment.state in ("done", "skipped"):
+    if editable and assignment.state not in OPEN_STATES:
         raise Conflict(f"This statement is marked {assignment.state}; reopen it to change stances.")
     return assignment
 

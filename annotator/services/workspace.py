@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from .. import layout, mentions
 from ..models import Actor, ActorAlias, Assignment, Label, Project, Stance, Statement, User
 from .projects import list_labels
-from .queue import Queue, list_queue
+from .queue import Progress, queue_progress
 from .stances import list_stances
 
 _PATTERNS: dict[tuple, tuple] = {}  # derived from immutable data, keyed by a registry fingerprint
@@ -26,7 +26,7 @@ class StatementView:
     stances: list[Stance]
     paragraphs: list[layout.Paragraph]
     actor_names: dict[str, str] = field(default_factory=dict)
-    queue: Queue | None = None
+    progress: Progress | None = None
 
 
 def stance_marks(stances: list[Stance]) -> list[layout.Mark]:
@@ -102,7 +102,7 @@ def load_statement_view(
         stances=stances,
         paragraphs=layout.layout(statement.text, marks),
         actor_names=mention_names(session, project.id, found),
-        queue=list_queue(session, project, user),
+        progress=queue_progress(session, project, user),
     )
 
 

@@ -8,10 +8,11 @@ from flask_login import current_user
 from ..errors import Invalid
 from ..extensions import db, htmx
 from ..forms import StanceForm, StateForm
+from ..models import OPEN_STATES
 from ..services.actors import search_actors
 from ..services.assignments import set_assignment_state
 from ..services.projects import list_labels
-from ..services.queue import list_queue
+from ..services.queue import next_open_statement
 from ..services.statements import get_statement
 from ..services.workspace import load_statement_view
 from .access import project_view
@@ -43,7 +44,7 @@ def page_context(project, statement, form=None, *, editing=None, error=None) -> 
 
 
 def _can_edit(assignment) -> bool:
-    return assignment is not None and assignment.state in ("new", "in_progress")
+    return assignment is not None and assignment.state in OPEN_STATES
 
 
 @bp.get("/s/<int:statement_id>")
@@ -82,11 +83,11 @@ def _redirect(location: str) -> Response:
 def next_statement(project):
     """Open the next statement of the queue that is still new or in progress."""
     after = request.args.get("after", type=int)
-    item = list_queue(db.session, project, current_user).next_item(after)
-    if item is None:
+    statement_id = next_open_statement(db.session, project, current_user, after)
+    if statement_id is None:
         flash("Your queue is finished. Thank you!", "info")
         return redirect(url_for("projects.show", slug=project.slug), 303)
-    return redirect(url_for(".statement", slug=project.slug, statement_id=item.statement_id), 303)
+    return redirect(url_for(".statement", slug=project.slug, statement_id=statement_id), 303)
 
 
 @bp.get("/actors/suggest")
