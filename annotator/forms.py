@@ -43,3 +43,12 @@ class StateForm(FlaskForm):
 
 class VersionForm(FlaskForm):
     version = IntegerField(validators=[DataRequired(), NumberRange(min=1)])
+
+
+def first_error(form) -> str:
+    """The form's first error as "Label: message", for a one-line 422 message."""
+    for name, errors in form.errors.items():
+        field = getattr(form, name, None)
+        label = field.label.text if field is not None and field.label.text else name
+        return f"{label}: {errors[0]}"
+    return "Invalid input."

@@ -227,3 +227,24 @@ def test_racing_reviewers_on_two_connections_second_gets_conflict(app, session):
     with db.factory() as check:
         gold = check.scalars(select(Stance).where(Stance.is_gold)).all()
         assert [g.target_id for g in gold] == [a.target_id]
+
+
+def test_editing_gold_into_another_gold_stance_is_refused(app, session):
+    project, st, a, b, rev = _two_versions(session)
+    accept_version(session, project, st, rev, 0, a.id, a.version)
+    second = accept_version(session, project, st, rev, 1, b.id, b.version)
+    session.commit()
+    twin = GoldInput(a.start, a.end, "condemnation", "israel")  # a's content exactly
+    with pytest.raises(Invalid, match="Gold already holds"):
+        update_gold(session, project, st, rev, second.id, second.version, twin)
+    session.rollback()
+    assert [g.target.key for g in _gold(session, st)] == ["israel", "usa"]
+
+
+def test_accepting_unanimous_with_nothing_left_changes_nothing(app, session):
+    project, st, a, b, rev = _two_versions(session)  # a and b differ in target
+    with pytest.raises(Invalid, match="Nothing unanimous"):
+        accept_unanimous(session, project, st, rev, 0)
+    session.rollback()
+    session.refresh(st)
+    assert st.review_version == 0 and st.reviewed_at is None

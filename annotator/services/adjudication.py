@@ -81,10 +81,14 @@ def _source(session: Session, statement: Statement, stance_id: int, version: int
     return stance
 
 
-def _gold_exists(session: Session, statement: Statement, key: tuple) -> bool:
+def _gold_exists(session: Session, statement: Statement, key: tuple, exclude: int = 0) -> bool:
+    """Whether another live gold stance already has this span, label, target and holder."""
     gold = session.scalars(
         select(Stance).where(
-            Stance.statement_id == statement.id, Stance.is_gold, Stance.deleted_at.is_(None)
+            Stance.statement_id == statement.id,
+            Stance.is_gold,
+            Stance.deleted_at.is_(None),
+            Stance.id != exclude,
         )
     )
     return any(stance_key(g) == key for g in gold)
@@ -287,6 +291,8 @@ def update_gold(
     gold = _current_gold(session, statement, gold_id, version)
     before = stance_snapshot(gold)
     _apply(session, project, statement, gold, data)
+    if _gold_exists(session, statement, stance_key(gold), exclude=gold.id):
+        raise Invalid("Gold already holds this stance.", field="start")
     session.flush()
     claim_statement(session, statement, reviewer, None)
     _gold_event(session, project, statement, reviewer, gold, "update", before, reason)

@@ -126,7 +126,6 @@ class SideBySide:
     groups: list[Group]
     gold_count: int
     figures: dict
-    labels: list[Label]
     reviewers: dict[int, str] = field(default_factory=dict)
 
     @property
@@ -163,11 +162,6 @@ def load_side_by_side(
         groups=groups,
         gold_count=len(stances) - len(own),
         figures=_statement_figures(statement, lanes, own, names),
-        labels=list(
-            session.scalars(
-                select(Label).where(Label.project_id == project.id).order_by(Label.position)
-            )
-        ),
         reviewers=dict(reviewers.all()),
     )
 
@@ -229,8 +223,11 @@ def list_history(
             .order_by(AuditEvent.created_at, AuditEvent.id)
         )
     )
-    users = dict(session.execute(select(User.id, User.username)).all()) if events else {}
-    labels = dict(session.execute(select(Label.id, Label.key)).all()) if events else {}
+    user_ids = {e.user_id for e in events}
+    users = dict(session.execute(select(User.id, User.username).where(User.id.in_(user_ids))).all())
+    labels = dict(
+        session.execute(select(Label.id, Label.key).where(Label.project_id == project.id)).all()
+    )
     actors = _actor_names(session, events)
     rows = []
     for e in events:

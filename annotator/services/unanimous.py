@@ -92,6 +92,8 @@ def accept_unanimous(
         )
     stances = _statement_stances(session, [statement.id])[statement.id]
     groups = _pending(stances, annotators, _decided_ids(session, statement.id))
+    if not groups:
+        raise Invalid("Nothing unanimous is left to accept on this statement.")
     claim_statement(session, statement, reviewer, review_version)
     return _accept_groups(session, project, statement, reviewer, groups)
 

@@ -9,6 +9,7 @@ from flask_wtf.csrf import generate_csrf
 from ..agreement import METRICS
 from ..errors import DomainError, Invalid
 from ..extensions import db, htmx
+from ..forms import first_error
 from ..forms_review import AcceptForm, DecisionForm, GoldDeleteForm, GoldForm, RejectForm
 from ..services import adjudication as adj
 from ..services import review as rs
@@ -133,7 +134,7 @@ def _decision(project, statement_id: int, form, action, message: str):
     st = get_statement(db.session, project, statement_id)
     try:
         if not form.validate_on_submit():
-            raise Invalid(_first_error(form))
+            raise Invalid(first_error(form))
         action(st, form)
     except DomainError as exc:
         db.session.rollback()
@@ -150,14 +151,6 @@ def _board(project, st, error, status, message=None):
     template = "review/_board.html" if htmx else "review/statement.html"
     ctx = board_context(project, st, error) | {"message": message}
     return Response(render_template(template, **ctx), status, headers={"Vary": "HX-Request"})
-
-
-def _first_error(form) -> str:
-    for name, errors in form.errors.items():
-        field = getattr(form, name, None)
-        label = field.label.text if field is not None and field.label.text else name
-        return f"{label}: {errors[0]}"
-    return "Invalid input."
 
 
 @bp.post("/s/<int:statement_id>/accept")
@@ -349,7 +342,7 @@ def _gold_input(form: GoldForm, text: str) -> adj.GoldInput:
 def _save_gold(project, st, form, gold, call):
     try:
         if not form.validate_on_submit():
-            raise Invalid(_first_error(form))
+            raise Invalid(first_error(form))
         call()
     except DomainError as exc:
         db.session.rollback()

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from ..errors import Conflict, DomainError, Invalid
 from ..extensions import db, htmx
-from ..forms import VersionForm
+from ..forms import VersionForm, first_error
 from ..services import stances as stance_service
 from ..services.actors import propose_actor, resolve_actor
 from ..services.statements import get_statement
@@ -95,7 +95,7 @@ def _version_action(project, statement_id, stance_id, action, name):
 def _save(project, st, form, service_call, action, editing=None, extra_spans=()):
     try:
         if not form.validate_on_submit():
-            raise Invalid(_first_error(form))
+            raise Invalid(first_error(form))
         stance = service_call(_stance_input(project, st, form))
     except DomainError as exc:
         db.session.rollback()
@@ -145,13 +145,6 @@ def _actor_key(project, key, typed, propose, field) -> str | None:
             field=field,
         )
     return actor.key
-
-
-def _first_error(form) -> str:
-    for name, errors in form.errors.items():
-        label = getattr(form, name).label.text if hasattr(form, name) else name
-        return f"{label}: {errors[0]}"
-    return "Invalid input."
 
 
 def _values(stance) -> dict:
