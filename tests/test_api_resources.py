@@ -290,3 +290,26 @@ def test_fast_stance_list_equals_the_service_list(client, session):
         stance_json(s) for s in list_stances(session, statement, find_user(session, "annotator1"))
     ]
     assert listed == expected and len(listed) == 2
+
+
+def test_hidden_names_stay_hidden_from_reviewers_in_the_api(client, session):
+    from annotator.services.stances import StanceInput, create_stance
+
+    project, st, tokens = api_demo(session)
+    phrase = "condemns the reactionary aggression of Iran"
+    start = st.text.index(phrase)
+    data = StanceInput(start, start + len(phrase), phrase, "condemnation", "iran")
+    create_stance(session, project, st, find_user(session, "annotator1"), data)
+    project.hide_annotator_names = True
+    session.commit()
+    rows = api(client, "GET", "/projects/demo/assignments", tokens["reviewer"]).get_json()
+    shown = {a["annotator"] for a in rows["items"]}
+    assert shown == {"Annotator A", "Annotator B"}
+    path = f"/projects/demo/statements/{st.id}/stances"
+    by_letter = api(client, "GET", path + "?annotator=Annotator%20A", tokens["reviewer"])
+    assert [s["annotator"] for s in by_letter.get_json()["items"]] == ["Annotator A"]
+    assert_error(
+        api(client, "GET", path + "?annotator=annotator1", tokens["reviewer"]), 404, "annotator"
+    )
+    lead = api(client, "GET", "/projects/demo/assignments", tokens["lead"]).get_json()
+    assert {a["annotator"] for a in lead["items"]} == {"annotator1", "annotator2"}

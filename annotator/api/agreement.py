@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..extensions import db
-from ..services.review import annotator_names, project_agreement
+from ..services.review import project_agreement, visible_names
 from .routing import Call, Param, operation
 
 
@@ -18,7 +18,6 @@ from .routing import Call, Param, operation
 )  # fmt: skip
 def agreement(call: Call):
     """Overall, per-label and per-pair agreement; names hidden from reviewers on request."""
-    hide = call.project.hide_annotator_names and call.role != "lead"
-    names = annotator_names(db.session, call.project, hide=hide)
+    names = visible_names(db.session, call.project, call.role)
     unfinished = call.query.get("include_unfinished", False)
     return project_agreement(db.session, call.project, names, include_unfinished=unfinished)

@@ -11,8 +11,8 @@ from ..models import ASSIGNMENT_STATES, Assignment, Statement
 from ..services.assignments import assign_statement
 from ..services.projects import role_rank
 from ..services.statements import get_statement
-from ..services.users import find_user, get_user
-from .routing import ID, Call, Param, operation
+from ..services.users import get_user
+from .routing import ID, Call, Param, annotator_id, annotator_names, operation
 from .serialize import ASSIGNMENT, array, assignment_json
 
 BASE = "/projects/{slug}/assignments"
@@ -42,11 +42,13 @@ def list_assignments(call: Call):
         if name not in (None, call.user.username):
             raise Forbidden("Annotators see only their own assignments.", field="annotator")
         name = call.user.username
-    query = _query(call, name, q.get("statement_id"), q.get("state"), q.get("include_inactive"))
-    return {"items": [assignment_json(a) for a in db.session.scalars(query)]}
+    names = annotator_names(call)
+    uid = None if name is None else annotator_id(call, name, names)
+    query = _query(call, uid, q.get("statement_id"), q.get("state"), q.get("include_inactive"))
+    return {"items": [assignment_json(a, names) for a in db.session.scalars(query)]}
 
 
-def _query(call: Call, name, statement_id, state, inactive):
+def _query(call: Call, uid, statement_id, state, inactive):
     query = (
         select(Assignment)
         .join(Statement, Statement.id == Assignment.statement_id)
@@ -54,9 +56,8 @@ def _query(call: Call, name, statement_id, state, inactive):
         .options(selectinload(Assignment.annotator))
         .order_by(Assignment.statement_id, Assignment.id)
     )
-    if name is not None:
-        user = find_user(db.session, name)
-        query = query.where(Assignment.annotator_id == (user.id if user else -1))
+    if uid is not None:
+        query = query.where(Assignment.annotator_id == uid)
     if statement_id is not None:
         query = query.where(Assignment.statement_id == statement_id)
     if state is not None:

@@ -20,6 +20,8 @@ from ..errors import Invalid, NotFound
 from ..extensions import db
 from ..models import Project, User
 from ..services.projects import SLUG_RE, require_role
+from ..services.review import hidden_for, visible_names
+from ..services.users import find_user
 from . import bp
 from .auth import authenticate
 from .errors import ApiError
@@ -235,3 +237,22 @@ def _check_text(text: str, where: str | None) -> None:
         raise Invalid("Text must be valid Unicode (no lone surrogates).", field=where) from None
     if "\x00" in text:
         raise Invalid("Text must not contain NUL characters.", field=where)
+
+
+def annotator_names(call: Call) -> dict[int, str] | None:
+    """id -> display name when the caller must not see usernames (hidden project), else None."""
+    if not hidden_for(call.project, call.role):
+        return None
+    return visible_names(db.session, call.project, call.role)
+
+
+def annotator_id(call: Call, name: str, names: dict[int, str] | None) -> int:
+    """The user id behind a name as the caller knows it; 404 on ``annotator`` otherwise."""
+    if names is not None:
+        found = [uid for uid, shown in names.items() if shown == name]
+    else:
+        user = find_user(db.session, name)
+        found = [user.id] if user else []
+    if not found:
+        raise NotFound(f"No annotator '{name}' in this project.", field="annotator")
+    return found[0]

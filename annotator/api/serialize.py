@@ -203,12 +203,12 @@ ASSIGNMENT = obj(
 )
 
 
-def assignment_json(a: Assignment) -> dict[str, Any]:
-    """An assignment with the annotator's username."""
+def assignment_json(a: Assignment, names: dict[int, str] | None = None) -> dict[str, Any]:
+    """An assignment with the annotator's name as the caller may see it (``names``)."""
     return {
         "id": a.id,
         "statement_id": a.statement_id,
-        "annotator": a.annotator.username,
+        "annotator": names[a.annotator_id] if names is not None else a.annotator.username,
         "state": a.state,
         "active": a.active,
         "updated_at": iso(a.updated_at),

@@ -50,6 +50,17 @@ def annotator_names(session: Session, project: Project, *, hide: bool) -> dict[i
     return {uid: name for uid, name in rows}
 
 
+def visible_names(session: Session, project: Project, role: str) -> dict[int, str]:
+    """Annotator names as a viewer with ``role`` may see them: letters for reviewers if hidden."""
+    hide = project.hide_annotator_names and role == "reviewer"
+    return annotator_names(session, project, hide=hide)
+
+
+def hidden_for(project: Project, role: str) -> bool:
+    """Whether this viewer sees pseudonymous letters instead of usernames."""
+    return project.hide_annotator_names and role == "reviewer"
+
+
 def agreement_scope(
     session: Session, project: Project, *, include_unfinished: bool = False
 ) -> dict[int, set[int]]:

@@ -28,8 +28,7 @@ PERCENT_METRICS = ("span_f1_exact", "span_f1_overlap", "target_agreement", "stan
 
 def names_for(project) -> dict[int, str]:
     """Annotator names as this viewer may see them: letters for reviewers when hidden."""
-    hide = project.hide_annotator_names and g.role == "reviewer"
-    return rs.annotator_names(db.session, project, hide=hide)
+    return rs.visible_names(db.session, project, g.role)
 
 
 @bp.get("/", strict_slashes=False)  # the project page links with the slash
