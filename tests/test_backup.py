@@ -90,6 +90,8 @@ def test_password_hashes_only_with_include_credentials(app, session, runner, tmp
     assert users and all(r["password_hash"] == "!" for r in users)
     full = _backup(runner, tmp_path / "b.jsonl", "--include-credentials")
     assert any('"password_hash": "pbkdf2' in line for line in full)
+    assert (tmp_path / "b.jsonl").stat().st_mode & 0o077 == 0  # hashes are not world-readable
+    assert not list(tmp_path.glob(".*.tmp"))  # no temporary file left behind
 
 
 def test_restore_with_credentials_keeps_logins_and_without_blocks_them(

@@ -192,3 +192,21 @@ def test_statements_jsonl_creates_missing_statements_with_their_metadata(session
     assert {s.external_id for s in rows} == {"emoji-1", "rtl-ar", "rtl-he"}
     assert all(s.meta == {"src": "t\u00eb\u015bt"} and s.lang for s in rows)
     assert all(s.organization_actor_id is not None for s in rows)  # "RCIT" resolved to the actor
+
+
+def test_stances_on_a_rejected_actor_survive_the_round_trip(session, runner, tmp_path):
+    from annotator.models import Actor
+
+    source = demo_with_stances(session)[0]
+    used = {s.target_id for s in live_stances(session, source) if s.target_id}
+    rejected = session.get(Actor, sorted(used)[0])
+    rejected.status = "rejected"
+    session.commit()
+    actors, _ = export(runner, source.slug, "actors", tmp_path / "registry.csv")
+    assert f"\n{rejected.key}," in actors  # every id a dataset uses resolves in its registry
+    first, _ = export(runner, source.slug, "statements-jsonl", tmp_path / "first.jsonl")
+    empty_copy(session, runner, source, tmp_path, with_statements=False)
+    result = import_file(runner, "copy", tmp_path / "first.jsonl")
+    assert result.exit_code == 0, result.output
+    again, _ = export(runner, "copy", "statements-jsonl", tmp_path / "again.jsonl")
+    assert same_but_project(again, source.slug) == first

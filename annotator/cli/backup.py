@@ -34,19 +34,30 @@ def _open(path: Path, mode: str, gz: bool) -> IO[str]:
 def backup_command(path: Path, include_credentials: bool) -> None:
     """Write every project, user and annotation to PATH as JSON Lines, from one snapshot."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))  # private from the start
+    try:
+        rows = _write_backup(tmp, path.suffix == ".gz", include_credentials)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # never leave a partial backup behind
+        raise
+    os.replace(tmp, path)
+    note = "" if include_credentials else " (without password hashes)"
+    click.echo(f"Backed up {rows - 1} rows to {path}{note}.")
+
+
+def _write_backup(tmp: Path, gz: bool, include_credentials: bool) -> int:
+    """Stream every row into ``tmp`` from one snapshot; returns the number of lines."""
     rows = 0
     with db.read_factory() as session:
         if session.get_bind().dialect.name == "postgresql":
             session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-        with _open(tmp, "w", path.suffix == ".gz") as out:
+        with _open(tmp, "w", gz) as out:
             for line in backup_service.iter_backup_lines(
                 session, include_credentials=include_credentials
             ):
                 out.write(line + "\n")
                 rows += 1
-    os.replace(tmp, path)
-    note = "" if include_credentials else " (without password hashes)"
-    click.echo(f"Backed up {rows - 1} rows to {path}{note}.")
+    return rows
 
 
 @click.command("restore")

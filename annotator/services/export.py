@@ -136,11 +136,11 @@ def label_dicts(session: Session, project: Project) -> list[dict[str, Any]]:
 
 
 def iter_registry(session: Session, project: Project) -> Iterator[dict[str, Any]]:
-    """Live registry actors (not merged away, not rejected) by key, with their aliases."""
+    """Registry actors not merged away, by key: every target and holder id in a dataset
+    resolves here, including a rejected actor that older stances still point at."""
     query = (
         select(Actor)
         .where(Actor.project_id == project.id, Actor.merged_into_id.is_(None))
-        .where(Actor.status != "rejected")
         .order_by(Actor.key)
         .options(selectinload(Actor.aliases))
         .execution_options(yield_per=BATCH)

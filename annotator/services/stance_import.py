@@ -185,13 +185,17 @@ class _Importer:
         return self.labels[key]
 
     def _actor(self, ref: Mapping[str, Any] | None, line: int, field: str) -> int | None:
-        """An actor by key (merged ones lead to their survivor); rejected ones are refused."""
+        """An actor by key (merged ones lead to their survivor).
+
+        Rejected actors are accepted: exported stances may still point at them, and a round
+        trip must bring those stances back.
+        """
         if ref is None:
             return None
         key = ref["id"]
         while key in self.actors and self.actors[key][1] is not None:
             key = self.actor_keys[self.actors[key][1]]
-        if key not in self.actors or self.actors[key][2] == "rejected":
+        if key not in self.actors:
             self.fail(line, f"{field}.id", f"unknown actor '{ref['id']}' in this project")
         return self.actors[key][0]
 
