@@ -421,3 +421,17 @@ def test_browser_csv_import_creates_updates_and_rejects_bad_rows(session, login)
     assert n_actors(session) == before + 1
     assert [a.alias for a in get_actor(session, project, "iran").aliases] == ["Iran"]
     assert login("annotator1").get("/p/demo/actors/import").status_code == 403
+
+
+def test_reimporting_aliases_that_differ_only_in_case_or_order_changes_nothing(session):
+    from annotator.formats.actor_csv import ActorRow
+    from annotator.services.actors import import_actors
+
+    from .factories import make_project
+
+    project = make_project(session, "registry")
+    row = ActorRow("daesh", "Islamic State", "armed group", ("ISIS", "isis", "Daesh"))
+    assert import_actors(session, project, [row]) == (1, 0)
+    again = ActorRow("daesh", "Islamic State", "armed group", ("Daesh", "ISIS"))
+    assert import_actors(session, project, [again]) == (0, 0)
+    assert import_actors(session, project, [row]) == (0, 0)

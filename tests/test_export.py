@@ -136,7 +136,11 @@ def test_semeval_conll_doccano_label_studio_statements_actors(session, runner, t
     assert rows and all(len(r) == 4 and r[3] in ("FAVOR", "AGAINST", "NONE") for r in rows)
     conll = outputs["conll"]
     assert conll.count("# statement_id = ") >= n_statements
-    assert "\tB-condemnation" in conll and "\tI-" in conll or "\tB-support" in conll
+    tokens = [x.split("\t") for x in conll.splitlines() if x and not x.startswith("#")]
+    assert tokens and all(len(t) == 4 and int(t[1]) < int(t[2]) for t in tokens)
+    tags = [t[3] for t in tokens]
+    assert "B-condemnation" in tags and any(tag.startswith("I-") for tag in tags)
+    assert all(tag == "O" or tag[:2] in ("B-", "I-") for tag in tags)
     doccano = [json.loads(line) for line in outputs["doccano"].splitlines()]
     assert len(doccano) == n_statements and any(d["label"] for d in doccano)
     tasks = json.loads(outputs["label-studio"])

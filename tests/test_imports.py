@@ -262,3 +262,22 @@ def test_browser_upload_via_htmx_shows_error_then_result(
     assert page.url.endswith("/p/p/import/")
     session.commit()  # end the read snapshot so the live server's write is visible
     assert n_statements(session) == 1
+
+
+def test_duplicates_across_batches_are_skipped(session, monkeypatch):
+    from annotator.formats.statement_readers import StatementRecord
+    from annotator.services import statements as statement_service
+
+    from .factories import make_project
+
+    monkeypatch.setattr(statement_service, "BATCH", 1)
+    project = make_project(session, "batches")
+    records = [
+        StatementRecord(external_id="a", text="First text.", file="f.jsonl", line=1),
+        StatementRecord(external_id="a", text="Other text.", file="f.jsonl", line=2),
+        StatementRecord(external_id="b", text="First text.", file="f.jsonl", line=3),
+        StatementRecord(external_id="c", text="Third text.", file="f.jsonl", line=4),
+    ]
+    report = statement_service.import_statements(session, project, records)
+    assert report.imported == 2
+    assert [s.split(":")[1] for s in report.skipped] == ["2", "3"]

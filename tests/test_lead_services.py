@@ -274,3 +274,35 @@ def test_reassign_and_unassign_keep_work(session):
     # a later top-up does not give the statement back to the annotator taken off it
     report = asg.assign_project(session, project)
     assert report.created == 0
+
+
+def test_a_label_only_deleted_stances_used_is_not_offered_for_deletion(session):
+    from annotator.services.stances import StanceInput, create_stance, delete_stance
+
+    project, st = demo(session)
+    user = get_user(session, "annotator1")
+    lab.create_label(session, project, "threat", name="Threat", requires_target=False)
+    phrase = "condemns the reactionary aggression of Iran"
+    start = st.text.index(phrase)
+    stance = create_stance(
+        session, project, st, user, StanceInput(start, start + len(phrase), phrase, "threat")
+    )
+    delete_stance(session, project, st, user, stance.id, stance.version)
+    row = next(r for r in lab.list_label_rows(session, project) if r.label.key == "threat")
+    assert (row.stances, row.deletable) == (0, False)  # the list agrees with delete_label
+    with pytest.raises(Conflict):
+        lab.delete_label(session, project, row.label)
+
+
+def test_assigning_needs_membership_even_for_admins_and_reassigning_is_logged(session):
+    project, st = demo(session)
+    admin = make_user(session, "root", admin=True)
+    with pytest.raises(Invalid, match="not a member"):
+        asg.assign_statement(session, project, st, admin)
+    one = get_user(session, "annotator1")
+    asg.unassign_statement(session, project, st, one)
+    asg.assign_statement(session, project, st, one)
+    actions = session.scalars(
+        select(AuditEvent.action).where(AuditEvent.entity == "assignment").order_by(AuditEvent.id)
+    ).all()
+    assert actions[-2:] == ["unassign", "assign"]

@@ -275,4 +275,5 @@ def test_progress_dashboard_counts_and_chart(session, login):
     assert "style=" not in page
     assert re.search(r"annotator1</td><td>\d+</td><td>1</td>", page)
     assert 'class="state state-done"' in page
-    assert session.scalar(select(func.count()).select_from(AuditEvent)) > 0
+    done = select(AuditEvent).where(AuditEvent.entity == "assignment", AuditEvent.action == "done")
+    assert session.scalar(done).data == {"from": "in_progress", "to": "done"}  # saved, then done

@@ -60,8 +60,10 @@ def _all_actors(session: Session, project: Project) -> list[Actor]:
 
 
 def _differs(actor: Actor, row: ActorInput) -> bool:
+    """Whether a re-import changes anything, comparing aliases as set_aliases stores them."""
     same = (actor.name, actor.type, actor.wikidata) == (row.name, row.type, row.wikidata)
-    return not same or [a.alias for a in actor.aliases] != list(row.aliases)
+    stored = {a.normalized for a in actor.aliases}
+    return not same or stored != {normalize_alias(a) for a in row.aliases if a.strip()}
 
 
 def set_aliases(actor: Actor, aliases: Iterable[str]) -> None:

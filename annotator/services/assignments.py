@@ -11,37 +11,47 @@ from sqlalchemy.orm import Session
 from ..errors import Conflict, Invalid, NotFound
 from ..models import Assignment, Membership, Project, Statement, User
 from .audit import record_event
-from .projects import MAX_PER_STATEMENT, role_of
+from .projects import MAX_PER_STATEMENT
 
 
 def assign_statement(
     session: Session, project: Project, statement: Statement, annotator: User, *, user=None
 ) -> Assignment:
     """Assign a statement to a project member; assigning twice changes nothing."""
-    if role_of(session, project, annotator) is None:
+    if _member_role(session, project, annotator) is None:  # a site admin is not a member
         raise Invalid(f"'{annotator.username}' is not a member of this project.", field="annotator")
     assignment = session.scalar(
         select(Assignment).where(
             Assignment.statement_id == statement.id, Assignment.annotator_id == annotator.id
         )
     )
+    if assignment is not None and assignment.active:
+        return assignment
     if assignment is None:
         assignment = Assignment(statement_id=statement.id, annotator_id=annotator.id, state="new")
         session.add(assignment)
-        session.flush()
-        record_event(
-            session,
-            user=user,
-            action="assign",
-            entity="assignment",
-            entity_id=assignment.id,
-            project_id=project.id,
-            statement_id=statement.id,
-            data={"annotator": annotator.username},
-        )
-    elif not assignment.active:
-        assignment.active = True
+    assignment.active = True
+    session.flush()
+    record_event(
+        session,
+        user=user,
+        action="assign",
+        entity="assignment",
+        entity_id=assignment.id,
+        project_id=project.id,
+        statement_id=statement.id,
+        data={"annotator": annotator.username},
+    )
     return assignment
+
+
+def _member_role(session: Session, project: Project, member: User) -> str | None:
+    """The member's own role in the project (admins get none unless they are members)."""
+    return session.scalar(
+        select(Membership.role).where(
+            Membership.project_id == project.id, Membership.user_id == member.id
+        )
+    )
 
 
 TRANSITIONS = {"done": "done", "reopen": "in_progress", "skip": "skipped"}
@@ -211,14 +221,7 @@ def reassign_statement(
 
 
 def _is_annotator(session: Session, project: Project, member: User) -> bool:
-    return (
-        session.scalar(
-            select(Membership.role).where(
-                Membership.project_id == project.id, Membership.user_id == member.id
-            )
-        )
-        == "annotator"
-    )
+    return _member_role(session, project, member) == "annotator"
 
 
 @dataclass(frozen=True)

@@ -24,30 +24,32 @@ FIELDS = (
 
 @dataclass(frozen=True)
 class LabelRow:
-    """A label with how many live stances use it, as the editor shows it."""
+    """A label with how many live stances use it, and whether any stance ever did."""
 
     label: Label
     stances: int
+    ever_used: bool
 
     @property
     def deletable(self) -> bool:
-        return self.stances == 0
+        """Same rule as delete_label: a deleted or gold stance also keeps the label."""
+        return not self.ever_used
 
 
 def list_label_rows(session: Session, project: Project) -> list[LabelRow]:
     """Every label (retired ones too) with its number of stances, in display order."""
-    counts = dict(
-        session.execute(
-            select(Stance.label_id, func.count())
-            .join(Label, Label.id == Stance.label_id)
-            .where(Label.project_id == project.id, Stance.deleted_at.is_(None))
-            .group_by(Stance.label_id)
-        ).all()
-    )
+    live = func.count().filter(Stance.deleted_at.is_(None))
+    rows = session.execute(
+        select(Stance.label_id, live)
+        .join(Label, Label.id == Stance.label_id)
+        .where(Label.project_id == project.id)
+        .group_by(Stance.label_id)
+    ).all()
+    counts = dict(rows)
     labels = session.scalars(
         select(Label).where(Label.project_id == project.id).order_by(Label.position, Label.id)
     )
-    return [LabelRow(label, counts.get(label.id, 0)) for label in labels]
+    return [LabelRow(label, counts.get(label.id, 0), label.id in counts) for label in labels]
 
 
 def get_label(session: Session, project: Project, key: str) -> Label:

@@ -58,13 +58,15 @@ def import_statements(
 
     The caller commits once at the end, so a reader error anywhere leaves nothing behind.
     """
-    report, seen_ids, seen_shas, files = ImportReport(), set(), set(), {}
+    report, files = ImportReport(), {}
     org_actors = _organization_resolver(session, project)
     fixed = {"project_id": project.id, "created_at": utcnow(), "review_version": 0}
     for batch in _batches(records):
         if len(files) < MAX_FILES_LOGGED:
             files.update(dict.fromkeys(r.file.partition("!")[0] for r in batch))
-        rows = _new_rows(session, project, batch, report, seen_ids, seen_shas, org_actors)
+        # Earlier batches are already inserted, so the database check finds their duplicates;
+        # the sets only cover this batch, which keeps memory flat whatever the import size.
+        rows = _new_rows(session, project, batch, report, set(), set(), org_actors)
         if rows:
             # Core executemany with every column given: one statement per batch, no ORM work.
             session.execute(insert(Statement.__table__), [fixed | row for row in rows])
