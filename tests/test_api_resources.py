@@ -313,3 +313,37 @@ def test_hidden_names_stay_hidden_from_reviewers_in_the_api(client, session):
     )
     lead = api(client, "GET", "/projects/demo/assignments", tokens["lead"]).get_json()
     assert {a["annotator"] for a in lead["items"]} == {"annotator1", "annotator2"}
+
+
+def test_api_offsets_are_code_points(client, session):
+    project, _, tokens = api_demo(session)
+    text = "🇮🇷 👍🏽 Cafe\u0301 — داعش تدين; Iran condemns the strikes."
+    import_statements(session, project, [StatementRecord(external_id="astral", text=text)])
+    st = session.scalar(select(Statement).where(Statement.external_id == "astral"))
+    assign_statement(session, project, st, find_user(session, "annotator1"))
+    session.commit()
+    got = api(client, "GET", f"/projects/demo/statements/{st.id}", tokens["annotator1"])
+    assert got.get_json()["length"] == len(text) != len(text.encode("utf-16-le")) // 2
+    session.commit()  # requests share this test's app context: end the GET's read snapshot
+    phrase = "Iran condemns"
+    start = text.index(phrase)  # a code-point offset, past four astral characters
+    body = {"start": start, "end": start + len(phrase), "text": phrase, "label": "claim"}
+    created = api(
+        client,
+        "POST",
+        f"/projects/demo/statements/{st.id}/stances",
+        tokens["annotator1"],
+        json=body,
+    )
+    assert created.status_code == 201, created.get_data(as_text=True)
+    assert (created.get_json()["start"], created.get_json()["text"]) == (start, phrase)
+    utf16 = len(text[:start].encode("utf-16-le")) // 2
+    shifted = body | {"start": utf16, "end": utf16 + len(phrase)}
+    refused = api(
+        client,
+        "POST",
+        f"/projects/demo/statements/{st.id}/stances",
+        tokens["annotator1"],
+        json=shifted,
+    )
+    assert_error(refused, 409, "text")

@@ -6,6 +6,7 @@ save is stored as acknowledged, and SQLite's integrity check passes.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -95,6 +96,20 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+_STARTED: list[subprocess.Popen] = []
+
+
+@pytest.fixture(autouse=True)
+def _kill_servers():
+    """Whatever a test asserts or raises, every server it started is gone afterwards."""
+    yield
+    while _STARTED:
+        proc = _STARTED.pop()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+
+
 def _serve(url: str, port: int) -> subprocess.Popen:
     """``annotator serve`` in its own process group, so kill -9 reaches master and workers."""
     cmd = [*CLI, "serve", "--port", str(port), "--workers", "2", "--threads", "4"]
@@ -106,6 +121,7 @@ def _serve(url: str, port: int) -> subprocess.Popen:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    _STARTED.append(proc)
     for _ in range(150):  # ready when a worker answers, not merely when the port is bound
         try:
             if requests.get(f"http://127.0.0.1:{port}/login", timeout=5).status_code == 200:
@@ -113,7 +129,6 @@ def _serve(url: str, port: int) -> subprocess.Popen:
         except requests.RequestException:
             pass
         time.sleep(0.1)
-    os.killpg(proc.pid, signal.SIGKILL)
     raise RuntimeError("annotator serve did not start")
 
 
@@ -180,16 +195,12 @@ def test_kill_during_a_burst_of_saves_loses_no_acknowledged_save(app, session, d
     stored = {s.id: (s.version, s.note) for s in session.scalars(select(Stance))}
     for stance_id, version, note in acks:
         assert stored.get(stance_id) == (version, note)
-    restarted = _serve(database_url, port)
-    try:
-        http = _logged_in(f"http://127.0.0.1:{port}", "annotator1")
-        page = http.get(f"http://127.0.0.1:{port}/p/demo/s/{statement.id}", timeout=30)
-        assert page.status_code == 200
-        mine = [i for i, _, note in acks if note.startswith("annotator1-")]
-        assert mine and all(f'id="stance-{i}"' in page.text for i in mine)
-    finally:
-        os.killpg(restarted.pid, signal.SIGKILL)
-        restarted.wait(10)
+    _serve(database_url, port)
+    http = _logged_in(f"http://127.0.0.1:{port}", "annotator1")
+    page = http.get(f"http://127.0.0.1:{port}/p/demo/s/{statement.id}", timeout=30)
+    assert page.status_code == 200
+    mine = [i for i, _, note in acks if note.startswith("annotator1-")]
+    assert mine and all(f'id="stance-{i}"' in page.text for i in mine)
 
 
 @pytest.mark.parametrize("threads", [12])
@@ -253,11 +264,7 @@ def test_kill_the_server_during_an_uploaded_import_leaves_nothing(
     port = _free_port()
     server = _serve(database_url, port)
     base = f"http://127.0.0.1:{port}"
-    try:
-        http = _logged_in(base, "boss")
-    except BaseException:
-        os.killpg(server.pid, signal.SIGKILL)
-        raise
+    http = _logged_in(base, "boss")
     token = re.search(r'"X-CSRFToken": "([^"]+)"', http.get(f"{base}/p/big/import/").text)
     outcome: list[object] = []
 
