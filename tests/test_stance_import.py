@@ -132,6 +132,7 @@ BAD_EDITS = {
     "actor": (lambda r: r.update(target={"id": "mars"}), "target.id: unknown actor 'mars'"),
     "user": (lambda r: r.update(annotator="ghost"), "annotator: unknown user 'ghost'"),
     "type": (lambda r: r.update(start="4"), "start: expected an integer"),
+    "no target": (lambda r: r.update(target=None), "target: label 'condemnation' needs a target"),
 }
 
 
@@ -210,3 +211,20 @@ def test_stances_on_a_rejected_actor_survive_the_round_trip(session, runner, tmp
     assert result.exit_code == 0, result.output
     again, _ = export(runner, "copy", "statements-jsonl", tmp_path / "again.jsonl")
     assert same_but_project(again, source.slug) == first
+
+
+def test_a_record_without_holder_gets_the_issuing_organisation(session, runner, tmp_path):
+    demo_with_stances(session)
+    record = _record_lines(runner, tmp_path)[0]
+    shorter = {"end": record["end"] - 1, "text": record["text"][:-1]}  # a span nobody has yet
+    record |= shorter | {"holder": None, "note": "no holder given"}
+    path = tmp_path / "one.jsonl"
+    path.write_text(json.dumps(record) + "\n", "utf-8")
+    assert import_file(runner, "demo", path).exit_code == 0
+    session.commit()
+    (stance,) = [
+        s
+        for s in live_stances(session, get_project(session, "demo"))
+        if s.note == "no holder given"
+    ]
+    assert stance.holder is not None and stance.holder.key == "rcit"

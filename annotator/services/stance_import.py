@@ -100,8 +100,10 @@ class _Importer:
     def __init__(self, session, project, file, user, report) -> None:
         self.session, self.project, self.file = session, project, file
         self.user, self.report = user, report
-        labels = session.execute(select(Label.key, Label.id).where(Label.project_id == project.id))
-        self.labels = dict(labels.all())
+        labels = select(Label.key, Label.id, Label.requires_target)
+        rows = session.execute(labels.where(Label.project_id == project.id)).all()
+        self.labels = {key: label_id for key, label_id, _ in rows}
+        self.need_target = {label_id for _, label_id, needs in rows if needs}
         actors = select(Actor.key, Actor.id, Actor.merged_into_id, Actor.status)
         rows = session.execute(actors.where(Actor.project_id == project.id)).all()
         self.actors = {key: (i, merged, status) for key, i, merged, status in rows}
@@ -149,6 +151,11 @@ class _Importer:
             self.fail(line, "text", f"text {record['text']!r} differs from the statement's "
                       f"{covered!r} at {start}..{end}")  # fmt: skip
         gold = self._is_gold(record)
+        label_id = self._label(record["label"], line)
+        target_id = self._actor(record.get("target"), line, "target")
+        if target_id is None and label_id in self.need_target:
+            self.fail(line, "target", f"label '{record['label']}' needs a target actor")
+        holder_id = self._actor(record.get("holder"), line, "holder")
         return {
             "statement_id": statement.id,
             "is_gold": gold,
@@ -156,9 +163,10 @@ class _Importer:
             "start": start,
             "end": end,
             "text": covered,
-            "label_id": self._label(record["label"], line),
-            "target_id": self._actor(record.get("target"), line, "target"),
-            "holder_id": self._actor(record.get("holder"), line, "holder"),
+            "label_id": label_id,
+            "target_id": target_id,
+            # as when annotating: no holder given means the statement's issuing organisation
+            "holder_id": holder_id if holder_id is not None else statement.organization_actor_id,
             "note": record.get("note") or "",
             "guidelines_version": record.get("guidelines_version"),
             "created_at": self._time(record.get("created_at"), line, "created_at"),
