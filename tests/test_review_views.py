@@ -290,3 +290,18 @@ def test_leads_see_usernames_even_when_names_are_hidden(app, session, client, lo
     login("boss")
     page = client.get(f"/p/rev/review/s/{st.id}").get_data(as_text=True)
     assert "ann1" in page and "Annotator A" not in page
+
+
+def test_board_counts_what_accept_unanimous_takes(app, session, client, login):
+    project, (st,) = setup(session, annotators=("ann1", "ann2", "ann3"))
+    for name in ("ann1", "ann2"):
+        mark(session, project, st, name, "Iran condemns Israel")
+    done(session, project, st, "ann1", "ann2")  # ann3 is still working
+    session.commit()
+    login("rev")
+    page = client.get(f"/p/rev/review/s/{st.id}").get_data(as_text=True)
+    assert "Accept all unanimous (1)" in page
+    token = csrf_from(client.get(f"/p/rev/review/s/{st.id}"))
+    data = {"csrf_token": token, "review_version": 0}
+    assert client.post(f"/p/rev/review/s/{st.id}/unanimous", data=data).status_code in (200, 303)
+    assert _gold_count(session) == 1

@@ -128,11 +128,6 @@ class SideBySide:
     figures: dict
     reviewers: dict[int, str] = field(default_factory=dict)
 
-    @property
-    def unanimous(self) -> int:
-        """Groups every lane agrees on that no decision has touched yet."""
-        return sum(1 for g in self.groups if g.unanimous and g.decision is None and not g.gold)
-
 
 def load_side_by_side(
     session: Session, project: Project, statement: Statement, names: dict[int, str]

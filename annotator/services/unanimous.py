@@ -73,6 +73,18 @@ def _decided_ids(session: Session, statement_id: int) -> set[int]:
     return {i for ids in rows for i in (ids or [])}
 
 
+def pending_unanimous(
+    session: Session, project: Project, statement: Statement, *, include_unfinished: bool = False
+) -> list[list[Stance]]:
+    """The unanimous groups "accept all unanimous" would take: the board shows this count."""
+    scope = agreement_scope(session, project, include_unfinished=include_unfinished)
+    annotators = scope.get(statement.id, set())
+    if len(annotators) < 2:
+        return []
+    stances = _statement_stances(session, [statement.id])[statement.id]
+    return _pending(stances, annotators, _decided_ids(session, statement.id))
+
+
 def accept_unanimous(
     session: Session,
     project: Project,
@@ -83,16 +95,14 @@ def accept_unanimous(
     include_unfinished: bool = False,
 ) -> int:
     """Accept every unanimous stance of one statement; returns how many gold stances it made."""
-    scope = agreement_scope(session, project, include_unfinished=include_unfinished)
-    annotators = scope.get(statement.id, set())
-    if len(annotators) < 2:
-        raise Invalid(
-            "Unanimity needs two or more annotators who marked this statement done.",
-            field="review_version",
-        )
-    stances = _statement_stances(session, [statement.id])[statement.id]
-    groups = _pending(stances, annotators, _decided_ids(session, statement.id))
+    groups = pending_unanimous(session, project, statement, include_unfinished=include_unfinished)
     if not groups:
+        scope = agreement_scope(session, project, include_unfinished=include_unfinished)
+        if len(scope.get(statement.id, ())) < 2:
+            raise Invalid(
+                "Unanimity needs two or more annotators who marked this statement done.",
+                field="review_version",
+            )
         raise Invalid("Nothing unanimous is left to accept on this statement.")
     claim_statement(session, statement, reviewer, review_version)
     return _accept_groups(session, project, statement, reviewer, groups)

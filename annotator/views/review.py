@@ -17,7 +17,7 @@ from ..services import side_by_side as sbs
 from ..services.actors import list_actors
 from ..services.projects import list_labels
 from ..services.statements import get_statement
-from ..services.unanimous import accept_unanimous
+from ..services.unanimous import accept_unanimous, pending_unanimous
 from ..spans import locate_quote
 from .access import project_view
 
@@ -102,6 +102,7 @@ def board_context(project, st, error: str | None = None) -> dict:
         aspects=sbs.ASPECTS,
         lane_names={lane.annotator_id: lane.name for lane in view.lanes},
         reviewers=view.reviewers,
+        unanimous=len(pending_unanimous(db.session, project, st)),  # what the button will take
         token=generate_csrf(),
         u=_urls(project, st),
     )
