@@ -116,3 +116,12 @@ def test_unreachable_database_message_masks_password(app):
     assert result.exit_code == 1
     assert "127.0.0.1:1" in result.output and "hunter2" not in result.output
     assert "***" in result.output
+
+
+def test_projects_create_with_description_is_one_audited_write(runner, session):
+    args = ["projects", "create", "p2", "--name", "P2", "--description", "Statements of 2024"]
+    assert runner.invoke(args=args).exit_code == 0
+    project = session.scalar(select(Project).where(Project.slug == "p2"))
+    assert project.description == "Statements of 2024"
+    actions = session.scalars(select(AuditEvent.action).where(AuditEvent.project_id == project.id))
+    assert list(actions) == ["create"]

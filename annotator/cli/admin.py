@@ -57,9 +57,7 @@ def projects_group() -> None:
 @unit_of_work
 def projects_create(slug: str, name: str, description: str | None) -> None:
     """Create a project with the labels claim, condemnation and support."""
-    project = project_service.create_project(db.session, slug, name)
-    if description:
-        project_service.update_project(db.session, project, description=description)
+    project_service.create_project(db.session, slug, name, description=description or "")
     click.echo(f"Created project {slug}.")
 
 

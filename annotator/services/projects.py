@@ -55,7 +55,9 @@ def role_rank(role: str | None) -> int:
     return ROLES.index(role) + 1 if role in ROLES else 0
 
 
-def create_project(session: Session, slug: str, name: str, *, user: User | None = None) -> Project:
+def create_project(
+    session: Session, slug: str, name: str, *, description: str = "", user: User | None = None
+) -> Project:
     """Create a project with the default claim / condemnation / support scheme."""
     if not SLUG_RE.match(slug):
         raise Invalid("Project slugs are lower-case letters, digits and '-'.", field="slug")
@@ -63,7 +65,7 @@ def create_project(session: Session, slug: str, name: str, *, user: User | None 
         raise Invalid("A project needs a name.", field="name")
     if session.scalar(select(Project.id).where(Project.slug == slug)):
         raise Conflict(f"Project '{slug}' already exists.", field="slug")
-    project = Project(slug=slug, name=name.strip())
+    project = Project(slug=slug, name=name.strip(), description=description.strip())
     project.labels = [Label(position=i, **spec) for i, spec in enumerate(DEFAULT_LABELS)]
     session.add(project)
     session.flush()

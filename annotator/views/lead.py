@@ -64,10 +64,11 @@ def create_project():
 
     def action():
         project = project_service.create_project(
-            db.session, form.slug.data.strip(), form.name.data, user=current_user
-        )
-        project_service.update_project(
-            db.session, project, description=form.description.data or "", user=current_user
+            db.session,
+            form.slug.data.strip(),
+            form.name.data,
+            description=form.description.data or "",
+            user=current_user,
         )
         created["slug"] = project.slug
 
