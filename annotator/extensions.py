@@ -1,17 +1,18 @@
-"""Unbound extensions, bound to an app in ``create_app``; a leaf module importing none of ours."""
+"""Unbound extensions, bound to an app in ``create_app``; imports only the leaf writer_lock."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, g
 from flask_htmx import HTMX
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+from .writer_lock import WriterLock
 
 csrf = CSRFProtect()
 htmx = HTMX()
@@ -29,28 +30,36 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 
 
 def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite gets its pragmas and immediate transactions so writers queue."""
+    """Create an engine; SQLite gets its pragmas and a write lock taken at the first write."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
-        _begin_immediate(engine)
+        _lock_at_first_write(engine, _writer_lock(engine))
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
-_WRITER_LOCKS: dict[str, threading.Lock] = {}
+_WRITER_LOCKS: dict[str, WriterLock] = {}
+_READS = ("SELECT", "PRAGMA", "EXPLAIN")
 
 
-def _begin_immediate(engine: Engine) -> None:
-    """Writers take SQLite's lock at BEGIN so they queue instead of failing.
+def _writer_lock(engine: Engine) -> WriterLock:
+    path = engine.url.database
+    lock_file = f"{path}.writer-lock" if path and path != ":memory:" else None
+    return _WRITER_LOCKS.setdefault(str(engine.url), WriterLock(lock_file))
 
-    A deferred transaction that reads and then writes can fail at once with "database is
-    locked" when another writer got in between; BEGIN IMMEDIATE waits instead. Readers keep a
-    deferred BEGIN so they never wait for a writer (WAL snapshot). Threads of one process queue
-    on a lock that wakes the next writer as soon as the previous one returns its connection,
-    rather than on SQLite's busy handler, which sleeps up to 100 ms between attempts.
+
+def _lock_at_first_write(engine: Engine, lock: WriterLock) -> None:
+    """Transactions begin deferred (readers never wait) and queue for the lock at their first write.
+
+    SQLite allows one writer. A deferred transaction that has read and then writes fails at
+    once with "database is locked" when another writer committed in between, so at the first
+    write statement the read-only transaction is ended and an immediate one begins, after
+    queueing on ``lock``. The lock is held only while writing, not while the request reads,
+    validates and renders. Reads made before the first write may be older than the write
+    transaction: the same "read committed" rule as on PostgreSQL, and the checks that matter
+    are in the writes themselves (version columns, constraints, conditional updates).
     """
-    lock = _WRITER_LOCKS.setdefault(str(engine.url), threading.Lock())
 
     @event.listens_for(engine, "connect")
     def _no_autobegin(dbapi_conn, _record):
@@ -58,30 +67,24 @@ def _begin_immediate(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn):
-        if not _wants_write_lock(conn):
-            conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN")
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _first_write(conn, cursor, statement, _params, _context, _many):
+        if "writer_lock" in conn.info or statement.lstrip()[:7].upper().startswith(_READS):
             return
-        if "writer_lock" not in conn.info and lock.acquire(timeout=30):
+        if not conn.in_transaction():
+            return
+        if lock.acquire(timeout=30):
             conn.info["writer_lock"] = lock
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        cursor.connection.execute("COMMIT")
+        cursor.connection.execute("BEGIN IMMEDIATE")
 
     @event.listens_for(engine, "checkin")
     def _release(_dbapi_conn, record):
         held = record.info.pop("writer_lock", None)
         if held is not None:
             held.release()
-
-
-def _wants_write_lock(conn) -> bool:
-    """Writer sessions lock, except for the reads a request makes after it has committed."""
-    if not conn.get_execution_options().get("sqlite_immediate", False):
-        return False
-    return not (has_request_context() and g.get("db_committed"))
-
-
-def _mark_committed(_session) -> None:
-    if has_request_context():
-        g.db_committed = True
 
 
 class Database:
@@ -95,19 +98,16 @@ class Database:
     def init_app(self, app: Flask) -> None:
         """Bind to the app's ``DATABASE_URL``; connecting happens lazily on first use."""
         self.engine = make_engine(app.config["DATABASE_URL"])
-        writer = self.engine.execution_options(sqlite_immediate=True)
-        self.factory = sessionmaker(writer, expire_on_commit=False)
-        event.listen(self.factory, "after_commit", _mark_committed)
-        self.read_factory = sessionmaker(self.engine, expire_on_commit=False)
+        self.factory = sessionmaker(self.engine, expire_on_commit=False)
+        self.read_factory = self.factory  # one kind of session: SQLite locks at the first write
         app.extensions["annotator_db"] = self
         app.teardown_appcontext(self._remove)
 
     @property
     def session(self) -> Session:
-        """The app context's session: a reader for GET/HEAD requests, else a writer."""
+        """The app context's session, opened on first use."""
         if "db_session" not in g:
-            reading = has_request_context() and request.method in ("GET", "HEAD")
-            g.db_session = (self.read_factory if reading else self.factory)()
+            g.db_session = self.factory()
         return g.db_session
 
     def _remove(self, exc: BaseException | None) -> None:
