@@ -17,8 +17,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from .formats.actor_csv import ACTOR_TYPES  # one list for the CSV reader and the constraint
@@ -128,6 +129,9 @@ class Project(Base):
     allow_overlap: Mapped[bool] = mapped_column(Boolean, default=True)
     snap_to_words: Mapped[bool] = mapped_column(Boolean, default=False)
     hide_annotator_names: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Raised by every flush that changes an actor or alias: keys the per-process caches of
+    # alias patterns and actor names (services/workspace), so they are exact without a query.
+    registry_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     labels: Mapped[list[Label]] = relationship(
@@ -344,3 +348,22 @@ class AuditEvent(Base):
     entity_id: Mapped[int | None] = mapped_column(Integer)
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+@event.listens_for(Session, "before_flush")
+def _raise_registry_version(session: Session, _context, _instances) -> None:
+    """Whatever service changes actors or aliases, their project's registry_version goes up.
+
+    Alias rows change through their actor's collection, which marks the actor dirty too; an
+    alias flushed on its own is caught by its ``actor_id``.
+    """
+    project_ids = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Actor):
+            project_ids.add(obj.project_id)
+        elif isinstance(obj, ActorAlias) and obj.actor is not None:
+            project_ids.add(obj.actor.project_id)
+    for project_id in project_ids - {None}:
+        project = session.get(Project, project_id)
+        if project is not None and project not in session.deleted:
+            project.registry_version = Project.registry_version + 1

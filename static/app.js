@@ -235,6 +235,23 @@
     }
   }
 
+  /** After a create the server leaves the form alone (HX-Reswap: none): empty and close it.
+   * Values are cleared one by one: reset() would restore a re-rendered form's old values. */
+  function clearForm() {
+    const f = form();
+    if (!f || f.dataset.mode !== "create") return;
+    for (const el of f.elements) {
+      if (el.type === "radio" || el.type === "checkbox") el.checked = false;
+      else if (el.name !== "csrf_token" && el.tagName !== "BUTTON") el.value = "";
+    }
+    f.querySelectorAll(".error").forEach((e) => e.remove());
+    f.querySelectorAll(".options").forEach((o) => { o.innerHTML = ""; });
+    document.getElementById("sel-text").textContent = "";
+    f.classList.remove("open");
+    pending(null);
+    if (textEl()) textEl().focus();
+  }
+
   /** Keyboard path: open the empty form with the "exact words" field focused. */
   function openForKeyboard() {
     const f = form();
@@ -264,6 +281,7 @@
     document.addEventListener("click", onClick);
     document.addEventListener("input", onInput);
     document.body.addEventListener("htmx:afterSwap", afterSwap);
+    document.body.addEventListener("stance-created", clearForm);
     document.body.addEventListener("htmx:responseError", (ev) => {
       flash(ev.detail.xhr.responseText || "The server refused the request.", "error");
     });

@@ -11,9 +11,12 @@ from .. import layout, mentions
 from ..models import Actor, ActorAlias, Assignment, Label, Project, Stance, Statement, User
 from .projects import list_labels
 from .queue import Progress, queue_progress
-from .stances import list_stances
+from .stances import StanceRow, stance_rows
 
-_PATTERNS: dict[tuple, tuple] = {}  # derived from immutable data, keyed by a registry fingerprint
+# Per-process caches of values derived from the registry, keyed by the project's
+# registry_version (raised by every flush that changes an actor or alias, see models.py), so
+# they are never stale. They only save recomputation and never hold state.
+_REGISTRY: dict[tuple, tuple] = {}  # key -> (compiled alias patterns, actor names by key)
 _MENTIONS: dict[tuple, list] = {}
 
 
@@ -23,49 +26,48 @@ class StatementView:
     statement: Statement
     assignment: Assignment | None
     labels: list[Label]
-    stances: list[Stance]
+    stances: list[StanceRow]
     paragraphs: list[layout.Paragraph]
     actor_names: dict[str, str] = field(default_factory=dict)
     progress: Progress | None = None
 
 
-def stance_marks(stances: list[Stance]) -> list[layout.Mark]:
+def stance_marks(stances: list[StanceRow]) -> list[layout.Mark]:
     """Layout marks for stances, coloured by label key."""
-    return [layout.Mark(s.start, s.end, "stance", str(s.id), s.label.key) for s in stances]
+    return [layout.Mark(s.start, s.end, "stance", str(s.id), s.label_key) for s in stances]
 
 
-def statement_mentions(session: Session, statement: Statement) -> list[mentions.Mention]:
-    """Alias mentions in a statement, cached until the project's registry changes."""
-    fingerprint = session.execute(
-        select(func.count(ActorAlias.id), func.max(ActorAlias.id), func.max(Actor.id))
-        .select_from(Actor)
-        .join(ActorAlias, isouter=True)
-        .where(
-            Actor.project_id == statement.project_id,
-            Actor.merged_into_id.is_(None),
-            Actor.status != "rejected",
-        )
-    ).one()
-    key = (statement.project_id, tuple(fingerprint))
-    if key not in _PATTERNS:
-        _bound(_PATTERNS, 64)
-        _PATTERNS[key] = mentions.compile_aliases(_registry_aliases(session, statement.project_id))
+def _registry(session: Session, project: Project) -> tuple:
+    """Alias patterns and names of the approved actors, computed once per registry version."""
+    key = (str(session.get_bind().url), project.id, project.created_at, project.registry_version)
+    if key not in _REGISTRY:
+        _bound(_REGISTRY, 64)
+        rows = _approved_aliases(session, project.id)
+        names = {k: name for k, name, _ in rows}
+        _REGISTRY[key] = (mentions.compile_aliases([(k, a) for k, _, a in rows]), names, key)
+    return _REGISTRY[key]
+
+
+def statement_mentions(
+    session: Session, project: Project, statement: Statement
+) -> tuple[list[mentions.Mention], dict[str, str]]:
+    """Alias mentions in a statement and the names of the actors mentioned (cached)."""
+    compiled, names, key = _registry(session, project)
     mkey = (key, statement.id, statement.text_sha256)
     if mkey not in _MENTIONS:
         _bound(_MENTIONS, 1024)
-        _MENTIONS[mkey] = mentions.find_mentions(statement.text, *_PATTERNS[key])
-    return _MENTIONS[mkey]
+        _MENTIONS[mkey] = mentions.find_mentions(statement.text, *compiled)
+    return _MENTIONS[mkey], names
 
 
 def _bound(cache: dict, size: int) -> None:
-    """Keep a per-process cache small; it only saves recomputation, never holds state."""
     if len(cache) >= size:
         cache.clear()
 
 
-def _registry_aliases(session: Session, project_id: int) -> list[tuple[str, str]]:
+def _approved_aliases(session: Session, project_id: int) -> list[tuple[str, str, str]]:
     rows = session.execute(
-        select(Actor.key, ActorAlias.alias)
+        select(Actor.key, Actor.name, ActorAlias.alias)
         .join(ActorAlias)
         .where(
             Actor.project_id == project_id,
@@ -73,7 +75,7 @@ def _registry_aliases(session: Session, project_id: int) -> list[tuple[str, str]
             Actor.status == "approved",
         )
     )
-    return [(k, a) for k, a in rows]
+    return [tuple(r) for r in rows]
 
 
 def mention_marks(found: list[mentions.Mention]) -> list[layout.Mark]:
@@ -84,8 +86,8 @@ def load_statement_view(
     session: Session, project: Project, statement: Statement, user: User
 ) -> StatementView:
     """The statement page's data: own stances only (blind annotation), layout, labels, queue."""
-    stances = list_stances(session, statement, user)
-    found = statement_mentions(session, statement)
+    stances = stance_rows(session, statement.id, user.id)
+    found, names = statement_mentions(session, project, statement)
     marks = stance_marks(stances) + mention_marks(found)
     assignment = session.scalar(
         select(Assignment).where(
@@ -101,25 +103,18 @@ def load_statement_view(
         labels=list_labels(session, project),
         stances=stances,
         paragraphs=layout.layout(statement.text, marks),
-        actor_names=mention_names(session, project.id, found),
+        actor_names=names,
         progress=queue_progress(session, project, user),
     )
 
 
-def mention_names(session: Session, project_id: int, found) -> dict[str, str]:
-    """Display names of the actors mentioned, keyed by actor key."""
-    keys = {m.actor for m in found}
-    if not keys:
-        return {}
-    rows = session.execute(
-        select(Actor.key, Actor.name).where(Actor.key.in_(keys), Actor.project_id == project_id)
-    )
-    return dict(rows.all())
-
-
 def render_paragraphs(
-    session: Session, statement: Statement, user: User, spans: list[tuple[int, int]]
-) -> tuple[list[layout.Paragraph], list[Stance], dict[str, str]]:
+    session: Session,
+    project: Project,
+    statement: Statement,
+    user: User,
+    spans: list[tuple[int, int]],
+) -> tuple[list[layout.Paragraph], list[StanceRow], dict[str, str]]:
     """Only the paragraphs a change touched, for out-of-band swaps after a save.
 
     Loads just the user's stances that overlap those paragraphs, so a save costs the same on
@@ -128,10 +123,10 @@ def render_paragraphs(
     touched = layout.paragraphs_touching(statement.text, spans)
     bounds = layout.paragraph_bounds(statement.text)
     lo, hi = bounds[touched[0]][0], bounds[touched[-1]][2]
-    stances = list_stances(session, statement, user, within=(lo, max(hi, lo + 1)))
-    found = [m for m in statement_mentions(session, statement) if m.start < hi and m.end > lo]
+    stances = stance_rows(session, statement.id, user.id, within=(lo, max(hi, lo + 1)))
+    found, names = statement_mentions(session, project, statement)
+    found = [m for m in found if m.start < hi and m.end > lo]
     marks = stance_marks(stances) + mention_marks(found)
-    names = mention_names(session, statement.project_id, found)
     return layout.layout(statement.text, marks, only=touched), stances, names
 
 

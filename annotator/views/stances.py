@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from ..errors import Conflict, DomainError, Invalid
 from ..extensions import db, htmx
@@ -14,8 +15,8 @@ from ..services.statements import get_statement
 from ..services.workspace import count_stances, next_stance_id, render_paragraphs
 from ..spans import locate_quote
 from .access import project_view
-from .render import paragraph_html, stance_title
-from .workspace import page_context, stance_form
+from .render import paragraph_html, stance_item_html, stance_title
+from .workspace import page_context, stance_form, stances_url
 
 bp = Blueprint("stances", __name__, url_prefix="/p/<slug>/s/<int:statement_id>/stances")
 
@@ -190,26 +191,38 @@ def _form_response(project, st, form, editing, status, error=None):
 
 
 def _saved(project, st, stance, action, spans):
-    """htmx: a fresh form plus out-of-band text, list and counters; else back to the page."""
+    """htmx: out-of-band text, list item, counter and message; else back to the page.
+
+    Only an edit re-renders the form (it must switch back to "new stance"); after a create,
+    delete or restore the form stays as it is (``HX-Reswap: none``) and the page script
+    clears it on the ``stance-saved`` event, which keeps the response small.
+    """
     if not htmx:
         flash(_MESSAGES[action], "info")
         return redirect(url_for("workspace.statement", slug=project.slug, statement_id=st.id), 303)
-    paragraphs, nearby, names = render_paragraphs(db.session, st, current_user, spans)
-    titles = {str(s.id): stance_title(s) for s in nearby}
-    return render_template(
+    paragraphs, nearby, names = render_paragraphs(db.session, project, st, current_user, spans)
+    titles = {str(r.id): stance_title(r) for r in nearby}
+    row = next((r for r in nearby if r.id == stance.id), None)
+    url, csrf = stances_url(project, st), generate_csrf()
+    oob = None if action == "create" else "true"  # a new item is wrapped in a positioned <ol>
+    body = render_template(
         "workspace/_saved.html",
         project=project,
         statement=st,
         stance=stance,
         action=action,
         message=_MESSAGES[action],
-        form=stance_form(project),
+        form=stance_form(project) if action == "update" else None,
         editing=None,
         open_form=False,
         paragraphs=[paragraph_html(p, titles, names, oob=True) for p in paragraphs],
+        item=stance_item_html(row, url, csrf, oob) if row else "",
         stance_count=count_stances(db.session, st, current_user),
         next_id=next_stance_id(db.session, stance) if action == "create" else None,
     )
+    if action == "update":
+        return body
+    return body, {"HX-Reswap": "none", "HX-Trigger": f"stance-{action}d"}
 
 
 _MESSAGES = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from ..errors import Invalid
 from ..extensions import db, htmx
@@ -16,7 +17,7 @@ from ..services.queue import next_open_statement
 from ..services.statements import get_statement
 from ..services.workspace import load_statement_view
 from .access import project_view
-from .render import paragraph_html, stance_title
+from .render import paragraph_html, stance_item_html, stance_title
 
 bp = Blueprint("workspace", __name__, url_prefix="/p/<slug>")
 
@@ -32,6 +33,7 @@ def page_context(project, statement, form=None, *, editing=None, error=None) -> 
     """Template values for the full statement page, shared by GET and failed plain POSTs."""
     view = load_statement_view(db.session, project, statement, current_user)
     titles = {str(s.id): stance_title(s) for s in view.stances}
+    url, csrf = stances_url(project, statement), generate_csrf()
     return dict(
         v=view,
         form=form or stance_form(project),
@@ -39,8 +41,14 @@ def page_context(project, statement, form=None, *, editing=None, error=None) -> 
         error=error,
         can_edit=_can_edit(view.assignment),
         paragraphs=[paragraph_html(p, titles, view.actor_names) for p in view.paragraphs],
+        items=[stance_item_html(row, url, csrf) for row in view.stances],
         open_form=form is not None,
     )
+
+
+def stances_url(project, statement) -> str:
+    """The stance collection URL; item URLs append ``/<id>`` (built once, not per item)."""
+    return url_for("stances.create", slug=project.slug, statement_id=statement.id)
 
 
 def _can_edit(assignment) -> bool:
