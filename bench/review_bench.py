@@ -5,7 +5,9 @@ Run from the repository root: ``python bench/review_bench.py [--statements N]
 (a) agreement over 10,000 statements x 3 annotators x 20 stances loaded from the database
     in < 3 s (load and compute reported separately);
 (b) the side-by-side page with 3 annotators x 200 stances rendered with p50 < 50 ms through
-    the Flask test client.
+    the Flask test client;
+(c) ``adjudicate --auto`` (``--auto-statements`` x 3 annotators x 20 stances): time and
+    SQL statements by kind, which must not grow with the number of statements.
 Data are generated from a fixed seed and bulk-inserted with Core (the set-up is not timed).
 """
 
@@ -18,11 +20,12 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import insert, select  # noqa: E402
+from sqlalchemy import event, insert, select  # noqa: E402
 
 from annotator import create_app  # noqa: E402
 from annotator.agreement import compute_agreement  # noqa: E402
@@ -31,6 +34,7 @@ from annotator.migrate import upgrade_schema  # noqa: E402
 from annotator.models import Actor, Assignment, Label, Stance, Statement  # noqa: E402
 from annotator.services import review  # noqa: E402
 from annotator.services.projects import create_project, set_member  # noqa: E402
+from annotator.services.unanimous import adjudicate_auto  # noqa: E402
 from annotator.services.users import create_user  # noqa: E402
 
 HASH = "pbkdf2:sha256:1000"
@@ -168,10 +172,33 @@ def bench_side_by_side(app, runs: int) -> None:
     print(f"    machine load average: {os.getloadavg()[0]:.1f}")
 
 
+def bench_auto(app, n_statements: int) -> None:
+    """Accept the unanimous stances of n statements; count SQL statements by their first word."""
+    with app.app_context():
+        project, _, _ = seed(db.session, "auto", n_statements, 20, random.Random(8))
+        kinds: Counter = Counter()
+
+        def count(conn, cursor, statement, *args):
+            kinds[statement.split(None, 1)[0].upper()] += 1
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        began = time.perf_counter()
+        report = adjudicate_auto(db.session, project)
+        db.session.commit()
+        took = time.perf_counter() - began
+        event.remove(db.engine, "before_cursor_execute", count)
+    print(
+        f"(c) adjudicate --auto: {report.statements} statements, {report.created} gold stances "
+        f"in {took:.2f} s; SQL statements: {dict(sorted(kinds.items()))}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--statements", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--auto-statements", type=int, default=2_000)
+    parser.add_argument("--only", choices=["agreement", "side-by-side", "auto"])
     parser.add_argument("--database-url")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -179,8 +206,12 @@ def main() -> None:
         app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False})
         app.instance_path = tmp
         upgrade_schema(db.engine)
-        bench_agreement(app, args.statements)
-        bench_side_by_side(app, args.runs)
+        if args.only in (None, "agreement"):
+            bench_agreement(app, args.statements)
+        if args.only in (None, "side-by-side"):
+            bench_side_by_side(app, args.runs)
+        if args.only in (None, "auto"):
+            bench_auto(app, args.auto_statements)
 
 
 if __name__ == "__main__":

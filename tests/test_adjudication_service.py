@@ -248,3 +248,36 @@ def test_accepting_unanimous_with_nothing_left_changes_nothing(app, session):
     session.rollback()
     session.refresh(st)
     assert st.review_version == 0 and st.reviewed_at is None
+
+
+@pytest.mark.parametrize(("statements", "batch", "queries"), [(2, 500, 4), (7, 500, 4), (7, 3, 10)])
+def test_auto_reads_in_a_constant_number_of_queries(
+    app, session, monkeypatch, statements, batch, queries
+):
+    """One query per statement (N+1) made the command crawl on big projects."""
+    from sqlalchemy import event
+
+    from annotator.extensions import db
+    from annotator.services import unanimous
+
+    monkeypatch.setattr(unanimous, "BATCH", batch)
+    project, sts = setup(session, statements=statements)
+    for st in sts:
+        for name in ("ann1", "ann2"):
+            mark(session, project, st, name, "Iran condemns Israel")
+        done(session, project, st, "ann1", "ann2")
+    selects = []
+
+    def count(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("SELECT"):
+            selects.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        created = adjudicate_auto(session, project).created
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    # the scope, then per batch of statement ids: stances, decisions, statements
+    assert (created, len(selects)) == (statements, queries), selects
+    assert {len(_gold(session, st)) for st in sts} == {1}
+    assert {st.review_version for st in sts} == {1}

@@ -33,6 +33,9 @@ class GoldInput:
     note: str = ""
 
 
+_CLAIM_FIELDS = ["review_version", "reviewed_at", "reviewed_by_id"]
+
+
 def claim_statement(
     session: Session, statement: Statement, reviewer: User | None, review_version: int | None
 ) -> None:
@@ -44,12 +47,7 @@ def claim_statement(
     query = update(Statement).where(Statement.id == statement.id)
     if review_version is not None:
         query = query.where(Statement.review_version == review_version)
-    values = dict(
-        review_version=Statement.review_version + 1,
-        reviewed_at=utcnow(),
-        reviewed_by_id=reviewer.id if reviewer else None,
-    )
-    result = session.execute(query.values(**values).execution_options(synchronize_session=False))
+    result = session.execute(_claimed(query, reviewer))
     if result.rowcount != 1:
         session.refresh(statement)
         raise Conflict(
@@ -58,7 +56,25 @@ def claim_statement(
             "was saved; the page now shows the current state.",
             field="review_version",
         )
-    session.expire(statement, ["review_version", "reviewed_at", "reviewed_by_id"])
+    session.expire(statement, _CLAIM_FIELDS)
+
+
+def claim_statements(session: Session, statements: list[Statement], reviewer: User | None) -> None:
+    """Bump the review version of many statements in one UPDATE (the CLI: nothing to check)."""
+    ids = [st.id for st in statements]
+    session.execute(_claimed(update(Statement).where(Statement.id.in_(ids)), reviewer))
+    for st in statements:
+        session.expire(st, _CLAIM_FIELDS)
+
+
+def _claimed(query, reviewer: User | None):
+    """The UPDATE that marks statements reviewed; the ORM objects are expired by the caller."""
+    values = dict(
+        review_version=Statement.review_version + 1,
+        reviewed_at=utcnow(),
+        reviewed_by_id=reviewer.id if reviewer else None,
+    )
+    return query.values(**values).execution_options(synchronize_session=False)
 
 
 def get_version(session: Session, statement: Statement, stance_id: int) -> Stance:
@@ -114,7 +130,8 @@ def record_decision(
         reason=(reason or "").strip(),
     )
     session.add(record)
-    session.flush()
+    if gold is None:  # the event points at the record; otherwise a batch can flush them together
+        session.flush()
     data = {
         "decision": decision,
         "sources": [

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import Invalid
 from ..models import GoldDecision, Project, Stance, Statement, User
-from .adjudication import claim_statement, copy_to_gold, record_decision
+from .adjudication import claim_statement, claim_statements, copy_to_gold, record_decision
 from .review import agreement_scope
 from .side_by_side import stance_key
 
@@ -48,13 +48,17 @@ def _pending(stances: list[Stance], annotators: set[int], decided: set[int]) -> 
     return out
 
 
-def _accept_groups(session, project, statement, reviewer, groups: list[list[Stance]]) -> int:
-    for group in groups:
-        gold = copy_to_gold(statement, group[0])
-        session.add(gold)
-        session.flush()
+def _accept_all(session, project, reviewer, todo: dict[Statement, list[list[Stance]]]) -> int:
+    """Gold copies and decisions for the groups of each statement, flushed as two batches."""
+    made = [
+        (st, group, copy_to_gold(st, group[0])) for st, groups in todo.items() for group in groups
+    ]
+    session.add_all([gold for _, _, gold in made])
+    session.flush()  # the decisions need the gold ids
+    for statement, group, gold in made:
         record_decision(session, project, statement, reviewer, "auto", group, gold)
-    return len(groups)
+    session.flush()
+    return len(made)
 
 
 def _statement_stances(session: Session, statement_ids) -> dict[int, list[Stance]]:
@@ -66,11 +70,17 @@ def _statement_stances(session: Session, statement_ids) -> dict[int, list[Stance
     return out
 
 
-def _decided_ids(session: Session, statement_id: int) -> set[int]:
-    rows = session.scalars(
-        select(GoldDecision.source_stance_ids).where(GoldDecision.statement_id == statement_id)
+def _decided_ids(session: Session, statement_ids) -> dict[int, set[int]]:
+    """Statement id -> annotator stance ids that earlier decisions used, in one query."""
+    rows = session.execute(
+        select(GoldDecision.statement_id, GoldDecision.source_stance_ids).where(
+            GoldDecision.statement_id.in_(statement_ids)
+        )
     )
-    return {i for ids in rows for i in (ids or [])}
+    out: dict[int, set[int]] = defaultdict(set)
+    for statement_id, ids in rows:
+        out[statement_id].update(ids or [])
+    return out
 
 
 def pending_unanimous(
@@ -82,7 +92,7 @@ def pending_unanimous(
     if len(annotators) < 2:
         return []
     stances = _statement_stances(session, [statement.id])[statement.id]
-    return _pending(stances, annotators, _decided_ids(session, statement.id))
+    return _pending(stances, annotators, _decided_ids(session, [statement.id])[statement.id])
 
 
 def accept_unanimous(
@@ -105,13 +115,17 @@ def accept_unanimous(
             )
         raise Invalid("Nothing unanimous is left to accept on this statement.")
     claim_statement(session, statement, reviewer, review_version)
-    return _accept_groups(session, project, statement, reviewer, groups)
+    return _accept_all(session, project, reviewer, {statement: groups})
 
 
 @dataclass
 class AutoReport:
     statements: int = 0
     created: int = 0
+
+
+# Statement ids per IN (...) list: well under SQLite's oldest limit of 999 bound parameters.
+BATCH = 500
 
 
 def adjudicate_auto(
@@ -121,16 +135,23 @@ def adjudicate_auto(
     scope = agreement_scope(session, project, include_unfinished=include_unfinished)
     report = AutoReport(statements=len(scope))
     ids = sorted(scope)
-    for k in range(0, len(ids), 500):
-        batch = ids[k : k + 500]
-        stances = _statement_stances(session, batch)
-        for sid in batch:
-            own = [s for s in stances[sid] if not s.is_gold]
-            if not unanimous_sources(own, scope[sid]):
-                continue
-            groups = _pending(stances[sid], scope[sid], _decided_ids(session, sid))
-            if groups:
-                statement = session.get(Statement, sid)
-                claim_statement(session, statement, user, None)
-                report.created += _accept_groups(session, project, statement, user, groups)
+    for k in range(0, len(ids), BATCH):
+        batch = {sid: scope[sid] for sid in ids[k : k + BATCH]}
+        report.created += _auto_batch(session, project, user, batch)
     return report
+
+
+def _auto_batch(session, project, user, scope: dict[int, set[int]]) -> int:
+    """One batch of statements in three reads, one UPDATE and batched INSERTs, not per statement."""
+    stances = _statement_stances(session, list(scope))
+    decided = _decided_ids(session, list(scope))
+    todo = {}
+    for sid, annotators in scope.items():
+        if groups := _pending(stances[sid], annotators, decided[sid]):
+            todo[sid] = groups
+    if not todo:
+        return 0
+    query = select(Statement).where(Statement.id.in_(todo)).order_by(Statement.id)
+    statements = list(session.scalars(query))
+    claim_statements(session, statements, user)
+    return _accept_all(session, project, user, {st: todo[st.id] for st in statements})
