@@ -119,6 +119,28 @@ def test_queue_lists_finished_statements_most_disagreement_first(app, session):
     assert list_review_queue(session, project, names, annotator_id=-1) == []
 
 
+def test_queue_agreement_pools_pairs_like_the_project_figures(app, session):
+    """ann1 and ann2 agree, ann3 marks nothing: pooled 2*1 / (2+1+1) = 0.5, mean of pairs 1/3."""
+    project, (st,) = setup(session, annotators=("ann1", "ann2", "ann3"))
+    mark(session, project, st, "ann1", "Iran condemns Israel")
+    mark(session, project, st, "ann2", "Iran condemns Israel")
+    done(session, project, st, "ann1", "ann2", "ann3")
+    names = _names(session, project)
+    (row,) = list_review_queue(session, project, names)
+    assert row.agreement == 0.5
+    assert row.agreement == project_agreement(session, project, names)["stance_agreement"]
+
+
+def test_queue_without_any_stance_has_no_figure_and_comes_last(app, session):
+    project, (s0, s1) = setup(session, statements=2)
+    mark(session, project, s1, "ann1", "Iran condemns Israel")
+    mark(session, project, s1, "ann2", "Iran condemns Israel")
+    done(session, project, s0, "ann1", "ann2")
+    done(session, project, s1, "ann1", "ann2")
+    rows = list_review_queue(session, project, _names(session, project))
+    assert [(r.statement_id, r.agreement) for r in rows] == [(s1.id, 1.0), (s0.id, None)]
+
+
 def test_side_by_side_groups_say_what_differs(app, session):
     project, (st,) = setup(session, annotators=("ann1", "ann2", "ann3"))
     mark(session, project, st, "ann1", "Iran condemns Israel")

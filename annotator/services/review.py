@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..agreement import Mark, Unit, compute_agreement
 from ..models import Assignment, GoldDecision, Label, Project, Stance, Statement, User
-from .side_by_side import align, stance_agreement, stance_key
+from .side_by_side import align
 
 NO_STATEMENT = (
     "No statement qualifies: agreement needs statements that at least two assigned annotators "
@@ -186,9 +186,13 @@ def list_review_queue(
         lanes = {sid: a for sid, a in lanes.items() if any(s.label == label for s in stances[sid])}
     decided = _decided(session, project)
     statements = session.execute(
-        select(Statement.id, Statement.external_id, Statement.title, Statement.reviewed_at).where(
-            Statement.project_id == project.id
-        )
+        select(
+            Statement.id,
+            Statement.external_id,
+            Statement.title,
+            Statement.reviewed_at,
+            func.length(Statement.text),
+        ).where(Statement.project_id == project.id)
     )
     rows = [
         _queue_row(st, lanes[st[0]], stances[st[0]], decided[st[0]], names)
@@ -268,7 +272,6 @@ def _decided(session, project) -> dict[int, set[int]]:
 
 
 def _queue_row(st, anns: list[int], stances: list[_Row], decided: set[int], names) -> QueueRow:
-    by_annotator = {a: [stance_key(s) for s in stances if s.annotator_id == a] for a in anns}
     groups = align(stances, [], anns)
     open_groups = sum(
         1 for g in groups if not g.unanimous and not decided & {s.id for s in g.sources}
@@ -279,7 +282,21 @@ def _queue_row(st, anns: list[int], stances: list[_Row], decided: set[int], name
         title=st[2],
         annotators=[names.get(a, "?") for a in anns],
         stances=len(stances),
-        agreement=stance_agreement(by_annotator),
+        agreement=statement_agreement(st[0], st[4], anns, stances),
         open_groups=open_groups,
         reviewed_at=st[3],
     )
+
+
+def statement_agreement(statement_id: int, length: int, anns: list[int], stances) -> float | None:
+    """Whole-stance agreement of one statement, pooled over its pairs exactly as the project's.
+
+    Computed by agreement.py itself, so the queue, the side-by-side header and the agreement
+    page cannot drift apart; None when there is nothing to compare (no stances at all).
+    """
+    marks = [
+        Mark(statement_id, s.annotator_id, s.start, s.end, s.label_id, s.target_id, s.holder_id)
+        for s in stances
+    ]
+    unit = Unit(statement_id, length, tuple(anns))
+    return compute_agreement([unit], marks)["stance_agreement"]

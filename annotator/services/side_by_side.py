@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import combinations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -94,16 +93,6 @@ def attach_decisions(groups: list[Group], decisions: list[GoldDecision]) -> None
         for g in groups:
             if ids & {s.id for s in g.sources} or d.gold_stance_id in {s.id for s in g.gold}:
                 g.decision = d
-
-
-def stance_agreement(by_annotator: dict[int, list[tuple]]) -> float | None:
-    """Mean pairwise Dice over whole stances on one statement; None with fewer than two lanes."""
-    scores = []
-    for a, b in combinations(sorted(by_annotator), 2):
-        ka, kb = Counter(by_annotator[a]), Counter(by_annotator[b])
-        total = sum(ka.values()) + sum(kb.values())
-        scores.append(2 * sum((ka & kb).values()) / total if total else 1.0)
-    return sum(scores) / len(scores) if scores else None
 
 
 # --- one statement side by side --------------------------------------------------------------
