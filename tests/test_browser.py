@@ -124,6 +124,33 @@ def test_select_label_target_save_reload(session, live_server, page):
     assert PHRASE in page.locator("#stance-list").inner_text()
 
 
+def test_after_a_save_the_form_closes_empty_for_the_next_stance(session, live_server, page):
+    """A create answers only fragments: the script must clear what the last stance used."""
+    _, st = demo(session)
+    log_in(page, live_server, "annotator1")
+    page.goto(f"{live_server}/p/demo/s/{st.id}")
+    drag_select(page, PHRASE)
+    page.wait_for_selector("#stance-form.open")
+    page.keyboard.press("2")
+    choose_target(page, "Iran", "iran")
+    page.fill("#note", "first")
+    page.click("#stance-form button[type=submit]")
+    page.wait_for_selector("#stance-form", state="hidden")
+    page.wait_for_selector("#stance-list li.stance")
+    drag_select(page, "Daesh")
+    page.wait_for_selector("#stance-form.open")
+    assert page.locator("#sel-text").inner_text() == "Daesh"
+    assert page.locator("input[name=label]:checked").count() == 0
+    assert page.input_value("#target_q") == "" and page.input_value("#target") == ""
+    assert page.input_value("#note") == ""
+    page.keyboard.press("1")
+    page.click("#stance-form button[type=submit]")
+    page.wait_for_function("document.getElementById('stance-count').innerText === '2'")
+    saved = [(s.text, s.label.key, s.target, s.note) for s in stances(session)]
+    assert saved == [(PHRASE, "condemnation", saved[0][2], "first"), ("Daesh", "claim", None, "")]
+    assert saved[0][2].key == "iran"
+
+
 def test_keyboard_edit_then_delete_and_undo(session, live_server, page):
     st = demo_with_stance(session)
     log_in(page, live_server, "annotator1")

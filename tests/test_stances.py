@@ -189,6 +189,30 @@ def test_statement_page_shows_text_labels_and_mentions(session, client, login):
     assert 'class="seg' in page and "Revolutionary Communist International Tendency" in page
 
 
+def test_mentions_follow_every_registry_change_at_once(session, client, login):
+    """Alias patterns are cached per process; approving, renaming or rejecting shows at once."""
+    from annotator.services.actor_registry import set_actor_status
+    from annotator.services.actors import propose_actor
+    from annotator.services.projects import get_project
+
+    _, st = demo(session)
+    project, lead = get_project(session, "demo"), get_user(session, "lead")
+    login("annotator1")
+    assert 'data-actor-name="Kerman"' not in client.get(url(st)).get_data(as_text=True)
+    kerman = propose_actor(session, project, get_user(session, "annotator1"), "Kerman")
+    session.commit()  # proposed: not yet a suggestion
+    assert 'data-actor-name="Kerman"' not in client.get(url(st)).get_data(as_text=True)
+    set_actor_status(session, project, lead, kerman, "approved")
+    session.commit()
+    assert 'data-actor-name="Kerman"' in client.get(url(st)).get_data(as_text=True)
+    kerman.name = "Kerman (city)"
+    session.commit()
+    assert 'data-actor-name="Kerman (city)"' in client.get(url(st)).get_data(as_text=True)
+    set_actor_status(session, project, lead, kerman, "rejected")
+    session.commit()
+    assert f'data-actor="{kerman.key}"' not in client.get(url(st)).get_data(as_text=True)
+
+
 def test_plain_form_create_redirects_and_persists(session, client, login):
     _, st = demo(session)
     login("annotator1")
@@ -376,3 +400,30 @@ def test_next_statement_skips_finished_and_wraps(session):
     for st in (first, third):
         set_assignment_state(session, project, st, user, "skip")
     assert next_open_statement(session, project, user, None) is None
+
+
+def test_an_edit_that_loses_a_race_is_a_409_and_keeps_the_winner(session):
+    """The version is checked on what the request read; the UPDATE re-checks it as it writes."""
+    from annotator.extensions import db
+    from annotator.services.projects import get_project
+    from annotator.services.statements import get_statement
+
+    project, st = demo(session)
+    user = get_user(session, "annotator1")
+    stance = svc.create_stance(session, project, st, user, make_input(st))
+    session.commit()
+    with db.factory() as other:  # another request saves version 2 after this one has read
+        o_project = get_project(other, "demo")
+        o_st = get_statement(other, o_project, st.id)
+        o_input = svc.StanceInput(stance.start, stance.end, stance.text, "claim", "iran")
+        svc.update_stance(
+            other, o_project, o_st, get_user(other, "annotator1"), stance.id, 1, o_input
+        )
+        other.commit()
+    assert stance.version == 1  # what this session read
+    late = svc.StanceInput(stance.start, stance.end, stance.text, "support", "iran", note="late")
+    with pytest.raises(Conflict, match="changed elsewhere"):
+        svc.update_stance(session, project, st, user, stance.id, 1, late)
+    session.rollback()
+    stored = session.get(Stance, stance.id)
+    assert (stored.version, stored.label.key, stored.note) == (2, "claim", "")

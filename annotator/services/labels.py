@@ -75,7 +75,7 @@ def create_label(session: Session, project: Project, key: str, *, user=None, **v
     clean = _clean(session, project, None, values)
     last = session.scalar(select(func.max(Label.position)).where(Label.project_id == project.id))
     label = Label(project_id=project.id, key=key, position=(last or 0) + 1, **clean)
-    session.add(label)
+    project.labels.append(label)  # the collection stance validation reads (services/stances)
     session.flush()
     _audit(session, user, project, label, "create", clean)
     return label
@@ -186,6 +186,8 @@ def delete_label(session: Session, project: Project, label: Label, *, user=None)
             field="key",
         )
     _audit(session, user, project, label, "delete", {"key": label.key})
+    if label in project.labels:
+        project.labels.remove(label)  # delete-orphan: removing it from the scheme deletes it
     session.delete(label)
     session.flush()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from ..errors import Conflict, Forbidden, Invalid, NotFound
@@ -105,14 +105,29 @@ def role_of(session: Session, project: Project, user: User) -> str | None:
 
 
 def require_role(session: Session, slug: str, user: User, minimum: str) -> tuple[Project, str]:
-    """Load a project for a user: 404 when not a member (no leak), 403 when the role is too low."""
-    project = get_project(session, slug)
-    role = role_of(session, project, user)
+    """Load a project for a user: 404 when not a member (no leak), 403 when the role is too low.
+
+    One query for both (every project request starts here).
+    """
+    row = session.execute(_PROJECT_ROLE, {"slug": slug, "user_id": user.id}).first()
+    project, role = row if row is not None else (None, None)
+    if project is not None and user.is_admin:
+        role = "lead"
     if role is None:
         raise NotFound(f"Unknown project '{slug}'.", field="project")
     if role_rank(role) < role_rank(minimum):
         raise Forbidden(f"This needs the {minimum} role in '{project.name}'.")
     return project, role
+
+
+_PROJECT_ROLE = (
+    select(Project, Membership.role)
+    .outerjoin(
+        Membership,
+        (Membership.project_id == Project.id) & (Membership.user_id == bindparam("user_id")),
+    )
+    .where(Project.slug == bindparam("slug"))
+)
 
 
 def list_user_projects(session: Session, user: User) -> list[tuple[Project, str]]:

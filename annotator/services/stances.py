@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, aliased, joinedload
+from sqlalchemy.orm.exc import StaleDataError
 
 from .. import spans
 from ..errors import Conflict, Forbidden, Invalid, NotFound
@@ -99,10 +102,24 @@ def _rows_query(within: bool):
     target, holder = aliased(Actor), aliased(Actor)
     query = (
         select(
-            Stance.id, Stance.statement_id, Stance.start, Stance.end, Stance.text, Stance.note,
-            Stance.version, Stance.guidelines_version, Stance.created_at, Stance.updated_at,
-            Stance.deleted_at, Label.key, Label.name, target.key, target.name, target.status,
-            holder.key, holder.name,
+            Stance.id,
+            Stance.statement_id,
+            Stance.start,
+            Stance.end,
+            Stance.text,
+            Stance.note,
+            Stance.version,
+            Stance.guidelines_version,
+            Stance.created_at,
+            Stance.updated_at,
+            Stance.deleted_at,
+            Label.key,
+            Label.name,
+            target.key,
+            target.name,
+            target.status,
+            holder.key,
+            holder.name,
         )  # fmt: skip
         .join(Label, Label.id == Stance.label_id)
         .outerjoin(target, target.id == Stance.target_id)
@@ -135,13 +152,8 @@ def require_assignment(
     session: Session, statement: Statement, user: User, *, editable: bool = True
 ) -> Assignment:
     """The user's active assignment; changing stances also needs it open (not done/skipped)."""
-    assignment = session.scalar(
-        select(Assignment).where(
-            Assignment.statement_id == statement.id,
-            Assignment.annotator_id == user.id,
-            Assignment.active,
-        )
-    )
+    params = {"statement_id": statement.id, "user_id": user.id}
+    assignment = session.scalar(_ASSIGNMENT, params)
     if assignment is None:
         raise Forbidden("This statement is not assigned to you.")
     if editable and assignment.state not in OPEN_STATES:
@@ -149,12 +161,19 @@ def require_assignment(
     return assignment
 
 
+_ASSIGNMENT = select(Assignment).where(
+    Assignment.statement_id == bindparam("statement_id"),
+    Assignment.annotator_id == bindparam("user_id"),
+    Assignment.active,
+)  # the hot path's statements are built once: building a select costs more than running it
+
+
 def create_stance(
     session: Session, project: Project, statement: Statement, user: User, data: StanceInput
 ) -> Stance:
     """Validate and store a new stance; the assignment moves to "in progress"."""
     assignment = require_assignment(session, statement, user)
-    stance = Stance(statement_id=statement.id, annotator_id=user.id)
+    stance = Stance(statement_id=statement.id, annotator_id=user.id, annotator=user)
     _apply(session, project, statement, stance, data)
     stance.guidelines_version = current_guidelines_version(session, project)
     session.add(stance)
@@ -178,9 +197,10 @@ def update_stance(
     require_assignment(session, statement, user)
     stance = _current(session, statement, stance_id, user, version)
     before = stance_snapshot(stance)
-    _apply(session, project, statement, stance, data)
-    stance.guidelines_version = current_guidelines_version(session, project)
-    session.flush()
+    with _race_is_conflict(stance, version):
+        _apply(session, project, statement, stance, data)
+        stance.guidelines_version = current_guidelines_version(session, project)
+        session.flush()
     audit_stance(session, user, project, stance, "update", before)
     return stance
 
@@ -196,8 +216,9 @@ def delete_stance(
     """Soft-delete: the row stays (restorable) and the audit log keeps the content."""
     require_assignment(session, statement, user)
     stance = _current(session, statement, stance_id, user, version)
-    stance.deleted_at = utcnow()
-    session.flush()
+    with _race_is_conflict(stance, version):
+        stance.deleted_at = utcnow()
+        session.flush()
     audit_stance(session, user, project, stance, "delete")
     return stance
 
@@ -216,10 +237,11 @@ def restore_stance(
     _check_version(stance, version)
     if stance.deleted_at is None:
         return stance
-    stance.deleted_at = None
-    if not project.allow_overlap:
-        _check_overlap(session, statement, stance)
-    session.flush()
+    with _race_is_conflict(stance, version):
+        stance.deleted_at = None
+        if not project.allow_overlap:
+            _check_overlap(session, statement, stance)
+        session.flush()
     audit_stance(session, user, project, stance, "restore")
     return stance
 
@@ -230,6 +252,25 @@ def _current(session, statement, stance_id, user, version) -> Stance:
         raise Conflict("This stance was deleted in the meantime.", current=stance)
     _check_version(stance, version)
     return stance
+
+
+@contextmanager
+def _race_is_conflict(stance: Stance, version: int) -> Iterator[None]:
+    """Turn a lost race into the same 409 as a stale form.
+
+    The version was checked on what this request read; another request may have saved the
+    stance since (reads come before the write lock). The UPDATE carries ``WHERE version =``
+    (``version_id_col``), so it then changes no row and SQLAlchemy raises StaleDataError, at
+    the explicit flush or at an autoflush before a query.
+    """
+    try:
+        yield
+    except StaleDataError:
+        raise Conflict(
+            f"This stance was changed elsewhere just now (you had version {version}). "
+            "Nothing was overwritten; review the current version.",
+            current=stance,
+        ) from None
 
 
 def _check_version(stance: Stance, version: int) -> None:
@@ -243,14 +284,14 @@ def _check_version(stance: Stance, version: int) -> None:
 
 def _apply(session, project, statement, stance: Stance, data: StanceInput) -> None:
     start, end = _span(project, statement, data)
-    label = _label(session, project, data.label)
+    label = _label(project, data.label)
     target = _actor(session, project, data.target, "target")
     if label.requires_target and target is None:
         raise Invalid(f"A {label.name.lower()} needs a target actor.", field="target")
     holder = _actor(session, project, data.holder, "holder")
     stance.start, stance.end, stance.text = start, end, statement.text[start:end]
     stance.label_id, stance.label = label.id, label
-    stance.target_id = target.id if target else None
+    stance.target_id, stance.target = (target.id if target else None), target
     stance.holder_id = holder.id if holder else statement.organization_actor_id
     stance.note = (data.note or "").strip()
     if not project.allow_overlap:
@@ -274,8 +315,9 @@ def _span(project: Project, statement: Statement, data: StanceInput) -> tuple[in
     return start, end
 
 
-def _label(session: Session, project: Project, key: str) -> Label:
-    label = session.scalar(select(Label).where(Label.project_id == project.id, Label.key == key))
+def _label(project: Project, key: str) -> Label:
+    """From the project's label collection, which the form and the page load anyway."""
+    label = next((lab for lab in project.labels if lab.key == key), None)
     if label is None or label.retired:
         raise Invalid(f"Unknown label '{key}' in this project.", field="label")
     return label
@@ -284,12 +326,17 @@ def _label(session: Session, project: Project, key: str) -> Label:
 def _actor(session: Session, project: Project, key: str | None, field: str) -> Actor | None:
     if not key:
         return None
-    actor = session.scalar(select(Actor).where(Actor.project_id == project.id, Actor.key == key))
+    actor = session.scalar(_ACTOR, {"project_id": project.id, "key": key})
     while actor is not None and actor.merged_into_id is not None:
         actor = session.get(Actor, actor.merged_into_id)
     if actor is None or actor.status == "rejected":
         raise Invalid(f"Unknown actor '{key}' in this project.", field=field)
     return actor
+
+
+_ACTOR = select(Actor).where(
+    Actor.project_id == bindparam("project_id"), Actor.key == bindparam("key")
+)
 
 
 def _check_overlap(session: Session, statement: Statement, stance: Stance) -> None:
@@ -311,11 +358,12 @@ def _check_overlap(session: Session, statement: Statement, stance: Stance) -> No
 
 def current_guidelines_version(session: Session, project: Project) -> int | None:
     """The guidelines version in force, recorded on every saved stance."""
-    return session.scalar(
-        select(func.max(GuidelinesVersion.version)).where(
-            GuidelinesVersion.project_id == project.id
-        )
-    )
+    return session.scalar(_GUIDELINES, {"project_id": project.id})
+
+
+_GUIDELINES = select(func.max(GuidelinesVersion.version)).where(
+    GuidelinesVersion.project_id == bindparam("project_id")
+)
 
 
 def stance_snapshot(stance: Stance) -> dict:

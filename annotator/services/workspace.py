@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import bindparam, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from .. import layout, mentions
 from ..models import Actor, ActorAlias, Assignment, Label, Project, Stance, Statement, User
-from .projects import list_labels
 from .queue import Progress, queue_progress
 from .stances import StanceRow, stance_rows
 
@@ -30,6 +29,11 @@ class StatementView:
     paragraphs: list[layout.Paragraph]
     actor_names: dict[str, str] = field(default_factory=dict)
     progress: Progress | None = None
+
+
+def active_labels(project: Project) -> list[Label]:
+    """The labels offered for new stances, in order: the collection stance validation reads."""
+    return [label for label in project.labels if not label.retired]
 
 
 def stance_marks(stances: list[StanceRow]) -> list[layout.Mark]:
@@ -100,7 +104,7 @@ def load_statement_view(
         project=project,
         statement=statement,
         assignment=assignment,
-        labels=list_labels(session, project),
+        labels=active_labels(project),
         stances=stances,
         paragraphs=layout.layout(statement.text, marks),
         actor_names=names,
@@ -132,28 +136,39 @@ def render_paragraphs(
 
 def count_stances(session: Session, statement: Statement, user: User) -> int:
     """How many live stances the user has on the statement (the page's counter)."""
-    return session.scalar(
-        select(func.count())
-        .select_from(Stance)
-        .where(
-            Stance.statement_id == statement.id,
-            Stance.annotator_id == user.id,
-            Stance.deleted_at.is_(None),
-        )
-    )
+    return session.scalar(_COUNT, {"statement_id": statement.id, "owner_id": user.id})
 
 
-def next_stance_id(session: Session, stance: Stance) -> int | None:
-    """The id of the user's next stance in text order, where a new list item goes before."""
-    key = tuple_(Stance.start, Stance.end, Stance.id) > tuple_(stance.start, stance.end, stance.id)
-    return session.scalar(
-        select(Stance.id)
-        .where(
-            Stance.statement_id == stance.statement_id,
-            Stance.annotator_id == stance.annotator_id,
-            Stance.deleted_at.is_(None),
-            key,
-        )
-        .order_by(Stance.start, Stance.end, Stance.id)
-        .limit(1)
+def next_stance_id(session: Session, stance: Stance, nearby: list[StanceRow]) -> int | None:
+    """The id of the user's next stance in text order, where a new list item goes before.
+
+    ``nearby`` are the stances overlapping the paragraphs around ``stance`` (sorted): a
+    successor among them is the global one, as any stance not loaded either ends before
+    those paragraphs (and so starts before ``stance``) or starts after them. Only when none
+    follows there is the database asked.
+    """
+    key = (stance.start, stance.end, stance.id)
+    after = [r.id for r in nearby if (r.start, r.end, r.id) > key]
+    if after:
+        return after[0]
+    params = dict(zip(("start", "end", "id"), key, strict=True))
+    params |= {"statement_id": stance.statement_id, "owner_id": stance.annotator_id}
+    return session.scalar(_NEXT, params)
+
+
+_MINE = (
+    Stance.statement_id == bindparam("statement_id"),
+    Stance.annotator_id == bindparam("owner_id"),
+    Stance.deleted_at.is_(None),
+)
+_COUNT = select(func.count()).select_from(Stance).where(*_MINE)
+_NEXT = (
+    select(Stance.id)
+    .where(
+        *_MINE,
+        tuple_(Stance.start, Stance.end, Stance.id)
+        > tuple_(bindparam("start"), bindparam("end"), bindparam("id")),
     )
+    .order_by(Stance.start, Stance.end, Stance.id)
+    .limit(1)
+)

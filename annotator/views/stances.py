@@ -218,7 +218,7 @@ def _saved(project, st, stance, action, spans):
         paragraphs=[paragraph_html(p, titles, names, oob=True) for p in paragraphs],
         item=stance_item_html(row, url, csrf, oob) if row else "",
         stance_count=count_stances(db.session, st, current_user),
-        next_id=next_stance_id(db.session, stance) if action == "create" else None,
+        next_id=next_stance_id(db.session, stance, nearby) if action == "create" else None,
     )
     if action == "update":
         return body

@@ -15,7 +15,7 @@ from ..services.assignments import set_assignment_state
 from ..services.projects import list_labels
 from ..services.queue import next_open_statement
 from ..services.statements import get_statement
-from ..services.workspace import load_statement_view
+from ..services.workspace import active_labels, load_statement_view
 from .access import project_view
 from .render import paragraph_html, stance_item_html, stance_title
 
@@ -25,7 +25,7 @@ bp = Blueprint("workspace", __name__, url_prefix="/p/<slug>")
 def stance_form(project, formdata=None, **data) -> StanceForm:
     """A stance form whose label choices are the project's active labels."""
     form = StanceForm(formdata=formdata, **data)  # formdata=None: never auto-read the request
-    form.label.choices = [(lab.key, lab.name) for lab in list_labels(db.session, project)]
+    form.label.choices = [(lab.key, lab.name) for lab in active_labels(project)]
     return form
 
 
