@@ -44,9 +44,7 @@ class LabelForm(FlaskForm):
     definition = TextAreaField("Definition", validators=[Optional(), Length(max=5000)])
     example = TextAreaField("Example", validators=[Optional(), Length(max=5000)])
     requires_target = BooleanField("Requires a target actor")
-    polarity = SelectField(
-        "Default polarity", choices=[("", "none")] + [(p, p) for p in POLARITIES]
-    )
+    polarity = SelectField("Default polarity", choices=lambda: _choices(POLARITIES, none=True))
     semeval = SelectField("SemEval", choices=lambda: _choices(SEMEVAL_VALUES), default="NONE")
 
     def values(self) -> dict:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+import warnings
 
 import pytest
 from sqlalchemy import func, select
 
+from annotator.forms_actors import ActorForm
+from annotator.forms_lead import LabelForm, MemberForm, RoleForm
 from annotator.models import Assignment, AuditEvent, GuidelinesVersion, Label, Membership, Project
 from annotator.services.projects import set_member
 
@@ -277,3 +280,13 @@ def test_progress_dashboard_counts_and_chart(session, login):
     assert 'class="state state-done"' in page
     done = select(AuditEvent).where(AuditEvent.entity == "assignment", AuditEvent.action == "done")
     assert session.scalar(done).data == {"from": "in_progress", "to": "done"}  # saved, then done
+
+
+@pytest.mark.parametrize("form_class", [LabelForm, MemberForm, RoleForm, ActorForm])
+def test_select_fields_use_no_deprecated_choice_shape(app, form_class):
+    """WTForms 3.3 deprecates tuple choices (gone in 3.4): building the form must not warn."""
+    with app.test_request_context(), warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        form = form_class(meta={"csrf": False})
+        options = [[c.value for c in f.iter_choices()] for f in form if f.type == "SelectField"]
+    assert options and all(options)

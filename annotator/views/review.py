@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from wtforms.fields.choices import SelectChoice
 
 from ..agreement import METRICS
 from ..errors import DomainError, Invalid
@@ -206,7 +207,8 @@ def unanimous(project, statement_id: int):
 def gold_form(project, formdata=None, **data) -> GoldForm:
     """A gold form whose label choices are the project's active labels."""
     form = GoldForm(formdata=formdata, **data)
-    form.label.choices = [(lab.key, lab.name) for lab in list_labels(db.session, project)]
+    labels = list_labels(db.session, project)
+    form.label.choices = [SelectChoice(lab.key, lab.name) for lab in labels]
     return form
 
 
