@@ -76,7 +76,7 @@ def stance_item_html(row, stances_url: str, csrf: str, oob: str | None = None) -
         parts.append(f'<span class="note">{escape(row.note)}</span>')
     parts += [
         f'<span class="actions"><a href="{url}/edit">Edit<span class="sr-only"> stance “',
-        f'{escape(truncate(row.text, 30))}”</span></a>',
+        f"{escape(truncate(row.text, 30))}”</span></a>",
         f'<form method="post" class="inline" action="{url}/delete">',
         f'<input type="hidden" name="csrf_token" value="{escape(csrf)}">',
         f'<input type="hidden" name="version" value="{row.version}">',
