@@ -145,7 +145,8 @@ def test_after_a_save_the_form_closes_empty_for_the_next_stance(session, live_se
     assert page.input_value("#note") == ""
     page.keyboard.press("1")
     page.click("#stance-form button[type=submit]")
-    page.wait_for_function("document.getElementById('stance-count').innerText === '2'")
+    page.locator("#stance-list li.stance").nth(1).wait_for()
+    assert page.locator("#stance-count").inner_text() == "2"
     saved = [(s.text, s.label.key, s.target, s.note) for s in stances(session)]
     assert saved == [(PHRASE, "condemnation", saved[0][2], "first"), ("Daesh", "claim", None, "")]
     assert saved[0][2].key == "iran"
