@@ -166,3 +166,47 @@ def test_unknown_project_is_404_with_readable_body(session, client, login):
     login("ann")
     response = client.get("/p/nope/")
     assert response.status_code == 404 and "Unknown project" in response.get_data(True)
+
+
+WRITER = """
+import sys
+from sqlalchemy import text
+from annotator.extensions import make_engine
+
+engine = make_engine(sys.argv[1])
+for i in range(150):
+    with engine.begin() as conn:  # read, then write: the write must not find a stale snapshot
+        seen = conn.execute(text("SELECT count(*) FROM t")).scalar()
+        conn.execute(text("INSERT INTO t (who, seen) VALUES (:w, :s)"), {"w": sys.argv[2], "s": seen})
+"""
+
+
+def test_sqlite_writers_of_several_processes_queue_without_errors(tmp_path):
+    """Three processes read then write in one transaction each: none sees "database is locked".
+
+    Without the switch to an immediate transaction at the first write, a transaction that read
+    before another committed fails at once (SQLITE_BUSY_SNAPSHOT); the file lock serialises
+    the processes. The database is a file of its own, so this runs on every suite.
+    """
+    import subprocess
+    import sys
+
+    from sqlalchemy import text
+
+    from annotator.extensions import make_engine
+
+    url = f"sqlite:///{tmp_path}/writers.sqlite"
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, who TEXT, seen INTEGER)"))
+    procs = [
+        subprocess.Popen([sys.executable, "-c", WRITER, url, who], stderr=subprocess.PIPE)
+        for who in "abc"
+    ]
+    errors = [p.communicate(timeout=120)[1].decode() for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], errors
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT who, seen FROM t ORDER BY id")).all()
+    assert len(rows) == 450 and {w for w, _ in rows} == {"a", "b", "c"}
+    assert (tmp_path / "writers.sqlite.writer-lock").exists()
+    engine.dispose()
