@@ -12,13 +12,12 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from .. import spans
 from ..errors import Conflict, Invalid, NotFound
-from ..models import Actor, GoldDecision, Label, Project, Stance, Statement, User, utcnow
+from ..models import Actor, GoldDecision, Project, Stance, Statement, User, utcnow
 from .actors import resolve_actor, survivor
 from .audit import record_event
 from .side_by_side import stance_key
-from .stances import audit_stance, stance_snapshot
+from .stances import audit_stance, set_content, stance_snapshot
 
 
 @dataclass
@@ -194,27 +193,12 @@ def accept_version(
 
 
 def _apply(session: Session, project: Project, statement: Statement, gold: Stance, data: GoldInput):
-    """Validate a reviewer's gold values and set them on ``gold``."""
-    problem = spans.check_span(statement.text, data.start, data.end)
-    if problem:
-        raise Invalid(problem, field="start")
-    start, end = spans.trim_span(statement.text, data.start, data.end)
-    if start >= end:
-        raise Invalid("The span holds only white space.", field="start")
-    label = session.scalar(
-        select(Label).where(Label.project_id == project.id, Label.key == data.label)
-    )
-    if label is None or label.retired:
-        raise Invalid(f"Unknown label '{data.label}' in this project.", field="label")
-    target = _actor(session, project, data.target, "target")
-    if label.requires_target and target is None:
-        raise Invalid(f"A {label.name.lower()} needs a target actor.", field="target")
-    holder = _actor(session, project, data.holder, "holder")
-    gold.start, gold.end, gold.text = start, end, statement.text[start:end]
-    gold.label_id, gold.label = label.id, label
-    gold.target_id = target.id if target else None
-    gold.holder_id = holder.id if holder else statement.organization_actor_id
-    gold.note = (data.note or "").strip()
+    """Validate a reviewer's gold values and set them on ``gold`` (actors also by name)."""
+    span = (data.start, data.end)
+    set_content(
+        session, project, statement, gold, span, data.label, data.target, data.holder, data.note,
+        find_actor=_actor,
+    )  # fmt: skip
 
 
 def _actor(session: Session, project: Project, text: str | None, field: str) -> Actor | None:

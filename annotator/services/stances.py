@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -283,35 +283,70 @@ def _check_version(stance: Stance, version: int) -> None:
 
 
 def _apply(session, project, statement, stance: Stance, data: StanceInput) -> None:
-    start, end = _span(project, statement, data)
-    label = _label(project, data.label)
-    target = _actor(session, project, data.target, "target")
-    if label.requires_target and target is None:
-        raise Invalid(f"A {label.name.lower()} needs a target actor.", field="target")
-    holder = _actor(session, project, data.holder, "holder")
-    stance.start, stance.end, stance.text = start, end, statement.text[start:end]
-    stance.label_id, stance.label = label.id, label
-    stance.target_id, stance.target = (target.id if target else None), target
-    stance.holder_id = holder.id if holder else statement.organization_actor_id
-    stance.note = (data.note or "").strip()
+    """An annotator's stance: the page's text must match and the span may snap to words."""
+    span = _span(project, statement, data)
+    set_content(
+        session, project, statement, stance, span, data.label, data.target, data.holder, data.note
+    )
     if not project.allow_overlap:
         _check_overlap(session, statement, stance)
 
 
-def _span(project: Project, statement: Statement, data: StanceInput) -> tuple[int, int]:
-    problem = spans.check_span(statement.text, data.start, data.end)
+def set_content(
+    session: Session,
+    project: Project,
+    statement: Statement,
+    stance: Stance,
+    span: tuple[int, int],
+    label_key: str,
+    target: str | None,
+    holder: str | None,
+    note: str | None,
+    *,
+    find_actor: Callable[..., Actor | None] | None = None,
+) -> None:
+    """Validate and set what annotators and reviewers (gold) both give a stance.
+
+    The span must lie in the text and is trimmed (blank is refused); the label must be
+    active; actors must exist and not be rejected, merged ones becoming their survivor; a
+    label that needs a target gets one; the holder defaults to the issuing organisation.
+    ``find_actor`` lets reviewers name actors by name or alias as well as by key.
+    """
+    start, end = checked_span(statement.text, *span)
+    label = _label(project, label_key)
+    find = find_actor or _actor
+    target_actor = find(session, project, target, "target")
+    if label.requires_target and target_actor is None:
+        raise Invalid(f"A {label.name.lower()} needs a target actor.", field="target")
+    holder_actor = find(session, project, holder, "holder")
+    stance.start, stance.end, stance.text = start, end, statement.text[start:end]
+    stance.label_id, stance.label = label.id, label
+    stance.target_id, stance.target = (target_actor.id if target_actor else None), target_actor
+    stance.holder_id = holder_actor.id if holder_actor else statement.organization_actor_id
+    stance.note = (note or "").strip()
+
+
+def checked_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """A span inside ``text``, without its outer white space; Invalid when nothing is left."""
+    problem = spans.check_span(text, start, end)
     if problem:
         raise Invalid(problem, field="start")
+    start, end = spans.trim_span(text, start, end)
+    if start >= end:
+        raise Invalid("The selection holds only white space.", field="start")
+    return start, end
+
+
+def _span(project: Project, statement: Statement, data: StanceInput) -> tuple[int, int]:
+    """The offsets as sent, once the page's text is confirmed; snapped when the project says."""
+    start, end = checked_span(statement.text, data.start, data.end)
     if statement.text[data.start : data.end] != data.text:
         raise Conflict(
             "The selected text does not match the statement at those offsets; reload the page.",
             field="text",
         )
-    start, end = spans.trim_span(statement.text, data.start, data.end)
     if project.snap_to_words:
         start, end = spans.snap_to_words(statement.text, start, end)
-    if start >= end:
-        raise Invalid("The selection holds only white space.", field="start")
     return start, end
 
 
