@@ -47,13 +47,28 @@ STATEMENT_FIELDS = ("id", "title", "author", "organization", "date", "url", "lan
 
 def ordered(record: Mapping[str, Any]) -> dict[str, Any]:
     """The record with keys in canonical order; unknown keys kept at the end."""
-    keys = tuple(record)
-    if keys in (RECORD_FIELDS, _GOLD_ORDER):  # already canonical: a plain copy is much faster
+    if is_canonical(record):  # a plain copy is much faster
         return dict(record)
     known = RECORD_FIELDS + GOLD_FIELDS
     out = {k: record[k] for k in known if k in record}
     out.update((k, v) for k, v in record.items() if k not in out)
     return out
+
+
+def is_canonical(record: Mapping[str, Any]) -> bool:
+    """Whether the record's keys are already in canonical order (as the export builds them)."""
+    return tuple(record) in _CANONICAL_ORDERS
+
+
+_CANONICAL_ORDERS = (RECORD_FIELDS, _GOLD_ORDER)
+
+
+def record_line(record: Mapping[str, Any]) -> bytes:
+    """The record as one UTF-8 JSON line with its newline; a dict already in canonical
+    order is encoded as it is (the copy ``ordered`` makes is a fifth of the cost)."""
+    if not (isinstance(record, dict) and is_canonical(record)):
+        record = ordered(record)
+    return orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
 
 
 def dumps(obj: Any) -> str:

@@ -12,8 +12,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, String, select, type_coerce
 from sqlalchemy.orm import Session
 
@@ -185,15 +187,14 @@ def plain_rows(conn: Connection, query) -> list[tuple]:
 
 def _gold_sources(conn: Connection, span: tuple, stances: Mapping, look: _Lookups) -> dict:
     """Gold stance id -> sorted names of the annotators its latest decision drew on."""
-    sources: dict[int, list[int]] = {}
-    for gold_id, source_ids in conn.execute(
+    query = (
         select(GoldDecision.gold_stance_id, GoldDecision.source_stance_ids)
         .join(Statement, Statement.id == GoldDecision.statement_id)
         .where(*_in_batch(GoldDecision.statement_id, span))
         .where(GoldDecision.gold_stance_id.is_not(None))
         .order_by(GoldDecision.id)
-    ):
-        sources[gold_id] = list(source_ids or ())
+    )
+    sources = {gold_id: _id_list(ids) for gold_id, ids in plain_rows(conn, query)}
     owners = {s[0]: s[3] for rows in stances.values() for s in rows}
     missing = {i for ids in sources.values() for i in ids} - owners.keys()
     if missing:  # deleted since the decision: still where the gold came from
@@ -203,6 +204,13 @@ def _gold_sources(conn: Connection, span: tuple, stances: Mapping, look: _Lookup
         gold_id: sorted({look.names(owners[i]) for i in ids if owners.get(i)})
         for gold_id, ids in sources.items()
     }
+
+
+def _id_list(value: Any) -> list[int]:
+    """A JSON id list as a list: SQLite hands over the text, PostgreSQL's driver the list."""
+    if isinstance(value, str | bytes):
+        value = orjson.loads(value)
+    return list(value or ())
 
 
 def _bundle(row, stances, scope: str, gold: Mapping, look: _Lookups) -> dict[str, Any]:
@@ -220,30 +228,42 @@ def _bundle(row, stances, scope: str, gold: Mapping, look: _Lookups) -> dict[str
     }
     head = (look.project, external_id, title, date, organization)
     votes = _votes(stances) if scope != "annotators" else {}
-    records = [
+    keyed = [
         _record(s, head, text, look, votes, gold)
         for s in stances
         if scope == "all" or s[2] == (scope == "gold")
     ]
-    records.sort(key=_record_order)
-    return {"statement": statement, "stances": records}
+    keyed.sort(key=_order_key)
+    return {"statement": statement, "stances": [record for _key, record in keyed]}
+
+
+_order_key = itemgetter(0)
+_vote_key = itemgetter(4, 5, 6, 7)  # start, end, label, target
 
 
 def _votes(stances) -> dict[tuple, int]:
     """(start, end, label, target) -> how many annotators gave exactly that stance."""
     voters: dict[tuple, set[int]] = defaultdict(set)
-    for _id, _st, is_gold, annotator_id, start, end, label_id, target_id, *_rest in stances:
-        if not is_gold:
-            voters[(start, end, label_id, target_id)].add(annotator_id)
+    for s in stances:
+        if not s[2]:  # annotators' stances vote, gold does not
+            voters[_vote_key(s)].add(s[3])
     return {key: len(users) for key, users in voters.items()}
 
 
-def _record(s, head: tuple, text: str, look: _Lookups, votes: Mapping, gold: Mapping) -> dict:
-    """One canonical record; rows are unpacked as tuples (name access costs per field)."""
+def _record(s, head: tuple, text: str, look: _Lookups, votes: Mapping, gold: Mapping) -> tuple:
+    """(content order key, canonical record); rows are unpacked as tuples (name access
+    costs per field), and the key is built from locals rather than read back from the dict.
+
+    Content order: annotators by name, gold last, then span, label, actors, note, creation,
+    so a re-imported project exports alike.
+    """
     sid, _st, is_gold, user_id, start, end, label_id, target_id, holder_id, *rest = s
     note, guidelines_version, created_at, updated_at = rest
     label, polarity = look.labels[label_id]
-    actors = look.actors
+    target, holder = look.actors.get(target_id), look.actors.get(holder_id)
+    annotator = None if is_gold else look.names(user_id)
+    created = iso(created_at)
+    updated = created if updated_at == created_at else iso(updated_at)  # never edited: common
     record = {
         "project": head[0],
         "statement_id": head[1],
@@ -255,32 +275,27 @@ def _record(s, head: tuple, text: str, look: _Lookups, votes: Mapping, gold: Map
         "text": text[start:end],
         "label": label,
         "polarity": polarity,
-        "target": actors.get(target_id),
-        "holder": actors.get(holder_id),
-        "annotator": None if is_gold else look.names(user_id),
+        "target": target,
+        "holder": holder,
+        "annotator": annotator,
         "scope": "gold" if is_gold else "annotator",
         "note": note,
         "guidelines_version": guidelines_version,
-        "created_at": iso(created_at),
-        "updated_at": iso(updated_at),
+        "created_at": created,
+        "updated_at": updated,
     }
     if is_gold:
         record["votes"] = votes.get((start, end, label_id, target_id), 0)
         record["source_annotators"] = gold.get(sid, [])
-    return record
-
-
-def _record_order(record: Mapping[str, Any]) -> tuple:
-    """Content order (annotators by name, gold last), so a re-imported project exports alike."""
-    target, holder = record["target"] or {}, record["holder"] or {}
-    return (
-        record["scope"] == "gold",
-        record["annotator"] or "",
-        record["start"],
-        record["end"],
-        record["label"],
-        target.get("id", ""),
-        holder.get("id", ""),
-        record["note"] or "",
-        record["created_at"] or "",
+    key = (
+        bool(is_gold),
+        annotator or "",
+        start,
+        end,
+        label,
+        target["id"] if target else "",
+        holder["id"] if holder else "",
+        note or "",
+        created or "",
     )
+    return key, record
