@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Response, jsonify, request
+import orjson
+from flask import Response, request
 from jsonschema import Draft202012Validator
 from jsonschema.validators import extend
 
@@ -120,11 +121,21 @@ def _view(ep: Endpoint) -> Callable:
             db.session.commit()
         if isinstance(result, Response):
             return result
-        response = jsonify(result) if ep.status != 204 else Response(status=204)
+        response = json_response(result) if ep.status != 204 else Response(status=204)
         response.status_code = ep.status
         return response
 
     return view
+
+
+def json_response(result: Any) -> Response:
+    """The result as JSON with sorted keys, like ``jsonify``, encoded by orjson.
+
+    A list of 500 stances is the API's largest common answer; orjson encodes it about ten
+    times faster than the json module.
+    """
+    body = orjson.dumps(result, option=orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE)
+    return Response(body, mimetype="application/json")
 
 
 def _project(ep: Endpoint, user: User, path: dict) -> tuple[Project | None, str | None]:
