@@ -237,10 +237,16 @@ def serve(url: str, port: int, workers: int, threads: int) -> subprocess.Popen:
     proc = subprocess.Popen(
         cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
+    wait_for_port(port, proc)
+    return proc
+
+
+def wait_for_port(port: int, proc: subprocess.Popen) -> None:
+    """Wait until the server accepts connections; kill it if it never does."""
     for _ in range(100):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return proc
+            return
         except OSError:
             time.sleep(0.1)
     proc.kill()
