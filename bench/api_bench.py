@@ -12,13 +12,11 @@ Usage:  python bench/api_bench.py [--database-url URL] [--workers 2] [--threads 
 
 from __future__ import annotations
 
-import argparse
 import http.client
 import json
 import multiprocessing as mp
 import random
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -108,35 +106,14 @@ def create_throughput(port, tokens, statement_id, text, seconds) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--seconds", type=float, default=10.0)
-    args = parser.parse_args()
-    url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite"
-    statement_id = wb.build(url)
-    tokens = make_tokens(url)
-    from sqlalchemy import text as sql
-
-    from annotator.extensions import make_engine
-
-    with make_engine(url).connect() as conn:
-        text = conn.execute(
-            sql("SELECT text FROM statements WHERE id = :i"), {"i": statement_id}
-        ).scalar()
-    port = wb.free_port()
-    server = wb.serve(url, port, args.workers, args.threads)
-    try:
+    args = wb.options(__doc__)
+    statement_id = wb.build(args.url)
+    tokens = make_tokens(args.url)
+    text = wb.statement_text(args.url, statement_id)
+    with wb.serving(args.url, args.workers, args.threads) as port:
         figures = list_latency(port, tokens["bench0"], statement_id)
         figures |= create_throughput(port, tokens, statement_id, text, args.seconds)
-    finally:
-        server.terminate()
-        server.wait(10)
-    db = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
-    print(f"{db}, {args.workers} workers x {args.threads} threads, API, 500 stances listed")
-    for key, value in figures.items():
-        print(f"  {key:>24}: {value:,.1f}")
+    wb.report(f"{args.db}, {args.workers} workers x {args.threads} threads, API", figures)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -253,36 +255,56 @@ def wait_for_port(port: int, proc: subprocess.Popen) -> None:
     raise RuntimeError("server did not start")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--seconds", type=float, default=10.0)
-    args = parser.parse_args()
-    tmp = tempfile.mkdtemp()
-    url = args.database_url or f"sqlite:///{tmp}/bench.sqlite"
-    statement_id = build(url)
+def statement_text(url: str, statement_id: int) -> str:
     from sqlalchemy import text as sql
 
     from annotator.extensions import make_engine
 
     with make_engine(url).connect() as conn:
-        text = conn.execute(
-            sql("SELECT text FROM statements WHERE id = :i"), {"i": statement_id}
-        ).scalar()
+        query = sql("SELECT text FROM statements WHERE id = :i")
+        return conn.execute(query, {"i": statement_id}).scalar()
+
+
+@contextmanager
+def serving(url: str, workers: int, threads: int) -> Iterator[int]:
+    """``annotator serve`` on a free port for the duration of the block; yields the port."""
     port = free_port()
-    server = serve(url, port, args.workers, args.threads)
+    server = serve(url, port, workers, threads)
     try:
-        figures = sequential(port, statement_id, text)
-        figures["saves_per_s_16_clients"] = concurrent(port, statement_id, text, args.seconds)
+        yield port
     finally:
         server.terminate()
         server.wait(10)
-    db = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
-    print(f"{db}, {args.workers} workers x {args.threads} threads, 20,000 chars, 500 stances")
+
+
+def report(title: str, figures: dict) -> None:
+    print(title)
     for key, value in figures.items():
         print(f"  {key:>24}: {value:,.1f}")
+
+
+def options(doc: str) -> argparse.Namespace:
+    """The options every HTTP benchmark takes."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--database-url")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    args = parser.parse_args()
+    args.url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite"
+    args.db = "PostgreSQL" if args.url.startswith("postgresql") else "SQLite"
+    return args
+
+
+def main() -> None:
+    args = options(__doc__)
+    statement_id = build(args.url)
+    text = statement_text(args.url, statement_id)
+    with serving(args.url, args.workers, args.threads) as port:
+        figures = sequential(port, statement_id, text)
+        figures["saves_per_s_16_clients"] = concurrent(port, statement_id, text, args.seconds)
+    title = f"{args.db}, {args.workers} workers x {args.threads} threads, 20,000 chars, 500 stances"
+    report(title, figures)
 
 
 if __name__ == "__main__":
