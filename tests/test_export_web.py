@@ -89,13 +89,14 @@ def test_closing_a_download_stops_the_export_thread(session, monkeypatch):
     import time
 
     from annotator.extensions import db
+    from annotator.services import export_request
     from annotator.services.export import ExportRequest
-    from annotator.views import export as export_view
 
     project, _ = demo_with_stances(session)
-    monkeypatch.setattr(export_view, "CHUNK", 1)  # every write is a chunk: many to cut off
+    monkeypatch.setattr(export_request, "CHUNK", 1)  # every write is a chunk: many to cut off
     before = threading.active_count()
-    chunks = export_view.stream_export(db.read_factory, project.id, ExportRequest("conll", "all"))
+    request = ExportRequest("conll", "all")
+    chunks = export_request.stream_export(db.read_factory, project.id, request)
     assert next(chunks).startswith(b"# statement_id")
     assert threading.active_count() == before + 1
     chunks.close()
@@ -103,3 +104,57 @@ def test_closing_a_download_stops_the_export_thread(session, monkeypatch):
     while threading.active_count() > before and time.monotonic() < deadline:
         time.sleep(0.05)
     assert threading.active_count() == before
+
+
+@pytest.fixture
+def context_builds(monkeypatch):
+    """The formats of every writer context built (each reads labels, guidelines, registry)."""
+    from annotator.services import export as export_service
+
+    built, real = [], export_service.build_context
+
+    def counting(session, project, request, **kwargs):
+        built.append(request.format)
+        return real(session, project, request, **kwargs)
+
+    monkeypatch.setattr(export_service, "build_context", counting)
+    return built
+
+
+def test_page_api_and_cli_build_the_same_export_once_each(session, login, runner, context_builds):
+    from annotator.services.tokens import create_token
+    from annotator.services.users import find_user
+
+    from .test_api_helpers import api
+
+    demo_with_stances(session)
+    _, token = create_token(session, find_user(session, "lead"), "tests")
+    session.commit()
+    query, client = "format=csv&scope=all&pseudonymize={0}&csv_bom={0}", login("lead")
+    web = client.get("/p/demo/export/download?" + query.format("y")).get_data()
+    api_body = api(client, "GET", "/projects/demo/export?" + query.format("true"), token)
+    args = ["--format", "csv", "--scope", "all", "--pseudonymize", "--csv-bom"]
+    cli = runner.invoke(args=["export", "demo", *args]).stdout_bytes
+    assert web == api_body.get_data() == cli
+    assert web.startswith("\ufeff".encode()) and b"annotator-" in web and b"annotator1" not in web
+    assert context_builds == ["csv", "csv", "csv"]
+
+
+def test_bad_requests_fail_before_any_context_is_built(session, runner, context_builds, tmp_path):
+    demo_with_stances(session)
+    result = runner.invoke(args=["export", "demo", "--format", "jsonl", "--scope", "best"])
+    assert result.exit_code == 1 and "Unknown scope 'best'" in result.output
+    out = tmp_path / "hf"
+    result = runner.invoke(args=["export", "demo", "--format", "hf", "-o", out, "--split", "1,1,1"])
+    assert result.exit_code == 1 and not out.exists() and context_builds == []
+
+
+def test_services_and_api_import_nothing_from_views():
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).parents[1] / "annotator"
+    for path in [root / "api/export.py", *root.glob("services/export*.py")]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                assert "views" not in (node.module or ""), (path, node.module)

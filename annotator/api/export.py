@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from flask import Response, current_app, stream_with_context
 
-from ..errors import Invalid
 from ..extensions import db
 from ..formats import EXPORTERS
 from ..services import export as export_service
-from ..views.export import stream_export
+from ..services import export_request
 from .routing import Call, Param, operation
 
 STREAMED = [e.name for e in EXPORTERS.values() if e.kind == "stream"]
@@ -30,18 +29,14 @@ MEDIA_TYPES = tuple(sorted({e.media_type for e in EXPORTERS.values() if e.kind =
 def export(call: Call):
     """Stream the export as an attachment; memory stays flat whatever the project size."""
     q, project = call.query, call.project
-    key = None
-    if q.get("pseudonymize"):
-        key = export_service.pseudonym_key(current_app.config["SECRET_KEY"], project)
-    options = {"csv_bom": True} if q.get("csv_bom") else {}
-    req = export_service.ExportRequest(q["format"], q.get("scope", "gold"), options, key)
-    exporter = export_service.get_exporter(req.format)
-    if exporter.kind != "stream":
-        raise Invalid(f"The {req.format} format writes a folder; use the CLI.", field="format")
-    export_service.build_context(db.session, project, req)  # bad options fail before streaming
-    name = f"{project.slug}-{req.scope}-{req.format}{exporter.extension}"
-    return Response(
-        stream_with_context(stream_export(db.read_factory, project.id, req)),
-        mimetype=exporter.media_type,
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    download = export_request.open_download(
+        db.read_factory,
+        project,
+        q["format"],
+        q.get("scope", "gold"),
+        secret=current_app.config["SECRET_KEY"],
+        pseudonymize=bool(q.get("pseudonymize")),
+        csv_bom=bool(q.get("csv_bom")),
     )
+    chunks = stream_with_context(download.chunks)
+    return Response(chunks, mimetype=download.media_type, headers=download.headers)

@@ -23,6 +23,7 @@ from flask.cli import with_appcontext
 from ..errors import DomainError, Invalid
 from ..extensions import db
 from ..services import export as export_service
+from ..services import export_request
 from ..services.projects import get_project
 from ..services.stance_import import import_stances
 from . import unit_of_work
@@ -70,14 +71,14 @@ def parse_split(value: str | None) -> dict[str, float] | None:
 def export_command(session, project, format_name, scope, output, **opts) -> None:
     """Export PROJECT as a dataset to -o PATH (with PATH.meta.json) or standard output."""
     proj = get_project(session, project)
-    request = _request(session, proj, format_name, scope, **opts)
+    request = _request(proj, format_name, scope, **opts)
     exporter = export_service.get_exporter(format_name)
     if exporter.kind == "folder" and output is None:
         raise Invalid(f"The {format_name} format writes a folder: give it with -o PATH.")
     if output is not None and output.exists() and output.is_dir() != (exporter.kind == "folder"):
         kind = "a folder" if output.is_dir() else "a file"
         raise Invalid(f"{output} is {kind}; the {format_name} format writes the other kind.")
-    export_service.build_context(session, proj, request)  # validates before any file exists
+    export_service.check_request(request)  # before any file exists
     with _Progress(session, proj, scope) as progress:
         if output is None:
             _write_stdout(session, proj, request, progress)
@@ -98,16 +99,19 @@ def _write_stdout(session, project, request, progress) -> None:
         out.detach()
 
 
-def _request(session, project, format_name, scope, *, pseudonymize, csv_bom, split, seed, licence):
-    options: dict = {"csv_bom": csv_bom} if csv_bom else {}
-    if format_name == "hf":
-        options |= {"split_seed": seed, "licence": licence or "unknown"}
-        if split:
-            options["split_ratios"] = parse_split(split)
-    key = None
-    if pseudonymize:
-        key = export_service.pseudonym_key(current_app.config["SECRET_KEY"], project)
-    return export_service.ExportRequest(format_name, scope, options, key)
+def _request(project, format_name, scope, *, pseudonymize, csv_bom, split, seed, licence):
+    """The request from the options; ``--split`` is read only where it applies (hf)."""
+    return export_request.make_request(
+        project,
+        format_name,
+        scope,
+        secret=current_app.config["SECRET_KEY"],
+        pseudonymize=pseudonymize,
+        csv_bom=csv_bom,
+        split=parse_split(split) if split and format_name == "hf" else None,
+        seed=seed,
+        licence=licence,
+    )
 
 
 class _Progress:

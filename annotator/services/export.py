@@ -101,17 +101,27 @@ def count_stances(session: Session, project: Project, scope: str) -> int:
     return session.scalar(query) or 0
 
 
-def build_context(
-    session: Session, project: Project, request: ExportRequest, *, now: datetime | None = None
-) -> ExportContext:
-    """Everything a writer needs besides the bundles (labels, actors, provenance facts)."""
-    get_exporter(request.format)
+def check_request(request: ExportRequest, *, streamed: bool = False) -> Exporter:
+    """The request's writer, or Invalid for an unknown format or scope or a bad hf split;
+    ``streamed`` (a download) also refuses formats that write a folder. No database needed,
+    so callers check before they create a file or start a response."""
+    exporter = get_exporter(request.format)
+    if streamed and exporter.kind != "stream":
+        raise Invalid(f"The {request.format} format writes a folder; use the CLI.", field="format")
     check_scope(request.scope)
     if request.format == "hf":
         try:
             hf_dataset.split_ratios(request.options)
         except (ValueError, TypeError) as exc:
             raise Invalid(str(exc), field="split") from None
+    return exporter
+
+
+def build_context(
+    session: Session, project: Project, request: ExportRequest, *, now: datetime | None = None
+) -> ExportContext:
+    """Everything a writer needs besides the bundles (labels, actors, provenance facts)."""
+    check_request(request)
     guidelines = latest_guidelines(session, project)
     return ExportContext(
         project_slug=project.slug,
