@@ -44,12 +44,13 @@ def stance_marks(stances: list[StanceRow]) -> list[layout.Mark]:
 def _registry(session: Session, project: Project) -> tuple:
     """Alias patterns and names of the approved actors, computed once per registry version."""
     key = (str(session.get_bind().url), project.id, project.created_at, project.registry_version)
-    if key not in _REGISTRY:
-        _bound(_REGISTRY, 64)
+    entry = _REGISTRY.get(key)  # one lookup: another thread may clear the cache meanwhile
+    if entry is None:
         rows = _approved_aliases(session, project.id)
         names = {k: name for k, name, _ in rows}
-        _REGISTRY[key] = (mentions.compile_aliases([(k, a) for k, _, a in rows]), names, key)
-    return _REGISTRY[key]
+        entry = (mentions.compile_aliases([(k, a) for k, _, a in rows]), names, key)
+        _store(_REGISTRY, key, entry, 64)
+    return entry
 
 
 def statement_mentions(
@@ -58,15 +59,18 @@ def statement_mentions(
     """Alias mentions in a statement and the names of the actors mentioned (cached)."""
     compiled, names, key = _registry(session, project)
     mkey = (key, statement.id, statement.text_sha256)
-    if mkey not in _MENTIONS:
-        _bound(_MENTIONS, 1024)
-        _MENTIONS[mkey] = mentions.find_mentions(statement.text, *compiled)
-    return _MENTIONS[mkey], names
+    found = _MENTIONS.get(mkey)
+    if found is None:
+        found = mentions.find_mentions(statement.text, *compiled)
+        _store(_MENTIONS, mkey, found, 1024)
+    return found, names
 
 
-def _bound(cache: dict, size: int) -> None:
+def _store(cache: dict, key, value, size: int) -> None:
+    """Keep a per-process cache bounded (cleared when full: entries are cheap to recompute)."""
     if len(cache) >= size:
         cache.clear()
+    cache[key] = value
 
 
 def _approved_aliases(session: Session, project_id: int) -> list[tuple[str, str, str]]:
