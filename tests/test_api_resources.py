@@ -271,10 +271,12 @@ def test_project_detail_has_labels_and_settings(client, session):
     assert admin[0]["role"] == "lead"
 
 
-def test_fast_stance_list_equals_the_service_list(client, session):
-    """The API reads stances as rows for speed; they must equal the service's objects."""
+def test_fast_stance_list_equals_the_orm_objects(client, session):
+    """The API reads stances as plain rows for speed; they must equal the ORM objects' JSON."""
+    from sqlalchemy import select
+
     from annotator.api.serialize import stance_json
-    from annotator.services.stances import list_stances
+    from annotator.models import Stance
 
     _, statement, tokens = api_demo(session)
     base = f"/projects/demo/statements/{statement.id}/stances"
@@ -286,9 +288,14 @@ def test_fast_stance_list_equals_the_service_list(client, session):
         assert api(client, "POST", base, tokens["annotator1"], json=data).status_code == 201
     listed = api(client, "GET", base, tokens["annotator1"]).get_json()["items"]
     session.commit()
-    expected = [
-        stance_json(s) for s in list_stances(session, statement, find_user(session, "annotator1"))
-    ]
+    owner = find_user(session, "annotator1")
+    objects = session.scalars(
+        select(Stance)
+        .where(Stance.statement_id == statement.id, Stance.annotator_id == owner.id)
+        .where(Stance.deleted_at.is_(None))
+        .order_by(Stance.start, Stance.end, Stance.id)
+    )
+    expected = [stance_json(s) for s in objects]
     assert listed == expected and len(listed) == 2
 
 

@@ -125,10 +125,10 @@ def test_delete_is_soft_and_restorable(session):
     user = get_user(session, "annotator1")
     stance = svc.create_stance(session, project, st, user, make_input(st))
     svc.delete_stance(session, project, st, user, stance.id, 1)
-    assert svc.list_stances(session, st, user) == []
+    assert svc.stance_rows(session, st.id, user.id) == []
     assert session.get(Stance, stance.id).deleted_at is not None
     svc.restore_stance(session, project, st, user, stance.id, 2)
-    assert [s.id for s in svc.list_stances(session, st, user)] == [stance.id]
+    assert [s.id for s in svc.stance_rows(session, st.id, user.id)] == [stance.id]
     actions = session.scalars(
         select(AuditEvent.action).where(AuditEvent.entity == "stance").order_by(AuditEvent.id)
     ).all()
@@ -139,7 +139,7 @@ def test_blind_annotation(session):
     project, st = demo(session)
     one, two = get_user(session, "annotator1"), get_user(session, "annotator2")
     stance = svc.create_stance(session, project, st, one, make_input(st))
-    assert svc.list_stances(session, st, two) == []
+    assert svc.stance_rows(session, st.id, two.id) == []
     with pytest.raises(Exception) as info:
         svc.get_stance(session, st, stance.id, two)
     assert getattr(info.value, "status", None) == 404

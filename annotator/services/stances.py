@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import Session, aliased, joinedload
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import spans
@@ -42,25 +42,6 @@ class StanceInput:
     note: str = ""
 
 
-def list_stances(
-    session: Session, statement: Statement, user: User, *, within: tuple[int, int] | None = None
-) -> list[Stance]:
-    """The user's live stances (blind: never anyone else's) by position, optionally in a range."""
-    query = (
-        select(Stance)
-        .where(
-            Stance.statement_id == statement.id,
-            Stance.annotator_id == user.id,
-            Stance.deleted_at.is_(None),
-        )
-        .options(joinedload(Stance.label), joinedload(Stance.target), joinedload(Stance.holder))
-        .order_by(Stance.start, Stance.end, Stance.id)
-    )
-    if within is not None:
-        query = query.where(Stance.start < within[1], Stance.end > within[0])
-    return list(session.scalars(query))
-
-
 class StanceRow(NamedTuple):
     """A live stance as plain values: what the page, its fragments and the API list show."""
 
@@ -87,7 +68,7 @@ class StanceRow(NamedTuple):
 def stance_rows(
     session: Session, statement_id: int, owner_id: int, *, within: tuple[int, int] | None = None
 ) -> list[StanceRow]:
-    """The filter and order of ``list_stances`` read as plain rows, optionally in a range.
+    """The user's live stances (blind: never anyone else's) by position, optionally in a range.
 
     Building 500 ORM objects with three joined relationships costs tens of milliseconds; the
     page and the API need only values, which one Core query gives in about two.
