@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from wtforms.fields.choices import SelectChoice
 
 from ..errors import Invalid
 from ..extensions import db, htmx
@@ -25,7 +26,7 @@ bp = Blueprint("workspace", __name__, url_prefix="/p/<slug>")
 def stance_form(project, formdata=None, **data) -> StanceForm:
     """A stance form whose label choices are the project's active labels."""
     form = StanceForm(formdata=formdata, **data)  # formdata=None: never auto-read the request
-    form.label.choices = [(lab.key, lab.name) for lab in active_labels(project)]
+    form.label.choices = [SelectChoice(lab.key, lab.name) for lab in active_labels(project)]
     return form
 
 
