@@ -4,7 +4,8 @@ Run from the repository root: ``python bench/export_bench.py [--sizes 100000,100
 "bundles" is the database side alone (records built, no writer), to show where time goes.
 Each size gets its own SQLite file, generated with bulk Core inserts (statements of 50
 stances: 40 by four annotators, 10 gold with a decision each). Each export then runs in a
-fresh process, so its peak RSS (``resource.getrusage``) belongs to that export alone.
+fresh process, so its peak RSS (``resource.getrusage``) belongs to that export alone. The
+one-minute load average after each export tells whether other work shared the machine.
 Targets (issue 5): >= 100,000 stances/s and < 200 MB peak at 1,000,000, flat in the size.
 """
 
@@ -141,7 +142,8 @@ def main() -> None:
                     f"{figures['format']:>6} {figures['stances']:>9,} stances  "
                     f"{figures['seconds']:>6.2f} s  {figures['stances_per_s']:>8,} stances/s "
                     f"({figures['per_cpu_s']:,} per CPU second)  "
-                    f"peak RSS {figures['peak_rss_mb']:.0f} MB",
+                    f"peak RSS {figures['peak_rss_mb']:.0f} MB  "
+                    f"load average {os.getloadavg()[0]:.2f}",
                     flush=True,
                 )
 

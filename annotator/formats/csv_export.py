@@ -7,14 +7,15 @@ formulas (CSV injection); numbers (offsets, votes, versions) are never touched. 
 is a deliberate, documented loss: use ``jsonl`` for exact text. ``ctx.options["csv_bom"]``
 writes a UTF-8 byte order mark first, which Excel needs to detect UTF-8.
 
-Speed: the csv module costs about as much per row as building the record, so rows that
-need neither quoting nor neutralising (nearly all) are joined directly, and only the
-others go through ``safe_cell`` and the csv module; both give the same bytes.
+Speed: the csv module costs about as much per row as building the record, so rows are
+joined here (see ``csv_line``), with the csv module's quoting rules; a property test
+compares the two on arbitrary text.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable, Mapping
 from operator import itemgetter
 from typing import Any, TextIO
@@ -59,44 +60,98 @@ def open_writer(out: TextIO, ctx: ExportContext) -> Any:
     return csv.writer(out, lineterminator=LINE_END)
 
 
-def flatten(record: Mapping[str, Any]) -> list[Any]:
-    """The record as one row of safe cells in COLUMNS order, for the csv module."""
+def raw_row(record: Mapping[str, Any]) -> list[Any]:
+    """The record's values in COLUMNS order, a missing field as None, sources joined."""
     get = record.get
     row = [get(k) for k in _HEAD]
     for role in ("target", "holder"):
         ref = get(role)
-        row += [ref.get(f) for f in ACTOR_REF_FIELDS] if ref else _NO_ACTOR
+        row += [ref.get(f) for f in ACTOR_REF_FIELDS] if ref else _NO_REF
     row += [get(k) for k in _AFTER]
     sources = get("source_annotators")
     row += [get("votes"), None if sources is None else LIST_SEPARATOR.join(sources)]
-    return [safe_cell(v) for v in row]
+    return row
 
 
-_NO_ACTOR = [None] * len(ACTOR_REF_FIELDS)
 _HEAD = _BEFORE + _SPAN
+_NO_REF = (None,) * len(ACTOR_REF_FIELDS)
 _RECORD = itemgetter(*_HEAD, "target", "holder", *_AFTER)
 _REF = itemgetter(*ACTOR_REF_FIELDS)
-_NO_REF = (None,) * len(ACTOR_REF_FIELDS)
-_DELIMITERS = len(COLUMNS) - 1
 
 
-def plain_line(record: Mapping[str, Any]) -> str | None:
-    """The record's CSV line if no cell needs quoting or neutralising, else None.
+def csv_cell(value: Any) -> str:
+    """One cell as the csv module writes ``safe_cell(value)``: in double quotes, inner ones
+    doubled, when it holds a quote, comma, CR or LF (RFC 4180, minimal quoting)."""
+    value = safe_cell(value)
+    text = value if isinstance(value, str) else str(value)
+    if _NEEDS_QUOTES(text):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
-    One f-string over unpacked values (None empty, others ``str()`` as the csv module
-    does) costs less than a list of cells and a join. Then the line is checked as a
-    whole, cheaper than cell by cell: with exactly one comma per delimiter no cell holds a
-    comma, so ``,X`` means a cell starting with X. Rare characters are searched for
-    anywhere (a fast scan); a false alarm (``=`` inside a cell, a negative number) only
-    costs the exact path. KeyError when a field is missing.
+
+_NEEDS_QUOTES = re.compile('[",\r\n]').search
+
+
+def csv_line(record: Mapping[str, Any]) -> str:
+    """The record's CSV line, CRLF included.
+
+    Nearly every line needs no quoting and no neutralising: it is joined in one f-string
+    and checked as a whole, which costs a fraction of a check per cell; the others are
+    made cell by cell.
     """
-    (project, sid, title, date, org, start, end, text, label, polarity, target, holder,
-     annotator, scope, note, version, created, updated) = _RECORD(record)  # fmt: skip
-    t_id, t_name, t_type, t_qid = _REF(target) if target else _NO_REF
-    h_id, h_name, h_type, h_qid = _REF(holder) if holder else _NO_REF
-    votes, sources = record.get("votes"), record.get("source_annotators")
-    sources = None if sources is None else LIST_SEPARATOR.join(sources)
-    line = (
+    try:
+        values = _values(record)
+    except KeyError:  # a record without some field: that cell is empty
+        values = raw_row(record)
+    line = _joined(*values)
+    if _is_plain(line):
+        return line + LINE_END
+    return _cell_by_cell(values) + LINE_END
+
+
+def _cell_by_cell(values: Iterable[Any]) -> str:
+    """The values joined by commas, each cell made by ``csv_cell`` unless it is None, an int
+    or a string that needs nothing (tested inline: most cells of such a line are plain)."""
+    return ",".join(
+        [
+            ""
+            if v is None
+            else str(v)
+            if v.__class__ is int
+            else v
+            if v.__class__ is str
+            and v[:1] not in _FORMULA_SET
+            and '"' not in v
+            and "," not in v
+            and "\n" not in v
+            and "\r" not in v
+            else csv_cell(v)
+            for v in values
+        ]
+    )
+
+
+def _values(record: Mapping[str, Any]) -> tuple:
+    """``raw_row`` by itemgetters (faster than one get per field); KeyError when one is missing."""
+    values = _RECORD(record)
+    target, holder = values[10], values[11]
+    sources = record.get("source_annotators")
+    return (
+        *values[:10],
+        *(_REF(target) if target else _NO_REF),
+        *(_REF(holder) if holder else _NO_REF),
+        *values[12:],
+        record.get("votes"),
+        None if sources is None else LIST_SEPARATOR.join(sources),
+    )
+
+
+def _joined(project, sid, title, date, org, start, end, text, label, polarity, t_id, t_name,
+            t_type, t_qid, h_id, h_name, h_type, h_qid, annotator, scope, note, version,
+            created, updated, votes, sources) -> str:  # fmt: skip
+    """The values joined by commas, None empty and others ``str()`` as the csv module does
+    (one f-string: cheaper than a list of converted cells and a join)."""
+    return (
         f"{'' if project is None else project!s},{'' if sid is None else sid!s},"
         f"{'' if title is None else title!s},{'' if date is None else date!s},"
         f"{'' if org is None else org!s},{'' if start is None else start!s},"
@@ -109,9 +164,19 @@ def plain_line(record: Mapping[str, Any]) -> str | None:
         f"{'' if annotator is None else annotator!s},{'' if scope is None else scope!s},"
         f"{'' if note is None else note!s},{'' if version is None else version!s},"
         f"{'' if created is None else created!s},{'' if updated is None else updated!s},"
-        f"{'' if votes is None else votes!s},{'' if sources is None else sources}"
+        f"{'' if votes is None else votes!s},{'' if sources is None else sources!s}"
     )
-    if (
+
+
+def _is_plain(line: str) -> bool:
+    """Whether no cell of a joined line needs quoting or neutralising.
+
+    With exactly one comma per delimiter no cell holds a comma, so ``,X`` means a cell
+    starting with X. Characters that are rare in data are searched for anywhere (a fast
+    scan); a false alarm (``=`` inside a cell, a negative number) only costs the cell-by-cell
+    path, which gives the same text.
+    """
+    return not (
         '"' in line
         or "\n" in line
         or "\r" in line
@@ -122,45 +187,20 @@ def plain_line(record: Mapping[str, Any]) -> str | None:
         or ",-" in line
         or ",+" in line
         or line.count(",") != _DELIMITERS
-    ):
-        return None
-    return line + LINE_END
+    )
 
 
-class _Lines(list):
-    """A statement's lines, joined for one write; the csv module appends the rows it writes."""
-
-    write = list.append
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.csv = csv.writer(self, lineterminator=LINE_END)
-
-    def text(self, records: Iterable[Mapping[str, Any]]) -> str:
-        """The records' lines: joined directly when plain, else written by the csv module."""
-        for record in records:
-            try:
-                line = plain_line(record)
-            except KeyError:  # a record without some field: flatten reads it as empty
-                line = None
-            if line is None:
-                self.csv.writerow(flatten(record))
-            else:
-                self.append(line)
-        text = "".join(self)
-        self.clear()
-        return text
+_DELIMITERS = len(COLUMNS) - 1
 
 
 def write(bundles: Bundles, out: TextIO, ctx: ExportContext) -> Counts:
     """Write a header and one row per stance, one write per statement."""
     open_writer(out, ctx).writerow(COLUMNS)
     counts = Counts()
-    lines = _Lines()
     for _statement, stances in iter_bundles(bundles):
         counts.add_bundle(stances)
         if stances:
-            out.write(lines.text(stances))
+            out.write("".join([csv_line(record) for record in stances]))
         counts.rows += len(stances)
     return counts
 
