@@ -19,16 +19,23 @@ def record_event(
     project_id: int | None = None,
     statement_id: int | None = None,
     data: dict[str, Any] | None = None,
-) -> AuditEvent:
-    """Append one event to the audit log in the caller's transaction."""
-    event = AuditEvent(
-        user_id=user.id if user else None,
-        action=action,
-        entity=entity,
-        entity_id=entity_id,
-        project_id=project_id,
-        statement_id=statement_id,
-        data=data or {},
-    )
-    session.add(event)
-    return event
+) -> None:
+    """Append one event to the audit log in the caller's transaction.
+
+    Written at once as a plain INSERT: events are never read back in the request that writes
+    them, and the unit of work costs several times the insert on the save path. Every id it
+    names belongs to a row already flushed (an id is known only after its flush).
+    """
+    values = {
+        "user_id": user.id if user else None,
+        "action": action,
+        "entity": entity,
+        "entity_id": entity_id,
+        "project_id": project_id,
+        "statement_id": statement_id,
+        "data": data or {},
+    }
+    session.connection().execute(_INSERT, values)
+
+
+_INSERT = AuditEvent.__table__.insert()
