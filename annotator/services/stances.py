@@ -374,7 +374,7 @@ def _check_overlap(session: Session, statement: Statement, stance: Stance) -> No
 
 def current_guidelines_version(session: Session, project: Project) -> int | None:
     """The guidelines version in force, recorded on every saved stance."""
-    return session.scalar(_GUIDELINES, {"project_id": project.id})
+    return session.connection().execute(_GUIDELINES, {"project_id": project.id}).scalar()
 
 
 _GUIDELINES = select(func.max(GuidelinesVersion.version)).where(

@@ -140,7 +140,8 @@ def render_paragraphs(
 
 def count_stances(session: Session, statement: Statement, user: User) -> int:
     """How many live stances the user has on the statement (the page's counter)."""
-    return session.scalar(_COUNT, {"statement_id": statement.id, "owner_id": user.id})
+    params = {"statement_id": statement.id, "owner_id": user.id}
+    return session.connection().execute(_COUNT, params).scalar()
 
 
 def next_stance_id(session: Session, stance: Stance, nearby: list[StanceRow]) -> int | None:
@@ -157,7 +158,7 @@ def next_stance_id(session: Session, stance: Stance, nearby: list[StanceRow]) ->
         return after[0]
     params = dict(zip(("start", "end", "id"), key, strict=True))
     params |= {"statement_id": stance.statement_id, "owner_id": stance.annotator_id}
-    return session.scalar(_NEXT, params)
+    return session.connection().execute(_NEXT, params).scalar()
 
 
 _MINE = (
