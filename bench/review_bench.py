@@ -7,7 +7,9 @@ Run from the repository root: ``python bench/review_bench.py [--statements N]
 (b) the side-by-side page with 3 annotators x 200 stances rendered with p50 < 50 ms through
     the Flask test client;
 (c) ``adjudicate --auto`` (``--auto-statements`` x 3 annotators x 20 stances): time and
-    SQL statements by kind, which must not grow with the number of statements.
+    SQL statements by kind, which must not grow with the number of statements;
+(d) the review queue (``--queue-statements`` ready statements x 3 annotators x 20 stances)
+    in <= 0.8 s, wall and CPU, median of ``--queue-runs`` calls.
 Data are generated from a fixed seed and bulk-inserted with Core (the set-up is not timed).
 """
 
@@ -193,12 +195,34 @@ def bench_auto(app, n_statements: int) -> None:
     )
 
 
+def bench_queue(app, n_statements: int, runs: int) -> None:
+    """The review queue of n ready statements; CPU time too, since the machine is shared."""
+    with app.app_context():
+        project, _, _ = seed(db.session, "queue", n_statements, 20, random.Random(9))
+        names = review.annotator_names(db.session, project, hide=False)
+        walls, cpus = [], []
+        for _ in range(runs):
+            began, cpu0 = time.perf_counter(), time.process_time()
+            rows = review.list_review_queue(db.session, project, names)
+            walls.append(time.perf_counter() - began)
+            cpus.append(time.process_time() - cpu0)
+            db.session.rollback()
+    print(
+        f"(d) review queue: {len(rows)} statements, {sum(r.stances for r in rows)} stances: "
+        f"median {statistics.median(walls):.2f} s wall (min {min(walls):.2f}), "
+        f"CPU {statistics.median(cpus):.2f} s over {runs} runs (target <= 0.8 s); "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--statements", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--auto-statements", type=int, default=2_000)
-    parser.add_argument("--only", choices=["agreement", "side-by-side", "auto"])
+    parser.add_argument("--queue-statements", type=int, default=2_000)
+    parser.add_argument("--queue-runs", type=int, default=5)
+    parser.add_argument("--only", choices=["agreement", "side-by-side", "auto", "queue"])
     parser.add_argument("--database-url")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -212,6 +236,8 @@ def main() -> None:
             bench_side_by_side(app, args.runs)
         if args.only in (None, "auto"):
             bench_auto(app, args.auto_statements)
+        if args.only in (None, "queue"):
+            bench_queue(app, args.queue_statements, args.queue_runs)
 
 
 if __name__ == "__main__":
