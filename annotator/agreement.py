@@ -21,6 +21,8 @@ Choices:
 * target_agreement: share of matched pairs with the same target, no target counting as a value
   (in target_alpha too).  stance_agreement: Dice over whole stances, 2 * same / (n_a + n_b),
   same = one-to-one pairs with equal start, end, label, target and holder.
+  ``stance_agreement_by_statement`` gives each statement's own figure for many statements in
+  one pass (the review queue): the same per-(statement, pair) counts, summed per statement.
 * per_label: span, target and stance figures use that label's marks alone (own matching);
   kappas and alpha are one-vs-rest on the overall matching, so null when the label never varies.
 * unitized_alpha: Krippendorff's alpha_U (Sociological Methodology 1995; Content Analysis 2004)
@@ -85,6 +87,7 @@ class _Table:
 
     annotators: list[str]
     labels: list[str]
+    statements: list[Hashable]  # in the order of their codes in st
     st: np.ndarray  # statement
     an: np.ndarray  # annotator
     s: np.ndarray  # start
@@ -115,6 +118,21 @@ class _Table:
         """Sum weights per annotator pair (a, b), a < b."""
         return np.bincount(self.pair_of(a, b), weights=weights, minlength=len(self.pair_keys))
 
+    def per_shared(self, a: np.ndarray, b: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """Sum weights per shared row, from membership rows a < b of one statement."""
+        m = max(len(self.member_an), 1)
+        row = np.searchsorted(self.shared @ [m, 1], a * m + b)  # shared is sorted
+        return np.bincount(row, weights=weights, minlength=len(self.shared))
+
+    def by_pair(self, rows: np.ndarray) -> np.ndarray:
+        """Sum per-shared-row counts per annotator pair, as the project and pair figures do."""
+        return np.bincount(self.pairs, weights=rows, minlength=len(self.pair_keys))
+
+    def by_statement(self, rows: np.ndarray) -> np.ndarray:
+        """Sum per-shared-row counts per statement, for each statement's own figure."""
+        st = self.member_st[self.shared[:, 0]]
+        return np.bincount(st, weights=rows, minlength=len(self.lengths))
+
 
 @dataclass
 class _Spans:
@@ -144,6 +162,22 @@ def compute_agreement(units: Iterable[Unit], marks: Iterable[Mark]) -> dict:
     }
     out["pairs"] = [_pair_row(t, sp, kappas, p) for p in range(len(t.pair_keys))]
     return out | {"n_statements": len(t.lengths), "n_stances": len(t.st), "notes": notes}
+
+
+def stance_agreement_by_statement(
+    units: Iterable[Unit], marks: Iterable[Mark]
+) -> dict[Hashable, float | None]:
+    """Each statement's stance_agreement as compute_agreement([its unit], marks) gives it.
+
+    One pass for all statements: compute_agreement costs about 2 ms per call whatever the
+    size, too much for a review queue of thousands. The counts are the very arrays
+    compute_agreement pools over pairs (tests also compare the two on random cases).
+    """
+    t = _prepare(units, marks)
+    idx = np.arange(len(t.st))
+    same = t.by_statement(_shared(t, idx, _whole_stance(t))).tolist()
+    tot = t.by_statement(_shared_totals(t, idx)).tolist()
+    return {st: _num(_ratio(2 * n, d)) for st, n, d in zip(t.statements, same, tot, strict=True)}
 
 
 def cohen_kappa(pairs: Iterable[tuple[Hashable, Hashable]]) -> float | None:
@@ -205,7 +239,8 @@ def _prepare(units: Iterable[Unit], marks: Iterable[Mark]) -> _Table:
     cols["lab"] = rank[cols["lab"]]
     order = np.lexsort(packed([cols[c] for c in ("st", "s", "e", "lab", "tgt", "hol", "an")]))
     labels = [all_labels[k] for k in present]
-    return _Table(names, labels, **{name: c[order] for name, c in cols.items()}, **layout)
+    cols = {name: c[order] for name, c in cols.items()}
+    return _Table(names, labels, list(scope), **cols, **layout)
 
 
 def _codes(values: list, keys: Iterable[Hashable]) -> np.ndarray:
@@ -286,13 +321,12 @@ def _spans(t: _Table, idx: np.ndarray) -> _Spans:
     i, j = _match(t, idx)
     ia, ib = np.where(t.an[i] < t.an[j], i, j), np.where(t.an[i] < t.an[j], j, i)
     members, item = _items(len(t.st), ia, ib)
-    count = np.bincount(t.mem[idx], minlength=len(t.member_an))
     return _Spans(
-        tot=np.bincount(t.pairs, weights=count[t.shared].sum(axis=1), minlength=len(t.pair_keys)),
-        exact=_shared(t, idx, [t.st, t.s, t.e]),
+        tot=t.by_pair(_shared_totals(t, idx)),
+        exact=t.by_pair(_shared(t, idx, [t.st, t.s, t.e])),
         matched=t.per_pair(t.an[ia], t.an[ib], np.ones(len(ia))),
         same_target=t.per_pair(t.an[ia], t.an[ib], t.tgt[ia] == t.tgt[ib]),
-        same_stance=_shared(t, idx, [t.st, t.s, t.e, t.lab, t.tgt, t.hol]),
+        same_stance=t.by_pair(_shared(t, idx, _whole_stance(t))),
         ia=ia,
         ib=ib,
         members=members,
@@ -300,13 +334,27 @@ def _spans(t: _Table, idx: np.ndarray) -> _Spans:
     )
 
 
+def _whole_stance(t: _Table) -> list[np.ndarray]:
+    """What stance_agreement compares: statement, span, label, target and holder."""
+    return [t.st, t.s, t.e, t.lab, t.tgt, t.hol]
+
+
+def _shared_totals(t: _Table, idx: np.ndarray) -> np.ndarray:
+    """n_a + n_b of the marks idx per shared row (a statement and a pair of its annotators)."""
+    count = np.bincount(t.mem[idx], minlength=len(t.member_an))
+    return count[t.shared].sum(axis=1)
+
+
 def _shared(t: _Table, idx: np.ndarray, cols: list[np.ndarray]) -> np.ndarray:
-    """Per pair, marks both annotators made with equal cols (multiset intersection)."""
-    k = len(t.annotators)
-    key, cnt = _tally(runs([c[idx] for c in cols]) * k + t.an[idx])
-    group, ann = np.divmod(key, k)
+    """Per shared row, marks both annotators made with equal cols (multiset intersection).
+
+    cols start with the statement, so each run of equal values lies within one statement.
+    """
+    m = max(len(t.member_an), 1)
+    key, cnt = _tally(runs([c[idx] for c in cols]) * m + t.mem[idx])
+    group, mem = np.divmod(key, m)
     i, j = expand(np.searchsorted(group, group, side="right"))
-    return t.per_pair(ann[i], ann[j], np.minimum(cnt[i], cnt[j]))
+    return t.per_shared(mem[i], mem[j], np.minimum(cnt[i], cnt[j]))
 
 
 def _tally(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

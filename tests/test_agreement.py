@@ -18,6 +18,7 @@ from annotator.agreement import (
     compute_agreement,
     fleiss_kappa,
     nominal_alpha,
+    stance_agreement_by_statement,
 )
 
 
@@ -331,6 +332,27 @@ def test_stance_agreement_is_dice_over_whole_stances():
     assert result["pairs"][0]["stance_agreement"] == near(2 * 1 / 7)
 
 
+def test_stance_agreement_by_statement_edge_cases():
+    units = [Unit(s, 50, ("A", "B")) for s in ("none", "agree", "differ")]
+    units += [Unit("one", 50, ("A",)), Unit("silent", 50, ("A", "B", "C"))]
+    marks = [mark(a, 0, 5, statement="agree") for a in "AB"]
+    marks += [mark("A", 0, 5, statement="differ"), mark("B", 0, 5, "support", statement="differ")]
+    marks += [mark("A", 0, 5, statement="one")] + [mark(a, 0, 5, statement="silent") for a in "AB"]
+    marks += [mark("A", 0, 5, statement="elsewhere"), mark("C", 0, 5, statement="agree")]
+    figures = stance_agreement_by_statement(units, marks)
+    expected = {"none": None, "agree": 1.0, "differ": 0.0, "one": None, "silent": 0.5}
+    assert figures == expected  # a statement out of scope is left out, C on "agree" ignored
+    for u in units:
+        assert compute_agreement([u], marks)["stance_agreement"] == figures[u.statement]
+
+
+def test_stance_agreement_by_statement_pools_pairs_and_counts_duplicates():
+    """Pairs (A,B) 1/(2+1), (A,C) 2/(2+2), (B,C) 1/(1+2): pooled 2*4/10; A's copy is a multiset."""
+    marks = [mark("A", 0, 5), mark("A", 0, 5), mark("B", 0, 5), mark("C", 0, 5), mark("C", 0, 5)]
+    figures = stance_agreement_by_statement([Unit("s1", 10, ("A", "B", "C"))], marks)
+    assert figures == {"s1": 0.8}
+
+
 def test_one_annotator_gives_nulls_with_notes():
     result = compute_agreement([Unit("s1", 10, ("A",))], [mark("A", 0, 5)])
     assert all(result[key] is None for key in agreement.METRICS)
@@ -456,3 +478,40 @@ def test_vectorised_matching_equals_sequential_greedy(marks):
     i, j = i[t.an[i] != t.an[j]], j[t.an[i] != t.an[j]]
     mi, mj = agreement._match(t, idx)
     assert set(zip(mi.tolist(), mj.tolist(), strict=True)) == _greedy_reference(t, i, j)
+
+
+TEAMS = st.permutations("ABCD").flatmap(
+    lambda p: st.sampled_from(range(5)).map(lambda n: tuple(p[:n]))
+)
+SOME_UNITS = st.lists(  # a statement may be listed twice; 0 to 4 annotators, never E
+    st.builds(Unit, st.sampled_from(["s1", "s2", "s3"]), st.integers(0, 30), TEAMS),
+    min_size=1,
+    max_size=4,
+)
+CONTENTS = st.tuples(  # negative and empty spans too: they are clamped before comparing
+    st.integers(-2, 6),
+    st.integers(-2, 8),
+    st.sampled_from(["claim", "support"]),
+    st.sampled_from([None, "x"]),
+    st.sampled_from([None, "h"]),
+)
+
+
+@st.composite
+def scopes(draw):
+    """Units, and marks on and off them (s4, E) drawn from a few stances, so many are the same."""
+    pool = draw(st.lists(CONTENTS, min_size=1, max_size=4))
+    where = st.tuples(st.sampled_from(["s1", "s2", "s3", "s4"]), st.sampled_from("ABCDE"))
+    picks = draw(st.lists(st.tuples(where, st.sampled_from(pool)), min_size=10, max_size=60))
+    return draw(SOME_UNITS), [Mark(*at, *content) for at, content in picks]
+
+
+@settings(max_examples=400, deadline=None)
+@given(scopes())
+def test_stance_agreement_by_statement_equals_compute_agreement_per_statement(scope):
+    units, marks = scope
+    figures = stance_agreement_by_statement(units, marks)
+    assert list(figures) == list(dict.fromkeys(u.statement for u in units))
+    for statement, figure in figures.items():
+        own = [u for u in units if u.statement == statement]
+        assert figure == compute_agreement(own, marks)["stance_agreement"], statement

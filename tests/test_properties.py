@@ -2,8 +2,9 @@
 
 Already elsewhere: JSONL/CSV reader round trips (test_formats_import), the UTF-16 round trip
 (test_formats_export), annotator-name invariance and identical annotations (test_agreement).
-Here: the page layout, alias mentions, UTF-16 splits and ordering, zip and txt readers, and
-the symmetry of the pure agreement coefficients.
+Here: the page layout, alias mentions, UTF-16 splits and ordering, zip and txt readers, the
+symmetry of the pure agreement coefficients, and the review queue's per-statement agreement
+(its equality with compute_agreement is in test_agreement).
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from dataclasses import replace
 
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from annotator import offsets
+from annotator import agreement, offsets
 from annotator.agreement import cohen_kappa, fleiss_kappa, nominal_alpha
 from annotator.formats.statement_readers import iter_statements
 from annotator.layout import Mark, layout, paragraphs_touching
@@ -195,3 +197,52 @@ def test_fleiss_kappa_ignores_the_order_of_categories(rows, order):
     permuted = [[r[i] for i in order] for r in rows]
     one, two = fleiss_kappa(rows), fleiss_kappa(permuted)
     assert one == two or one == pytest.approx(two)
+
+
+STANCES = st.tuples(
+    st.integers(0, 9),
+    st.integers(0, 9),
+    st.sampled_from(["claim", "support"]),
+    st.sampled_from([None, "iran"]),
+    st.sampled_from([None, "usa"]),
+)
+BATCHES = st.lists(  # per statement: how many of A, B, C work on it, and who marks what
+    st.tuples(st.integers(0, 3), st.lists(st.tuples(st.sampled_from("ABC"), STANCES), max_size=12)),
+    min_size=1,
+    max_size=6,
+)
+
+
+def _batch(case) -> tuple[list, list]:
+    """Units s0, s1, ... and their marks (some by annotators not on the statement)."""
+    units = [agreement.Unit(f"s{k}", 10, tuple("ABC"[:team])) for k, (team, _) in enumerate(case)]
+    marks = [
+        agreement.Mark(f"s{k}", who, *stance)
+        for k, (_, stances) in enumerate(case)
+        for who, stance in stances
+    ]
+    return units, marks
+
+
+@settings(max_examples=200, deadline=None)
+@given(BATCHES, st.randoms())
+def test_a_statements_agreement_ignores_other_statements_and_order(case, rnd):
+    units, marks = _batch(case)
+    figures = agreement.stance_agreement_by_statement(units, marks)
+    assert all(x is None or 0 <= x <= 1 for x in figures.values())
+    for unit in units:
+        own = [m for m in marks if m.statement == unit.statement]
+        rnd.shuffle(own)
+        alone = agreement.stance_agreement_by_statement([unit], own)
+        assert alone == {unit.statement: figures[unit.statement]}
+
+
+@settings(max_examples=200, deadline=None)
+@given(BATCHES)
+def test_identical_versions_agree_fully_statement_by_statement(case):
+    units, marks = _batch(case)
+    team = [replace(u, annotators=("A", "B", "C")) for u in units]
+    copies = [replace(m, annotator=a) for m in marks if m.annotator == "A" for a in "ABC"]
+    figures = agreement.stance_agreement_by_statement(team, copies)
+    marked = {m.statement for m in copies}
+    assert figures == {u.statement: 1.0 if u.statement in marked else None for u in units}
