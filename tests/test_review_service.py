@@ -141,6 +141,35 @@ def test_queue_without_any_stance_has_no_figure_and_comes_last(app, session):
     assert [(r.statement_id, r.agreement) for r in rows] == [(s1.id, 1.0), (s0.id, None)]
 
 
+def test_queue_figures_equal_each_statements_side_by_side_figure(app, session):
+    """One batched computation for the queue; each figure as compute_agreement on its own."""
+    project, sts = setup(session, annotators=("ann1", "ann2", "ann3"), statements=5)
+    iran, russia = "Iran condemns Israel", "Russia claims victory"
+    for name in ("ann1", "ann2", "ann3"):  # sts[0]: all agree
+        mark(session, project, sts[0], name, iran)
+    mark(session, project, sts[1], "ann1", iran)  # sts[1]: none agree
+    mark(session, project, sts[1], "ann2", iran, target="usa")
+    mark(session, project, sts[1], "ann3", russia, label="claim", target=None)
+    mark(session, project, sts[2], "ann1", iran)  # sts[2]: ann3 marks nothing
+    mark(session, project, sts[2], "ann2", iran)
+    for name in ("ann1", "ann3"):  # sts[4]: ann2 misses one; 2 * (1 + 2 + 1) / (3 + 4 + 3)
+        mark(session, project, sts[4], name, iran)
+        mark(session, project, sts[4], name, russia, label="claim", target=None)
+    mark(session, project, sts[4], "ann2", iran)
+    for st in sts:  # sts[3]: nobody marks anything
+        done(session, project, st, "ann1", "ann2", "ann3")
+    names = _names(session, project)
+    rows = list_review_queue(session, project, names)
+    expected = [(sts[1], 0.0), (sts[2], 0.5), (sts[4], 0.8), (sts[0], 1.0), (sts[3], None)]
+    assert [(r.statement_id, r.agreement) for r in rows] == [(s.id, x) for s, x in expected]
+    for row, (st, _) in zip(rows, expected, strict=True):
+        figures = load_side_by_side(session, project, st, names).figures
+        assert row.agreement == figures["stance_agreement"]
+    claims = list_review_queue(session, project, names, label="claim")
+    assert [(r.statement_id, r.agreement) for r in claims] == [(sts[1].id, 0.0), (sts[4].id, 0.8)]
+    assert list_review_queue(session, project, names, label="no-such-label") == []
+
+
 def test_side_by_side_groups_say_what_differs(app, session):
     project, (st,) = setup(session, annotators=("ann1", "ann2", "ann3"))
     mark(session, project, st, "ann1", "Iran condemns Israel")
