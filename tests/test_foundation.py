@@ -175,9 +175,10 @@ from annotator.extensions import make_engine
 
 engine = make_engine(sys.argv[1])
 for i in range(150):
-    with engine.begin() as conn:  # read, then write: the write must not find a stale snapshot
+    with engine.begin() as conn:  # read, then write: a stale snapshot must not fail
         seen = conn.execute(text("SELECT count(*) FROM t")).scalar()
-        conn.execute(text("INSERT INTO t (who, seen) VALUES (:w, :s)"), {"w": sys.argv[2], "s": seen})
+        values = {"w": sys.argv[2], "s": seen}
+        conn.execute(text("INSERT INTO t (who, seen) VALUES (:w, :s)"), values)
 """
 
 
