@@ -16,8 +16,8 @@ Choices:
   through a chain over three annotators, a component holds two marks of one; both count).
   fleiss_kappa needs a constant rater count, so only items of the modal size (>= 2) count.
   krippendorff_alpha and target_alpha are nominal alpha over the items; one-mark items are not
-  pairable.  Computed from sparse value counts: the ``krippendorff`` package builds
-  items x values x values arrays, too big for an actor registry (tests compare the two).
+  pairable.  The coefficients themselves are in ``coefficients`` (tests compare alpha with the
+  ``krippendorff`` package).
 * target_agreement: share of matched pairs with the same target, no target counting as a value
   (in target_alpha too).  stance_agreement: Dice over whole stances, 2 * same / (n_a + n_b),
   same = one-to-one pairs with equal start, end, label, target and holder.
@@ -39,13 +39,14 @@ Choices:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, fields
 from itertools import combinations
 from operator import attrgetter
 
 import numpy as np
 
+from .coefficients import fleiss_kappa, pair_kappas, sparse_alpha, tally
 from .intervals import expand, overlapping, packed, runs
 from .unitizing import alpha_u, disagreement
 
@@ -178,40 +179,6 @@ def stance_agreement_by_statement(
     same = t.by_statement(_shared(t, idx, _whole_stance(t))).tolist()
     tot = t.by_statement(_shared_totals(t, idx)).tolist()
     return {st: _num(_ratio(2 * n, d)) for st, n, d in zip(t.statements, same, tot, strict=True)}
-
-
-def cohen_kappa(pairs: Iterable[tuple[Hashable, Hashable]]) -> float | None:
-    """Cohen's kappa of two raters, from (value_a, value_b) per item; None if undefined."""
-    codes: dict[Hashable, int] = {}
-    rows = [(codes.setdefault(a, len(codes)), codes.setdefault(b, len(codes))) for a, b in pairs]
-    if not rows:
-        return None
-    a, b = np.array(rows).T
-    kappa = _pair_kappas(np.zeros(len(rows), np.int64), a, b, 1, len(codes))[0]
-    return None if np.isnan(kappa) else float(kappa)
-
-
-def fleiss_kappa(counts: Sequence[Sequence[int]]) -> float | None:
-    """Fleiss' kappa of an items x categories table of rater counts, same rater count per item."""
-    a = np.asarray(counts, dtype=float)
-    if a.ndim != 2 or not a.size or a.sum() == 0:
-        return None
-    n = a.sum(axis=1)
-    chance = float(((a.sum(axis=0) / a.sum()) ** 2).sum())
-    if n[0] < 2 or np.any(n != n[0]) or chance >= 1 - 1e-12:
-        return None
-    observed = (((a * a).sum(axis=1) - n) / (n * (n - 1))).mean()
-    return float((observed - chance) / (1 - chance))
-
-
-def nominal_alpha(items: Iterable[Iterable[Hashable]]) -> float | None:
-    """Krippendorff's nominal alpha; each item lists the values coders gave it, missing omitted."""
-    codes: dict[Hashable, int] = {}
-    rows = [(k, codes.setdefault(v, len(codes))) for k, values in enumerate(items) for v in values]
-    if not rows:
-        return None
-    item, value = np.array(rows).T
-    return _alpha(item, value)
 
 
 def _prepare(units: Iterable[Unit], marks: Iterable[Mark]) -> _Table:
@@ -351,17 +318,10 @@ def _shared(t: _Table, idx: np.ndarray, cols: list[np.ndarray]) -> np.ndarray:
     cols start with the statement, so each run of equal values lies within one statement.
     """
     m = max(len(t.member_an), 1)
-    key, cnt = _tally(runs([c[idx] for c in cols]) * m + t.mem[idx])
+    key, cnt = tally(runs([c[idx] for c in cols]) * m + t.mem[idx])
     group, mem = np.divmod(key, m)
     i, j = expand(np.searchsorted(group, group, side="right"))
     return t.per_shared(mem[i], mem[j], np.minimum(cnt[i], cnt[j]))
-
-
-def _tally(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct keys, sorted, and how often each occurs (np.unique hashes: slower here)."""
-    keys = np.sort(keys, kind="stable")  # timsort: quick on the nearly sorted keys we pass
-    at = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]])[: len(keys)])
-    return keys[at], np.diff(np.append(at, len(keys)))
 
 
 def _items(n: int, ia: np.ndarray, ib: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -383,47 +343,17 @@ def _items(n: int, ia: np.ndarray, ib: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return members, (np.cumsum(root) - 1)[comp[members]]
 
 
-def _pair_kappas(pidx: np.ndarray, va: np.ndarray, vb: np.ndarray, n_pairs: int, n_values: int):
-    """Cohen's kappa per pair from its matched values; NaN where undefined."""
-    v = n_values
-    conf = np.bincount((pidx * v + va) * v + vb, minlength=n_pairs * v * v)
-    conf = conf[: n_pairs * v * v].reshape(n_pairs, v, v).astype(float)
-    n = conf.sum(axis=(1, 2))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        observed = np.trace(conf, axis1=1, axis2=2) / n
-        chance = (conf.sum(axis=2) * conf.sum(axis=1)).sum(axis=1) / (n * n)
-        kappa = (observed - chance) / (1 - chance)
-    kappa[(n == 0) | (chance >= 1 - 1e-12)] = np.nan
-    return kappa
-
-
-def _alpha(item: np.ndarray, value: np.ndarray) -> float | None:
-    """Nominal alpha from one (item, value) row per coded value (sparse value counts)."""
-    if not len(item):
-        return None
-    key, c = _tally(item * (int(value.max()) + 1) + value)
-    it, val = np.divmod(key, int(value.max()) + 1)
-    n_u = np.bincount(it, weights=c)[it]
-    c, val, n_u = c[n_u >= 2], val[n_u >= 2], n_u[n_u >= 2]
-    n = float(c.sum())
-    n_v = np.bincount(val, weights=c)
-    expected = 1 - (n_v * (n_v - 1)).sum() / (n * (n - 1)) if n > 1 else 0.0
-    if expected <= 1e-12:
-        return None
-    return float(1 - (1 - (c * (c - 1) / (n_u - 1)).sum() / n) / expected)
-
-
 def _coding(t: _Table, sp: _Spans, values: np.ndarray, n_values: int):
     """Per-pair kappas, and project kappas and alpha, of one coding of the matched marks."""
     pidx = t.pair_of(t.an[sp.ia], t.an[sp.ib])
-    kappas = _pair_kappas(pidx, values[sp.ia], values[sp.ib], len(t.pair_keys), n_values)
+    kappas = pair_kappas(pidx, values[sp.ia], values[sp.ib], len(t.pair_keys), n_values)
     defined = kappas[~np.isnan(kappas)]
     v, n_items = max(n_values, 1), int(sp.item.max(initial=-1)) + 1
     counts = np.bincount(sp.item * v + values[sp.members], minlength=n_items * v).reshape(-1, v)
     return kappas, {
         "cohen_kappa": defined.mean() if len(defined) else None,
         "fleiss_kappa": fleiss_kappa(_modal_items(counts)),
-        "krippendorff_alpha": _alpha(sp.item, values[sp.members]),
+        "krippendorff_alpha": sparse_alpha(sp.item, values[sp.members]),
     }
 
 
@@ -446,7 +376,7 @@ def _span_figures(t: _Table, sp: _Spans, p: int | slice = slice(None)) -> dict:
         "span_f1_exact": _ratio(2 * sp.exact[p].sum(), tot),
         "span_f1_overlap": _ratio(2 * matched, tot),
         "target_agreement": _ratio(sp.same_target[p].sum(), matched),
-        "target_alpha": _alpha(sp.item, t.tgt[sp.members]) if p == slice(None) else None,
+        "target_alpha": sparse_alpha(sp.item, t.tgt[sp.members]) if p == slice(None) else None,
         "stance_agreement": _ratio(2 * sp.same_stance[p].sum(), tot),
     }
 

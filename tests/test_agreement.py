@@ -11,15 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from annotator import agreement
-from annotator.agreement import (
-    Mark,
-    Unit,
-    cohen_kappa,
-    compute_agreement,
-    fleiss_kappa,
-    nominal_alpha,
-    stance_agreement_by_statement,
-)
+from annotator.agreement import Mark, Unit, compute_agreement, stance_agreement_by_statement
+from annotator.coefficients import cohen_kappa, fleiss_kappa, nominal_alpha
 
 
 def mark(annotator, start, end, label="claim", target=None, holder=None, statement="s1"):

@@ -19,7 +19,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from annotator import agreement, offsets
-from annotator.agreement import cohen_kappa, fleiss_kappa, nominal_alpha
+from annotator.coefficients import cohen_kappa, fleiss_kappa, nominal_alpha
 from annotator.formats.statement_readers import iter_statements
 from annotator.layout import Mark, layout, paragraphs_touching
 from annotator.mentions import compile_aliases, find_mentions, fold
