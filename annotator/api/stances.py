@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..errors import Forbidden
 from ..extensions import db
+from ..services import stance_rows as row_service
 from ..services import stances as stance_service
 from ..services.projects import role_rank
 from ..services.statements import get_statement
@@ -84,7 +85,7 @@ def stance_rows(statement_id: int, owner_id: int, shown: str) -> list[dict]:
             "updated_at": iso(r.updated_at),
             "deleted_at": iso(r.deleted_at),
         }
-        for r in stance_service.stance_rows(db.session, statement_id, owner_id)
+        for r in row_service.stance_rows(db.session, statement_id, owner_id)
     ]
 
 

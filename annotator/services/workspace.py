@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from .. import layout, mentions
 from ..models import Actor, ActorAlias, Assignment, Label, Project, Stance, Statement, User
 from .queue import Progress, queue_progress
-from .stances import StanceRow, stance_rows
+from .stance_rows import StanceRow, stance_rows
 
 # Per-process caches of values derived from the registry, keyed by the project's
 # registry_version (raised by every flush that changes an actor or alias, see models.py), so
