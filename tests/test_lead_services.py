@@ -16,7 +16,6 @@ from annotator.services import guidelines as gl
 from annotator.services import labels as lab
 from annotator.services.progress import annotator_progress
 from annotator.services.projects import list_members, remove_member, set_member, update_project
-from annotator.services.stances import current_guidelines_version
 from annotator.services.statements import import_statements, list_statements
 from annotator.services.users import get_user
 
@@ -143,16 +142,15 @@ def test_restore_refuses_taken_hotkey(session):
     assert claim.retired
 
 
-def test_guidelines_versions_and_stances_record_them(session):
+def test_guidelines_versions(session):
     project = make_project(session, "p1")
-    assert current_guidelines_version(session, project) is None
+    assert gl.list_guidelines_versions(session, project) == []
     v1, new1 = gl.save_guidelines(session, project, "# Rules\r\nBe kind.")
     v2, new2 = gl.save_guidelines(session, project, "# Rules\nBe kinder.")
     same, new3 = gl.save_guidelines(session, project, "# Rules\nBe kinder.")
     assert (v1.version, v2.version, same.version) == (1, 2, 2)
     assert (new1, new2, new3) == (True, True, False)
     assert v1.body == "# Rules\nBe kind."
-    assert current_guidelines_version(session, project) == 2
     assert [h[0] for h in gl.list_guidelines_versions(session, project)] == [2, 1]
     with pytest.raises(Invalid):
         gl.save_guidelines(session, project, "   ")
@@ -306,3 +304,21 @@ def test_assigning_needs_membership_even_for_admins_and_reassigning_is_logged(se
         select(AuditEvent.action).where(AuditEvent.entity == "assignment").order_by(AuditEvent.id)
     ).all()
     assert actions[-2:] == ["unassign", "assign"]
+
+
+def test_saved_stances_record_the_guidelines_version_in_force(session):
+    from annotator.services.stances import StanceInput, create_stance, update_stance
+    from annotator.services.users import get_user
+
+    from .workspace_helpers import PHRASE, demo
+
+    project, st = demo(session)
+    user = get_user(session, "annotator1")
+    start = st.text.index(PHRASE)
+    data = StanceInput(start, start + len(PHRASE), PHRASE, "condemnation", "iran")
+    stance = create_stance(session, project, st, user, data)
+    before = stance.guidelines_version
+    newer, _ = gl.save_guidelines(session, project, "# Rules\nQuote the holder.")
+    assert newer.version == (before or 0) + 1
+    update_stance(session, project, st, user, stance.id, 1, data)
+    assert stance.guidelines_version == newer.version

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..models import OPEN_STATES, ROLES, Assignment, Label, Membership, Project, Statement, User
@@ -107,9 +107,9 @@ def role_of(session: Session, project: Project, user: User) -> str | None:
 def require_role(session: Session, slug: str, user: User, minimum: str) -> tuple[Project, str]:
     """Load a project for a user: 404 when not a member (no leak), 403 when the role is too low.
 
-    One query for both (every project request starts here).
+    One query for both, with the label scheme (every project request starts here).
     """
-    row = session.execute(_PROJECT_ROLE, {"slug": slug, "user_id": user.id}).first()
+    row = session.execute(_PROJECT_ROLE, {"slug": slug, "user_id": user.id}).unique().first()
     project, role = row if row is not None else (None, None)
     if project is not None and user.is_admin:
         role = "lead"
@@ -127,6 +127,7 @@ _PROJECT_ROLE = (
         (Membership.project_id == Project.id) & (Membership.user_id == bindparam("user_id")),
     )
     .where(Project.slug == bindparam("slug"))
+    .options(joinedload(Project.labels))  # the page, the form and every save read them
 )
 
 

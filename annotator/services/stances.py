@@ -52,16 +52,27 @@ def require_assignment(
     session: Session, statement: Statement, user: User, *, editable: bool = True
 ) -> Assignment:
     """The user's active assignment; changing stances also needs it open (not done/skipped)."""
-    params = {"statement_id": statement.id, "user_id": user.id}
-    assignment = session.scalar(_ASSIGNMENT, params)
-    if assignment is None:
+    return _assignment_and_guidelines(session, statement, user, editable)[0]
+
+
+def _assignment_and_guidelines(
+    session: Session, statement: Statement, user: User, editable: bool = True
+) -> tuple[Assignment, int | None]:
+    """The assignment check and the guidelines version a save records, in one query."""
+    params = {"statement_id": statement.id, "user_id": user.id, "project_id": statement.project_id}
+    row = session.execute(_ASSIGNMENT, params).first()
+    if row is None:
         raise Forbidden("This statement is not assigned to you.")
+    assignment, guidelines_version = row
     if editable and assignment.state not in OPEN_STATES:
         raise Conflict(f"This statement is marked {assignment.state}; reopen it to change stances.")
-    return assignment
+    return assignment, guidelines_version
 
 
-_ASSIGNMENT = select(Assignment).where(
+_GUIDELINES = select(func.max(GuidelinesVersion.version)).where(
+    GuidelinesVersion.project_id == bindparam("project_id")
+)
+_ASSIGNMENT = select(Assignment, _GUIDELINES.scalar_subquery()).where(
     Assignment.statement_id == bindparam("statement_id"),
     Assignment.annotator_id == bindparam("user_id"),
     Assignment.active,
@@ -72,10 +83,10 @@ def create_stance(
     session: Session, project: Project, statement: Statement, user: User, data: StanceInput
 ) -> Stance:
     """Validate and store a new stance; the assignment moves to "in progress"."""
-    assignment = require_assignment(session, statement, user)
+    assignment, guidelines_version = _assignment_and_guidelines(session, statement, user)
     stance = Stance(statement_id=statement.id, annotator_id=user.id, annotator=user)
     _apply(session, project, statement, stance, data)
-    stance.guidelines_version = current_guidelines_version(session, project)
+    stance.guidelines_version = guidelines_version
     session.add(stance)
     if assignment.state == "new":
         assignment.state = "in_progress"
@@ -94,12 +105,12 @@ def update_stance(
     data: StanceInput,
 ) -> Stance:
     """Change a stance, refusing (409) when ``version`` is not the stored one."""
-    require_assignment(session, statement, user)
+    _, guidelines_version = _assignment_and_guidelines(session, statement, user)
     stance = _current(session, statement, stance_id, user, version)
     before = stance_snapshot(stance)
     with _race_is_conflict(stance, version):
         _apply(session, project, statement, stance, data)
-        stance.guidelines_version = current_guidelines_version(session, project)
+        stance.guidelines_version = guidelines_version
         session.flush()
     audit_stance(session, user, project, stance, "update", before)
     return stance
@@ -289,16 +300,6 @@ def _check_overlap(session: Session, statement: Statement, stance: Stance) -> No
     )
     if clash:
         raise Invalid("This project does not allow overlapping stances.", field="start")
-
-
-def current_guidelines_version(session: Session, project: Project) -> int | None:
-    """The guidelines version in force, recorded on every saved stance."""
-    return session.connection().execute(_GUIDELINES, {"project_id": project.id}).scalar()
-
-
-_GUIDELINES = select(func.max(GuidelinesVersion.version)).where(
-    GuidelinesVersion.project_id == bindparam("project_id")
-)
 
 
 def stance_snapshot(stance: Stance) -> dict:
