@@ -20,6 +20,18 @@ NO_STATEMENT = (
 )
 
 
+# What agreement compares of a stance, in MarkRow's order.
+MARK_COLUMNS = (
+    Stance.statement_id,
+    Stance.annotator_id,
+    Stance.start,
+    Stance.end,
+    Stance.label_id,
+    Stance.target_id,
+    Stance.holder_id,
+)
+
+
 def _live(query):
     """Only annotators' stances that still count: not deleted, not gold."""
     return query.where(Stance.deleted_at.is_(None), Stance.is_gold.is_(False))
@@ -100,17 +112,7 @@ def load_agreement_input(
         select(Statement.id, func.length(Statement.text)).where(Statement.project_id == project.id)
     )
     units = [Unit(sid, n, tuple(sorted(scope[sid]))) for sid, n in lengths if sid in scope]
-    query = _live(
-        select(
-            Stance.statement_id,
-            Stance.annotator_id,
-            Stance.start,
-            Stance.end,
-            Stance.label_id,
-            Stance.target_id,
-            Stance.holder_id,
-        ).join(Statement)
-    ).where(Statement.project_id == project.id)
+    query = _live(select(*MARK_COLUMNS).join(Statement)).where(Statement.project_id == project.id)
     return units, list(map(MarkRow._make, _iter_plain(session, query)))
 
 
@@ -253,16 +255,7 @@ class _Row(_RowBase):
 def _stance_rows(session, project, lanes) -> dict[int, list[_Row]]:
     """Statement id -> live stances of the statement's lane annotators."""
     query = _live(
-        select(
-            Stance.statement_id,
-            Stance.annotator_id,
-            Stance.start,
-            Stance.end,
-            Stance.label_id,
-            Stance.target_id,
-            Stance.holder_id,
-            Stance.id,
-        ).join(Statement, Statement.id == Stance.statement_id)
+        select(*MARK_COLUMNS, Stance.id).join(Statement, Statement.id == Stance.statement_id)
     ).where(Statement.project_id == project.id)
     out: dict[int, list[_Row]] = defaultdict(list)
     for row in _iter_plain(session, query):
