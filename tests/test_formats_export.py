@@ -23,7 +23,7 @@ from annotator.formats import (
     provenance,
     semeval,
 )
-from annotator.formats.stance_readers import read_stance_lines, read_stance_records
+from annotator.formats.stance_readers import read_stance_lines
 
 SCHEMA = json.loads(
     (Path(__file__).parents[1] / "annotator/formats/stance_record.schema.json").read_text()
@@ -173,26 +173,27 @@ def js_slice(text, start, end):
 
 def test_utf16_offsets_with_emoji_combining_marks_and_arabic():
     text = "🇮🇷 e\u0301 داعش 👩\u200d⚕️ end"
+    u16 = offsets.Utf16Offsets(text)
     for span in ("e\u0301", "داعش", "👩\u200d⚕️", "end", "🇮🇷"):
         start = text.index(span)
-        u16 = offsets.Utf16Offsets(text)
-        s, e = u16.to_utf16(start), u16.to_utf16(start + len(span))
-        assert js_slice(text, s, e) == span
-        assert offsets.from_utf16(text, s) == start
-        assert offsets.from_utf16(text, e) == start + len(span)
-    assert offsets.to_utf16(text, 2) == 4  # the flag is two astral code points
-    with pytest.raises(ValueError, match="surrogate"):
-        offsets.from_utf16(text, 1)
-    with pytest.raises(ValueError):
-        offsets.to_utf16(text, len(text) + 1)
+        assert js_slice(text, u16.to_utf16(start), u16.to_utf16(start + len(span))) == span
+    assert u16.to_utf16(2) == 4  # the flag is two astral code points
+    for outside in (-1, len(text) + 1):
+        with pytest.raises(ValueError, match="outside"):
+            u16.to_utf16(outside)
 
 
 @given(st.text(), st.data())
-def test_utf16_round_trip_matches_encoding(text, data):
+def test_utf16_offset_is_the_length_of_the_encoded_prefix(text, data):
     cp = data.draw(st.integers(0, len(text)))
-    u16 = offsets.to_utf16(text, cp)
-    assert u16 == len(text[:cp].encode("utf-16-le")) // 2
-    assert offsets.from_utf16(text, u16) == cp
+    assert offsets.Utf16Offsets(text).to_utf16(cp) == len(text[:cp].encode("utf-16-le")) // 2
+
+
+def test_converter_knows_only_the_two_units():
+    assert offsets.converter("🙂a", "codepoints")(1) == 1
+    assert offsets.converter("🙂a", "utf16")(1) == 2
+    with pytest.raises(ValueError, match="unknown offset unit"):
+        offsets.converter("a", "graphemes")
 
 
 # --- registry, streaming, provenance ------------------------------------------------
@@ -292,10 +293,9 @@ def test_statements_jsonl_round_trips_bundles(bundles):
     assert counts.rows == len(lines) == len(data)
     first = json.loads(lines[0])
     assert "statement_id" not in first["stances"][0] and list(first)[-2:] == ["text", "stances"]
-    items = [item for _, item in read_stance_lines(lines)]
-    assert items == data
-    records = [r for _, r in read_stance_records(lines)]
-    assert records == all_records(data)
+    numbered = list(read_stance_lines(lines))
+    assert [item for _, item in numbered] == data
+    assert [number for number, _ in numbered] == list(range(1, len(lines) + 1))
 
 
 def test_reader_mixes_kinds_skips_blanks_and_bom():

@@ -87,17 +87,6 @@ def read_stance_lines(
             yield number, parse_record(obj, number, file)
 
 
-def read_stance_records(
-    lines: Iterable[str], *, file: str | None = None
-) -> Iterator[tuple[int, dict]]:
-    """Like ``read_stance_lines`` but flattened to one ``(line, record)`` per stance."""
-    for number, item in read_stance_lines(lines, file=file):
-        if is_bundle(item):
-            yield from ((number, record) for record in item["stances"])
-        else:
-            yield number, item
-
-
 def is_bundle(item: Mapping[str, Any]) -> bool:
     """Whether a parsed item came from a statement line."""
     return "statement" in item and "stances" in item
