@@ -254,6 +254,60 @@ def test_export_streams_the_cli_formats(client, session):
     assert_error(api(client, "GET", "/projects/demo/export", tokens["lead"]), 422, "format")
 
 
+def _unicode_lead_token(session) -> tuple:
+    from annotator.services.tokens import create_token
+
+    from .test_export_data import unicode_project
+
+    project = unicode_project(session)
+    _, token = create_token(session, find_user(session, "unilead"), "tests")
+    session.commit()
+    return project, token
+
+
+def test_export_format_options_are_documented_query_parameters(client, session):
+    doc = api(client, "GET", "/openapi.json").get_json()
+    params = {p["name"]: p for p in doc["paths"]["/projects/{slug}/export"]["get"]["parameters"]}
+    assert params["doccano_offsets"]["schema"] == {
+        "type": "string",
+        "enum": ["codepoints", "utf16"],
+    }
+    assert params["label_studio_offsets"]["schema"]["enum"] == ["codepoints", "utf16"]
+    assert params["label_studio_actors"]["schema"] == {"type": "boolean"}
+    assert "Default: utf16" in params["doccano_offsets"]["description"]
+
+
+def test_export_format_options_change_the_output(client, session):
+    from .test_export_data import actor_results, assert_offsets_in
+
+    project, token = _unicode_lead_token(session)
+    for name, query, unit in [
+        ("doccano", "", "utf16"),
+        ("doccano", "&doccano_offsets=codepoints", "codepoints"),
+        ("label-studio", "", "codepoints"),
+        ("label-studio", "&label_studio_offsets=utf16", "utf16"),
+    ]:
+        response = api(client, "GET", f"/projects/uni/export?format={name}{query}", token)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        assert_offsets_in(unit, name, response.get_data(as_text=True), session, project)
+    url = "/projects/uni/export?format=label-studio&scope=all&label_studio_actors="
+    assert actor_results(api(client, "GET", url + "true", token).get_data(as_text=True)) > 0
+    assert actor_results(api(client, "GET", url + "false", token).get_data(as_text=True)) == 0
+
+
+def test_export_refuses_bad_format_options_with_422(client, session):
+    _, token = _unicode_lead_token(session)
+    for query, field, words in [
+        ("format=doccano&doccano_offsets=graphemes", "doccano_offsets", "graphemes"),
+        ("format=label-studio&label_studio_actors=maybe", "label_studio_actors", "true or false"),
+        ("format=jsonl&doccano_offsets=utf16", "doccano_offsets", "jsonl format has no option"),
+        ("format=doccano&label_studio_actors=false", "label_studio_actors", "takes doccano_off"),
+    ]:
+        response = api(client, "GET", f"/projects/uni/export?{query}", token)
+        error = assert_error(response, 422, field)
+        assert words in error["message"] and "Content-Disposition" not in response.headers
+
+
 def test_agreement_is_the_cli_object(client, session, runner):
     _, _, tokens = api_demo(session)
     data = api(client, "GET", "/projects/demo/agreement", tokens["reviewer"]).get_json()

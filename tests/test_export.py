@@ -15,7 +15,14 @@ from annotator.models import Actor, Statement
 from annotator.services import export as export_service
 from annotator.services import export_bundles
 
-from .test_export_data import SCHEMA, demo_with_stances, live_stances, unicode_project
+from .test_export_data import (
+    SCHEMA,
+    actor_results,
+    assert_offsets_in,
+    demo_with_stances,
+    live_stances,
+    unicode_project,
+)
 
 PROJECTS = {"demo": lambda session: demo_with_stances(session)[0], "uni": unicode_project}
 
@@ -192,6 +199,23 @@ def test_stdout_export_writes_no_sidecar(session, runner, tmp_path, monkeypatch)
         (("demo", "--format", "jsonl", "--scope", "best"), "Unknown scope 'best'"),
         (("demo", "--format", "hf", "--split", "0.5,0.5"), "--split needs three numbers"),
         (("demo", "--format", "hf", "--split", "0.5,0.5,0.5"), "must sum to 1"),
+        (
+            ("demo", "--format", "doccano", "--option", "doccano_offsets=graphemes"),
+            "Option doccano_offsets must be one of codepoints, utf16, not 'graphemes'.",
+        ),
+        (
+            ("demo", "--format", "label-studio", "--option", "label_studio_actors=no"),
+            "Option label_studio_actors must be one of true, false, not 'no'.",
+        ),
+        (
+            ("demo", "--format", "jsonl", "--option", "doccano_offsets=utf16"),
+            "The jsonl format has no option 'doccano_offsets'; it takes no options.",
+        ),
+        (
+            ("demo", "--format", "doccano", "--option", "label_studio_offsets=utf16"),
+            "The doccano format has no option 'label_studio_offsets'; it takes doccano_offsets.",
+        ),
+        (("demo", "--format", "doccano", "--option", "utf16"), "--option needs KEY=VALUE"),
     ],
 )
 def test_bad_input_is_one_line_exit_1_and_leaves_no_file(session, runner, tmp_path, args, message):
@@ -201,6 +225,36 @@ def test_bad_input_is_one_line_exit_1_and_leaves_no_file(session, runner, tmp_pa
     assert result.exit_code == 1
     assert message in result.output and len(result.output.strip().splitlines()) == 1
     assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "name, options, unit",
+    [
+        ("doccano", [], "utf16"),
+        ("doccano", ["doccano_offsets=codepoints"], "codepoints"),
+        ("doccano", ["doccano_offsets=utf16"], "utf16"),
+        ("label-studio", [], "codepoints"),
+        ("label-studio", ["label_studio_offsets=utf16"], "utf16"),
+    ],
+)
+def test_offset_options_choose_the_unit(session, runner, name, options, unit):
+    project = unicode_project(session)
+    args = [arg for option in options for arg in ("--option", option)]
+    result = run_export(runner, "uni", "--format", name, *args)
+    assert result.exit_code == 0, result.output
+    assert_offsets_in(unit, name, result.stdout, session, project)
+
+
+def test_label_studio_actors_option_and_the_sidecar(session, runner, tmp_path):
+    unicode_project(session)
+    out = tmp_path / "ls.json"
+    base = ("uni", "--format", "label-studio", "--scope", "all")
+    assert actor_results(run_export(runner, *base).stdout) > 0
+    args = ("--option", "label_studio_actors=false", "--option", "label_studio_offsets=utf16")
+    assert run_export(runner, *base, *args, "-o", out).exit_code == 0
+    assert actor_results(out.read_text("utf-8")) == 0
+    meta = json.loads((tmp_path / "ls.json.meta.json").read_text("utf-8"))
+    assert meta["options"] == {"label_studio_actors": False, "label_studio_offsets": "utf16"}
 
 
 def test_hf_needs_an_output_folder_and_files_need_a_file(session, runner, tmp_path):

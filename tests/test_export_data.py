@@ -155,3 +155,44 @@ def decisions(session, project) -> list[GoldDecision]:
 def label(session, project, key) -> Label:
     """A label of the project by key."""
     return session.scalar(select(Label).where(Label.project_id == project.id, Label.key == key))
+
+
+def js_slice(text: str, start: int, end: int) -> str:
+    """What JavaScript's text.slice(start, end) returns: UTF-16 offsets."""
+    return text.encode("utf-16-le")[2 * start : 2 * end].decode("utf-16-le", "replace")
+
+
+def _spans(name: str, body: str) -> list[tuple[str, int, int]]:
+    """(statement text, start, end) of every span in a doccano or label-studio export."""
+    if name == "doccano":
+        lines = [json.loads(line) for line in body.splitlines()]
+        return [(d["text"], s, e) for d in lines for s, e, _ in d["label"]]
+    return [
+        (task["data"]["text"], r["value"]["start"], r["value"]["end"])
+        for task in json.loads(body)
+        for a in task["annotations"]
+        for r in a["result"]
+        if r["type"] == "labels"
+    ]
+
+
+def assert_offsets_in(unit: str, name: str, body: str, session, project) -> None:
+    """Read in ``unit``, the spans cover exactly the gold texts; read in the other unit
+    they do not (the unicode project's gold spans follow an emoji)."""
+    other = {"utf16": "codepoints", "codepoints": "utf16"}[unit]
+    gold = sorted(s.text for s in live_stances(session, project, gold=True))
+
+    def cut(how):
+        slicer = js_slice if how == "utf16" else lambda t, s, e: t[s:e]
+        return sorted(slicer(t, s, e) for t, s, e in _spans(name, body))
+
+    assert cut(unit) == gold
+    assert cut(other) != gold
+
+
+def actor_results(body: str) -> int:
+    """How many target/holder results a label-studio export holds."""
+    tasks = json.loads(body)
+    return sum(
+        r["type"] == "textarea" for t in tasks for a in t["annotations"] for r in a["result"]
+    )

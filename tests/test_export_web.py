@@ -11,7 +11,14 @@ import pytest
 
 from annotator.formats import EXPORTERS
 
-from .test_export_data import SCHEMA, demo_with_stances, live_stances, unicode_project
+from .test_export_data import (
+    SCHEMA,
+    actor_results,
+    assert_offsets_in,
+    demo_with_stances,
+    live_stances,
+    unicode_project,
+)
 
 
 def test_lead_sees_the_form_with_every_streamed_format(session, login):
@@ -82,6 +89,78 @@ def test_bad_options_re_render_the_form_with_422(session, login, query):
     html = response.get_data(as_text=True)
     assert 'role="alert"' in html and "Not a valid choice" in html
     assert "Content-Disposition" not in response.headers
+
+
+def test_the_form_offers_each_format_option_with_a_label(session, login):
+    demo_with_stances(session)
+    html = login("lead").get("/p/demo/export/").get_data(as_text=True)
+    for name in ("doccano_offsets", "label_studio_offsets", "label_studio_actors"):
+        assert (
+            f'<label for="{name}">' in html
+            and f'<select aria-describedby="format-options-hint" id="{name}" name="{name}">' in html
+        )
+    assert '<option selected value="">Default (utf16)</option>' in html
+
+
+@pytest.mark.parametrize(
+    "name, query, unit",
+    [
+        ("doccano", "", "utf16"),
+        ("doccano", "&doccano_offsets=codepoints", "codepoints"),
+        ("label-studio", "&label_studio_offsets=", "codepoints"),
+        ("label-studio", "&label_studio_offsets=utf16", "utf16"),
+    ],
+)
+def test_offset_selects_choose_the_unit(session, login, name, query, unit):
+    project = unicode_project(session)
+    response = login("unilead").get(f"/p/uni/export/download?format={name}{query}")
+    assert response.status_code == 200
+    assert_offsets_in(unit, name, response.get_data(as_text=True), session, project)
+
+
+def test_label_studio_actors_select_leaves_out_target_and_holder(session, login):
+    unicode_project(session)
+    url, client = (
+        "/p/uni/export/download?format=label-studio&label_studio_actors=",
+        login("unilead"),
+    )
+    assert actor_results(client.get(url + "true").get_data(as_text=True)) > 0
+    assert actor_results(client.get(url + "false").get_data(as_text=True)) == 0
+
+
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("format=doccano&doccano_offsets=graphemes", "must be one of codepoints, utf16"),
+        ("format=jsonl&doccano_offsets=utf16", "The jsonl format has no option"),
+        ("format=label-studio&label_studio_actors=no", "must be one of true, false"),
+    ],
+)
+def test_bad_format_options_re_render_the_form_with_422(session, login, query, message):
+    demo_with_stances(session)
+    response = login("lead").get(f"/p/demo/export/download?{query}")
+    assert response.status_code == 422 and "Content-Disposition" not in response.headers
+    html = response.get_data(as_text=True)
+    assert 'role="alert"' in html and message in html
+
+
+def test_page_api_and_cli_agree_on_format_options(session, login, runner):
+    from annotator.services.tokens import create_token
+    from annotator.services.users import find_user
+
+    from .test_api_helpers import api
+
+    unicode_project(session)
+    _, token = create_token(session, find_user(session, "unilead"), "tests")
+    session.commit()
+    query = "format=label-studio&scope=all&label_studio_offsets=utf16&label_studio_actors=false"
+    client = login("unilead")
+    web = client.get("/p/uni/export/download?" + query).get_data()
+    api_body = api(client, "GET", "/projects/uni/export?" + query, token).get_data()
+    options = ["--option", "label_studio_offsets=utf16", "--option", "label_studio_actors=false"]
+    args = ["export", "uni", "--format", "label-studio", "--scope", "all", *options]
+    assert web == api_body == runner.invoke(args=args).stdout_bytes
+    assert actor_results(web.decode()) == 0
 
 
 def test_closing_a_download_stops_the_export_thread(session, monkeypatch):

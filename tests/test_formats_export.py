@@ -580,6 +580,18 @@ def test_label_studio_tasks_group_results_per_annotator():
     assert targets[1]["id"] == labels[1]["id"]
     bare = json.loads(export("label-studio", demo_bundles(), label_studio_actors=False)[0])
     assert {r["type"] for r in bare[0]["annotations"][0]["result"]} == {"labels"}
+    # the CLI's word means what the API's boolean means
+    worded = json.loads(export("label-studio", demo_bundles(), label_studio_actors="false")[0])
+    assert worded == bare
+
+
+def test_declared_format_options_have_unique_names_and_valid_defaults():
+    options = [o for e in EXPORTERS.values() for o in e.options]
+    assert len({o.name for o in options}) == len(options) >= 3
+    for option in options:
+        assert option.default in option.values
+        with pytest.raises(ValueError, match=f"Option {option.name} must be one of"):
+            option.parse("nonsense")
 
 
 @pytest.mark.parametrize(("unit", "slicer"), [("codepoints", lambda t, s, e: t[s:e]),

@@ -5,13 +5,23 @@ from __future__ import annotations
 from flask import Response, current_app, stream_with_context
 
 from ..extensions import db
-from ..formats import EXPORTERS
+from ..formats import EXPORTERS, FormatOption
 from ..services import export as export_service
 from ..services import export_request
 from .routing import Call, Param, operation
 
 STREAMED = [e.name for e in EXPORTERS.values() if e.kind == "stream"]
 MEDIA_TYPES = tuple(sorted({e.media_type for e in EXPORTERS.values() if e.kind == "stream"}))
+FORMAT_OPTIONS = [o for e in EXPORTERS.values() if e.kind == "stream" for o in e.options]
+
+
+def option_param(option: FormatOption) -> Param:
+    """A format option as a query parameter: typed, so the OpenAPI document lists its values."""
+    if set(option.values.values()) == {True, False}:
+        schema: dict = {"type": "boolean"}
+    else:
+        schema = {"type": "string", "enum": list(option.values)}
+    return Param(schema, f"{option.help}. Default: {option.default}.")
 
 
 @operation(
@@ -23,11 +33,13 @@ MEDIA_TYPES = tuple(sorted({e.media_type for e in EXPORTERS.values() if e.kind =
         ),
         "pseudonymize": Param({"type": "boolean"}, "Replace usernames by stable pseudonyms."),
         "csv_bom": Param({"type": "boolean"}, "Start csv with a UTF-8 BOM (for Excel)."),
+        **{option.name: option_param(option) for option in FORMAT_OPTIONS},
     },
     media_type=MEDIA_TYPES,
 )  # fmt: skip
 def export(call: Call):
-    """Stream the export as an attachment; memory stays flat whatever the project size."""
+    """Stream the export as an attachment; memory stays flat whatever the project size.
+    A format option the chosen format does not take is refused (422)."""
     q, project = call.query, call.project
     download = export_request.open_download(
         db.read_factory,
@@ -37,6 +49,7 @@ def export(call: Call):
         secret=current_app.config["SECRET_KEY"],
         pseudonymize=bool(q.get("pseudonymize")),
         csv_bom=bool(q.get("csv_bom")),
+        options={o.name: q[o.name] for o in FORMAT_OPTIONS if o.name in q},
     )
     chunks = stream_with_context(download.chunks)
     return Response(chunks, mimetype=download.media_type, headers=download.headers)

@@ -57,6 +57,19 @@ def parse_split(value: str | None) -> dict[str, float] | None:
     return dict(zip(("train", "validation", "test"), numbers, strict=True))
 
 
+def parse_options(pairs: tuple[str, ...]) -> dict[str, str]:
+    """``--option KEY=VALUE`` pairs as given; the export service checks keys and values."""
+    options = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise Invalid(
+                f"--option needs KEY=VALUE, e.g. doccano_offsets=codepoints, got {pair!r}."
+            )
+        options[key.strip()] = value.strip()
+    return options
+
+
 @click.command("export")
 @click.argument("project")
 @click.option("--format", "format_name", required=True, help="jsonl, csv, semeval, conll, hf, …")
@@ -67,6 +80,14 @@ def parse_split(value: str | None) -> dict[str, float] | None:
 @click.option("--split", help="hf: train,validation,test ratios [0.8,0.1,0.1].")
 @click.option("--seed", type=int, default=0, show_default=True, help="hf: split seed.")
 @click.option("--licence", help="hf: licence id for the dataset card.")
+@click.option(
+    "--option",
+    "options",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A format option, repeatable: doccano_offsets, label_studio_offsets, "
+    "label_studio_actors (docs/export-formats.md).",
+)
 @read_only
 def export_command(session, project, format_name, scope, output, **opts) -> None:
     """Export PROJECT as a dataset to -o PATH (with PATH.meta.json) or standard output."""
@@ -99,7 +120,7 @@ def _write_stdout(session, project, request, progress) -> None:
         out.detach()
 
 
-def _request(project, format_name, scope, *, pseudonymize, csv_bom, split, seed, licence):
+def _request(project, format_name, scope, *, pseudonymize, csv_bom, split, seed, licence, options):
     """The request from the options; ``--split`` is read only where it applies (hf)."""
     return export_request.make_request(
         project,
@@ -111,6 +132,7 @@ def _request(project, format_name, scope, *, pseudonymize, csv_bom, split, seed,
         split=parse_split(split) if split and format_name == "hf" else None,
         seed=seed,
         licence=licence,
+        options=parse_options(options),
     )
 
 

@@ -74,8 +74,8 @@ class ExportContext:
     iterator of actor dicts (id, name, type, aliases, wikidata), so big registries stream.
     ``options`` (all optional): csv_bom (bool), split_ratios ({"train", "validation",
     "test"} -> float, default 0.8/0.1/0.1), split_seed (default 0), licence (HF licence
-    id, default "unknown"), doccano_offsets ("utf16" default | "codepoints"),
-    label_studio_offsets ("codepoints" default | "utf16").
+    id, default "unknown"), and the ``FormatOption``s each writer declares (read them
+    with ``option``, which turns a user's word such as "false" into the writer's value).
     """
 
     project_slug: str
@@ -95,6 +95,32 @@ class ExportContext:
                 return label
         return {"key": key, "name": key}
 
+    def option(self, option: FormatOption) -> Any:
+        """The writer's value of a declared option: the one given, else its default."""
+        return option.parse(self.options.get(option.name, option.default))
+
+
+@dataclass(frozen=True)
+class FormatOption:
+    """A writer option users may set (CLI ``--option``, API query, download page).
+
+    ``values`` maps each word a user may give to the value the writer gets, so the CLI's
+    text and the API's typed values are checked and read by one table.
+    """
+
+    name: str
+    help: str
+    values: Mapping[str, Any]
+    default: str
+
+    def parse(self, given: Any) -> Any:
+        """The writer's value of a word, or of a value already parsed; ValueError otherwise."""
+        for word, value in self.values.items():
+            if given == word or (type(given) is type(value) and given == value):
+                return value
+        words = ", ".join(self.values)
+        raise ValueError(f"Option {self.name} must be one of {words}, not {given!r}.")
+
 
 Bundles = Iterable[Mapping[str, Any]]
 WriteFn = Callable[[Bundles, Any, ExportContext], Counts]
@@ -102,7 +128,8 @@ WriteFn = Callable[[Bundles, Any, ExportContext], Counts]
 
 @dataclass(frozen=True)
 class Exporter:
-    """One export format: ``write(bundles, out, ctx)`` with out a TextIO or a folder path."""
+    """One export format: ``write(bundles, out, ctx)`` with out a TextIO or a folder path;
+    ``options`` are those users may set, validated by the export service."""
 
     name: str
     kind: Literal["stream", "folder"]
@@ -110,6 +137,7 @@ class Exporter:
     extension: str
     description: str
     write: WriteFn
+    options: tuple[FormatOption, ...] = ()
 
 
 def iter_bundles(bundles: Bundles) -> Iterator[tuple[Mapping[str, Any], list[Mapping]]]:

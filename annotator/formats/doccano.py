@@ -7,23 +7,29 @@ holder cannot be expressed in this format and are dropped; use ``jsonl`` for the
 Offsets: doccano's web annotator counts JavaScript string positions, i.e. UTF-16 code
 units, not Python code points (doccano issues #2290 and #2484; its optional "count
 grapheme clusters as one character" mode counts graphemes and is not supported here).
-So offsets are converted to UTF-16 by default; ``ctx.options["doccano_offsets"] =
-"codepoints"`` keeps ours. Only text with characters outside the BMP (e.g. emoji)
-differs.
+So offsets are converted to UTF-16 by default; option ``doccano_offsets=codepoints``
+keeps ours. Only text with characters outside the BMP (e.g. emoji) differs.
 """
 
 from __future__ import annotations
 
 from typing import TextIO
 
-from annotator.formats import Bundles, Counts, ExportContext, Exporter, iter_bundles
+from annotator.formats import Bundles, Counts, ExportContext, Exporter, FormatOption, iter_bundles
 from annotator.formats.records import dumps
-from annotator.offsets import converter
+from annotator.offsets import OFFSET_UNITS, converter
+
+OFFSETS = FormatOption(
+    "doccano_offsets",
+    "doccano offsets: utf16 as doccano's annotator counts, or codepoints",
+    {unit: unit for unit in OFFSET_UNITS},
+    "utf16",
+)
 
 
 def write(bundles: Bundles, out: TextIO, ctx: ExportContext) -> Counts:
     """Write one doccano line per statement."""
-    unit = ctx.options.get("doccano_offsets", "utf16")
+    unit = ctx.option(OFFSETS)
     counts = Counts()
     for statement, stances in iter_bundles(bundles):
         counts.add_bundle(stances)
@@ -43,4 +49,5 @@ EXPORTER = Exporter(
     extension=".jsonl",
     description="doccano sequence-labelling JSONL (text plus [start, end, label] spans).",
     write=write,
+    options=(OFFSETS,),
 )

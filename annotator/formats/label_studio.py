@@ -5,7 +5,7 @@ date and url. The stances form one annotation per annotator (one for gold, marke
 ``ground_truth``). Each stance is a ``labels`` region on ``label``/``text``, and, when it
 has them, per-region ``textarea`` results on ``target`` and ``holder`` with the actor's
 name and id, sharing the region id; the matching labeling config is in
-docs/export-formats.md. ``ctx.options["label_studio_actors"] = False`` leaves them out.
+docs/export-formats.md. Option ``label_studio_actors=false`` leaves them out.
 
 ``completed_by`` is not set: Label Studio's importer accepts only a member's e-mail
 object or numeric user id there and rejects a username, so imported annotations belong
@@ -15,7 +15,7 @@ which Label Studio ignores.
 Offsets: current Label Studio stores Text offsets in code points (its frontend converts
 browser positions, see HumanSignal/label-studio issue #1347 and label-studio-frontend
 PR #308), the same unit as ours. Versions from before that fix counted UTF-16 units; for
-them set ``ctx.options["label_studio_offsets"] = "utf16"``.
+them set option ``label_studio_offsets=utf16``.
 
 The array is streamed: "[", tasks separated by ",", "]".
 """
@@ -26,10 +26,22 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any, TextIO
 
-from annotator.formats import Bundles, Counts, ExportContext, Exporter, iter_bundles
-from annotator.offsets import converter
+from annotator.formats import Bundles, Counts, ExportContext, Exporter, FormatOption, iter_bundles
+from annotator.offsets import OFFSET_UNITS, converter
 
 DATA_FIELDS = ("title", "author", "organization", "date", "url")
+OFFSETS = FormatOption(
+    "label_studio_offsets",
+    "Label Studio offsets: codepoints as current versions store them, or utf16 for old ones",
+    {unit: unit for unit in OFFSET_UNITS},
+    "codepoints",
+)
+ACTORS = FormatOption(
+    "label_studio_actors",
+    "Label Studio target and holder results: true (written) or false (left out)",
+    {"true": True, "false": False},
+    "true",
+)
 
 
 def region(
@@ -54,8 +66,8 @@ def _item(rid: str, from_name: str, kind: str, value: dict) -> dict:
 
 def task(statement: Mapping, stances: list[Mapping], ctx: ExportContext) -> dict:
     """One Label Studio task with one annotation per annotator."""
-    to_unit = converter(statement["text"], ctx.options.get("label_studio_offsets", "codepoints"))
-    actors = ctx.options.get("label_studio_actors", True)
+    to_unit = converter(statement["text"], ctx.option(OFFSETS))
+    actors = ctx.option(ACTORS)
     annotations: dict[str, dict] = {}
     for n, record in enumerate(stances):
         who = record.get("annotator") or "gold"
@@ -91,4 +103,5 @@ EXPORTER = Exporter(
     extension=".json",
     description="Label Studio tasks (JSON array) with one annotation per annotator.",
     write=write,
+    options=(OFFSETS, ACTORS),
 )

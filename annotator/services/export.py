@@ -30,12 +30,17 @@ SCOPES = ("gold", "annotators", "all")
 
 @dataclass(frozen=True)
 class ExportRequest:
-    """What to export; ``pseudonym_key`` set means usernames become stable pseudonyms."""
+    """What to export; ``pseudonym_key`` set means usernames become stable pseudonyms.
+
+    ``options`` come from the entry points' own fields (BOM, hf split); ``format_options``
+    are the user's ``FormatOption`` choices as given, checked against the format's list.
+    """
 
     format: str
     scope: str = "gold"
     options: Mapping[str, Any] = field(default_factory=dict)
     pseudonym_key: bytes | None = None
+    format_options: Mapping[str, Any] = field(default_factory=dict)
 
 
 def get_exporter(name: str) -> Exporter:
@@ -102,13 +107,14 @@ def count_stances(session: Session, project: Project, scope: str) -> int:
 
 
 def check_request(request: ExportRequest, *, streamed: bool = False) -> Exporter:
-    """The request's writer, or Invalid for an unknown format or scope or a bad hf split;
+    """The request's writer, or Invalid for an unknown format, scope or option or a bad hf split;
     ``streamed`` (a download) also refuses formats that write a folder. No database needed,
     so callers check before they create a file or start a response."""
     exporter = get_exporter(request.format)
     if streamed and exporter.kind != "stream":
         raise Invalid(f"The {request.format} format writes a folder; use the CLI.", field="format")
     check_scope(request.scope)
+    format_options(exporter, request.format_options)
     if request.format == "hf":
         try:
             hf_dataset.split_ratios(request.options)
@@ -117,11 +123,34 @@ def check_request(request: ExportRequest, *, streamed: bool = False) -> Exporter
     return exporter
 
 
+def format_options(exporter: Exporter, options: Mapping[str, Any]) -> dict[str, Any]:
+    """The writer's values of the user's format options; Invalid for a key the format
+    does not declare or a value it does not accept, so the CLI, the API and the page
+    refuse the same things with the same words."""
+    declared = {option.name: option for option in exporter.options}
+    parsed = {}
+    for key, value in options.items():
+        if key not in declared:
+            raise Invalid(_unknown_option(exporter, key), field=key)
+        try:
+            parsed[key] = declared[key].parse(value)
+        except ValueError as exc:
+            raise Invalid(str(exc), field=key) from None
+    return parsed
+
+
+def _unknown_option(exporter: Exporter, key: str) -> str:
+    names = ", ".join(option.name for option in exporter.options)
+    takes = f"takes {names}" if names else "takes no options"
+    return f"The {exporter.name} format has no option '{key}'; it {takes}."
+
+
 def build_context(
     session: Session, project: Project, request: ExportRequest, *, now: datetime | None = None
 ) -> ExportContext:
-    """Everything a writer needs besides the bundles (labels, actors, provenance facts)."""
-    check_request(request)
+    """Everything a writer needs besides the bundles (labels, actors, provenance facts);
+    format options are handed over parsed, so the sidecar shows ``false``, not "false"."""
+    exporter = check_request(request)
     guidelines = latest_guidelines(session, project)
     return ExportContext(
         project_slug=project.slug,
@@ -132,7 +161,7 @@ def build_context(
         guidelines_version=guidelines.version if guidelines else None,
         scope=request.scope,
         exported_at=iso(now or datetime.now(UTC)),
-        options=dict(request.options),
+        options={**request.options, **format_options(exporter, request.format_options)},
     )
 
 

@@ -1,6 +1,7 @@
 """Export requests as the download page, the API and the CLI make them, and streamed downloads.
 
-One place turns the user's choices (format, scope, pseudonyms, BOM, hf split) into an
+One place turns the user's choices (format, scope, pseudonyms, BOM, hf split, the
+options a format declares such as ``doccano_offsets``) into an
 ``ExportRequest``, so the three entry points cannot drift apart. ``export.check_request``
 checks it without the database, before any file or response exists; the writer's context
 is then built once, by ``write_export``, in the session that runs the export.
@@ -36,17 +37,19 @@ def make_request(
     split: Mapping[str, float] | None = None,
     seed: int = 0,
     licence: str | None = None,
+    options: Mapping[str, Any] | None = None,
 ) -> ExportRequest:
     """The request for the user's choices; pseudonyms are keyed per project from ``secret``
-    (the installation's SECRET_KEY). Checked by ``export.check_request``, not here: the
-    CLI first tells apart a folder format without ``-o``."""
-    options: dict[str, Any] = {"csv_bom": True} if csv_bom else {}
+    (the installation's SECRET_KEY). ``options`` are format options as given (CLI words or
+    API values). Checked by ``export.check_request``, not here: the CLI first tells apart
+    a folder format without ``-o``."""
+    own: dict[str, Any] = {"csv_bom": True} if csv_bom else {}
     if format_name == "hf":
-        options |= {"split_seed": seed, "licence": licence or "unknown"}
+        own |= {"split_seed": seed, "licence": licence or "unknown"}
         if split:
-            options["split_ratios"] = dict(split)
+            own["split_ratios"] = dict(split)
     key = pseudonym_key(secret, project) if pseudonymize else None
-    return ExportRequest(format_name, scope, options, key)
+    return ExportRequest(format_name, scope, own, key, dict(options or {}))
 
 
 @dataclass(frozen=True)
@@ -73,11 +76,18 @@ def open_download(
     secret: str | bytes,
     pseudonymize: bool = False,
     csv_bom: bool = False,
+    options: Mapping[str, Any] | None = None,
 ) -> Download:
     """The download the page and the API serve: the request is checked here (Invalid before
     any byte is sent); the export starts when the first chunk is pulled."""
     request = make_request(
-        project, format_name, scope, secret=secret, pseudonymize=pseudonymize, csv_bom=csv_bom
+        project,
+        format_name,
+        scope,
+        secret=secret,
+        pseudonymize=pseudonymize,
+        csv_bom=csv_bom,
+        options=options,
     )
     exporter = check_request(request, streamed=True)
     filename = f"{project.slug}-{request.scope}-{request.format}{exporter.extension}"

@@ -2,7 +2,9 @@
 
 Downloads are GET requests (they change nothing, so no CSRF token is needed and the URL can
 be bookmarked). The request is built and streamed by ``services.export_request``, as the
-API's export endpoint does.
+API's export endpoint does. The format options are selects named like the API's query
+parameters; their values are checked by the export service, not here, so all three entry
+points refuse the same things with the same message.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField
 from wtforms.fields.choices import SelectChoice
 
+from ..errors import Invalid
 from ..extensions import db
-from ..formats import EXPORTERS
+from ..formats import EXPORTERS, FormatOption
 from ..models import Project
 from ..services import export_request
 from .access import project_view
@@ -44,11 +47,44 @@ class ExportForm(FlaskForm):
     csv_bom = BooleanField("UTF-8 with BOM (for Excel; csv and actors)")
 
 
+FORMAT_OPTIONS = [o for e in EXPORTERS.values() if e.kind == "stream" for o in e.options]
+
+
+def option_field(option: FormatOption) -> SelectField:
+    """A select whose empty first choice leaves the format's default (and the URL short)."""
+    choices = [SelectChoice("", f"Default ({option.default})")]
+    choices += [SelectChoice(word, word) for word in option.values]
+    return SelectField(option.help, choices=choices, default="", validate_choice=False)
+
+
+for _option in FORMAT_OPTIONS:
+    setattr(ExportForm, _option.name, option_field(_option))
+
+
+def chosen_options(form: ExportForm) -> dict[str, str]:
+    """The format options the user set (empty selects keep the default)."""
+    return {o.name: form[o.name].data for o in FORMAT_OPTIONS if form[o.name].data}
+
+
+def render_form(project: Project, form: ExportForm, status: int = 200):
+    """The page with the option selects listed for the template."""
+    options = [form[o.name] for o in FORMAT_OPTIONS]
+    page = render_template("export/index.html", project=project, form=form, options=options)
+    return page, status
+
+
+def refuse(project: Project, form: ExportForm, exc: Invalid):
+    """The service's message under the field it names (else under format), with 422."""
+    field = next((f for f in form if f.name == exc.field), form.format)
+    field.errors = [*field.errors, exc.message]
+    return render_form(project, form, 422)
+
+
 @bp.get("/")
 @project_view("lead")
 def index(project: Project):
     """The export form."""
-    return render_template("export/index.html", project=project, form=ExportForm(request.args))
+    return render_form(project, ExportForm(request.args))
 
 
 @bp.get("/download")
@@ -57,15 +93,19 @@ def download(project: Project):
     """Stream the chosen export as an attachment; bad options re-render the form with 422."""
     form = ExportForm(request.args)
     if not form.validate():
-        return render_template("export/index.html", project=project, form=form), 422
-    download = export_request.open_download(
-        db.read_factory,
-        project,
-        form.format.data,
-        form.scope.data,
-        secret=current_app.config["SECRET_KEY"],
-        pseudonymize=form.pseudonymize.data,
-        csv_bom=form.csv_bom.data,
-    )
+        return render_form(project, form, 422)
+    try:
+        download = export_request.open_download(
+            db.read_factory,
+            project,
+            form.format.data,
+            form.scope.data,
+            secret=current_app.config["SECRET_KEY"],
+            pseudonymize=form.pseudonymize.data,
+            csv_bom=form.csv_bom.data,
+            options=chosen_options(form),
+        )
+    except Invalid as exc:
+        return refuse(project, form, exc)
     chunks = stream_with_context(download.chunks)
     return Response(chunks, mimetype=download.media_type, headers=download.headers)
