@@ -255,6 +255,24 @@ def test_label_studio_actors_option_and_the_sidecar(session, runner, tmp_path):
     assert actor_results(out.read_text("utf-8")) == 0
     meta = json.loads((tmp_path / "ls.json.meta.json").read_text("utf-8"))
     assert meta["options"] == {"label_studio_actors": False, "label_studio_offsets": "utf16"}
+    assert meta["offsets"] == "UTF-16 code units, end-exclusive"
+
+
+@pytest.mark.parametrize(
+    "args,counted",
+    [
+        (("--format", "doccano"), "UTF-16"),  # doccano's default
+        (("--format", "doccano", "--option", "doccano_offsets=codepoints"), "Unicode code points"),
+        (("--format", "label-studio"), "Unicode code points"),
+        (("--format", "jsonl"), "Unicode code points"),
+    ],
+)
+def test_the_sidecar_names_the_offset_unit_the_file_uses(session, runner, tmp_path, args, counted):
+    unicode_project(session)
+    out = tmp_path / "out.json"
+    assert run_export(runner, "uni", *args, "--scope", "all", "-o", out).exit_code == 0
+    meta = json.loads((tmp_path / "out.json.meta.json").read_text("utf-8"))
+    assert meta["offsets"].startswith(counted)
 
 
 def test_hf_needs_an_output_folder_and_files_need_a_file(session, runner, tmp_path):

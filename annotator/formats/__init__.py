@@ -157,10 +157,26 @@ def provenance(ctx: ExportContext, counts: Counts, *, format_name: str | None = 
         "exported_at": ctx.exported_at,
         "guidelines_version": ctx.guidelines_version,
         "labels": [_label_summary(label) for label in ctx.labels],
-        "offsets": "Unicode code points, end-exclusive",
+        "offsets": offset_unit(ctx, format_name),
         "counts": counts.as_dict(),
         "options": dict(ctx.options),
     }
+
+
+OFFSET_WORDS = {
+    "codepoints": "Unicode code points, end-exclusive",
+    "utf16": "UTF-16 code units, end-exclusive",
+}
+
+
+def offset_unit(ctx: ExportContext, format_name: str | None) -> str:
+    """What this file's offsets count: the format's offset option if it has one (doccano
+    counts UTF-16 code units by default), else code points as stored."""
+    exporter = EXPORTERS.get(format_name or "")
+    for option in exporter.options if exporter else ():
+        if option.name.endswith("_offsets"):
+            return OFFSET_WORDS[ctx.option(option)]
+    return OFFSET_WORDS["codepoints"]
 
 
 def _label_summary(label: Mapping[str, Any]) -> dict[str, Any]:
