@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -84,15 +84,30 @@ def create_stance(
 ) -> Stance:
     """Validate and store a new stance; the assignment moves to "in progress"."""
     assignment, guidelines_version = _assignment_and_guidelines(session, statement, user)
-    stance = Stance(statement_id=statement.id, annotator_id=user.id, annotator=user)
-    _apply(session, project, statement, stance, data)
-    stance.guidelines_version = guidelines_version
-    session.add(stance)
+    draft = Stance(statement_id=statement.id, annotator_id=user.id)
+    _apply(session, project, statement, draft, data)
     if assignment.state == "new":
         assignment.state = "in_progress"
-    session.flush()
+    values = {c: getattr(draft, c) for c in _NEW_COLUMNS} | {
+        "guidelines_version": guidelines_version
+    }
+    stance = session.scalars(insert(Stance).returning(Stance), [values]).one()
     audit_stance(session, user, project, stance, "create")
     return stance
+
+
+# What a new stance is given; the database adds id, version 1 and the timestamps.
+_NEW_COLUMNS = (
+    "statement_id",
+    "annotator_id",
+    "start",
+    "end",
+    "text",
+    "label_id",
+    "target_id",
+    "holder_id",
+    "note",
+)
 
 
 def update_stance(
