@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import spans
@@ -97,6 +98,8 @@ def create_stance(
         "guidelines_version": guidelines_version
     }
     stance = session.scalars(insert(Stance).returning(Stance), [values]).one()
+    for name, value in (("label", draft.label), ("target", draft.target), ("annotator", user)):
+        set_committed_value(stance, name, value)  # known already: no lazy load, no UPDATE
     audit_stance(session, user, project, stance, "create")
     return stance
 
