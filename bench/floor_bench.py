@@ -137,6 +137,7 @@ def main() -> None:
     port = wb.free_port()
     server = serve(port, args.workers, args.threads, url)
     try:
+        throughput(port, "GET", "/hello", 3)  # warm-up: workers import for a second or two
         hello = throughput(port, "GET", "/hello", args.seconds)
         insert = throughput(port, "POST", "/orm-insert", args.seconds)
     finally:
