@@ -106,6 +106,18 @@ def test_pseudonyms_are_stable_per_project_and_hide_usernames(session, runner):
     assert export_service.pseudonym(other, "annotator1") not in names
 
 
+def test_the_bom_is_refused_for_formats_that_are_not_csv(session, runner, tmp_path):
+    demo_with_stances(session)
+    out = tmp_path / "x.jsonl"
+    result = run_export(runner, "demo", "--format", "jsonl", "--csv-bom", "-o", out)
+    assert result.exit_code == 1 and "BOM is for the csv and actors formats" in result.output
+    assert not out.exists()
+    actors = tmp_path / "actors.csv"
+    result = run_export(runner, "demo", "--format", "actors", "--csv-bom", "-o", actors)
+    assert result.exit_code == 0
+    assert actors.read_bytes().startswith("\ufeff".encode())
+
+
 @pytest.mark.parametrize("which", PROJECTS)
 def test_csv_reads_back_with_the_csv_module(session, runner, tmp_path, which):
     project = PROJECTS[which](session)

@@ -106,6 +106,9 @@ def count_stances(session: Session, project: Project, scope: str) -> int:
     return session.scalar(query) or 0
 
 
+BOM_FORMATS = ("csv", "actors")  # the formats written as CSV, which Excel opens
+
+
 def check_request(request: ExportRequest, *, streamed: bool = False) -> Exporter:
     """The request's writer, or Invalid for an unknown format, scope or option or a bad hf split;
     ``streamed`` (a download) also refuses formats that write a folder. No database needed,
@@ -115,6 +118,8 @@ def check_request(request: ExportRequest, *, streamed: bool = False) -> Exporter
         raise Invalid(f"The {request.format} format writes a folder; use the CLI.", field="format")
     check_scope(request.scope)
     format_options(exporter, request.format_options)
+    if request.options.get("csv_bom") and request.format not in BOM_FORMATS:
+        raise Invalid("The UTF-8 BOM is for the csv and actors formats.", field="csv_bom")
     if request.format == "hf":
         try:
             hf_dataset.split_ratios(request.options)
