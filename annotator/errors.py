@@ -34,3 +34,13 @@ class Conflict(DomainError):
     def __init__(self, message: str, *, field: str | None = None, current: object = None) -> None:
         super().__init__(message, field=field)
         self.current = current
+
+
+# A versioned row (a gold stance) changed between this request's read and its write: the
+# UPDATE ... WHERE version = matched nothing (SQLAlchemy's StaleDataError). The web pages
+# answer it as a 409 with these words where no service gave a more precise message
+# (annotators' stances do, in services/stances.py).
+STALE_WRITE = (
+    "This was changed elsewhere in the meantime; nothing was overwritten. "
+    "Reload to see the current version."
+)

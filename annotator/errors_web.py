@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from .errors import DomainError
+from .errors import STALE_WRITE, DomainError
 from .extensions import db
 
 
 def register(app: Flask) -> None:
     """Install the handlers; an htmx request gets the message fragment, a page the full page."""
     app.register_error_handler(DomainError, _domain_error)
+    app.register_error_handler(StaleDataError, _stale_write)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _server_error)
@@ -28,6 +30,11 @@ def _domain_error(exc: DomainError):
     db.session.rollback()
     titles = {403: "Forbidden", 404: "Not found", 409: "Conflict", 422: "Invalid input"}
     return render_error(exc.status, titles.get(exc.status, "Bad request"), exc.message)
+
+
+def _stale_write(_exc: StaleDataError):
+    db.session.rollback()
+    return render_error(409, "Conflict", STALE_WRITE)
 
 
 def _csrf_error(exc: CSRFError):

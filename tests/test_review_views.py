@@ -305,3 +305,42 @@ def test_board_counts_what_accept_unanimous_takes(app, session, client, login):
     data = {"csrf_token": token, "review_version": 0}
     assert client.post(f"/p/rev/review/s/{st.id}/unanimous", data=data).status_code in (200, 303)
     assert _gold_count(session) == 1
+
+
+def test_a_gold_edit_that_loses_a_race_is_a_409_not_a_500(app, session, client, login):
+    """Another reviewer's save lands between this request's read and its write."""
+    from sqlalchemy import event, update
+    from sqlalchemy.orm import Session
+
+    from annotator.extensions import db
+
+    _, st, a, _ = _ready(session)
+    login("rev")
+    token, rv = _form(client, st)
+    data = {"csrf_token": token, "review_version": rv, "stance": f"{a.id}:1"}
+    client.post(f"/p/rev/review/s/{st.id}/accept", data=data)
+    session.commit()
+    gold = session.scalar(select(Stance).where(Stance.is_gold))
+
+    raced = []
+
+    def meanwhile(flushing, _context, _instances):
+        if gold in flushing.dirty and not raced:
+            raced.append(True)
+            with db.engine.begin() as conn:
+                conn.execute(update(Stance).where(Stance.id == gold.id).values(version=2))
+
+    upd = {"csrf_token": token, "review_version": 1, "version": 1, "start": gold.start,
+           "end": gold.end, "label": "condemnation", "target": "usa", "reason": "late"}  # fmt: skip
+    event.listen(Session, "before_flush", meanwhile)
+    try:
+        response = client.post(f"/p/rev/review/s/{st.id}/gold/{gold.id}", data=upd)
+    finally:
+        event.remove(Session, "before_flush", meanwhile)
+    assert raced
+    assert response.status_code == 409, response.get_data(as_text=True)[:300]
+    assert "nothing was overwritten" in response.get_data(as_text=True)
+    session.rollback()
+    session.expire_all()
+    stored = session.get(Stance, gold.id)
+    assert (stored.version, stored.target_id) == (2, a.target_id)
