@@ -7,12 +7,10 @@ from flask import Response, current_app, stream_with_context
 from ..extensions import db
 from ..formats import EXPORTERS, FormatOption
 from ..services import export as export_service
-from ..services import export_request
+from ..services.export_request import STREAMED, STREAMED_OPTIONS, open_download
 from .routing import Call, Param, operation
 
-STREAMED = [e.name for e in EXPORTERS.values() if e.kind == "stream"]
 MEDIA_TYPES = tuple(sorted({e.media_type for e in EXPORTERS.values() if e.kind == "stream"}))
-FORMAT_OPTIONS = [o for e in EXPORTERS.values() if e.kind == "stream" for o in e.options]
 
 
 def option_param(option: FormatOption) -> Param:
@@ -33,7 +31,7 @@ def option_param(option: FormatOption) -> Param:
         ),
         "pseudonymize": Param({"type": "boolean"}, "Replace usernames by stable pseudonyms."),
         "csv_bom": Param({"type": "boolean"}, "Start csv with a UTF-8 BOM (for Excel)."),
-        **{option.name: option_param(option) for option in FORMAT_OPTIONS},
+        **{option.name: option_param(option) for option in STREAMED_OPTIONS},
     },
     media_type=MEDIA_TYPES,
 )  # fmt: skip
@@ -41,15 +39,15 @@ def export(call: Call):
     """Stream the export as an attachment; memory stays flat whatever the project size.
     A format option the chosen format does not take is refused (422)."""
     q, project = call.query, call.project
-    download = export_request.open_download(
+    download = open_download(
         db.read_factory,
         project,
         q["format"],
-        q.get("scope", "gold"),
+        scope=q.get("scope", "gold"),
         secret=current_app.config["SECRET_KEY"],
         pseudonymize=bool(q.get("pseudonymize")),
         csv_bom=bool(q.get("csv_bom")),
-        options={o.name: q[o.name] for o in FORMAT_OPTIONS if o.name in q},
+        options={o.name: q[o.name] for o in STREAMED_OPTIONS if o.name in q},
     )
     chunks = stream_with_context(download.chunks)
     return Response(chunks, mimetype=download.media_type, headers=download.headers)

@@ -20,10 +20,15 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..formats import EXPORTERS
 from ..models import Project
 from .export import ExportRequest, check_request, pseudonym_key, write_export
 
 CHUNK = 64 * 1024
+# The formats a download can stream and the options they declare (the page's selects and
+# the API's query parameters).
+STREAMED = [e.name for e in EXPORTERS.values() if e.kind == "stream"]
+STREAMED_OPTIONS = [o for e in EXPORTERS.values() if e.kind == "stream" for o in e.options]
 
 
 def make_request(
@@ -67,28 +72,11 @@ class Download:
         return {"Content-Disposition": f'attachment; filename="{self.filename}"'}
 
 
-def open_download(
-    factory: Callable,
-    project: Project,
-    format_name: str,
-    scope: str = "gold",
-    *,
-    secret: str | bytes,
-    pseudonymize: bool = False,
-    csv_bom: bool = False,
-    options: Mapping[str, Any] | None = None,
-) -> Download:
-    """The download the page and the API serve: the request is checked here (Invalid before
-    any byte is sent); the export starts when the first chunk is pulled."""
-    request = make_request(
-        project,
-        format_name,
-        scope,
-        secret=secret,
-        pseudonymize=pseudonymize,
-        csv_bom=csv_bom,
-        options=options,
-    )
+def open_download(factory: Callable, project: Project, format_name: str, **choices) -> Download:
+    """The download the page and the API serve: ``choices`` are ``make_request``'s; the
+    request is checked here (Invalid before any byte is sent) and the export starts when
+    the first chunk is pulled."""
+    request = make_request(project, format_name, **choices)
     exporter = check_request(request, streamed=True)
     filename = f"{project.slug}-{request.scope}-{request.format}{exporter.extension}"
     chunks = stream_export(factory, project.id, request)

@@ -18,7 +18,7 @@ from ..errors import Invalid
 from ..extensions import db
 from ..formats import EXPORTERS, FormatOption
 from ..models import Project
-from ..services import export_request
+from ..services.export_request import STREAMED_OPTIONS, open_download
 from .access import project_view
 
 bp = Blueprint("export", __name__, url_prefix="/p/<slug>/export")
@@ -47,9 +47,6 @@ class ExportForm(FlaskForm):
     csv_bom = BooleanField("UTF-8 with BOM (for Excel; csv and actors)")
 
 
-FORMAT_OPTIONS = [o for e in EXPORTERS.values() if e.kind == "stream" for o in e.options]
-
-
 def option_field(option: FormatOption) -> SelectField:
     """A select whose empty first choice leaves the format's default (and the URL short)."""
     choices = [SelectChoice("", f"Default ({option.default})")]
@@ -57,18 +54,18 @@ def option_field(option: FormatOption) -> SelectField:
     return SelectField(option.help, choices=choices, default="", validate_choice=False)
 
 
-for _option in FORMAT_OPTIONS:
+for _option in STREAMED_OPTIONS:
     setattr(ExportForm, _option.name, option_field(_option))
 
 
 def chosen_options(form: ExportForm) -> dict[str, str]:
     """The format options the user set (empty selects keep the default)."""
-    return {o.name: form[o.name].data for o in FORMAT_OPTIONS if form[o.name].data}
+    return {o.name: form[o.name].data for o in STREAMED_OPTIONS if form[o.name].data}
 
 
 def render_form(project: Project, form: ExportForm, status: int = 200):
     """The page with the option selects listed for the template."""
-    options = [form[o.name] for o in FORMAT_OPTIONS]
+    options = [form[o.name] for o in STREAMED_OPTIONS]
     page = render_template("export/index.html", project=project, form=form, options=options)
     return page, status
 
@@ -95,11 +92,11 @@ def download(project: Project):
     if not form.validate():
         return render_form(project, form, 422)
     try:
-        download = export_request.open_download(
+        download = open_download(
             db.read_factory,
             project,
             form.format.data,
-            form.scope.data,
+            scope=form.scope.data,
             secret=current_app.config["SECRET_KEY"],
             pseudonymize=form.pseudonymize.data,
             csv_bom=form.csv_bom.data,
