@@ -215,14 +215,19 @@ def test_add_a_stance_nobody_made_with_htmx(app, session, client, login):
     assert session.scalar(select(GoldDecision.decision)) == "add"
 
 
-def test_gold_edit_and_delete_use_the_stance_version(app, session, client, login):
+def _accepted_gold(session, client, login):
+    """ann1's condemnation accepted into gold by the reviewer: (statement, source, token, gold)."""
     _, st, a, _ = _ready(session)
     login("rev")
     token, rv = _form(client, st)
     data = {"csrf_token": token, "review_version": rv, "stance": f"{a.id}:1"}
-    client.post(f"/p/rev/review/s/{st.id}/accept", data=data)
+    assert client.post(f"/p/rev/review/s/{st.id}/accept", data=data).status_code == 303
     session.commit()
-    gold = session.scalar(select(Stance).where(Stance.is_gold))
+    return st, a, token, session.scalar(select(Stance).where(Stance.is_gold))
+
+
+def test_gold_edit_and_delete_use_the_stance_version(app, session, client, login):
+    st, a, token, gold = _accepted_gold(session, client, login)
     edit = client.get(f"/p/rev/review/s/{st.id}/gold/{gold.id}/edit")
     assert edit.status_code == 200 and "Edit gold stance" in edit.get_data(as_text=True)
     upd = {"csrf_token": token, "review_version": 1, "version": 1, "start": gold.start,
@@ -314,14 +319,7 @@ def test_a_gold_edit_that_loses_a_race_is_a_409_not_a_500(app, session, client, 
 
     from annotator.extensions import db
 
-    _, st, a, _ = _ready(session)
-    login("rev")
-    token, rv = _form(client, st)
-    data = {"csrf_token": token, "review_version": rv, "stance": f"{a.id}:1"}
-    client.post(f"/p/rev/review/s/{st.id}/accept", data=data)
-    session.commit()
-    gold = session.scalar(select(Stance).where(Stance.is_gold))
-
+    st, a, token, gold = _accepted_gold(session, client, login)
     raced = []
 
     def meanwhile(flushing, _context, _instances):
