@@ -93,13 +93,11 @@ class Database:
     def __init__(self) -> None:
         self.engine: Engine | None = None
         self.factory: sessionmaker[Session] | None = None
-        self.read_factory: sessionmaker[Session] | None = None
 
     def init_app(self, app: Flask) -> None:
         """Bind to the app's ``DATABASE_URL``; connecting happens lazily on first use."""
         self.engine = make_engine(app.config["DATABASE_URL"])
         self.factory = sessionmaker(self.engine, expire_on_commit=False)
-        self.read_factory = self.factory  # one kind of session: SQLite locks at the first write
         app.extensions["annotator_db"] = self
         app.teardown_appcontext(self._remove)
 

@@ -104,7 +104,7 @@ def run_export(path: Path, format_name: str) -> dict:
     from annotator.services.projects import get_project
 
     app = create_app({"DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "bench"})
-    with app.app_context(), db.read_factory() as session, open(os.devnull, "w") as out:
+    with app.app_context(), db.factory() as session, open(os.devnull, "w") as out:
         project = get_project(session, "bench")
         began, cpu = time.perf_counter(), time.process_time()
         if format_name == "bundles":  # the database side alone, without a writer

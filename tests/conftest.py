@@ -89,7 +89,7 @@ def session(app):
     from flask import g
 
     with app.app_context():
-        g.db_session = db.read_factory()
+        g.db_session = db.factory()
         yield db.session
 
 

@@ -175,7 +175,7 @@ def test_closing_a_download_stops_the_export_thread(session, monkeypatch):
     monkeypatch.setattr(export_request, "CHUNK", 1)  # every write is a chunk: many to cut off
     before = threading.active_count()
     request = ExportRequest("conll", "all")
-    chunks = export_request.stream_export(db.read_factory, project.id, request)
+    chunks = export_request.stream_export(db.factory, project.id, request)
     assert next(chunks).startswith(b"# statement_id")
     assert threading.active_count() == before + 1
     chunks.close()

@@ -40,7 +40,7 @@ def export(call: Call):
     A format option the chosen format does not take is refused (422)."""
     q, project = call.query, call.project
     download = open_download(
-        db.read_factory,
+        db.factory,
         project,
         q["format"],
         scope=q.get("scope", "gold"),

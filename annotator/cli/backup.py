@@ -48,7 +48,7 @@ def backup_command(path: Path, include_credentials: bool) -> None:
 def _write_backup(tmp: Path, gz: bool, include_credentials: bool) -> int:
     """Stream every row into ``tmp`` from one snapshot; returns the number of lines."""
     rows = 0
-    with db.read_factory() as session:
+    with db.factory() as session:
         if session.get_bind().dialect.name == "postgresql":
             session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         with _open(tmp, "w", gz) as out:

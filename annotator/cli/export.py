@@ -36,7 +36,7 @@ def read_only(fn: Callable) -> Callable:
     @with_appcontext
     def wrapper(*args, **kwargs):
         try:
-            with db.read_factory() as session:
+            with db.factory() as session:
                 return fn(session, *args, **kwargs)
         except DomainError as exc:
             raise click.ClickException(exc.message) from None

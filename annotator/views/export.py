@@ -93,7 +93,7 @@ def download(project: Project):
         return render_form(project, form, 422)
     try:
         download = open_download(
-            db.read_factory,
+            db.factory,
             project,
             form.format.data,
             scope=form.scope.data,
