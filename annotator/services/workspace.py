@@ -94,7 +94,7 @@ def load_statement_view(
     session: Session, project: Project, statement: Statement, user: User
 ) -> StatementView:
     """The statement page's data: own stances only (blind annotation), layout, labels, queue."""
-    stances = stance_rows(session, statement.id, user.id)
+    stances = stance_rows(session, statement.id, user.id, timestamps=False)
     found, names = statement_mentions(session, project, statement)
     marks = stance_marks(stances) + mention_marks(found)
     assignment = session.scalar(
@@ -128,14 +128,15 @@ def render_paragraphs(
     Loads just the user's stances that overlap those paragraphs, so a save costs the same on
     a statement with 5 stances as on one with 500.
     """
-    touched = layout.paragraphs_touching(statement.text, spans)
     bounds = layout.paragraph_bounds(statement.text)
+    touched = layout.paragraphs_touching(bounds, spans)
     lo, hi = bounds[touched[0]][0], bounds[touched[-1]][2]
-    stances = stance_rows(session, statement.id, user.id, within=(lo, max(hi, lo + 1)))
+    within = (lo, max(hi, lo + 1))
+    stances = stance_rows(session, statement.id, user.id, within=within, timestamps=False)
     found, names = statement_mentions(session, project, statement)
     found = [m for m in found if m.start < hi and m.end > lo]
     marks = stance_marks(stances) + mention_marks(found)
-    return layout.layout(statement.text, marks, only=touched), stances, names
+    return layout.layout(statement.text, marks, only=touched, bounds=bounds), stances, names
 
 
 def count_stances(session: Session, statement: Statement, user: User) -> int:
