@@ -9,6 +9,7 @@ selection into offsets. Every value is escaped here (``html.escape`` quotes ``"`
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from html import escape
 
 from markupsafe import Markup
@@ -33,20 +34,28 @@ def _segment(seg: Segment, titles: dict[str, str], names: dict[str, str]) -> str
     stances, mention = seg.stances, seg.mention
     if not stances and not mention:
         return f'<span class="seg" data-start="{seg.start}">{escape(seg.text)}</span>'
-    classes, attrs = ["seg"], [f'data-start="{seg.start}"']
     if stances:
-        classes += ["hl", f"lbl-{stances[0].css}", f"depth-{min(len(stances), 3)}"]
-        attrs.append(f'data-stances="{" ".join(m.ref for m in stances)}"')
-        shown = dict.fromkeys(titles.get(m.ref, "") for m in stances)
-        attrs.append(f'title="{escape(", ".join(shown))}"')
+        refs = [m.ref for m in stances]
+        shown = ", ".join(dict.fromkeys([titles.get(ref, "") for ref in refs]))
+        attrs = (
+            f'class="seg hl lbl-{stances[0].css} depth-{min(len(stances), 3)}'
+            f'{" mention" if mention else ""}" data-start="{seg.start}" '
+            f'data-stances="{" ".join(refs)}" title="{escape(shown)}"'
+        )
+    else:
+        attrs = f'class="seg mention" data-start="{seg.start}"'
     if mention:
-        classes.append("mention")
         name = names.get(mention.ref, mention.ref)
-        attrs.append(f'data-actor="{escape(mention.ref)}" data-actor-name="{escape(name)}"')
+        attrs += f' data-actor="{escape(mention.ref)}" data-actor-name="{escape(name)}"'
         if not stances:
-            attrs.append(f'title="{escape(f"Mention of {name} (click to set as target)")}"')
+            attrs += f' title="{escape(f"Mention of {name} (click to set as target)")}"'
     tag = "mark" if stances else "span"
-    return f'<{tag} class="{" ".join(classes)}" {" ".join(attrs)}>{escape(seg.text)}</{tag}>'
+    return f"<{tag} {attrs}>{escape(seg.text)}</{tag}>"
+
+
+def joined(parts: Iterable[Markup]) -> Markup:
+    """Pieces of safe HTML as one, so the template escapes (copies) one string, not hundreds."""
+    return Markup("".join(parts))
 
 
 def stance_title(row) -> str:

@@ -18,7 +18,7 @@ from ..services.queue import next_open_statement
 from ..services.statements import get_statement
 from ..services.workspace import active_labels, load_statement_view
 from .access import project_view
-from .render import paragraph_html, stance_item_html, stance_title
+from .render import joined, paragraph_html, stance_item_html, stance_title
 
 bp = Blueprint("workspace", __name__, url_prefix="/p/<slug>")
 
@@ -41,8 +41,8 @@ def page_context(project, statement, form=None, *, editing=None, error=None) -> 
         editing=editing,
         error=error,
         can_edit=_can_edit(view.assignment),
-        paragraphs=[paragraph_html(p, titles, view.actor_names) for p in view.paragraphs],
-        items=[stance_item_html(row, url, csrf) for row in view.stances],
+        text_html=joined(paragraph_html(p, titles, view.actor_names) for p in view.paragraphs),
+        items_html=joined(stance_item_html(row, url, csrf) for row in view.stances),
         open_form=form is not None,
     )
 
