@@ -24,10 +24,9 @@ def authenticate() -> User:
     found = token_service.find_token_user(db.session, clear)
     if found is None:
         raise ApiError(401, "The API token is unknown or revoked.")
-    token, user = found
-    if token_service.needs_touch(token):
-        _touch(token.id)
-    return user
+    if token_service.needs_touch(found.last_used_at):
+        _touch(found.token_id)
+    return found.user
 
 
 def _touch(token_id: int) -> None:
