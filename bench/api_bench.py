@@ -5,7 +5,8 @@ Builds the workspace benchmark's data (a 20,000-character statement, 500 stances
 and measures with keep-alive HTTP clients:
 
 - list: GET of the statement's 500 stances as their annotator, sequentially (p50/p99);
-- create: POST of new stances by 16 client processes for a fixed time (requests/s, p50/p99).
+- create: POST of new stances by 16 client processes for a fixed time (requests/s, p50/p99),
+  with the CPU time per request of the server and of the clients.
 
 Usage:  python bench/api_bench.py [--database-url URL] [--workers 2] [--threads 4] [--seconds 10]
 """
@@ -89,9 +90,12 @@ def _worker(args) -> tuple[int, int, list[float]]:
     return ok, failed, times
 
 
-def create_throughput(port, tokens, statement_id, text, seconds) -> dict:
-    jobs = [(port, tokens[f"bench{n + 1}"], statement_id, text, seconds, n) for n in range(CLIENTS)]
-    with mp.Pool(CLIENTS) as pool:
+def create_throughput(server, tokens, statement_id, text, seconds) -> dict:
+    jobs = [
+        (server.port, tokens[f"bench{n + 1}"], statement_id, text, seconds, n)
+        for n in range(CLIENTS)
+    ]
+    with wb.cpu_meter(server.pid) as cpu, mp.Pool(CLIENTS) as pool:
         t = time.perf_counter()
         results = pool.map(_worker, jobs)
         elapsed = time.perf_counter() - t
@@ -102,7 +106,7 @@ def create_throughput(port, tokens, statement_id, text, seconds) -> dict:
         "create_p50_ms": wb.pct(times, 50),
         "create_p99_ms": wb.pct(times, 99),
         "create_failed": sum(r[1] for r in results),
-    }
+    } | wb.per_request(cpu, ok + sum(r[1] for r in results), "create")
 
 
 def main() -> None:
@@ -110,9 +114,9 @@ def main() -> None:
     statement_id = wb.build(args.url)
     tokens = make_tokens(args.url)
     text = wb.statement_text(args.url, statement_id)
-    with wb.serving(args.url, args.workers, args.threads) as port:
-        figures = list_latency(port, tokens["bench0"], statement_id)
-        figures |= create_throughput(port, tokens, statement_id, text, args.seconds)
+    with wb.serving(args.url, args.workers, args.threads) as server:
+        figures = list_latency(server.port, tokens["bench0"], statement_id)
+        figures |= create_throughput(server, tokens, statement_id, text, args.seconds)
     wb.report(f"{args.db}, {args.workers} workers x {args.threads} threads, API", figures)
 
 

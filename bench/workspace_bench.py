@@ -5,7 +5,8 @@ starts ``annotator serve`` on a free loopback port, then measures with keep-aliv
 
 - page render: GET of the statement page, sequentially (p50/p99);
 - save: htmx POST of a new stance, sequentially (p50/p99), by the user who has 500 stances;
-- throughput: 16 client processes saving stances for a fixed time (saves/s).
+- throughput: 16 client processes saving stances for a fixed time (saves/s), with the CPU
+  time per save of the server and of the clients (which share the machine's cores).
 
 Usage:  python bench/workspace_bench.py [--database-url URL] [--workers 2] [--threads 4]
 PostgreSQL: pass a URL of a scratch database; its public schema is dropped and recreated.
@@ -19,6 +20,7 @@ import multiprocessing as mp
 import os
 import random
 import re
+import resource
 import socket
 import statistics
 import subprocess
@@ -28,6 +30,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -207,13 +210,53 @@ def _worker(args) -> int:
     return done
 
 
-def concurrent(port: int, statement_id: int, text: str, seconds: float = 10.0) -> float:
+def concurrent(port: int, statement_id: int, text: str, seconds: float = 10.0) -> tuple[int, float]:
+    """16 client processes saving for ``seconds``: (saves, elapsed seconds)."""
     with mp.Pool(CLIENTS) as pool:
         t = time.perf_counter()
         counts = pool.map(
             _worker, [(port, n + 1, statement_id, text, seconds) for n in range(CLIENTS)]
         )
-        return sum(counts) / (time.perf_counter() - t)
+        return sum(counts), time.perf_counter() - t
+
+
+@contextmanager
+def cpu_meter(server_pid: int) -> Iterator[dict[str, float]]:
+    """CPU seconds used during the block by the server (master and workers) and by this
+    script's client processes (counted once they have exited), so each run says how much of
+    the two cores the load generator itself took."""
+    pids = [server_pid, *_children(server_pid)]
+    server, clients = _cpu(pids), _children_cpu()
+    used: dict[str, float] = {}
+    yield used
+    used["server"] = _cpu(pids) - server
+    used["clients"] = _children_cpu() - clients
+
+
+def per_request(cpu: dict[str, float], requests: int, noun: str) -> dict[str, float]:
+    return {
+        f"server_cpu_ms_per_{noun}": 1000 * cpu["server"] / requests,
+        f"client_cpu_ms_per_{noun}": 1000 * cpu["clients"] / requests,
+    }
+
+
+def _children(pid: int) -> list[int]:
+    with open(f"/proc/{pid}/task/{pid}/children") as f:
+        return [int(p) for p in f.read().split()]
+
+
+def _cpu(pids: list[int]) -> float:
+    total = 0.0
+    for pid in pids:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def _children_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 def free_port() -> int:
@@ -265,13 +308,18 @@ def statement_text(url: str, statement_id: int) -> str:
         return conn.execute(query, {"i": statement_id}).scalar()
 
 
+class Served(NamedTuple):
+    port: int
+    pid: int
+
+
 @contextmanager
-def serving(url: str, workers: int, threads: int) -> Iterator[int]:
-    """``annotator serve`` on a free port for the duration of the block; yields the port."""
+def serving(url: str, workers: int, threads: int) -> Iterator[Served]:
+    """``annotator serve`` on a free port for the duration of the block."""
     port = free_port()
     server = serve(url, port, workers, threads)
     try:
-        yield port
+        yield Served(port, server.pid)
     finally:
         server.terminate()
         server.wait(10)
@@ -300,9 +348,12 @@ def main() -> None:
     args = options(__doc__)
     statement_id = build(args.url)
     text = statement_text(args.url, statement_id)
-    with serving(args.url, args.workers, args.threads) as port:
-        figures = sequential(port, statement_id, text)
-        figures["saves_per_s_16_clients"] = concurrent(port, statement_id, text, args.seconds)
+    with serving(args.url, args.workers, args.threads) as server:
+        figures = sequential(server.port, statement_id, text)
+        with cpu_meter(server.pid) as cpu:
+            saves, seconds = concurrent(server.port, statement_id, text, args.seconds)
+    figures["saves_per_s_16_clients"] = saves / seconds
+    figures |= per_request(cpu, saves, "save")
     title = f"{args.db}, {args.workers} workers x {args.threads} threads, 20,000 chars, 500 stances"
     report(title, figures)
 
