@@ -241,3 +241,54 @@ def test_deeply_nested_json_is_400(client, session):
         client, "POST", path, tokens["annotator1"], data=body, content_type="application/json"
     )
     assert_error(response, 400)
+
+
+def _statements_run(session, during) -> list[str]:
+    """The SQL statements the engine runs during ``during()`` (no BEGIN, no COMMIT).
+
+    The test client's requests share the test's session; it is emptied first, so a request
+    finds nothing loaded, as it does in production.
+    """
+    from sqlalchemy import event
+
+    from annotator.extensions import db
+
+    session.close()
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if statement.lstrip().split(None, 1)[0].upper() in ("SELECT", "INSERT", "UPDATE", "DELETE"):
+            seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        during()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return seen
+
+
+def test_api_create_runs_seven_statements(client, session):
+    """Token with user, project with role, statement with holder, assignment, target, 2 inserts.
+
+    The default holder (the issuing organisation) comes with the statement, so the answer
+    needs no lazy load; a named holder costs its lookup, and is then known too.
+    """
+    _, statement, tokens = api_demo(session)
+    path = f"/projects/demo/statements/{statement.id}/stances"
+    first = api(client, "POST", path, tokens["annotator1"], json=stance_data(statement))
+    assert first.status_code == 201  # also marks last use and starts the assignment
+    created = []
+
+    def create(**extra):
+        data = stance_data(statement, "denounce the heinous terror attacks", **extra)
+        created.append(api(client, "POST", path, tokens["annotator1"], json=data))
+
+    default_holder = _statements_run(session, create)
+    named_holder = _statements_run(session, lambda: create(holder="iran"))
+    assert [r.status_code for r in created] == [201, 201]
+    assert (len(default_holder), len(named_holder)) == (7, 8), default_holder + named_holder
+    answers = [first.get_json()] + [r.get_json() for r in created]
+    assert [a["holder"] for a in answers] == ["rcit", "rcit", "iran"]
+    listed = api(client, "GET", path, tokens["annotator1"]).get_json()["items"]
+    assert sorted(listed, key=lambda a: a["id"]) == answers  # the same JSON as the list's
