@@ -292,3 +292,53 @@ def test_api_create_runs_seven_statements(client, session):
     assert [a["holder"] for a in answers] == ["rcit", "rcit", "iran"]
     listed = api(client, "GET", path, tokens["annotator1"]).get_json()["items"]
     assert sorted(listed, key=lambda a: a["id"]) == answers  # the same JSON as the list's
+
+
+_ODD = [None, True, False, 0, -1, 1.5, "", "x", "demo", "a.csv", "a/b.jsonl", [], {}]
+
+
+def _edges(schema: dict, valid) -> list:
+    """Values at a schema's edges: each type, each limit and one past it, a key missing or odd.
+
+    ``valid`` tells which values fit (objects and arrays are built around fitting parts).
+    """
+    cases = list(_ODD)
+    low, high = schema.get("minimum", -(2**40)), schema.get("maximum", 2**40)
+    cases += [low - 1, low, high, high + 1, float(low), float(high)]
+    if "maxLength" in schema:
+        cases += ["é" * schema["maxLength"], "é" * (schema["maxLength"] + 1)]
+    cases += [*schema.get("enum", []), *(e + "x" for e in schema.get("enum", []))]
+    if "items" in schema or "maxItems" in schema:
+        items = _edges(schema.get("items", {}), valid)
+        fitting = next(v for v in items if valid(schema.get("items", {}), v))
+        most = schema.get("maxItems", 3)
+        cases += [[v] for v in items] + [[fitting] * most, [fitting] * (most + 1)]
+    props = schema.get("properties", {})
+    if props:
+        edges = {k: _edges(sub, valid) for k, sub in props.items()}
+        base = {k: next(v for v in vs if valid(props[k], v)) for k, vs in edges.items()}
+        cases += [base, base | {"unknown": 1}]
+        cases += [{k: v for k, v in base.items() if k != key} for key in base]
+        cases += [base | {k: v} for k, vs in edges.items() for v in vs]
+    return cases
+
+
+def test_quick_schema_check_agrees_with_jsonschema():
+    """The quick check passes exactly what jsonschema passes, on every endpoint's schemas."""
+    from annotator.api import routing
+
+    checks = [ep.body_check for ep in routing.ENDPOINTS if ep.body is not None]
+    checks += [p.check for ep in routing.ENDPOINTS for p in ep.query.values()]
+    create = next(e for e in routing.ENDPOINTS if e.handler.__name__ == "create_stance")
+    assert create.body_check.quick is not None  # the busiest write skips jsonschema
+
+    def valid(schema, value):
+        return routing.SchemaCheck(schema).validator.is_valid(value)
+
+    for check in checks:
+        cases = _edges(check.validator.schema, valid)
+        verdicts = [check.validator.is_valid(v) for v in cases]
+        assert True in verdicts and False in verdicts, check.validator.schema
+        if check.quick is not None:
+            for value, verdict in zip(cases, verdicts, strict=True):
+                assert check.quick(value) == verdict, (check.validator.schema, value)
