@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
-
-from ..errors import Forbidden, NotFound
+from ..errors import Forbidden
 from ..extensions import db
-from ..models import Project, Statement
 from ..services import stance_rows as row_service
 from ..services import stances as stance_service
 from ..services.projects import role_rank
-from ..services.statements import get_statement
+from ..services.statements import get_statement, statement_and_holder
 from .routing import ID, Call, Param, annotator_id, annotator_names, operation
 from .serialize import STANCE, array, iso, stance_json
 
@@ -99,7 +95,7 @@ def stance_rows(statement_id: int, owner_id: int, shown: str) -> list[dict]:
 )  # fmt: skip
 def create_stance(call: Call):
     """Save a stance on a statement assigned to you (offsets in code points, end-exclusive)."""
-    st = statement_and_holder(call.project, call.path["statement_id"])
+    st = statement_and_holder(db.session, call.project, call.path["statement_id"])
     data = stance_service.StanceInput(**call.body)
     stance = stance_service.create_stance(db.session, call.project, st, call.user, data)
     return stance_json(stance)
@@ -111,7 +107,7 @@ def create_stance(call: Call):
 )  # fmt: skip
 def update_stance(call: Call):
     """Replace a stance's fields; 409 with ``current`` when ``version`` is not the stored one."""
-    st = statement_and_holder(call.project, call.path["statement_id"])
+    st = statement_and_holder(db.session, call.project, call.path["statement_id"])
     fields = dict(call.body)
     version = fields.pop("version")
     stance = stance_service.update_stance(
@@ -128,28 +124,8 @@ def update_stance(call: Call):
 )  # fmt: skip
 def delete_stance(call: Call):
     """Soft-delete (the audit log keeps it); answers the deleted stance with ``deleted_at``."""
-    st = statement_and_holder(call.project, call.path["statement_id"])
+    st = statement_and_holder(db.session, call.project, call.path["statement_id"])
     stance = stance_service.delete_stance(
         db.session, call.project, st, call.user, call.path["stance_id"], call.query["version"]
     )
     return stance_json(stance)
-
-
-def statement_and_holder(project: Project, statement_id: int) -> Statement:
-    """The statement, with the actor a stance's holder defaults to (its issuing organisation).
-
-    Loaded in the statement's query, that actor is in the session when ``stance_json`` reads
-    the holder of a stance that got the default, so the answer needs no query of its own.
-    NotFound like ``get_statement``, also for another project's id.
-    """
-    st = db.session.scalar(_STATEMENT, {"id": statement_id, "project_id": project.id})
-    if st is None:
-        raise NotFound("No such statement in this project.")
-    return st
-
-
-_STATEMENT = (
-    select(Statement)
-    .where(Statement.id == bindparam("id"), Statement.project_id == bindparam("project_id"))
-    .options(joinedload(Statement.organization_actor))
-)

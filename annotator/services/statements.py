@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Protocol
 
-from sqlalchemy import insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, insert, select
+from sqlalchemy.orm import Session, joinedload
 
 from ..errors import NotFound
 from ..models import Actor, ActorAlias, AuditEvent, Project, Statement, User, utcnow
@@ -181,6 +181,23 @@ def get_statement(session: Session, project: Project, statement_id: int) -> Stat
     if statement is None or statement.project_id != project.id:
         raise NotFound("No such statement in this project.")
     return statement
+
+
+def statement_and_holder(session: Session, project: Project, statement_id: int) -> Statement:
+    """``get_statement`` that also loads the actor a stance's holder defaults to (the issuing
+    organisation), for answers that show the holder (the API's stance JSON) without a query
+    of their own."""
+    statement = session.scalar(_WITH_HOLDER, {"id": statement_id, "project_id": project.id})
+    if statement is None:
+        raise NotFound("No such statement in this project.")
+    return statement
+
+
+_WITH_HOLDER = (
+    select(Statement)
+    .where(Statement.id == bindparam("id"), Statement.project_id == bindparam("project_id"))
+    .options(joinedload(Statement.organization_actor))
+)
 
 
 def list_statements(session: Session, project: Project) -> list[Statement]:
