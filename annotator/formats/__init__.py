@@ -112,6 +112,7 @@ class FormatOption:
     help: str
     values: Mapping[str, Any]
     default: str
+    sets_offsets: bool = False  # its value is the unit the file's offsets count (OFFSET_WORDS)
 
     def parse(self, given: Any) -> Any:
         """The writer's value of a word, or of a value already parsed; ValueError otherwise."""
@@ -174,7 +175,7 @@ def offset_unit(ctx: ExportContext, format_name: str | None) -> str:
     counts UTF-16 code units by default), else code points as stored."""
     exporter = EXPORTERS.get(format_name or "")
     for option in exporter.options if exporter else ():
-        if option.name.endswith("_offsets"):
+        if option.sets_offsets:
             return OFFSET_WORDS[ctx.option(option)]
     return OFFSET_WORDS["codepoints"]
 

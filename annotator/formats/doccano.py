@@ -24,6 +24,7 @@ OFFSETS = FormatOption(
     "doccano offsets: utf16 as doccano's annotator counts, or codepoints",
     {unit: unit for unit in OFFSET_UNITS},
     "utf16",
+    sets_offsets=True,
 )
 
 

@@ -35,6 +35,7 @@ OFFSETS = FormatOption(
     "Label Studio offsets: codepoints as current versions store them, or utf16 for old ones",
     {unit: unit for unit in OFFSET_UNITS},
     "codepoints",
+    sets_offsets=True,
 )
 ACTORS = FormatOption(
     "label_studio_actors",
