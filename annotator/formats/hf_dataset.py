@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from annotator.formats import Bundles, Counts, ExportContext, Exporter, hf_card, iter_bundles
-from annotator.formats.records import dumps, ordered
+from annotator.formats.records import record_line
 
 SPLITS = ("train", "validation", "test")
 DEFAULT_RATIOS = {"train": 0.8, "validation": 0.1, "test": 0.1}
@@ -64,7 +64,7 @@ def write(bundles: Bundles, out: str | Path, ctx: ExportContext) -> Counts:
             split = split_of(statement["id"], seed, ratios)
             per_split[split].add_bundle(stances)
             languages.add(statement.get("lang"))
-            files[split].writelines(dumps(ordered(r)) + "\n" for r in stances)
+            files[split].write(b"".join([record_line(r) for r in stances]).decode())
     for split, counts in per_split.items():
         if not counts.records:
             (folder / f"{split}.jsonl").unlink()
