@@ -11,11 +11,14 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Mark:
-    """Something to draw over the text: a stance (``kind="stance"``) or an actor mention."""
+class Mark(NamedTuple):
+    """Something to draw over the text: a stance (``kind="stance"``) or an actor mention.
+
+    Marks and segments are named tuples: a page lays out a thousand marks into thousands of
+    segments, and a frozen dataclass costs several times as much to create."""
 
     start: int
     end: int
@@ -24,24 +27,16 @@ class Mark:
     css: str = ""  # label key for stances
 
 
-@dataclass(frozen=True)
-class Segment:
+class Segment(NamedTuple):
     start: int
     end: int
     text: str
-    marks: tuple[Mark, ...]
+    stances: tuple[Mark, ...]  # covering stances, innermost (shortest) first: it gives the colour
+    mention: Mark | None  # mentions never overlap, so at most one covers a segment
 
     @property
-    def stances(self) -> tuple[Mark, ...]:
-        """Covering stances, innermost (shortest) first, which decides the colour."""
-        found = [m for m in self.marks if m.kind == "stance"]
-        if len(found) < 2:  # most segments: nothing to sort (a page has thousands)
-            return tuple(found)
-        return tuple(sorted(found, key=_innermost_first))
-
-    @property
-    def mention(self) -> Mark | None:
-        return next((m for m in self.marks if m.kind == "mention"), None)
+    def marks(self) -> tuple[Mark, ...]:
+        return self.stances if self.mention is None else (*self.stances, self.mention)
 
 
 def _innermost_first(m: Mark) -> tuple[int, int]:
@@ -124,12 +119,22 @@ def _paragraph(text: str, index: int, bound, inside: list[Mark]) -> Paragraph:
 def _sweep(text: str, cuts: list[int], inside: list[Mark]):
     """Segments between consecutive cuts with their covering marks, in one pass (no n*k scan)."""
     opening = sorted(inside, key=lambda m: max(m.start, cuts[0]))
-    active: dict[int, Mark] = {}
+    stances: dict[int, Mark] = {}
+    mention: Mark | None = None
     i = 0
     for a, b in zip(cuts, cuts[1:], strict=False):
         while i < len(opening) and max(opening[i].start, cuts[0]) <= a:
-            active[id(opening[i])] = opening[i]
+            mark = opening[i]
+            if mark.kind == "stance":
+                stances[id(mark)] = mark
+            else:
+                mention = mark
             i += 1
-        for key in [k for k, m in active.items() if m.end <= a]:
-            del active[key]
-        yield Segment(a, b, text[a:b], tuple(active.values()))
+        for key in [k for k, m in stances.items() if m.end <= a]:
+            del stances[key]
+        if mention is not None and mention.end <= a:
+            mention = None
+        covering = tuple(stances.values())
+        if len(covering) > 1:
+            covering = tuple(sorted(covering, key=_innermost_first))
+        yield Segment(a, b, text[a:b], covering, mention)

@@ -30,7 +30,8 @@ TEXT = st.text(st.one_of(CHARS, st.sampled_from("\n\n 🇮🇷👍🏽é\u0301ß
 
 @st.composite
 def text_and_marks(draw):
-    """A text with newlines and any overlapping, nested or empty-paragraph-crossing marks."""
+    """A text with newlines, stances overlapping, nested or crossing empty paragraphs in any
+    way, and actor mentions, which never overlap each other (as ``find_mentions`` gives them)."""
     text = draw(TEXT)
     n = len(text)
     spans = draw(st.lists(st.tuples(st.integers(0, n), st.integers(0, n)), max_size=8))
@@ -39,7 +40,12 @@ def text_and_marks(draw):
         for i, (a, b) in enumerate(spans)
         if a != b
     ]
-    return text, marks
+    cuts = sorted(set(draw(st.lists(st.integers(0, n), max_size=6))))
+    mentions = [
+        Mark(a, b, "mention", f"actor{i}")
+        for i, (a, b) in enumerate(zip(cuts[::2], cuts[1::2], strict=False))
+    ]
+    return text, marks + mentions
 
 
 @settings(max_examples=300, deadline=None)
