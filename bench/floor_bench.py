@@ -6,7 +6,7 @@ threads) and drives each with the 16 keep-alive client processes the other bench
 - ``hello``: a Flask view that returns a short text (no database);
 - ``orm-insert``: a Flask view that, like the smallest possible save, reads one row and inserts
   one through a SQLAlchemy ORM session on SQLite (the project's engine: WAL,
-  ``synchronous=FULL``, the writer queue) and commits.
+  group commit, the writer queue) and commits.
 
 The issues ask for 1,500 saves/s; these two figures say how much of a request's budget the
 framework and one ORM write already take before any of the application's own work.
