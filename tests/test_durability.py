@@ -113,3 +113,30 @@ def test_concurrent_commits_share_fsyncs():
     assert 2 <= len(sync.spans) < 8
     for called, returned in calls:
         assert any(called <= b and e <= returned for b, e in sync.spans), (called, sync.spans)
+
+
+def test_commit_and_read_sees_the_writes_without_holding_sqlite_writers(session):
+    """A save's fragments see the save; on SQLite they are read after the commit, when the
+    writer queue is free again, and on PostgreSQL just before it (no queue there)."""
+    from sqlalchemy import func, select
+
+    from annotator.extensions import db
+    from annotator.models import User
+    from tests.factories import make_user
+
+    before = session.scalar(select(func.count()).select_from(User))
+    make_user(session, "writer")
+    session.flush()  # the INSERT: on SQLite this connection now holds the writer lock
+    sqlite = db.engine.dialect.name == "sqlite"
+    lock = extensions._writer_lock(db.engine)
+
+    def read():
+        queue_free = lock.mutex.acquire(blocking=False)
+        if queue_free:
+            lock.mutex.release()
+        return queue_free, db.session.scalar(select(func.count()).select_from(User))
+
+    queue_free, count = db.commit_and_read(read)
+    assert count == before + 1
+    if sqlite:
+        assert queue_free  # read after the commit: no other writer waited for it
