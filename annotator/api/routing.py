@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -217,116 +216,14 @@ def _validate(value: Any, check: SchemaCheck, name: str | None) -> None:
 
 
 class SchemaCheck:
-    """A JSON Schema made ready once: its jsonschema validator and, if it has one, a quick check.
-
-    Building the validator took 8 µs a call and walking a valid stance body takes jsonschema
-    45 µs; the quick check (``_quick``) answers the same in 5. It only ever says "valid":
-    whatever it does not pass goes to jsonschema, which alone decides what is invalid and how
-    the error reads.
-    """
+    """A JSON Schema's validator, built once per schema (building it cost 8 µs a call)."""
 
     def __init__(self, schema: dict) -> None:
         self.validator = _Validator(schema)
-        self.quick = _quick(schema)
 
     def first_error(self, value: Any) -> ValidationError | None:
-        """The error to report (the deepest first, as before), or None when ``value`` is valid."""
-        if self.quick is not None and self.quick(value):
-            return None
+        """The error to report (the deepest first), or None when ``value`` is valid."""
         return next(iter(sorted(self.validator.iter_errors(value), key=_depth)), None)
-
-
-_IS_TYPE: dict[str, Callable[[Any], bool]] = {
-    "object": lambda v: isinstance(v, dict),
-    "array": lambda v: isinstance(v, list),
-    "string": lambda v: isinstance(v, str),
-    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
-    "boolean": lambda v: isinstance(v, bool),
-    "null": lambda v: v is None,
-}
-_QUICK_KEYWORDS = {
-    *("type", "properties", "required", "additionalProperties", "items", "maxItems"),
-    *("maxLength", "pattern", "minimum", "maximum", "enum"),
-    *("description", "format"),  # annotations only: the validator checks no formats
-}
-
-
-def _quick(schema: Any) -> Callable[[Any], bool] | None:
-    """A plain-Python check of the JSON Schema keywords the API's inputs use, else None.
-
-    Each keyword is read as jsonschema reads it (``integer`` as ``_Validator`` redefines it);
-    a schema with any other keyword, or a keyword in a form not handled here, gets None and
-    is left to jsonschema. tests/test_api_core.py compares both on every endpoint's
-    schemas, so a True here is never a value jsonschema refuses.
-    """
-    if not isinstance(schema, dict) or not schema.keys() <= _QUICK_KEYWORDS:
-        return None
-    checks: list[Callable[[Any], bool]] = []
-    if "type" in schema:
-        kinds = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
-        if not all(isinstance(k, str) and k in _IS_TYPE for k in kinds):
-            return None
-        tests = [_IS_TYPE[k] for k in kinds]
-        checks.append(tests[0] if len(tests) == 1 else lambda v: any(t(v) for t in tests))
-    if "enum" in schema:
-        if not all(isinstance(e, str) for e in schema["enum"]):
-            return None
-        allowed = frozenset(schema["enum"])
-        checks.append(lambda v: isinstance(v, str) and v in allowed)
-    checks += _quick_scalar(schema)
-    if any(k in schema for k in ("properties", "required", "additionalProperties")):
-        check = _quick_object(schema)
-        if check is None:
-            return None
-        checks.append(check)
-    if "items" in schema or "maxItems" in schema:
-        item, most = _quick(schema.get("items", {})), schema.get("maxItems", sys.maxsize)
-        if item is None or not isinstance(most, int):
-            return None
-        checks.append(
-            lambda v: not isinstance(v, list) or (len(v) <= most and all(item(i) for i in v))
-        )
-    return checks[0] if len(checks) == 1 else lambda v: all(c(v) for c in checks)
-
-
-def _quick_scalar(schema: dict) -> list[Callable[[Any], bool]]:
-    """Checks of maxLength, pattern, minimum and maximum, each passing other types."""
-    checks: list[Callable[[Any], bool]] = []
-    if "maxLength" in schema:
-        longest = schema["maxLength"]
-        checks.append(lambda v: not isinstance(v, str) or len(v) <= longest)
-    if "pattern" in schema:
-        search = re.compile(schema["pattern"]).search
-        checks.append(lambda v: not isinstance(v, str) or search(v) is not None)
-    number = _IS_TYPE["number"]
-    if "minimum" in schema:
-        low = schema["minimum"]
-        checks.append(lambda v: not number(v) or v >= low)
-    if "maximum" in schema:
-        high = schema["maximum"]
-        checks.append(lambda v: not number(v) or v <= high)
-    return checks
-
-
-def _quick_object(schema: dict) -> Callable[[Any], bool] | None:
-    """The check of properties, required and additionalProperties (true or false only)."""
-    props = {key: _quick(sub) for key, sub in schema.get("properties", {}).items()}
-    required = schema.get("required", [])
-    extra = schema.get("additionalProperties", True)
-    if any(c is None for c in props.values()) or not isinstance(extra, bool):
-        return None
-
-    def check(v: Any) -> bool:
-        if not isinstance(v, dict):
-            return True
-        if any(key not in v for key in required):
-            return False
-        if not extra and any(key not in props for key in v):
-            return False
-        return all(c(v[key]) for key, c in props.items() if key in v)
-
-    return check
 
 
 def _depth(error) -> int:
