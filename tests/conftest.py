@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,18 @@ from annotator.models import Base
 from .factories import PASSWORD, TEST_HASH
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
-PG_URL = os.environ.get("ANNOTATOR_TEST_DATABASE_URL", "")
+PG_BASE_URL = os.environ.get("ANNOTATOR_TEST_DATABASE_URL", "")
+
+
+def _schema_url(url: str, schema: str) -> str:
+    """The URL with ``search_path`` set to ``schema``, so every connection works inside it."""
+    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+
+
+# Each run works in a schema of its own (dropped at the end), so several suites, a benchmark
+# and a helper's run can share one PostgreSQL database without dropping each other's tables.
+PG_SCHEMA = f"annotator_test_{os.getpid()}"
+PG_URL = _schema_url(PG_BASE_URL, PG_SCHEMA) if PG_BASE_URL else ""
 
 
 def _unavailable(reason: str):
@@ -29,23 +41,40 @@ def _unavailable(reason: str):
 
 
 @pytest.fixture(scope="session")
-def template_db(tmp_path_factory) -> str:
+def template_db(tmp_path_factory) -> Iterator[str]:
     """Run the migrations once; each test then gets a copy (SQLite) or truncated tables (PG)."""
     if PG_URL:
+        _create_schema()
         engine = make_engine(PG_URL)
-        try:
-            with engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        except Exception as exc:  # noqa: BLE001 - any connection failure means "unavailable"
-            _unavailable(f"PostgreSQL at {PG_URL} is unreachable: {exc}")
         upgrade_schema(engine)
         engine.dispose()
-        return PG_URL
+        yield PG_URL
+        _drop_schema()
+        return
     path = tmp_path_factory.mktemp("template") / "template.sqlite"
     engine = make_engine(f"sqlite:///{path}")
     upgrade_schema(engine)
     engine.dispose()
-    return str(path)
+    yield str(path)
+
+
+def _create_schema() -> None:
+    engine = make_engine(PG_BASE_URL)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
+            conn.execute(text(f"CREATE SCHEMA {PG_SCHEMA}"))
+    except Exception as exc:  # noqa: BLE001 - any connection failure means "unavailable"
+        _unavailable(f"PostgreSQL at {PG_BASE_URL} is unreachable: {exc}")
+    finally:
+        engine.dispose()
+
+
+def _drop_schema() -> None:
+    engine = make_engine(PG_BASE_URL)
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
+    engine.dispose()
 
 
 @pytest.fixture
