@@ -18,11 +18,9 @@ Exit status 1 when a check fails.
 
 from __future__ import annotations
 
-import argparse
 import random
 import re
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
@@ -243,14 +241,8 @@ def report(url, workers, threads, elapsed, tally: Tally, problems: list[str]) ->
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url")
-    parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=4)
-    args = parser.parse_args()
-    url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/load.sqlite"
-    sys.exit(run(url, args.seconds, args.workers, args.threads))
+    args = wb.options(__doc__, workers=4, seconds=60.0)
+    sys.exit(run(args.url, args.seconds, args.workers, args.threads))
 
 
 if __name__ == "__main__":

@@ -331,13 +331,13 @@ def report(title: str, figures: dict) -> None:
         print(f"  {key:>24}: {value:,.1f}")
 
 
-def options(doc: str) -> argparse.Namespace:
-    """The options every HTTP benchmark takes."""
+def options(doc: str, *, workers: int = 2, seconds: float = 10.0) -> argparse.Namespace:
+    """The options every HTTP benchmark takes (``--database-url``, server shape, duration)."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--database-url")
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=workers)
     parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--seconds", type=float, default=seconds)
     args = parser.parse_args()
     args.url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite"
     args.db = "PostgreSQL" if args.url.startswith("postgresql") else "SQLite"
