@@ -34,10 +34,6 @@ class Segment(NamedTuple):
     stances: tuple[Mark, ...]  # covering stances, innermost (shortest) first: it gives the colour
     mention: Mark | None  # mentions never overlap, so at most one covers a segment
 
-    @property
-    def marks(self) -> tuple[Mark, ...]:
-        return self.stances if self.mention is None else (*self.stances, self.mention)
-
 
 def _innermost_first(m: Mark) -> tuple[int, int]:
     return (m.end - m.start, m.start)

@@ -72,7 +72,7 @@ def test_every_mark_covers_exactly_the_segments_within_its_span(case):
     text, marks = case
     segments = [s for p in layout(text, marks) for s in p.segments]
     for mark in marks:
-        covered = [s for s in segments if mark in s.marks]
+        covered = [s for s in segments if mark in s.stances or mark == s.mention]
         inside = [s for s in segments if mark.start <= s.start and s.end <= mark.end]
         assert covered == inside
         assert "".join(s.text for s in covered) == text[mark.start : mark.end].replace("\n", "")
