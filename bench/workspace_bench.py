@@ -3,10 +3,11 @@
 Builds a 20,000-character statement with 500 stances (nested and overlapping ones included),
 starts ``annotator serve`` on a free loopback port, then measures with keep-alive HTTP clients:
 
-- page render: GET of the statement page, sequentially (p50/p99);
-- save: htmx POST of a new stance, sequentially (p50/p99), by the user who has 500 stances;
-- throughput: 16 client processes saving stances for a fixed time (saves/s), with the CPU
-  time per save of the server and of the clients (which share the machine's cores).
+- page render: GET of the statement page of the user with the 500 stances, sequentially
+  (p50/p99), then by 16 client processes for a fixed time (pages/s, p50/p99);
+- save: htmx POST of a new stance by that user, sequentially (p50/p99), then by 16 client
+  processes, each its own annotator, for a fixed time (saves/s, p50/p99), with the CPU time per
+  save of the server and of the clients (which share the machine's cores).
 
 Usage:  python bench/workspace_bench.py [--database-url URL] [--workers 2] [--threads 4]
 PostgreSQL: pass a URL of a scratch database; its public schema is dropped and recreated.
@@ -178,46 +179,56 @@ def pct(times: list[float], q: float) -> float:
     return statistics.quantiles(times, n=100)[int(q) - 1] if len(times) > 1 else times[0]
 
 
-def sequential(port: int, statement_id: int, text: str) -> dict:
+def sequential(port: int, statement_id: int, text: str, kind: str) -> dict:
+    """One client: 100 page loads or 300 saves by bench0, the user with the 500 stances."""
     client = Client(port, "bench0")
     path = f"/p/demo/s/{statement_id}"
     page = client.request("GET", path)
+    if kind == "page":
+        times = timed(lambda: client.request("GET", path), 100)
+        return {"page_p50": pct(times, 50), "page_p99": pct(times, 99), "page_bytes": len(page)}
     headers = {"HX-Request": "true", "X-CSRFToken": client.csrf(page)}
     spans, rnd = words(text), random.Random(1)
-    render = timed(lambda: client.request("GET", path), 100)
-    save = timed(
-        lambda: client.request("POST", path + "/stances", save_body(text, spans, rnd), headers), 300
-    )
-    return {
-        "page_p50": pct(render, 50),
-        "page_p99": pct(render, 99),
-        "save_p50": pct(save, 50),
-        "save_p99": pct(save, 99),
-        "page_bytes": len(page),
-    }
+
+    def save() -> str:
+        return client.request("POST", path + "/stances", save_body(text, spans, rnd), headers)
+
+    times = timed(save, 300)
+    return {"save_p50": pct(times, 50), "save_p99": pct(times, 99)}
 
 
-def _worker(args) -> int:
-    port, n, statement_id, text, seconds = args
-    client = Client(port, f"bench{n}")
+def _worker(args) -> list[float]:
+    """One of the 16 clients for ``seconds``: saves as its own annotator (bench1 ... bench16),
+    or loads of bench0's page with its 500 stances; returns each request's latency in ms."""
+    port, n, statement_id, text, seconds, kind = args
+    client = Client(port, f"bench{n}" if kind == "save" else "bench0")
     path = f"/p/demo/s/{statement_id}"
     headers = {"HX-Request": "true", "X-CSRFToken": client.csrf(client.request("GET", path))}
-    spans, rnd, done = words(text), random.Random(n), 0
+    spans, rnd, times = words(text), random.Random(n), []
     deadline = time.perf_counter() + seconds
     while time.perf_counter() < deadline:
-        client.request("POST", path + "/stances", save_body(text, spans, rnd), headers)
-        done += 1
-    return done
+        t = time.perf_counter()
+        if kind == "save":
+            client.request("POST", path + "/stances", save_body(text, spans, rnd), headers)
+        else:
+            client.request("GET", path)
+        times.append((time.perf_counter() - t) * 1000)
+    return times
 
 
-def concurrent(port: int, statement_id: int, text: str, seconds: float = 10.0) -> tuple[int, float]:
-    """16 client processes saving for ``seconds``: (saves, elapsed seconds)."""
+def concurrent(port: int, statement_id: int, text: str, seconds: float, kind: str) -> dict:
+    """16 client processes saving (or loading the page) for ``seconds``: rate, p50, p99."""
+    jobs = [(port, n + 1, statement_id, text, seconds, kind) for n in range(CLIENTS)]
     with mp.Pool(CLIENTS) as pool:
         t = time.perf_counter()
-        counts = pool.map(
-            _worker, [(port, n + 1, statement_id, text, seconds) for n in range(CLIENTS)]
-        )
-        return sum(counts), time.perf_counter() - t
+        times = [x for worker in pool.map(_worker, jobs) for x in worker]
+        elapsed = time.perf_counter() - t
+    return {
+        f"{kind}s_16_clients": len(times),
+        f"{kind}s_per_s_16_clients": len(times) / elapsed,
+        f"{kind}_p50_16_clients": pct(times, 50),
+        f"{kind}_p99_16_clients": pct(times, 99),
+    }
 
 
 @contextmanager
@@ -349,11 +360,12 @@ def main() -> None:
     statement_id = build(args.url)
     text = statement_text(args.url, statement_id)
     with serving(args.url, args.workers, args.threads) as server:
-        figures = sequential(server.port, statement_id, text)
+        figures = sequential(server.port, statement_id, text, "page")
+        figures |= concurrent(server.port, statement_id, text, args.seconds, "page")
+        figures |= sequential(server.port, statement_id, text, "save")  # bench0 gets 300 more
         with cpu_meter(server.pid) as cpu:
-            saves, seconds = concurrent(server.port, statement_id, text, args.seconds)
-    figures["saves_per_s_16_clients"] = saves / seconds
-    figures |= per_request(cpu, saves, "save")
+            figures |= concurrent(server.port, statement_id, text, args.seconds, "save")
+    figures |= per_request(cpu, figures["saves_16_clients"], "save")
     title = f"{args.db}, {args.workers} workers x {args.threads} threads, 20,000 chars, 500 stances"
     report(title, figures)
 
