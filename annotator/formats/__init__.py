@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from typing import Any, Literal
 
+from annotator.offsets import OFFSET_UNITS
+
 
 class FormatError(ValueError):
     """A malformed input item, located so the user can fix the file."""
@@ -121,6 +123,11 @@ class FormatOption:
                 return value
         words = ", ".join(self.values)
         raise ValueError(f"Option {self.name} must be one of {words}, not {given!r}.")
+
+
+def offset_option(name: str, help: str, default: str) -> FormatOption:
+    """A format's choice of offset unit, which the provenance sidecar then names."""
+    return FormatOption(name, help, {unit: unit for unit in OFFSET_UNITS}, default, True)
 
 
 Bundles = Iterable[Mapping[str, Any]]

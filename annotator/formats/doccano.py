@@ -15,16 +15,21 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from annotator.formats import Bundles, Counts, ExportContext, Exporter, FormatOption, iter_bundles
+from annotator.formats import (
+    Bundles,
+    Counts,
+    ExportContext,
+    Exporter,
+    iter_bundles,
+    offset_option,
+)
 from annotator.formats.records import dumps
-from annotator.offsets import OFFSET_UNITS, converter
+from annotator.offsets import converter
 
-OFFSETS = FormatOption(
+OFFSETS = offset_option(
     "doccano_offsets",
     "doccano offsets: utf16 as doccano's annotator counts, or codepoints",
-    {unit: unit for unit in OFFSET_UNITS},
     "utf16",
-    sets_offsets=True,
 )
 
 

@@ -26,16 +26,22 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any, TextIO
 
-from annotator.formats import Bundles, Counts, ExportContext, Exporter, FormatOption, iter_bundles
-from annotator.offsets import OFFSET_UNITS, converter
+from annotator.formats import (
+    Bundles,
+    Counts,
+    ExportContext,
+    Exporter,
+    FormatOption,
+    iter_bundles,
+    offset_option,
+)
+from annotator.offsets import converter
 
 DATA_FIELDS = ("title", "author", "organization", "date", "url")
-OFFSETS = FormatOption(
+OFFSETS = offset_option(
     "label_studio_offsets",
     "Label Studio offsets: codepoints as current versions store them, or utf16 for old ones",
-    {unit: unit for unit in OFFSET_UNITS},
     "codepoints",
-    sets_offsets=True,
 )
 ACTORS = FormatOption(
     "label_studio_actors",
