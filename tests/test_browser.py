@@ -114,6 +114,7 @@ def test_select_label_target_save_reload(session, live_server, page):
     page.wait_for_selector("#stance-list li.stance")
     assert page.locator("mark.seg.lbl-condemnation").count() >= 1
     assert page.locator("#stance-count").inner_text() == "1"
+    assert page.locator("#assignment-state").inner_text() == "in progress"  # was "new"
     saved = stances(session)
     assert [(s.text, s.label.key, s.target.key) for s in saved] == [
         (PHRASE, "condemnation", "iran")

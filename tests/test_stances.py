@@ -239,6 +239,8 @@ def test_htmx_create_returns_oob_fragments(session, client, login):
     assert 'hx-swap-oob="beforeend:#stance-list"' in body
     assert '<span id="stance-count" hx-swap-oob="true">1</span>' in body
     assert "HX-Request" in response.headers.get("Vary", "")
+    pill = '<span id="assignment-state" class="state state-in_progress" hx-swap-oob="true">'
+    assert pill + "in progress</span>" in body  # the first stance starts the statement
 
 
 def test_htmx_bad_input_is_422_with_message_and_nothing_written(session, client, login):
@@ -356,6 +358,16 @@ def test_state_done_then_next_and_queue(session, client, login):
     assert response.status_code == 303 and "/next" in response.headers["Location"]
     queue = client.get("/p/demo/").get_data(as_text=True)
     assert "1 of 1 statements finished" in queue
+    assert "next statement →" not in queue  # nothing left to open
+
+
+def test_queue_opens_the_next_statement_in_one_click(session, client, login):
+    _, st = demo(session)
+    login("annotator1")
+    queue = client.get("/p/demo/").get_data(as_text=True)
+    assert '<a class="button primary" href="/p/demo/next">Start: next statement →</a>' in queue
+    response = client.get("/p/demo/next")
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/s/{st.id}")
 
 
 def test_suggest_shows_matched_alias(session, client, login):

@@ -16,7 +16,8 @@ from .side_by_side import align
 
 NO_STATEMENT = (
     "No statement qualifies: agreement needs statements that at least two assigned annotators "
-    "have marked done (or, with --include-unfinished, live stances from two annotators)."
+    "have marked done (or, when unfinished statements are included, live stances from two "
+    "annotators)."
 )
 
 

@@ -139,10 +139,12 @@ def render_paragraphs(
     return layout.layout(statement.text, marks, only=touched, bounds=bounds), stances, names
 
 
-def count_stances(session: Session, statement: Statement, user: User) -> int:
-    """How many live stances the user has on the statement (the page's counter)."""
+def counter_and_state(session: Session, statement: Statement, user: User) -> tuple[int, str]:
+    """The page's counter and state pill after a save: the user's live stances on the
+    statement and their assignment's state (a first stance turns "new" into "in progress")."""
     params = {"statement_id": statement.id, "owner_id": user.id}
-    return session.connection().execute(_COUNT, params).scalar()
+    count, state = session.connection().execute(_COUNT_AND_STATE, params).one()
+    return count, state
 
 
 def next_stance_id(session: Session, stance: Stance, nearby: list[StanceRow]) -> int | None:
@@ -167,7 +169,12 @@ _MINE = (
     Stance.annotator_id == bindparam("owner_id"),
     Stance.deleted_at.is_(None),
 )
-_COUNT = select(func.count()).select_from(Stance).where(*_MINE)
+_STATE = select(Assignment.state).where(
+    Assignment.statement_id == bindparam("statement_id"),
+    Assignment.annotator_id == bindparam("owner_id"),
+    Assignment.active,
+)
+_COUNT_AND_STATE = select(func.count(), _STATE.scalar_subquery()).select_from(Stance).where(*_MINE)
 _NEXT = (
     select(Stance.id)
     .where(

@@ -12,7 +12,7 @@ from ..forms import VersionForm, first_error
 from ..services import stances as stance_service
 from ..services.actors import propose_actor, resolve_actor
 from ..services.statements import get_statement
-from ..services.workspace import count_stances, next_stance_id, render_paragraphs
+from ..services.workspace import counter_and_state, next_stance_id, render_paragraphs
 from ..spans import locate_quote
 from .access import project_view
 from .render import paragraph_html, stance_item_html, stance_title
@@ -204,11 +204,11 @@ def _saved(project, st, stance, action, spans):
 
     def fragments():
         shown = render_paragraphs(db.session, project, st, current_user, spans)
-        count = count_stances(db.session, st, current_user)
+        counter = counter_and_state(db.session, st, current_user)
         next_id = next_stance_id(db.session, stance, shown[1]) if action == "create" else None
-        return shown, count, next_id
+        return shown, counter, next_id
 
-    (paragraphs, nearby, names), count, next_id = db.commit_and_read(fragments)
+    (paragraphs, nearby, names), (count, state), next_id = db.commit_and_read(fragments)
     titles = {str(r.id): stance_title(r) for r in nearby}
     row = next((r for r in nearby if r.id == stance.id), None)
     url, csrf = stances_url(project, st), generate_csrf()
@@ -226,6 +226,7 @@ def _saved(project, st, stance, action, spans):
         paragraphs=[paragraph_html(p, titles, names, oob=True) for p in paragraphs],
         item=stance_item_html(row, url, csrf, oob) if row else "",
         stance_count=count,
+        state=state,
         next_id=next_id,
     )
     if action == "update":
