@@ -227,7 +227,8 @@
         const mark = id && document.querySelector('.seg[data-stances~="' + id[1] + '"]');
         if (mark) place(mark.getBoundingClientRect());
         const err = f.querySelector('[role="alert"]');
-        (err ? f.querySelector("input:not([type=hidden]), textarea") : f.querySelector('input[name="label"]:checked, input[name="label"]')).focus();
+        const bad = f.querySelector('[aria-invalid="true"]');
+        (bad || (err ? f.querySelector("input:not([type=hidden]), textarea") : f.querySelector('input[name="label"]:checked, input[name="label"]'))).focus();
       } else {
         pending(null);
         textEl() && textEl().focus();

@@ -258,6 +258,23 @@ def test_keyboard_only_create(session, live_server, page):
     ]
 
 
+def test_a_missing_target_is_announced_and_focuses_the_target_field(session, live_server, page):
+    _, st = demo(session)
+    log_in(page, live_server, "annotator1")
+    page.goto(f"{live_server}/p/demo/s/{st.id}")
+    drag_select(page, PHRASE)
+    page.wait_for_selector("#stance-form.open")
+    page.keyboard.press("2")  # condemnation requires a target
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#form-error")
+    assert page.locator("#form-error").get_attribute("role") == "alert"
+    assert page.locator("#target_q-error").inner_text() == "A condemnation needs a target actor."
+    focused = page.evaluate("[document.activeElement.id, document.activeElement.ariaInvalid]")
+    assert focused == ["target_q", "true"]
+    assert page.locator("input[name=label][value=condemnation]").is_checked()  # choice kept
+    assert stances(session) == []
+
+
 def test_clicking_a_mention_sets_the_target(session, live_server, page):
     _, st = demo(session)
     log_in(page, live_server, "annotator1")

@@ -253,7 +253,9 @@ def test_htmx_bad_input_is_422_with_message_and_nothing_written(session, client,
         headers={"HX-Request": "true", "X-CSRFToken": token},
     )
     assert response.status_code == 422
-    assert "needs a target actor" in response.get_data(as_text=True)
+    body = response.get_data(as_text=True)
+    assert "needs a target actor" in body
+    assert 'aria-invalid="true" aria-describedby="target_q-error"' in body  # on the visible field
     assert session.scalar(select(func.count()).select_from(Stance)) == 0
 
 

@@ -167,10 +167,15 @@ def _form_error(project, st, form, exc: DomainError, editing):
         current = stance_service.get_stance(db.session, st, exc.current.id, current_user)
         form = stance_form(project, **_values(current))
         editing = current
-    field = getattr(form, exc.field, None) if exc.field else None
+    name = _VISIBLE.get(exc.field, exc.field)
+    field = getattr(form, name, None) if name else None
     if field is not None and hasattr(field, "errors"):
         field.errors = [*list(field.errors or []), exc.message]
     return _form_response(project, st, form, editing, exc.status, error=exc.message)
+
+
+# Actor keys travel in hidden inputs: their errors belong to the visible type-ahead fields.
+_VISIBLE = {"target": "target_q", "holder": "holder_q"}
 
 
 def _form_response(project, st, form, editing, status, error=None):
