@@ -8,7 +8,7 @@ and measures with keep-alive HTTP clients:
 - create: POST of new stances by 16 client processes for a fixed time (requests/s, p50/p99),
   with the CPU time per request of the server and of the clients.
 
-Usage:  python bench/api_bench.py [--database-url URL] [--workers 2] [--threads 4] [--seconds 10]
+Usage:  python bench/api_bench.py [--database-url URL] [--workers 2] [--threads 2] [--seconds 10]
 """
 
 from __future__ import annotations

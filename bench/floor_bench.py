@@ -1,6 +1,6 @@
 """The stack's own ceiling on this machine: how many requests/s Flask and the ORM allow at all.
 
-Serves two endpoints with gunicorn configured as ``annotator serve`` (2 workers x 4 gthread
+Serves two endpoints with gunicorn configured as ``annotator serve`` (2 workers x 2 gthread
 threads) and drives each with the 16 keep-alive client processes the other benchmarks use:
 
 - ``hello``: a Flask view that returns a short text (no database);
@@ -11,7 +11,7 @@ threads) and drives each with the 16 keep-alive client processes the other bench
 The issues ask for 1,500 saves/s; these two figures say how much of a request's budget the
 framework and one ORM write already take before any of the application's own work.
 
-Usage:  python bench/floor_bench.py [--seconds 10] [--workers 2] [--threads 4]
+Usage:  python bench/floor_bench.py [--seconds 10] [--workers 2] [--threads 2]
 """
 
 from __future__ import annotations
@@ -129,7 +129,7 @@ def serve(port: int, workers: int, threads: int, url: str) -> subprocess.Popen:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=10.0)
     args = parser.parse_args()
     url = f"sqlite:///{tempfile.mkdtemp()}/floor.sqlite"

@@ -9,7 +9,7 @@ acknowledged write (stance id, version, content). Afterwards the script checks t
 acknowledged write is in the database with the acknowledged content (the highest acknowledged
 version of each stance is the stored one) and that the only errors were designed 409s.
 
-Usage:  python bench/load.py [--database-url URL] [--seconds 60] [--workers 4] [--threads 4]
+Usage:  python bench/load.py [--database-url URL] [--seconds 60] [--workers 4] [--threads 2]
 PostgreSQL: a scratch database only (its public schema is dropped), e.g.
   psql -h 127.0.0.1 -U postgres -c 'CREATE DATABASE annotator_load'
   python bench/load.py --database-url postgresql+psycopg://postgres@127.0.0.1/annotator_load

@@ -9,7 +9,7 @@ starts ``annotator serve`` on a free loopback port, then measures with keep-aliv
   processes, each its own annotator, for a fixed time (saves/s, p50/p99), with the CPU time per
   save of the server and of the clients (which share the machine's cores).
 
-Usage:  python bench/workspace_bench.py [--database-url URL] [--workers 2] [--threads 4]
+Usage:  python bench/workspace_bench.py [--database-url URL] [--workers 2] [--threads 2]
 PostgreSQL: pass a URL of a scratch database; its public schema is dropped and recreated.
 """
 
@@ -347,7 +347,7 @@ def options(doc: str, *, workers: int = 2, seconds: float = 10.0) -> argparse.Na
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--database-url")
     parser.add_argument("--workers", type=int, default=workers)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=seconds)
     args = parser.parse_args()
     args.url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite"
