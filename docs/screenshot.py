@@ -63,6 +63,7 @@ def main() -> None:
         page.keyboard.press("3")
         page.fill("#target_q", "rebels")
         page.wait_for_selector("#target-options li[role=option]")
+        page.evaluate("window.scrollTo(0, 0)")  # the sticky side panel then sits at the top
         page.screenshot(path=str(OUT), full_page=True)
         browser.close()
     server.shutdown()
