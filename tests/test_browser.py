@@ -194,12 +194,14 @@ def test_two_contexts_editing_one_stance_conflict(session, live_server, browser)
     first.click("#stance-form button[type=submit]")
     first.wait_for_selector("#stance-list .chip.lbl-claim")
     second.locator("label.lbl-btn", has_text="Support").click()
+    second.fill("#note", "my reasoning")
     with second.expect_response(lambda r: r.request.method == "POST") as info:
         second.click("#stance-form button[type=submit]")
     assert info.value.status == 409
     second.wait_for_selector("#form-error")
     assert "changed elsewhere" in second.locator("#form-error").inner_text()
     assert second.locator("input[name=label][value=claim]").is_checked()
+    assert second.locator("#unsaved dd").all_inner_texts() == ["Support", "my reasoning"]
     assert stances(session)[0].label.key == "claim"
     for pg in pages:
         pg.context.close()

@@ -310,12 +310,17 @@ def test_edit_with_stale_version_shows_current(session, client, login):
     assert first.status_code == 303
     stale = client.post(
         url(st, f"/stances/{sid}"),
-        data=stance_data(st, label="support", version=1, csrf_token=token),
+        data=stance_data(
+            st, label="support", version=1, note="mine", holder="rcit", csrf_token=token
+        ),
         headers={"HX-Request": "true"},
     )
     body = stale.get_data(as_text=True)
     assert stale.status_code == 409 and "changed elsewhere" in body
     assert 'name="version" value="2"' in body
+    # the refused edit is listed beside the stored version: only what differs from it
+    unsaved = body.split('id="unsaved"')[1].split("</div>")[0]
+    assert "<dt>Label</dt><dd>Support</dd><dt>Note</dt><dd>mine</dd></dl>" in unsaved
     session.expire_all()
     assert session.get(Stance, sid).label.key == "claim"
 

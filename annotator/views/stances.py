@@ -162,23 +162,48 @@ def _values(stance) -> dict:
 
 
 def _form_error(project, st, form, exc: DomainError, editing):
-    """Re-show the form with the message; on 409 with the stored version to start from."""
+    """Re-show the form with the message; on 409 with the stored version to start from.
+
+    The stored version replaces what the annotator typed, so what they typed is listed
+    beside it (``unsaved``): nothing is overwritten, and their edit is not lost either.
+    """
+    unsaved = []
     if isinstance(exc, Conflict) and getattr(exc.current, "id", None):
         current = stance_service.get_stance(db.session, st, exc.current.id, current_user)
-        form = stance_form(project, **_values(current))
-        editing = current
+        stored = stance_form(project, **_values(current))
+        unsaved = _differences(project, form, stored)
+        form, editing = stored, current
     name = _VISIBLE.get(exc.field, exc.field)
     field = getattr(form, name, None) if name else None
     if field is not None and hasattr(field, "errors"):
         field.errors = [*list(field.errors or []), exc.message]
-    return _form_response(project, st, form, editing, exc.status, error=exc.message)
+    return _form_response(
+        project, st, form, editing, exc.status, error=exc.message, unsaved=unsaved
+    )
+
+
+def _differences(project, sent, stored) -> list[tuple[str, str]]:
+    """The fields of the refused edit that differ from the stored version, as shown."""
+    names = {label.key: label.name for label in project.labels}
+    fields = (  # title, what is compared, what is shown (actors: key, else the typed name)
+        ("Text", lambda f: f.text.data, lambda f: f.text.data),
+        ("Label", lambda f: f.label.data, lambda f: names.get(f.label.data, f.label.data)),
+        ("Target", lambda f: f.target.data or f.target_q.data, lambda f: f.target_q.data),
+        ("Holder", lambda f: f.holder.data or f.holder_q.data, lambda f: f.holder_q.data),
+        ("Note", lambda f: f.note.data, lambda f: f.note.data),
+    )
+    return [
+        (title, (show(sent) or key(sent) or "").strip() or "—")
+        for title, key, show in fields
+        if (key(sent) or "").strip() != (key(stored) or "").strip()
+    ]
 
 
 # Actor keys travel in hidden inputs: their errors belong to the visible type-ahead fields.
 _VISIBLE = {"target": "target_q", "holder": "holder_q"}
 
 
-def _form_response(project, st, form, editing, status, error=None):
+def _form_response(project, st, form, editing, status, error=None, unsaved=()):
     if htmx:
         return render_template(
             "workspace/_form.html",
@@ -187,9 +212,10 @@ def _form_response(project, st, form, editing, status, error=None):
             form=form,
             editing=editing,
             error=error,
+            unsaved=unsaved,
             open_form=True,
         ), status
-    ctx = page_context(project, st, form, editing=editing, error=error)
+    ctx = page_context(project, st, form, editing=editing, error=error) | {"unsaved": unsaved}
     return render_template("workspace/statement.html", **ctx), status
 
 
