@@ -19,3 +19,8 @@ _MD.validateLink = _validate_link
 def render_markdown(text: str) -> Markup:
     """HTML for trusted display: no raw HTML passes, no javascript: links."""
     return Markup(_MD.render(text or ""))
+
+
+def render_inline(text: str) -> Markup:
+    """One line of Markdown (code spans, emphasis, links) without a paragraph around it."""
+    return Markup(_MD.renderInline(text or ""))

@@ -218,6 +218,7 @@ def test_index_page_lists_endpoints(client):
     page = api(client, "GET", "/").get_data(as_text=True)
     assert "/api/v1/projects/{slug}/statements/{statement_id}/stances" in page
     assert "openapi.json" in page
+    assert "Fold this actor into <code>into</code>" in page and "``" not in page  # Markdown
 
 
 def test_browser_forms_still_need_csrf(client, session, login, app):

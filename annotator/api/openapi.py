@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import jsonify, render_template
 
 from .. import __version__
+from ..markdown import render_inline
 from . import bp
 from .routing import ENDPOINTS, ID, SLUG, Endpoint
 from .serialize import STR, nullable, obj
@@ -104,9 +105,18 @@ openapi_json.required_role = "public"
 
 @bp.get("/")
 def index():
-    """A human page listing every endpoint, generated from the same table as the document."""
+    """A human page listing every endpoint, generated from the same table as the document.
+
+    Descriptions are Markdown, as OpenAPI tools read them, so code spans render as code here.
+    """
     rows = [
-        (ep.method, ep.path, ep.summary, ROLE_NOTE.get(ep.role, ep.role), ep.description)
+        (
+            ep.method,
+            ep.path,
+            ep.summary,
+            ROLE_NOTE.get(ep.role, ep.role),
+            render_inline(ep.description),
+        )
         for ep in ENDPOINTS
     ]
     return render_template("api/index.html", rows=rows)
