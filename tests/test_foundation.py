@@ -28,6 +28,22 @@ def test_secret_key_generated_once_in_instance_folder(tmp_path, monkeypatch):
     assert (tmp_path / "inst" / "secret_key").stat().st_mode & 0o077 == 0
 
 
+def test_a_serve_worker_builds_its_app_then_freezes_the_collector(tmp_path, monkeypatch):
+    import gc
+
+    from annotator.server import _Server
+
+    monkeypatch.setenv("ANNOTATOR_DATABASE_URL", f"sqlite:///{tmp_path / 'w.sqlite'}")
+    monkeypatch.setenv("ANNOTATOR_SECRET_KEY", "k")
+    worker = _Server({"bind": "127.0.0.1:0", "workers": 1})
+    try:
+        app = worker.load()  # what gunicorn calls in each worker
+        assert app.config["DATABASE_URL"].endswith("w.sqlite")
+        assert gc.get_freeze_count() > 10_000  # the app and its modules are now exempt
+    finally:
+        gc.unfreeze()
+
+
 def test_config_from_environment_types_values():
     config = from_environ(
         {
