@@ -45,6 +45,17 @@ class VersionForm(FlaskForm):
     version = IntegerField(validators=[DataRequired(), NumberRange(min=1)])
 
 
+def error_attrs(field, error_id: str) -> dict[str, str]:
+    """The attributes tying an input to its error text, or none when the field is valid.
+
+    Forms answer a failure with one alert (the form's message); a field's own message is
+    only described by the input, so a screen reader announces the error once.
+    """
+    if not field.errors:
+        return {}
+    return {"aria-invalid": "true", "aria-describedby": error_id}
+
+
 def first_error(form) -> str:
     """The form's first error as "Label: message", for a one-line 422 message."""
     for name, errors in form.errors.items():

@@ -81,6 +81,16 @@ def drag_select(page, phrase):
     page.mouse.up()
 
 
+def open_form(session, page, base, phrase):
+    """annotator1 on the demo statement, with ``phrase`` drag-selected and the form open."""
+    _, st = demo(session)
+    log_in(page, base, "annotator1")
+    page.goto(f"{base}/p/demo/s/{st.id}")
+    drag_select(page, phrase)
+    page.wait_for_selector("#stance-form.open")
+    return st
+
+
 def choose_target(page, typed, key):
     page.fill("#target_q", typed)
     page.wait_for_selector(f'#target-options li[data-key="{key}"]')
@@ -101,11 +111,7 @@ def test_login_through_the_login_page(session, live_server, page):
 
 
 def test_select_label_target_save_reload(session, live_server, page):
-    _, st = demo(session)
-    log_in(page, live_server, "annotator1")
-    page.goto(f"{live_server}/p/demo/s/{st.id}")
-    drag_select(page, PHRASE)
-    page.wait_for_selector("#stance-form.open")
+    st = open_form(session, page, live_server, PHRASE)
     assert page.locator("#sel-text").inner_text() == PHRASE
     page.keyboard.press("2")
     assert page.locator("input[name=label][value=condemnation]").is_checked()
@@ -127,11 +133,7 @@ def test_select_label_target_save_reload(session, live_server, page):
 
 def test_after_a_save_the_form_closes_empty_for_the_next_stance(session, live_server, page):
     """A create answers only fragments: the script must clear what the last stance used."""
-    _, st = demo(session)
-    log_in(page, live_server, "annotator1")
-    page.goto(f"{live_server}/p/demo/s/{st.id}")
-    drag_select(page, PHRASE)
-    page.wait_for_selector("#stance-form.open")
+    open_form(session, page, live_server, PHRASE)
     page.keyboard.press("2")
     choose_target(page, "Iran", "iran")
     page.fill("#note", "first")
@@ -261,11 +263,7 @@ def test_keyboard_only_create(session, live_server, page):
 
 
 def test_a_missing_target_is_announced_and_focuses_the_target_field(session, live_server, page):
-    _, st = demo(session)
-    log_in(page, live_server, "annotator1")
-    page.goto(f"{live_server}/p/demo/s/{st.id}")
-    drag_select(page, PHRASE)
-    page.wait_for_selector("#stance-form.open")
+    open_form(session, page, live_server, PHRASE)
     page.keyboard.press("2")  # condemnation requires a target
     page.keyboard.press("Enter")
     page.wait_for_selector("#form-error")
@@ -278,11 +276,7 @@ def test_a_missing_target_is_announced_and_focuses_the_target_field(session, liv
 
 
 def test_clicking_a_mention_sets_the_target(session, live_server, page):
-    _, st = demo(session)
-    log_in(page, live_server, "annotator1")
-    page.goto(f"{live_server}/p/demo/s/{st.id}")
-    drag_select(page, "heinous terror attacks")
-    page.wait_for_selector("#stance-form.open")
+    open_form(session, page, live_server, "heinous terror attacks")
     mention = page.locator('#text .seg.mention[data-actor="daesh"]').last
     mention.click()
     assert page.locator("#target").input_value() == "daesh"

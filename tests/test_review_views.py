@@ -284,6 +284,9 @@ def test_gold_by_typed_words_instead_of_offsets(app, session, client, login):
     assert missing.status_code == 422 and "do not occur" in missing.get_data(as_text=True)
     neither = client.post(f"/p/rev/review/s/{st.id}/gold", data=data | {"quote": ""})
     assert neither.status_code == 422 and "exact words" in neither.get_data(as_text=True)
+    body = neither.get_data(as_text=True)
+    assert body.count('role="alert"') == 1  # the form's message; the field's is not re-announced
+    assert 'aria-describedby="end-error" aria-invalid="true" id="end"' in body  # the bad field
     assert client.post(f"/p/rev/review/s/{st.id}/gold", data=data).status_code == 303
     session.commit()
     gold = session.scalar(select(Stance).where(Stance.is_gold))

@@ -143,8 +143,7 @@ def counter_and_state(session: Session, statement: Statement, user: User) -> tup
     """The page's counter and state pill after a save: the user's live stances on the
     statement and their assignment's state (a first stance turns "new" into "in progress")."""
     params = {"statement_id": statement.id, "owner_id": user.id}
-    count, state = session.connection().execute(_COUNT_AND_STATE, params).one()
-    return count, state
+    return tuple(session.connection().execute(_COUNT_AND_STATE, params).one())
 
 
 def next_stance_id(session: Session, stance: Stance, nearby: list[StanceRow]) -> int | None:

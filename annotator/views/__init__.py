@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Flask
 
+from ..forms import error_attrs
+
 
 def register(app: Flask) -> None:
     """Register every blueprint of the web layer."""
@@ -15,3 +17,4 @@ def register(app: Flask) -> None:
         app.register_blueprint(module.bp)
     app.register_blueprint(account_views.bp)
     app.register_blueprint(api.bp)
+    app.add_template_global(error_attrs)
