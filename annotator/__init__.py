@@ -7,7 +7,9 @@ from pathlib import Path
 
 from flask import Flask
 
-__version__ = "0.1.0"
+from annotator.config import VERSION as __version__
+
+__all__ = ["__version__", "create_app"]
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -20,9 +22,10 @@ def _asset_dir(name: str) -> str:
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Assemble the app: config, extensions, blueprints, error handlers, CLI. Nothing else."""
-    from . import config, errors_web, security, views
-    from .cli import register_cli
-    from .extensions import csrf, db, htmx, login_manager
+    from annotator import config
+    from annotator.cli import register_cli
+    from annotator.extensions import csrf, db, htmx, login_manager
+    from annotator.web import blueprints, errors, security
 
     app = Flask(
         __name__,
@@ -43,7 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     htmx.init_app(app)
     login_manager.init_app(app)
     security.init_app(app)
-    views.register(app)
-    errors_web.register(app)
+    blueprints.register(app)
+    errors.register(app)
     register_cli(app)
     return app

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+VERSION = "0.1.0"
+
 DEFAULTS = {
     "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
     "IMPORT_MAX_BYTES": 64 * 1024 * 1024,

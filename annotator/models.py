@@ -22,7 +22,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-from .formats.actor_csv import ACTOR_TYPES  # one list for the CSV reader and the constraint
+from annotator.formats.actor_csv import (
+    ACTOR_TYPES,  # one list for the CSV reader and the constraint
+)
 
 ROLES = ("annotator", "reviewer", "lead")
 ACTOR_STATUSES = ("approved", "proposed", "rejected")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from annotator.agreement import Mark, Unit, compute_agreement  # noqa: E402
+from annotator.agreement.stances import Mark, Unit, compute_agreement  # noqa: E402
 
 LABELS = ("claim", "condemnation", "support")
 ANNOTATORS = tuple(f"annotator{k}" for k in range(5))

@@ -31,9 +31,9 @@ CLIENTS = wb.CLIENTS
 def make_tokens(url: str) -> dict[str, str]:
     """A personal token for bench0 … bench16."""
     from annotator import create_app
+    from annotator.accounts.tokens import create_token
+    from annotator.accounts.users import find_user
     from annotator.extensions import db
-    from annotator.services.tokens import create_token
-    from annotator.services.users import find_user
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
     with app.app_context():

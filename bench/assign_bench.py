@@ -15,13 +15,13 @@ from pathlib import Path
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from annotator.extensions import make_engine
-from annotator.migrate import upgrade_schema
+from annotator.accounts.users import create_user
+from annotator.db.engine import make_engine
+from annotator.db.migrate import upgrade_schema
 from annotator.models import Statement
-from annotator.services.assignments import assign_project, assignment_summary
-from annotator.services.progress import project_progress
-from annotator.services.projects import create_project, set_member
-from annotator.services.users import create_user
+from annotator.projects.assignments import assign_project, assignment_summary
+from annotator.projects.progress import project_progress
+from annotator.projects.projects import create_project, set_member
 
 
 def seed(session: Session, statements: int, annotators: int):

@@ -37,9 +37,9 @@ WORDS = ("the", "regime", "condemns", "support", "claims", "Teheran", "Daesh", "
 
 def generate(path: Path, stances: int, seed: int = 0) -> None:
     """A migrated SQLite database holding one project with ``stances`` stances."""
-    from annotator.migrate import upgrade_schema
+    from annotator.db.migrate import upgrade_schema
     from annotator.models import Project
-    from annotator.services.projects import DEFAULT_LABELS
+    from annotator.projects.projects import DEFAULT_LABELS
 
     engine = create_engine(f"sqlite:///{path}")
     upgrade_schema(engine)
@@ -98,10 +98,10 @@ def _insert_batch(engine, rnd, first, count, label_ids, now) -> None:
 def run_export(path: Path, format_name: str) -> dict:
     """One export (scope all) to the null device; the figures of this process."""
     from annotator import create_app
+    from annotator.exchange.export import ExportRequest, iter_bundles, write_export
     from annotator.extensions import db
     from annotator.formats import Counts
-    from annotator.services.export import ExportRequest, iter_bundles, write_export
-    from annotator.services.projects import get_project
+    from annotator.projects.projects import get_project
 
     app = create_app({"DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "bench"})
     with app.app_context(), db.factory() as session, open(os.devnull, "w") as out:

@@ -35,7 +35,7 @@ from flask import Flask, request  # noqa: E402
 from sqlalchemy import Integer, String, select  # noqa: E402
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker  # noqa: E402
 
-from annotator.extensions import make_engine  # noqa: E402
+from annotator.db.engine import make_engine  # noqa: E402
 
 
 class Base(DeclarativeBase):

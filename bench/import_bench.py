@@ -67,13 +67,13 @@ def peak_rss_mb() -> float:
 def run_import(url: str, corpus: Path) -> tuple[int, int, float, float]:
     """Import in one transaction as the CLI does; return (imported, skipped, wall s, CPU s)."""
     from annotator import create_app
+    from annotator.actors.registry import import_actors
+    from annotator.db.migrate import upgrade_schema
     from annotator.extensions import db
     from annotator.formats.actor_csv import iter_actor_rows
     from annotator.formats.statement_readers import iter_statements
-    from annotator.migrate import upgrade_schema
-    from annotator.services.actors import import_actors
-    from annotator.services.projects import create_project
-    from annotator.services.statements import import_statements
+    from annotator.projects.projects import create_project
+    from annotator.statements.statements import import_statements
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
     with app.app_context():

@@ -139,7 +139,7 @@ def verify(url: str, tally: Tally) -> list[str]:
     """Every acknowledged write is stored as acknowledged; nothing stored was unacknowledged."""
     from sqlalchemy import text as sql
 
-    from annotator.extensions import make_engine
+    from annotator.db.engine import make_engine
 
     query = (
         'SELECT s.id, s.version, s.start, s."end", l.key, s.note, s.deleted_at IS NOT NULL '
@@ -211,7 +211,7 @@ def _guard(port, n, statement_id, until, tally):
 def _statement_text(url: str, statement_id: int) -> str:
     from sqlalchemy import text as sql
 
-    from annotator.extensions import make_engine
+    from annotator.db.engine import make_engine
 
     engine = make_engine(url)
     with engine.connect() as conn:

@@ -30,14 +30,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import event, insert, select  # noqa: E402
 
 from annotator import create_app  # noqa: E402
-from annotator.agreement import compute_agreement  # noqa: E402
+from annotator.accounts.users import create_user  # noqa: E402
+from annotator.agreement.stances import compute_agreement  # noqa: E402
+from annotator.db.migrate import upgrade_schema  # noqa: E402
 from annotator.extensions import db  # noqa: E402
-from annotator.migrate import upgrade_schema  # noqa: E402
 from annotator.models import Actor, Assignment, Label, Stance, Statement  # noqa: E402
-from annotator.services import review  # noqa: E402
-from annotator.services.projects import create_project, set_member  # noqa: E402
-from annotator.services.unanimous import adjudicate_auto  # noqa: E402
-from annotator.services.users import create_user  # noqa: E402
+from annotator.projects.projects import create_project, set_member  # noqa: E402
+from annotator.review import review  # noqa: E402
+from annotator.review.unanimous import adjudicate_auto  # noqa: E402
 
 HASH = "pbkdf2:sha256:1000"
 PASSWORD = "bench password"

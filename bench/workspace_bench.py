@@ -46,10 +46,10 @@ def build(url: str) -> int:
     from sqlalchemy import text
 
     from annotator import create_app
+    from annotator.db.migrate import upgrade_schema
+    from annotator.demo import load_demo
     from annotator.extensions import db
-    from annotator.migrate import upgrade_schema
-    from annotator.services.demo import load_demo
-    from annotator.services.statements import list_statements
+    from annotator.statements.statements import list_statements
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "PASSWORD_METHOD": "pbkdf2"})
     if url.startswith("postgresql"):
@@ -69,8 +69,8 @@ def build(url: str) -> int:
 
 def _big_statement(session):
     from annotator.formats.statement_readers import StatementRecord
-    from annotator.services.projects import get_project
-    from annotator.services.statements import import_statements, list_statements
+    from annotator.projects.projects import get_project
+    from annotator.statements.statements import import_statements, list_statements
 
     project = get_project(session, "demo")
     base = list_statements(session, project)[0]
@@ -88,9 +88,9 @@ def _big_statement(session):
 
 
 def _users(session, project, statement):
-    from annotator.services.assignments import assign_statement
-    from annotator.services.projects import set_member
-    from annotator.services.users import create_user
+    from annotator.accounts.users import create_user
+    from annotator.projects.assignments import assign_statement
+    from annotator.projects.projects import set_member
 
     users = []
     for n in range(CLIENTS + 1):
@@ -107,7 +107,7 @@ def words(text: str) -> list[tuple[int, int]]:
 
 
 def _stances(session, project, statement, user) -> None:
-    from annotator.services.stances import StanceInput, create_stance
+    from annotator.annotation.stances import StanceInput, create_stance
 
     rnd = random.Random(7)
     spans = words(statement.text)
@@ -312,7 +312,7 @@ def wait_for_port(port: int, proc: subprocess.Popen) -> None:
 def statement_text(url: str, statement_id: int) -> str:
     from sqlalchemy import text as sql
 
-    from annotator.extensions import make_engine
+    from annotator.db.engine import make_engine
 
     with make_engine(url).connect() as conn:
         query = sql("SELECT text FROM statements WHERE id = :i")

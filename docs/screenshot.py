@@ -13,13 +13,13 @@ from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 from annotator import create_app
+from annotator.accounts.users import get_user
+from annotator.annotation.stances import StanceInput, create_stance
+from annotator.db.migrate import upgrade_schema
+from annotator.demo import load_demo
 from annotator.extensions import db
-from annotator.migrate import upgrade_schema
-from annotator.services.demo import load_demo
-from annotator.services.projects import get_project
-from annotator.services.stances import StanceInput, create_stance
-from annotator.services.statements import list_statements
-from annotator.services.users import get_user
+from annotator.projects.projects import get_project
+from annotator.statements.statements import list_statements
 
 OUT = Path(__file__).with_name("screenshot.png")
 STANCES = (

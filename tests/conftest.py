@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy import text
 
 from annotator import create_app
-from annotator.extensions import db, make_engine
-from annotator.migrate import upgrade_schema
+from annotator.db.engine import make_engine
+from annotator.db.migrate import upgrade_schema
+from annotator.extensions import db
 from annotator.models import Base
 
 from .factories import PASSWORD, TEST_HASH

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from annotator.services.projects import create_project, set_member
-from annotator.services.users import create_user
+from annotator.accounts.users import create_user
+from annotator.projects.projects import create_project, set_member
 
 PASSWORD = "correct horse"
 TEST_HASH = "pbkdf2:sha256:1000"

@@ -8,12 +8,12 @@ import io
 import pytest
 from sqlalchemy import func, select
 
+from annotator.accounts.users import get_user
+from annotator.actors import curation as registry
+from annotator.actors.registry import get_actor, propose_actor, resolve_actor
+from annotator.annotation import stances as stance_service
 from annotator.errors import Conflict, Invalid
 from annotator.models import Actor, AuditEvent, Stance, Statement
-from annotator.services import actor_registry as registry
-from annotator.services import stances as stance_service
-from annotator.services.actors import get_actor, propose_actor, resolve_actor
-from annotator.services.users import get_user
 
 from .conftest import csrf_from
 from .factories import PASSWORD, make_project, make_user
@@ -424,8 +424,8 @@ def test_browser_csv_import_creates_updates_and_rejects_bad_rows(session, login)
 
 
 def test_reimporting_aliases_that_differ_only_in_case_or_order_changes_nothing(session):
+    from annotator.actors.registry import import_actors
     from annotator.formats.actor_csv import ActorRow
-    from annotator.services.actors import import_actors
 
     from .factories import make_project
 

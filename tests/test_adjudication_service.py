@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from annotator.accounts.users import find_user
+from annotator.annotation.stances import StanceInput, update_stance
 from annotator.errors import Conflict, Invalid, NotFound
 from annotator.models import AuditEvent, GoldDecision, Stance
-from annotator.services.adjudication import (
+from annotator.review.adjudication import (
     GoldInput,
     accept_version,
     delete_gold,
@@ -15,9 +17,7 @@ from annotator.services.adjudication import (
     save_gold,
     update_gold,
 )
-from annotator.services.stances import StanceInput, update_stance
-from annotator.services.unanimous import accept_unanimous, adjudicate_auto
-from annotator.services.users import find_user
+from annotator.review.unanimous import accept_unanimous, adjudicate_auto
 
 from .test_review_helpers import done, mark, setup
 
@@ -258,7 +258,7 @@ def test_auto_reads_in_a_constant_number_of_queries(
     from sqlalchemy import event
 
     from annotator.extensions import db
-    from annotator.services import unanimous
+    from annotator.review import unanimous
 
     monkeypatch.setattr(unanimous, "BATCH", batch)
     project, sts = setup(session, statements=statements)

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from annotator import agreement
-from annotator.agreement import Mark, Unit, compute_agreement, stance_agreement_by_statement
-from annotator.coefficients import cohen_kappa, fleiss_kappa, nominal_alpha
+from annotator.agreement import stances as agreement
+from annotator.agreement.coefficients import cohen_kappa, fleiss_kappa, nominal_alpha
+from annotator.agreement.stances import Mark, Unit, compute_agreement, stance_agreement_by_statement
 
 
 def mark(annotator, start, end, label="claim", target=None, holder=None, statement="s1"):

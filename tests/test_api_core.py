@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from annotator.accounts.tokens import hash_token, revoke_token
 from annotator.models import ApiToken, AuditEvent, Stance, utcnow
-from annotator.services.tokens import hash_token, revoke_token
 
 from .conftest import csrf_from
 from .test_api_helpers import api, api_demo, assert_error
@@ -47,7 +47,7 @@ def test_revoked_token_is_401(client, session):
 
 def test_inactive_user_token_is_401(client, session):
     _, _, tokens = api_demo(session)
-    from annotator.services.users import find_user
+    from annotator.accounts.users import find_user
 
     find_user(session, "lead").active = False
     session.commit()

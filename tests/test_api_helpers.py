@@ -5,8 +5,8 @@ Holds no tests; the API test modules import from it.
 
 from __future__ import annotations
 
-from annotator.services.tokens import create_token
-from annotator.services.users import find_user
+from annotator.accounts.tokens import create_token
+from annotator.accounts.users import find_user
 
 from .factories import make_user
 from .workspace_helpers import demo

@@ -7,11 +7,11 @@ import json
 
 from sqlalchemy import func, select
 
+from annotator.accounts.users import find_user
 from annotator.formats.statement_readers import StatementRecord
 from annotator.models import Actor, Stance, Statement
-from annotator.services.assignments import assign_statement
-from annotator.services.statements import import_statements
-from annotator.services.users import find_user
+from annotator.projects.assignments import assign_statement
+from annotator.statements.statements import import_statements
 
 from .test_api_helpers import api, api_demo, assert_error
 from .workspace_helpers import stance_data
@@ -255,7 +255,7 @@ def test_export_streams_the_cli_formats(client, session):
 
 
 def _unicode_lead_token(session) -> tuple:
-    from annotator.services.tokens import create_token
+    from annotator.accounts.tokens import create_token
 
     from .test_export_data import unicode_project
 
@@ -354,7 +354,7 @@ def test_fast_stance_list_equals_the_orm_objects(client, session):
 
 
 def test_hidden_names_stay_hidden_from_reviewers_in_the_api(client, session):
-    from annotator.services.stances import StanceInput, create_stance
+    from annotator.annotation.stances import StanceInput, create_stance
 
     project, st, tokens = api_demo(session)
     phrase = "condemns the reactionary aggression of Iran"

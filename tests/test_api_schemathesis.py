@@ -7,8 +7,8 @@ from itertools import product
 import pytest
 import requests
 
-from annotator.services.assignments import assign_statement
-from annotator.services.users import find_user
+from annotator.accounts.users import find_user
+from annotator.projects.assignments import assign_statement
 
 from .test_api_helpers import api_demo
 

@@ -8,9 +8,9 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from annotator.accounts.users import LoginRefused, authenticate, find_user
 from annotator.models import Actor, ApiToken, Base, GoldDecision, Stance, User
-from annotator.services.adjudication import accept_version
-from annotator.services.users import LoginRefused, authenticate, find_user
+from annotator.review.adjudication import accept_version
 
 from .factories import PASSWORD, make_user
 from .test_review_helpers import done, mark, setup

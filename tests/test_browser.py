@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from annotator.accounts.users import get_user
 from annotator.formats.statement_readers import StatementRecord
 from annotator.models import Stance
-from annotator.services.assignments import assign_statement
-from annotator.services.statements import import_statements, list_statements
-from annotator.services.users import get_user
+from annotator.projects.assignments import assign_statement
+from annotator.statements.statements import import_statements, list_statements
 
 from .factories import PASSWORD
 from .workspace_helpers import PHRASE, demo
@@ -54,7 +54,7 @@ SELECT_RANGE = """() => {
 
 def demo_with_stance(session):
     """The demo with annotator1's condemnation of Iran saved; returns the statement."""
-    from annotator.services.stances import StanceInput, create_stance
+    from annotator.annotation.stances import StanceInput, create_stance
 
     project, st = demo(session)
     start = st.text.find(PHRASE)

@@ -12,9 +12,9 @@ import time
 import pytest
 from sqlalchemy import text
 
-from annotator import extensions
-from annotator.extensions import make_engine
-from annotator.wal_sync import WalSync
+from annotator.db import engine as extensions
+from annotator.db.engine import make_engine
+from annotator.db.wal_sync import WalSync
 
 
 class SlowWalSync(WalSync):

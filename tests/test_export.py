@@ -9,11 +9,11 @@ import jsonschema
 import pytest
 from sqlalchemy import select
 
+from annotator.exchange import bundles as export_bundles
+from annotator.exchange import export as export_service
 from annotator.formats import EXPORTERS, Exporter
 from annotator.formats.stance_readers import read_stance_lines
 from annotator.models import Actor, Statement
-from annotator.services import export as export_service
-from annotator.services import export_bundles
 
 from .test_export_data import (
     SCHEMA,

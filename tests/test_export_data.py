@@ -12,14 +12,14 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from annotator.accounts.users import get_user
+from annotator.actors.registry import import_actors
+from annotator.annotation.stances import StanceInput, create_stance
 from annotator.formats.actor_csv import iter_actor_rows
 from annotator.formats.statement_readers import StatementRecord
 from annotator.models import GoldDecision, Label, Stance, Statement
-from annotator.services.actors import import_actors
-from annotator.services.assignments import assign_statement
-from annotator.services.stances import StanceInput, create_stance
-from annotator.services.statements import import_statements, list_statements
-from annotator.services.users import get_user
+from annotator.projects.assignments import assign_statement
+from annotator.statements.statements import import_statements, list_statements
 
 from .factories import make_project
 from .workspace_helpers import demo

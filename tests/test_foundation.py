@@ -31,7 +31,7 @@ def test_secret_key_generated_once_in_instance_folder(tmp_path, monkeypatch):
 def test_a_serve_worker_builds_its_app_then_freezes_the_collector(tmp_path, monkeypatch):
     import gc
 
-    from annotator.server import _Server
+    from annotator.web.server import _Server
 
     monkeypatch.setenv("ANNOTATOR_DATABASE_URL", f"sqlite:///{tmp_path / 'w.sqlite'}")
     monkeypatch.setenv("ANNOTATOR_SECRET_KEY", "k")
@@ -187,7 +187,7 @@ def test_unknown_project_is_404_with_readable_body(session, client, login):
 WRITER = """
 import sys
 from sqlalchemy import text
-from annotator.extensions import make_engine
+from annotator.db.engine import make_engine
 
 engine = make_engine(sys.argv[1])
 for i in range(150):
@@ -210,7 +210,7 @@ def test_sqlite_writers_of_several_processes_queue_without_errors(tmp_path):
 
     from sqlalchemy import text
 
-    from annotator.extensions import make_engine
+    from annotator.db.engine import make_engine
 
     url = f"sqlite:///{tmp_path}/writers.sqlite"
     engine = make_engine(url)

@@ -15,15 +15,15 @@ import pytest
 from sqlalchemy import func, select
 
 from annotator import create_app
+from annotator.accounts.users import find_user
+from annotator.actors.registry import import_actors
+from annotator.annotation.stances import StanceInput, create_stance
 from annotator.formats.actor_csv import ActorRow
 from annotator.formats.statement_readers import StatementRecord
 from annotator.models import Label, Statement
-from annotator.services.actors import import_actors
-from annotator.services.assignments import assign_statement
-from annotator.services.guidelines import save_guidelines
-from annotator.services.stances import StanceInput, create_stance
-from annotator.services.statements import import_statements, list_statements
-from annotator.services.users import find_user
+from annotator.projects.assignments import assign_statement
+from annotator.projects.guidelines import save_guidelines
+from annotator.statements.statements import import_statements, list_statements
 
 from .conftest import csrf_from
 from .factories import PASSWORD, TEST_HASH, make_project

@@ -9,8 +9,8 @@ import zipfile
 import pytest
 from sqlalchemy import func, select
 
-from annotator.cli import data as data_cli
 from annotator.models import AuditEvent, Statement
+from annotator.statements import cli as data_cli
 
 from .conftest import csrf_from
 from .factories import PASSWORD, make_project
@@ -266,7 +266,7 @@ def test_browser_upload_via_htmx_shows_error_then_result(
 
 def test_duplicates_across_batches_are_skipped(session, monkeypatch):
     from annotator.formats.statement_readers import StatementRecord
-    from annotator.services import statements as statement_service
+    from annotator.statements import statements as statement_service
 
     from .factories import make_project
 

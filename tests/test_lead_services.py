@@ -8,16 +8,16 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from annotator.accounts.users import get_user
 from annotator.errors import Conflict, Invalid, NotFound
 from annotator.formats.statement_readers import iter_statements
 from annotator.models import Assignment, AuditEvent, GuidelinesVersion, Label, Membership, Stance
-from annotator.services import assignments as asg
-from annotator.services import guidelines as gl
-from annotator.services import labels as lab
-from annotator.services.progress import annotator_progress
-from annotator.services.projects import list_members, remove_member, set_member, update_project
-from annotator.services.statements import import_statements, list_statements
-from annotator.services.users import get_user
+from annotator.projects import assignments as asg
+from annotator.projects import guidelines as gl
+from annotator.projects import labels as lab
+from annotator.projects.progress import annotator_progress
+from annotator.projects.projects import list_members, remove_member, set_member, update_project
+from annotator.statements.statements import import_statements, list_statements
 
 from .factories import make_project, make_user
 from .workspace_helpers import demo
@@ -275,7 +275,7 @@ def test_reassign_and_unassign_keep_work(session):
 
 
 def test_a_label_only_deleted_stances_used_is_not_offered_for_deletion(session):
-    from annotator.services.stances import StanceInput, create_stance, delete_stance
+    from annotator.annotation.stances import StanceInput, create_stance, delete_stance
 
     project, st = demo(session)
     user = get_user(session, "annotator1")
@@ -307,8 +307,8 @@ def test_assigning_needs_membership_even_for_admins_and_reassigning_is_logged(se
 
 
 def test_saved_stances_record_the_guidelines_version_in_force(session):
-    from annotator.services.stances import StanceInput, create_stance, update_stance
-    from annotator.services.users import get_user
+    from annotator.accounts.users import get_user
+    from annotator.annotation.stances import StanceInput, create_stance, update_stance
 
     from .workspace_helpers import PHRASE, demo
 

@@ -8,10 +8,10 @@ import warnings
 import pytest
 from sqlalchemy import func, select
 
-from annotator.forms_actors import ActorForm
-from annotator.forms_lead import LabelForm, MemberForm, RoleForm
+from annotator.actors.forms import ActorForm
 from annotator.models import Assignment, AuditEvent, GuidelinesVersion, Label, Membership, Project
-from annotator.services.projects import set_member
+from annotator.projects.forms import LabelForm, MemberForm, RoleForm
+from annotator.projects.projects import set_member
 
 from .conftest import csrf_from
 from .factories import make_project, make_user
@@ -224,7 +224,7 @@ def test_team_add_change_remove(lead, session):
 def test_assign_and_reassign_in_browser(session, login):
     project, statement = demo(session)
     make_user(session, "annotator3")
-    from annotator.services.users import get_user
+    from annotator.accounts.users import get_user
 
     set_member(session, project, get_user(session, "annotator3"), "annotator")
     session.commit()

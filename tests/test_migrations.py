@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from annotator.extensions import make_engine
+from annotator.db.engine import make_engine
 from annotator.models import Base
 
 

@@ -18,11 +18,12 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from annotator import agreement, offsets
-from annotator.coefficients import cohen_kappa, fleiss_kappa, nominal_alpha
+from annotator.agreement import stances as agreement
+from annotator.agreement.coefficients import cohen_kappa, fleiss_kappa, nominal_alpha
 from annotator.formats.statement_readers import iter_statements
-from annotator.layout import Mark, layout, paragraph_bounds, paragraphs_touching
-from annotator.mentions import compile_aliases, find_mentions, fold
+from annotator.text import offsets
+from annotator.text.layout import Mark, layout, paragraph_bounds, paragraphs_touching
+from annotator.text.mentions import compile_aliases, find_mentions, fold
 
 CHARS = st.characters(exclude_categories=("Cs",))
 TEXT = st.text(st.one_of(CHARS, st.sampled_from("\n\n 🇮🇷👍🏽é\u0301ß")), max_size=60)

@@ -6,9 +6,9 @@ import json
 
 from sqlalchemy import func, select
 
-from annotator.agreement import METRICS
+from annotator.agreement.stances import METRICS
 from annotator.models import Stance
-from annotator.services.review import NO_STATEMENT
+from annotator.review.review import NO_STATEMENT
 
 from .test_review_helpers import done, mark, setup
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from annotator.services.actors import import_actors
-from annotator.services.assignments import assign_statement, set_assignment_state
-from annotator.services.stances import StanceInput, create_stance
-from annotator.services.statements import import_statements, list_statements
-from annotator.services.users import find_user
+from annotator.accounts.users import find_user
+from annotator.actors.registry import import_actors
+from annotator.annotation.stances import StanceInput, create_stance
+from annotator.projects.assignments import assign_statement, set_assignment_state
+from annotator.statements.statements import import_statements, list_statements
 
 from .factories import make_project
 

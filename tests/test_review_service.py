@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from annotator.agreement import METRICS
-from annotator.services.review import (
+from annotator.accounts.users import find_user
+from annotator.agreement.stances import METRICS
+from annotator.annotation.stances import delete_stance
+from annotator.review.review import (
     NO_STATEMENT,
     agreement_scope,
     annotator_names,
@@ -12,9 +14,7 @@ from annotator.services.review import (
     load_agreement_input,
     project_agreement,
 )
-from annotator.services.side_by_side import load_side_by_side
-from annotator.services.stances import delete_stance
-from annotator.services.users import find_user
+from annotator.review.side_by_side import load_side_by_side
 
 from .test_review_helpers import done, mark, setup
 

@@ -11,13 +11,13 @@ import re
 import pytest
 from sqlalchemy import select
 
+from annotator.accounts.tokens import create_token
+from annotator.accounts.users import find_user
+from annotator.annotation.stances import StanceInput, create_stance
 from annotator.models import Actor
-from annotator.services.adjudication import accept_version
-from annotator.services.assignments import set_assignment_state
-from annotator.services.guidelines import save_guidelines
-from annotator.services.stances import StanceInput, create_stance
-from annotator.services.tokens import create_token
-from annotator.services.users import find_user
+from annotator.projects.assignments import set_assignment_state
+from annotator.projects.guidelines import save_guidelines
+from annotator.review.adjudication import accept_version
 
 from .conftest import csrf_from
 from .factories import make_user
@@ -230,8 +230,8 @@ def test_an_annotator_never_sees_another_annotators_stances(app, session):
 
 def _save_fragment(app, session, client, base, v):
     """An htmx save over the span both annotators marked: its re-rendered text is blind too."""
-    from annotator.services.projects import get_project
-    from annotator.services.statements import get_statement
+    from annotator.projects.projects import get_project
+    from annotator.statements.statements import get_statement
 
     project = get_project(session, "demo")
     st = get_statement(session, project, v["statement_id"])

@@ -9,12 +9,12 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from annotator.actors.registry import import_actors
 from annotator.formats.actor_csv import iter_actor_rows
 from annotator.formats.statement_readers import iter_statements
 from annotator.models import AuditEvent, Statement
-from annotator.services.actors import import_actors
-from annotator.services.projects import get_project
-from annotator.services.statements import import_statements
+from annotator.projects.projects import get_project
+from annotator.statements.statements import import_statements
 
 from .factories import make_project
 from .test_export_data import decisions, demo_with_stances, live_stances, unicode_project

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from annotator.accounts.users import get_user
+from annotator.annotation import stances as svc
+from annotator.annotation.rows import stance_rows
 from annotator.errors import Conflict, Forbidden, Invalid
 from annotator.models import AuditEvent, Stance
-from annotator.services import stances as svc
-from annotator.services.stance_rows import stance_rows
-from annotator.services.users import get_user
 
 from .conftest import csrf_from
 from .factories import make_user
@@ -99,7 +99,7 @@ def test_label_of_another_project_is_refused(session):
 
 
 def test_unassigned_user_cannot_annotate(session):
-    from annotator.services.projects import set_member
+    from annotator.projects.projects import set_member
 
     project, st = demo(session)
     outsider = make_user(session, "outsider")
@@ -164,7 +164,7 @@ def test_overlap_policy(session):
 
 
 def test_done_statement_is_locked_until_reopened(session):
-    from annotator.services.assignments import set_assignment_state
+    from annotator.projects.assignments import set_assignment_state
 
     project, st = demo(session)
     user = get_user(session, "annotator1")
@@ -192,9 +192,9 @@ def test_statement_page_shows_text_labels_and_mentions(session, client, login):
 
 def test_mentions_follow_every_registry_change_at_once(session, client, login):
     """Alias patterns are cached per process; approving, renaming or rejecting shows at once."""
-    from annotator.services.actor_registry import set_actor_status
-    from annotator.services.actors import propose_actor
-    from annotator.services.projects import get_project
+    from annotator.actors.curation import set_actor_status
+    from annotator.actors.registry import propose_actor
+    from annotator.projects.projects import get_project
 
     _, st = demo(session)
     project, lead = get_project(session, "demo"), get_user(session, "lead")
@@ -343,7 +343,7 @@ def test_delete_and_undo_over_htmx(session, client, login):
 def test_other_annotator_cannot_touch_my_stance(session, client, login):
     _, st = demo(session)
     user = get_user(session, "annotator1")
-    from annotator.services.projects import get_project
+    from annotator.projects.projects import get_project
 
     stance = svc.create_stance(session, get_project(session, "demo"), st, user, make_input(st))
     session.commit()
@@ -398,9 +398,9 @@ def test_labels_css_and_guidelines(session, client, login):
 
 def test_next_statement_skips_finished_and_wraps(session):
     from annotator.formats.statement_readers import StatementRecord
-    from annotator.services.assignments import assign_statement, set_assignment_state
-    from annotator.services.queue import list_queue, next_open_statement, queue_progress
-    from annotator.services.statements import import_statements, list_statements
+    from annotator.projects.assignments import assign_statement, set_assignment_state
+    from annotator.projects.queue import list_queue, next_open_statement, queue_progress
+    from annotator.statements.statements import import_statements, list_statements
 
     project, first = demo(session)
     user = get_user(session, "annotator1")
@@ -425,8 +425,8 @@ def test_next_statement_skips_finished_and_wraps(session):
 def test_an_edit_that_loses_a_race_is_a_409_and_keeps_the_winner(session):
     """The version is checked on what the request read; the UPDATE re-checks it as it writes."""
     from annotator.extensions import db
-    from annotator.services.projects import get_project
-    from annotator.services.statements import get_statement
+    from annotator.projects.projects import get_project
+    from annotator.statements.statements import get_statement
 
     project, st = demo(session)
     user = get_user(session, "annotator1")

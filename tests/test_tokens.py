@@ -6,8 +6,8 @@ import re
 
 from sqlalchemy import func, select
 
+from annotator.accounts.tokens import PREFIX, hash_token
 from annotator.models import ApiToken
-from annotator.services.tokens import PREFIX, hash_token
 
 from .conftest import csrf_from
 from .factories import make_user

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from annotator.services.demo import load_demo
-from annotator.services.statements import list_statements
+from annotator.demo import load_demo
+from annotator.statements.statements import list_statements
 
 from .factories import PASSWORD, TEST_HASH
 
@@ -12,7 +12,7 @@ PHRASE = "condemns the reactionary aggression of Iran"
 
 def demo(session):
     """Load the demo; returns (project, statement)."""
-    from annotator.services.projects import get_project
+    from annotator.projects.projects import get_project
 
     load_demo(session, PASSWORD, method=TEST_HASH)
     session.commit()

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from ..extensions import csrf
+from annotator.extensions import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # safe: the API accepts bearer tokens only, never the session cookie
 
-from . import errors  # noqa: E402
+from annotator.api import errors  # noqa: E402
 
 errors.register(bp)
 
-from . import (  # noqa: E402  (modules add their routes to bp)
+from annotator.api import (  # noqa: E402  (modules add their routes to bp)
     actors,
     agreement,
     assignments,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from ..extensions import db
-from ..services import actor_registry as registry
-from ..services.actors import get_actor_by_id
-from .routing import ID, Call, Param, operation
-from .serialize import ACTOR, INT, STR, actor_json, obj
+from annotator.actors import curation as registry
+from annotator.actors.registry import get_actor_by_id
+from annotator.api.routing import ID, Call, Param, operation
+from annotator.api.serialize import ACTOR, INT, STR, actor_json, obj
+from annotator.extensions import db
 
 BASE = "/projects/{slug}/actors"
 ALIASES = {"type": "array", "items": {"type": "string", "maxLength": 300}, "maxItems": 500}

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..extensions import db
-from ..services.review import project_agreement, visible_names
-from .routing import Call, Param, operation
+from annotator.api.routing import Call, Param, operation
+from annotator.extensions import db
+from annotator.review.review import project_agreement, visible_names
 
 
 @operation(

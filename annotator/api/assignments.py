@@ -5,15 +5,15 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..errors import Forbidden
-from ..extensions import db
-from ..models import ASSIGNMENT_STATES, Assignment, Statement
-from ..services.assignments import assign_statement
-from ..services.projects import role_rank
-from ..services.statements import get_statement
-from ..services.users import get_user
-from .routing import ID, Call, Param, annotator_id, annotator_names, operation
-from .serialize import ASSIGNMENT, array, assignment_json
+from annotator.accounts.users import get_user
+from annotator.api.routing import ID, Call, Param, annotator_id, annotator_names, operation
+from annotator.api.serialize import ASSIGNMENT, array, assignment_json
+from annotator.errors import Forbidden
+from annotator.extensions import db
+from annotator.models import ASSIGNMENT_STATES, Assignment, Statement
+from annotator.projects.assignments import assign_statement
+from annotator.projects.projects import role_rank
+from annotator.statements.statements import get_statement
 
 BASE = "/projects/{slug}/assignments"
 CREATE = {

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import request
 
-from ..extensions import db
-from ..models import User
-from ..services import tokens as token_service
-from .errors import ApiError
+from annotator.accounts import tokens as token_service
+from annotator.api.errors import ApiError
+from annotator.extensions import db
+from annotator.models import User
 
 
 def bearer_token() -> str | None:

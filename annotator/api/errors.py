@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from ..errors import Conflict, DomainError
-from ..extensions import db
+from annotator.errors import Conflict, DomainError
+from annotator.extensions import db
 
 PREFIX = "/api/v1"
 CODES = {
@@ -53,7 +53,7 @@ def domain_error(exc: DomainError):
     db.session.rollback()
     extra = {}
     if isinstance(exc, Conflict) and exc.current is not None:
-        from .serialize import stance_json
+        from annotator.api.serialize import stance_json
 
         extra["current"] = stance_json(exc.current)
     return error_response(exc.status, exc.message, exc.field, **extra)

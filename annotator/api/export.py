@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Response, current_app, stream_with_context
 
-from ..extensions import db
-from ..formats import EXPORTERS, FormatOption
-from ..services import export as export_service
-from ..services.export_request import STREAMED, STREAMED_OPTIONS, open_download
-from .routing import Call, Param, operation
+from annotator.api.routing import Call, Param, operation
+from annotator.exchange import export as export_service
+from annotator.exchange.requests import STREAMED, STREAMED_OPTIONS, open_download
+from annotator.extensions import db
+from annotator.formats import EXPORTERS, FormatOption
 
 MEDIA_TYPES = tuple(sorted({e.media_type for e in EXPORTERS.values() if e.kind == "stream"}))
 

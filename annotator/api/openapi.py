@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import jsonify, render_template
 
-from .. import __version__
-from ..markdown import render_inline
-from . import bp
-from .routing import ENDPOINTS, ID, SLUG, Endpoint
-from .serialize import STR, nullable, obj
+from annotator.api import bp
+from annotator.api.routing import ENDPOINTS, ID, SLUG, Endpoint
+from annotator.api.serialize import STR, nullable, obj
+from annotator.config import VERSION as __version__
+from annotator.web.markdown import render_inline
 
 ERROR = obj({"error": obj({"code": STR, "message": STR, "field": nullable(STR)})}, extra=True)
 ERROR_STATUSES = {

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from ..extensions import db
-from ..services.projects import list_labels, list_user_projects
-from .routing import Call, operation
-from .serialize import PROJECT, PROJECT_DETAIL, array, project_detail_json, project_json
+from annotator.api.routing import Call, operation
+from annotator.api.serialize import (
+    PROJECT,
+    PROJECT_DETAIL,
+    array,
+    project_detail_json,
+    project_json,
+)
+from annotator.extensions import db
+from annotator.projects.projects import list_labels, list_user_projects
 
 
 @operation(

@@ -18,15 +18,15 @@ from flask import Response, request
 from jsonschema import Draft202012Validator, ValidationError
 from jsonschema.validators import extend
 
-from ..errors import Invalid, NotFound
-from ..extensions import db
-from ..models import Project, User
-from ..services.projects import SLUG_RE, require_role
-from ..services.review import hidden_for, visible_names
-from ..services.users import find_user
-from . import bp
-from .auth import authenticate
-from .errors import ApiError
+from annotator.accounts.users import find_user
+from annotator.api import bp
+from annotator.api.auth import authenticate
+from annotator.api.errors import ApiError
+from annotator.errors import Invalid, NotFound
+from annotator.extensions import db
+from annotator.models import Project, User
+from annotator.projects.projects import SLUG_RE, require_role
+from annotator.review.review import hidden_for, visible_names
 
 MAX_JSON_BODY = 1024 * 1024
 MAX_ID = 2**31 - 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ..models import (
+from annotator.models import (
     ACTOR_TYPES,
     ASSIGNMENT_STATES,
     Actor,

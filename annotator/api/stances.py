@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from ..errors import Forbidden
-from ..extensions import db
-from ..services import stance_rows as row_service
-from ..services import stances as stance_service
-from ..services.projects import role_rank
-from ..services.statements import get_statement, statement_and_holder
-from .routing import ID, Call, Param, annotator_id, annotator_names, operation
-from .serialize import STANCE, array, iso, stance_json
+from annotator.annotation import rows as row_service
+from annotator.annotation import stances as stance_service
+from annotator.api.routing import ID, Call, Param, annotator_id, annotator_names, operation
+from annotator.api.serialize import STANCE, array, iso, stance_json
+from annotator.errors import Forbidden
+from annotator.extensions import db
+from annotator.projects.projects import role_rank
+from annotator.statements.statements import get_statement, statement_and_holder
 
 BASE = "/projects/{slug}/statements/{statement_id}/stances"
 OFFSET = {"type": "integer", "minimum": 0, "maximum": 10_000_000}

@@ -10,17 +10,17 @@ from pathlib import PurePosixPath
 from flask import current_app, request
 from sqlalchemy import select
 
-from ..errors import Forbidden, Invalid
-from ..extensions import db
-from ..formats import FormatError
-from ..formats.statement_readers import iter_statements
-from ..models import ASSIGNMENT_STATES, Assignment, Statement
-from ..services.projects import role_rank
-from ..services.statements import get_statement, import_statements
-from ..services.users import find_user
-from .errors import ApiError
-from .routing import Call, Param, operation
-from .serialize import STATEMENT, STATEMENT_DETAIL, STR, obj, page, statement_json
+from annotator.accounts.users import find_user
+from annotator.api.errors import ApiError
+from annotator.api.routing import Call, Param, operation
+from annotator.api.serialize import STATEMENT, STATEMENT_DETAIL, STR, obj, page, statement_json
+from annotator.errors import Forbidden, Invalid
+from annotator.extensions import db
+from annotator.formats import FormatError
+from annotator.formats.statement_readers import iter_statements
+from annotator.models import ASSIGNMENT_STATES, Assignment, Statement
+from annotator.projects.projects import role_rank
+from annotator.statements.statements import get_statement, import_statements
 
 LIST_QUERY = {
     "cursor": Param(STR, "Opaque cursor from the previous page's next_cursor."),

@@ -1,69 +1,33 @@
 """The ``annotator`` command line: thin click commands over the same services as the web.
 
-Every command that writes runs in ``unit_of_work``: one transaction, one-line errors, exit 1.
+Each feature package declares its commands in ``<feature>/cli.py`` as ``COMMANDS``; this module
+only gathers them. What every command shares is in ``frame``.
 """
 
 from __future__ import annotations
 
-import functools
-import os
-from collections.abc import Callable
-
-import click
-from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
-from sqlalchemy.exc import OperationalError
-
-from ..config import masked
-from ..errors import DomainError
-from ..extensions import db
-
-
-def unit_of_work(fn: Callable) -> Callable:
-    """Run a command as one transaction: commit on success; on error roll back and exit 1."""
-
-    @functools.wraps(fn)
-    @with_appcontext
-    def wrapper(*args, **kwargs):
-        try:
-            result = fn(*args, **kwargs)
-            db.session.commit()
-            return result
-        except DomainError as exc:
-            db.session.rollback()
-            raise click.ClickException(exc.message) from None
-        except OperationalError as exc:
-            db.session.rollback()
-            raise click.ClickException(_db_error(exc)) from None
-
-    return wrapper
-
-
-def _db_error(exc: OperationalError) -> str:
-    """One line naming the database (password masked) and the driver's first complaint."""
-    reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-    return f"Cannot use the database {masked(current_app.config['DATABASE_URL'])}: {reason}"
-
-
-def read_password(prompt: str = "Password") -> str:
-    """``ANNOTATOR_PASSWORD`` for scripts, else an interactive prompt with confirmation."""
-    return os.environ.get("ANNOTATOR_PASSWORD") or click.prompt(
-        prompt, hide_input=True, confirmation_prompt=True
-    )
+from flask.cli import FlaskGroup
 
 
 def register_cli(app) -> None:
     """Attach every command group to ``app.cli`` (so ``flask --app annotator`` has them too)."""
-    from . import admin, backup, data, export, lead, review, tokens
+    from annotator.accounts import cli as accounts
+    from annotator.actors import cli as actors
+    from annotator.cli import setup
+    from annotator.exchange import backup_cli
+    from annotator.exchange import cli as exchange
+    from annotator.projects import cli as projects
+    from annotator.review import cli as review
+    from annotator.statements import cli as statements
 
-    for module in (admin, data, lead, export, review, backup, tokens):
+    for module in (setup, accounts, projects, actors, statements, exchange, review, backup_cli):
         for command in module.COMMANDS:
             app.cli.add_command(command)
 
 
 def main() -> None:
     """Entry point of the ``annotator`` console script."""
-    from .. import create_app
+    from annotator import create_app
 
     FlaskGroup(
         create_app=lambda: create_app(),

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from typing import Any, Literal
 
-from annotator.offsets import OFFSET_UNITS
+from annotator.text.offsets import OFFSET_UNITS
 
 
 class FormatError(ValueError):

@@ -15,16 +15,9 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from annotator.formats import (
-    Bundles,
-    Counts,
-    ExportContext,
-    Exporter,
-    iter_bundles,
-    offset_option,
-)
+from annotator.formats import Bundles, Counts, ExportContext, Exporter, iter_bundles, offset_option
 from annotator.formats.records import dumps
-from annotator.offsets import converter
+from annotator.text.offsets import converter
 
 OFFSETS = offset_option(
     "doccano_offsets",

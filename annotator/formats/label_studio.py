@@ -35,7 +35,7 @@ from annotator.formats import (
     iter_bundles,
     offset_option,
 )
-from annotator.offsets import converter
+from annotator.text.offsets import converter
 
 DATA_FIELDS = ("title", "author", "organization", "date", "url")
 OFFSETS = offset_option(

@@ -1,0 +1,1 @@
+"""Accounts: login, users, personal API tokens."""

@@ -1,0 +1,1 @@
+"""Login, logout and the personal API tokens page."""

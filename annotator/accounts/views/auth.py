@@ -1,0 +1,60 @@
+"""Login and logout."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import login_user, logout_user
+
+from annotator.accounts.forms import LoginForm
+from annotator.accounts.users import LoginRefused, authenticate
+from annotator.extensions import db
+from annotator.web.access import login_view, public_view
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public_view
+def login():
+    """Show the login form; a failure commits the throttle counter and shows one generic error."""
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = authenticate(
+                db.session,
+                form.username.data.strip(),
+                form.password.data,
+                max_failures=current_app.config["LOGIN_MAX_FAILURES"],
+            )
+        except LoginRefused as exc:
+            db.session.commit()
+            form.form_errors.append(exc.message)
+            return render_template("auth/login.html", form=form), 422
+        db.session.commit()
+        login_user(user)
+        return redirect(_safe_next(request.args.get("next")))
+    status = 422 if form.errors else 200
+    return render_template("auth/login.html", form=form), status
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths, so a crafted link cannot bounce users elsewhere after login."""
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and not urlsplit(target).netloc
+    ):
+        return target
+    return url_for("projects.index")
+
+
+@bp.post("/logout")
+@login_view
+def logout():
+    """Log out (POST, so a link on another site cannot log the user out)."""
+    logout_user()
+    flash("You are logged out.", "info")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,1 @@
+"""The actor registry: import, look-ups, curation (create, edit, approve, merge) and proposals."""

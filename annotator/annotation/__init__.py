@@ -1,0 +1,1 @@
+"""Annotation: stances, the statement workspace, the stance row and its rendering."""

@@ -1,0 +1,39 @@
+"""The stance form and the statement state forms; services do the domain checks."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional
+
+
+class StanceForm(FlaskForm):
+    """A stance as the page sends it: offsets in code points plus the covered text to verify."""
+
+    start = IntegerField("From character", validators=[Optional(), NumberRange(min=0)])
+    end = IntegerField("To character", validators=[Optional(), NumberRange(min=0)])
+    text = HiddenField()
+    quote = StringField("Or type the exact words", validators=[Optional(), Length(max=20000)])
+    label = RadioField("Label", validate_choice=False, validators=[DataRequired("Pick a label.")])
+    target = HiddenField()
+    target_q = StringField("Target actor", validators=[Optional(), Length(max=300)])
+    holder = HiddenField()
+    holder_q = StringField("Holder", validators=[Optional(), Length(max=300)])
+    propose_target = BooleanField("Propose it as a new actor if the registry lacks it")
+    note = TextAreaField("Note", validators=[Optional(), Length(max=5000)])
+    version = IntegerField(validators=[Optional()])
+
+
+class StateForm(FlaskForm):
+    action = HiddenField(validators=[AnyOf(["done", "reopen", "skip"])])
+
+
+class VersionForm(FlaskForm):
+    version = IntegerField(validators=[DataRequired(), NumberRange(min=1)])

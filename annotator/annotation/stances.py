@@ -1,0 +1,358 @@
+"""Stances: create, edit, delete and restore with version checks; every change is audited."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
+
+from annotator.db.audit import record_event
+from annotator.errors import Conflict, Forbidden, Invalid, NotFound
+from annotator.models import (
+    OPEN_STATES,
+    Actor,
+    Assignment,
+    GuidelinesVersion,
+    Label,
+    Project,
+    Stance,
+    Statement,
+    User,
+    utcnow,
+)
+from annotator.text import spans
+
+
+@dataclass
+class StanceInput:
+    """What a form, the CLI or the API asks for; actor fields are registry keys."""
+
+    start: int
+    end: int
+    text: str
+    label: str
+    target: str | None = None
+    holder: str | None = None
+    note: str = ""
+
+
+def get_stance(session: Session, statement: Statement, stance_id: int, user: User) -> Stance:
+    """One of the user's stances on this statement; others' are NotFound, not Forbidden."""
+    stance = session.get(Stance, stance_id)
+    if stance is None or stance.statement_id != statement.id or stance.annotator_id != user.id:
+        raise NotFound("No such stance.")
+    return stance
+
+
+def require_assignment(
+    session: Session, statement: Statement, user: User, *, editable: bool = True
+) -> Assignment:
+    """The user's active assignment; changing stances also needs it open (not done/skipped)."""
+    return _assignment_and_guidelines(session, statement, user, editable)[0]
+
+
+def _assignment_and_guidelines(
+    session: Session, statement: Statement, user: User, editable: bool = True
+) -> tuple[Assignment, int | None]:
+    """The assignment check and the guidelines version a save records, in one query."""
+    params = {"statement_id": statement.id, "user_id": user.id, "project_id": statement.project_id}
+    row = session.execute(_ASSIGNMENT, params).first()
+    if row is None:
+        raise Forbidden("This statement is not assigned to you.")
+    assignment, guidelines_version = row
+    if editable and assignment.state not in OPEN_STATES:
+        raise Conflict(f"This statement is marked {assignment.state}; reopen it to change stances.")
+    return assignment, guidelines_version
+
+
+_GUIDELINES = select(func.max(GuidelinesVersion.version)).where(
+    GuidelinesVersion.project_id == bindparam("project_id")
+)
+_ASSIGNMENT = select(Assignment, _GUIDELINES.scalar_subquery()).where(
+    Assignment.statement_id == bindparam("statement_id"),
+    Assignment.annotator_id == bindparam("user_id"),
+    Assignment.active,
+)  # the hot path's statements are built once: building a select costs more than running it
+
+
+def create_stance(
+    session: Session, project: Project, statement: Statement, user: User, data: StanceInput
+) -> Stance:
+    """Validate and store a new stance; the assignment moves to "in progress".
+
+    The values are validated on a draft outside the session and written with one
+    INSERT ... RETURNING, which gives back the stored stance; the unit of work would cost
+    several times as much on the busiest write of the application.
+    """
+    assignment, guidelines_version = _assignment_and_guidelines(session, statement, user)
+    draft = Stance(statement_id=statement.id, annotator_id=user.id)
+    _apply(session, project, statement, draft, data)
+    if assignment.state == "new":
+        assignment.state = "in_progress"
+    values = {c: getattr(draft, c) for c in _NEW_COLUMNS} | {
+        "guidelines_version": guidelines_version
+    }
+    stance = session.scalars(insert(Stance).returning(Stance), [values]).one()
+    for name, value in (("label", draft.label), ("target", draft.target), ("annotator", user)):
+        set_committed_value(stance, name, value)  # known already: no lazy load, no UPDATE
+    audit_stance(session, user, project, stance, "create")
+    return stance
+
+
+# What a new stance is given; the insert adds id, version 1 and the timestamps.
+_NEW_COLUMNS = (
+    "statement_id",
+    "annotator_id",
+    "start",
+    "end",
+    "text",
+    "label_id",
+    "target_id",
+    "holder_id",
+    "note",
+)
+
+
+def update_stance(
+    session: Session,
+    project: Project,
+    statement: Statement,
+    user: User,
+    stance_id: int,
+    version: int,
+    data: StanceInput,
+) -> Stance:
+    """Change a stance, refusing (409) when ``version`` is not the stored one."""
+    _, guidelines_version = _assignment_and_guidelines(session, statement, user)
+    stance = _current(session, statement, stance_id, user, version)
+    before = stance_snapshot(stance)
+    with _race_is_conflict(stance, version):
+        _apply(session, project, statement, stance, data)
+        stance.guidelines_version = guidelines_version
+        session.flush()
+    audit_stance(session, user, project, stance, "update", before)
+    return stance
+
+
+def delete_stance(
+    session: Session,
+    project: Project,
+    statement: Statement,
+    user: User,
+    stance_id: int,
+    version: int,
+) -> Stance:
+    """Soft-delete: the row stays (restorable) and the audit log keeps the content."""
+    require_assignment(session, statement, user)
+    stance = _current(session, statement, stance_id, user, version)
+    with _race_is_conflict(stance, version):
+        stance.deleted_at = utcnow()
+        session.flush()
+    audit_stance(session, user, project, stance, "delete")
+    return stance
+
+
+def restore_stance(
+    session: Session,
+    project: Project,
+    statement: Statement,
+    user: User,
+    stance_id: int,
+    version: int,
+) -> Stance:
+    """Undo a delete, with the same version check."""
+    require_assignment(session, statement, user)
+    stance = get_stance(session, statement, stance_id, user)
+    _check_version(stance, version)
+    if stance.deleted_at is None:
+        return stance
+    with _race_is_conflict(stance, version):
+        stance.deleted_at = None
+        if not project.allow_overlap:
+            _check_overlap(session, statement, stance)
+        session.flush()
+    audit_stance(session, user, project, stance, "restore")
+    return stance
+
+
+def _current(session, statement, stance_id, user, version) -> Stance:
+    stance = get_stance(session, statement, stance_id, user)
+    if stance.deleted_at is not None:
+        raise Conflict("This stance was deleted in the meantime.", current=stance)
+    _check_version(stance, version)
+    return stance
+
+
+@contextmanager
+def _race_is_conflict(stance: Stance, version: int) -> Iterator[None]:
+    """Turn a lost race into the same 409 as a stale form.
+
+    The version was checked on what this request read; another request may have saved the
+    stance since (reads come before the write lock). The UPDATE carries ``WHERE version =``
+    (``version_id_col``), so it then changes no row and SQLAlchemy raises StaleDataError, at
+    the explicit flush or at an autoflush before a query.
+    """
+    try:
+        yield
+    except StaleDataError:
+        raise Conflict(
+            f"This stance was changed elsewhere just now (you had version {version}). "
+            "Nothing was overwritten; review the current version.",
+            current=stance,
+        ) from None
+
+
+def _check_version(stance: Stance, version: int) -> None:
+    if stance.version != version:
+        raise Conflict(
+            f"This stance was changed elsewhere (you had version {version}, the stored one is "
+            f"{stance.version}). Nothing was overwritten; review the current version.",
+            current=stance,
+        )
+
+
+def _apply(session, project, statement, stance: Stance, data: StanceInput) -> None:
+    """An annotator's stance: the page's text must match and the span may snap to words."""
+    span = _span(project, statement, data)
+    set_content(
+        session, project, statement, stance, span, data.label, data.target, data.holder, data.note
+    )
+    if not project.allow_overlap:
+        _check_overlap(session, statement, stance)
+
+
+def set_content(
+    session: Session,
+    project: Project,
+    statement: Statement,
+    stance: Stance,
+    span: tuple[int, int],
+    label_key: str,
+    target: str | None,
+    holder: str | None,
+    note: str | None,
+    *,
+    find_actor: Callable[..., Actor | None] | None = None,
+) -> None:
+    """Validate and set what annotators and reviewers (gold) both give a stance.
+
+    The span must lie in the text and is trimmed (blank is refused); the label must be
+    active; actors must exist and not be rejected, merged ones becoming their survivor; a
+    label that needs a target gets one; the holder defaults to the issuing organisation.
+    ``find_actor`` lets reviewers name actors by name or alias as well as by key.
+    """
+    start, end = checked_span(statement.text, *span)
+    label = _label(project, label_key)
+    find = find_actor or _actor
+    target_actor = find(session, project, target, "target")
+    if label.requires_target and target_actor is None:
+        raise Invalid(f"A {label.name.lower()} needs a target actor.", field="target")
+    holder_actor = find(session, project, holder, "holder")
+    stance.start, stance.end, stance.text = start, end, statement.text[start:end]
+    stance.label_id, stance.label = label.id, label
+    stance.target_id, stance.target = (target_actor.id if target_actor else None), target_actor
+    stance.holder_id = holder_actor.id if holder_actor else statement.organization_actor_id
+    stance.note = (note or "").strip()
+
+
+def checked_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """A span inside ``text``, without its outer white space; Invalid when nothing is left."""
+    problem = spans.check_span(text, start, end)
+    if problem:
+        raise Invalid(problem, field="start")
+    start, end = spans.trim_span(text, start, end)
+    if start >= end:
+        raise Invalid("The selection holds only white space.", field="start")
+    return start, end
+
+
+def _span(project: Project, statement: Statement, data: StanceInput) -> tuple[int, int]:
+    """The offsets as sent, once the page's text is confirmed; snapped when the project says."""
+    start, end = checked_span(statement.text, data.start, data.end)
+    if statement.text[data.start : data.end] != data.text:
+        raise Conflict(
+            "The selected text does not match the statement at those offsets; reload the page.",
+            field="text",
+        )
+    if project.snap_to_words:
+        start, end = spans.snap_to_words(statement.text, start, end)
+    return start, end
+
+
+def _label(project: Project, key: str) -> Label:
+    """From the project's label collection, which the form and the page load anyway."""
+    label = next((lab for lab in project.labels if lab.key == key), None)
+    if label is None or label.retired:
+        raise Invalid(f"Unknown label '{key}' in this project.", field="label")
+    return label
+
+
+def _actor(session: Session, project: Project, key: str | None, field: str) -> Actor | None:
+    if not key:
+        return None
+    actor = session.scalar(_ACTOR, {"project_id": project.id, "key": key})
+    while actor is not None and actor.merged_into_id is not None:
+        actor = session.get(Actor, actor.merged_into_id)
+    if actor is None or actor.status == "rejected":
+        raise Invalid(f"Unknown actor '{key}' in this project.", field=field)
+    return actor
+
+
+_ACTOR = select(Actor).where(
+    Actor.project_id == bindparam("project_id"), Actor.key == bindparam("key")
+)
+
+
+def _check_overlap(session: Session, statement: Statement, stance: Stance) -> None:
+    clash = session.scalar(
+        select(func.count())
+        .select_from(Stance)
+        .where(
+            Stance.statement_id == statement.id,
+            Stance.annotator_id == stance.annotator_id,
+            Stance.deleted_at.is_(None),
+            Stance.id != (stance.id or -1),
+            Stance.start < stance.end,
+            Stance.end > stance.start,
+        )
+    )
+    if clash:
+        raise Invalid("This project does not allow overlapping stances.", field="start")
+
+
+def stance_snapshot(stance: Stance) -> dict:
+    """The fields of a stance the audit log keeps, so any version can be read back."""
+    return {
+        "start": stance.start,
+        "end": stance.end,
+        "text": stance.text,
+        "label_id": stance.label_id,
+        "target_id": stance.target_id,
+        "holder_id": stance.holder_id,
+        "note": stance.note,
+        "version": stance.version,
+    }
+
+
+def audit_stance(
+    session, user, project, stance: Stance, action: str, before: dict | None = None, **kw
+) -> None:
+    """Record a stance change (annotator or gold, ``entity``) with its content before and after."""
+    data = {"after": stance_snapshot(stance), **kw.get("extra", {})}
+    if before is not None:
+        data["before"] = before
+    record_event(
+        session,
+        user=user,
+        action=action,
+        entity=kw.get("entity", "stance"),
+        entity_id=stance.id,
+        project_id=project.id,
+        statement_id=stance.statement_id,
+        data=data,
+    )

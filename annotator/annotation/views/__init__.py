@@ -1,0 +1,1 @@
+"""The annotator's statement page and the stance fragments."""

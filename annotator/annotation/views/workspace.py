@@ -1,0 +1,138 @@
+"""The annotator's statement page, its state buttons, type-ahead and label colours."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from wtforms.fields.choices import SelectChoice
+
+from annotator.actors.registry import search_actors
+from annotator.annotation.forms import StanceForm, StateForm
+from annotator.annotation.render import joined, paragraph_html, stance_item_html, stance_title
+from annotator.annotation.workspace import active_labels, load_statement_view
+from annotator.errors import Invalid
+from annotator.extensions import db, htmx
+from annotator.models import OPEN_STATES
+from annotator.projects.assignments import set_assignment_state
+from annotator.projects.projects import list_labels
+from annotator.projects.queue import next_open_statement
+from annotator.statements.statements import get_statement
+from annotator.web.access import project_view
+
+bp = Blueprint("workspace", __name__, url_prefix="/p/<slug>")
+
+
+def stance_form(project, formdata=None, **data) -> StanceForm:
+    """A stance form whose label choices are the project's active labels."""
+    form = StanceForm(formdata=formdata, **data)  # formdata=None: never auto-read the request
+    form.label.choices = [SelectChoice(lab.key, lab.name) for lab in active_labels(project)]
+    return form
+
+
+def page_context(project, statement, form=None, *, editing=None, error=None) -> dict:
+    """Template values for the full statement page, shared by GET and failed plain POSTs."""
+    view = load_statement_view(db.session, project, statement, current_user)
+    titles = {str(s.id): stance_title(s) for s in view.stances}
+    url, csrf = stances_url(project, statement), generate_csrf()
+    return dict(
+        v=view,
+        form=form or stance_form(project),
+        editing=editing,
+        error=error,
+        can_edit=_can_edit(view.assignment),
+        text_html=joined(paragraph_html(p, titles, view.actor_names) for p in view.paragraphs),
+        items_html=joined(stance_item_html(row, url, csrf) for row in view.stances),
+        open_form=form is not None,
+    )
+
+
+def stances_url(project, statement) -> str:
+    """The stance collection URL; item URLs append ``/<id>`` (built once, not per item)."""
+    return url_for("stances.create", slug=project.slug, statement_id=statement.id)
+
+
+def _can_edit(assignment) -> bool:
+    return assignment is not None and assignment.state in OPEN_STATES
+
+
+@bp.get("/s/<int:statement_id>")
+@project_view("annotator")
+def statement(project, statement_id: int):
+    """The statement with the user's own stances highlighted and the stance form."""
+    st = get_statement(db.session, project, statement_id)
+    return render_template("workspace/statement.html", **page_context(project, st))
+
+
+@bp.post("/s/<int:statement_id>/state")
+@project_view("annotator")
+def state(project, statement_id: int):
+    """Mark done, reopen or skip; a finished statement leads on to the next one."""
+    st = get_statement(db.session, project, statement_id)
+    form = StateForm()
+    if not form.validate_on_submit():
+        raise Invalid("Unknown action: use done, reopen or skip.", field="action")
+    assignment = set_assignment_state(db.session, project, st, current_user, form.action.data)
+    db.session.commit()
+    flash(f"Statement marked {assignment.state.replace('_', ' ')}.", "info")
+    if form.action.data in ("done", "skip"):
+        return _redirect(url_for(".next_statement", slug=project.slug, after=st.id))
+    return _redirect(url_for(".statement", slug=project.slug, statement_id=st.id))
+
+
+def _redirect(location: str) -> Response:
+    """A redirect htmx follows as a full navigation, a browser as a 303."""
+    if htmx:
+        return Response(status=204, headers={"HX-Location": location})
+    return redirect(location, 303)
+
+
+@bp.get("/next")
+@project_view("annotator")
+def next_statement(project):
+    """Open the next statement of the queue that is still new or in progress."""
+    after = request.args.get("after", type=int)
+    statement_id = next_open_statement(db.session, project, current_user, after)
+    if statement_id is None:
+        flash("Your queue is finished. Thank you!", "info")
+        return redirect(url_for("projects.show", slug=project.slug), 303)
+    return redirect(url_for(".statement", slug=project.slug, statement_id=statement_id), 303)
+
+
+@bp.get("/actors/suggest")
+@project_view("annotator")
+def suggest(project):
+    """Type-ahead options over actor names and aliases, showing the alias that matched."""
+    field = request.args.get("field", "target")
+    if field not in ("target", "holder"):
+        field = "target"
+    query = (request.args.get(f"{field}_q") or request.args.get("q") or "").strip()[:300]
+    matches = search_actors(db.session, project, query) if query else []
+    return render_template("workspace/_options.html", matches=matches, query=query, field=field)
+
+
+@bp.get("/labels.css")
+@project_view("annotator")
+def labels_css(project):
+    """Label colours as a stylesheet: the CSP forbids inline styles."""
+    labels = list_labels(db.session, project, include_retired=True)
+    body = render_template("workspace/labels.css", labels=labels)
+    return Response(body, mimetype="text/css", headers={"Cache-Control": "private, max-age=60"})
+
+
+@bp.get("/guidelines")
+@project_view("annotator")
+def guidelines(project):
+    """The project's guidelines in force, rendered from Markdown without raw HTML."""
+    from annotator.projects.projects import latest_guidelines
+    from annotator.web.markdown import render_markdown
+
+    current = latest_guidelines(db.session, project)
+    body = render_markdown(current.body) if current else None
+    return render_template(
+        "workspace/guidelines.html",
+        project=project,
+        current=current,
+        body=body,
+        labels=list_labels(db.session, project),
+    )

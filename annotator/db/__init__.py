@@ -1,0 +1,1 @@
+"""The database: engine, sessions, SQLite writer queue, group commit, migrations, audit."""

@@ -1,0 +1,41 @@
+"""The audit trail: every change that matters leaves an event, so no work disappears unseen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from annotator.models import AuditEvent, User
+
+
+def record_event(
+    session: Session,
+    *,
+    user: User | None,
+    action: str,
+    entity: str,
+    entity_id: int | None = None,
+    project_id: int | None = None,
+    statement_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Append one event to the audit log in the caller's transaction.
+
+    Written at once as a plain INSERT: events are never read back in the request that writes
+    them, and the unit of work costs several times the insert on the save path. Every id it
+    names belongs to a row already flushed (an id is known only after its flush).
+    """
+    values = {
+        "user_id": user.id if user else None,
+        "action": action,
+        "entity": entity,
+        "entity_id": entity_id,
+        "project_id": project_id,
+        "statement_id": statement_id,
+        "data": data or {},
+    }
+    session.connection().execute(_INSERT, values)
+
+
+_INSERT = AuditEvent.__table__.insert()

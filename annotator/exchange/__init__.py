@@ -1,0 +1,1 @@
+"""Exchange: dataset export and import, whole-database backup and restore."""

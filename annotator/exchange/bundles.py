@@ -1,0 +1,301 @@
+"""Statements with their stances as canonical records, streamed from the database.
+
+The hot path of every export. Statements are read ``BATCH`` at a time in id order (keyset
+pagination); each batch's stances come in one query over the batch's id range as the
+driver's plain tuples; labels, actors and usernames are looked up in dicts loaded once.
+Memory depends on the batch, never on the project size. See docs/export.md.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from operator import itemgetter
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, String, select, type_coerce
+from sqlalchemy.orm import Session
+
+from annotator.models import Actor, GoldDecision, Label, Project, Stance, Statement, User
+
+BATCH = 500
+Rename = Callable[[str], str] | None
+
+
+def iso(value: datetime | str | None) -> str | None:
+    """UTC ISO 8601, the same text on SQLite and PostgreSQL.
+
+    SQLite hands over its stored text (``YYYY-MM-DD HH:MM:SS.ffffff``, naive UTC; see
+    ``_RAW``): rewriting that string is several times cheaper than parsing and formatting
+    a datetime, and gives what ``datetime.isoformat`` gives (no fraction when it is zero).
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if len(value) == 26 and value[10] == " " and value[19] == ".":
+            value = value[:19] if value.endswith(".000000") else value
+            return value[:10] + "T" + value[11:] + "+00:00"
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        return value.isoformat() + "+00:00"
+    return value.astimezone(UTC).isoformat()
+
+
+@dataclass
+class _Lookups:
+    """Dicts loaded once per export so stance rows stay plain tuples."""
+
+    project: str
+    labels: dict[int, tuple[str, str | None]]
+    actors: dict[int, dict[str, Any]]
+    names: Callable[[int], str]
+
+
+def _lookups(session: Session, project: Project, rename: Rename) -> _Lookups:
+    labels = session.execute(
+        select(Label.id, Label.key, Label.polarity).where(Label.project_id == project.id)
+    ).all()
+    actors = session.execute(
+        select(Actor.id, Actor.key, Actor.name, Actor.type, Actor.wikidata).where(
+            Actor.project_id == project.id
+        )
+    ).all()
+    users: dict[int, str] = {}
+
+    def name(user_id: int) -> str:
+        if user_id not in users:
+            username = session.scalar(select(User.username).where(User.id == user_id))
+            users[user_id] = rename(username) if rename else username
+        return users[user_id]
+
+    return _Lookups(
+        project=project.slug,
+        labels={i: (k, p) for i, k, p in labels},
+        actors={i: {"id": k, "name": n, "type": t, "wikidata": w} for i, k, n, t, w in actors},
+        names=name,
+    )
+
+
+_RAW = String()  # timestamps as the driver returns them; ``iso`` normalises both dialects
+_STATEMENT_COLUMNS = (
+    Statement.id,
+    Statement.external_id,
+    Statement.title,
+    Statement.author,
+    Statement.organization,
+    Statement.date,
+    Statement.url,
+    Statement.lang,
+    Statement.meta,
+    Statement.text,
+)
+_STANCE_COLUMNS = (
+    Stance.id,
+    Stance.statement_id,
+    Stance.is_gold,
+    Stance.annotator_id,
+    Stance.start,
+    Stance.end,
+    Stance.label_id,
+    Stance.target_id,
+    Stance.holder_id,
+    Stance.note,
+    Stance.guidelines_version,
+    type_coerce(Stance.created_at, _RAW).label("created_at"),
+    type_coerce(Stance.updated_at, _RAW).label("updated_at"),
+)
+
+
+def iter_statement_rows(conn: Connection, project: Project) -> Iterator[list[Any]]:
+    """Batches of statement rows in id order, by keyset pagination on the id."""
+    last = 0
+    while True:
+        rows = conn.execute(
+            select(*_STATEMENT_COLUMNS)
+            .where(Statement.project_id == project.id, Statement.id > last)
+            .order_by(Statement.id)
+            .limit(BATCH)
+        ).all()
+        if not rows:
+            return
+        yield rows
+        last = rows[-1].id
+
+
+def iter_bundles(
+    session: Session, project: Project, scope: str, rename: Rename = None
+) -> Iterator[dict[str, Any]]:
+    """Every statement of the project in id order with its in-scope stances, canonical records.
+
+    ``scope`` is gold, annotators or all; ``rename`` maps usernames (pseudonyms).
+    """
+    look = _lookups(session, project, rename)
+    conn = session.connection()  # Core rows: no ORM bookkeeping per stance
+    for rows in iter_statement_rows(conn, project):
+        span = (project.id, rows[0].id, rows[-1].id)
+        stances = _batch_stances(conn, span, scope)
+        gold = _gold_sources(conn, span, stances, look) if scope != "annotators" else {}
+        for row in rows:
+            yield _bundle(row, stances.get(row.id, ()), scope, gold, look)
+
+
+def _in_batch(column, span: tuple[int, int, int]):
+    """Rows of the batch's statements: an id range within the project, no long IN list."""
+    project_id, first, last = span
+    return (
+        Statement.id == column,
+        Statement.project_id == project_id,
+        Statement.id.between(first, last),
+    )
+
+
+def _batch_stances(conn: Connection, span: tuple, scope: str) -> dict[int, list]:
+    """Live stances of a batch, grouped by statement; gold needs annotators' for votes."""
+    query = (
+        select(*_STANCE_COLUMNS)
+        .join(Statement, Statement.id == Stance.statement_id)
+        .where(*_in_batch(Stance.statement_id, span), Stance.deleted_at.is_(None))
+    )
+    if scope == "annotators":
+        query = query.where(Stance.is_gold.is_(False))
+    grouped: dict[int, list] = defaultdict(list)
+    for row in plain_rows(conn, query):
+        grouped[row[1]].append(row)
+    return grouped
+
+
+def plain_rows(conn: Connection, query) -> list[tuple]:
+    """The driver's own tuples: at a million stances, SQLAlchemy's Row objects cost a third.
+
+    Column types then come raw: SQLite gives booleans as 0/1 and timestamps as text, which
+    ``_record`` and ``iso`` accept as well as PostgreSQL's bool and datetime.
+    """
+    compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    params = compiled.params
+    if compiled.positiontup is not None:
+        params = tuple(params[name] for name in compiled.positiontup)
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(str(compiled), params)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def _gold_sources(conn: Connection, span: tuple, stances: Mapping, look: _Lookups) -> dict:
+    """Gold stance id -> sorted names of the annotators its latest decision drew on."""
+    query = (
+        select(GoldDecision.gold_stance_id, GoldDecision.source_stance_ids)
+        .join(Statement, Statement.id == GoldDecision.statement_id)
+        .where(*_in_batch(GoldDecision.statement_id, span))
+        .where(GoldDecision.gold_stance_id.is_not(None))
+        .order_by(GoldDecision.id)
+    )
+    sources = {gold_id: _id_list(ids) for gold_id, ids in plain_rows(conn, query)}
+    owners = {s[0]: s[3] for rows in stances.values() for s in rows}
+    missing = {i for ids in sources.values() for i in ids} - owners.keys()
+    if missing:  # deleted since the decision: still where the gold came from
+        query = select(Stance.id, Stance.annotator_id).where(Stance.id.in_(missing))
+        owners.update((i, user_id) for i, user_id in conn.execute(query))
+    return {
+        gold_id: sorted({look.names(owners[i]) for i in ids if owners.get(i)})
+        for gold_id, ids in sources.items()
+    }
+
+
+def _id_list(value: Any) -> list[int]:
+    """A JSON id list as a list: SQLite hands over the text, PostgreSQL's driver the list."""
+    if isinstance(value, str | bytes):
+        value = orjson.loads(value)
+    return list(value or ())
+
+
+def _bundle(row, stances, scope: str, gold: Mapping, look: _Lookups) -> dict[str, Any]:
+    _id, external_id, title, author, organization, date, url, lang, meta, text = row
+    statement = {
+        "id": external_id,
+        "title": title,
+        "author": author,
+        "organization": organization,
+        "date": date,
+        "url": url,
+        "lang": lang,
+        "meta": meta or {},
+        "text": text,
+    }
+    head = (look.project, external_id, title, date, organization)
+    votes = _votes(stances) if scope != "annotators" else {}
+    keyed = [
+        _record(s, head, text, look, votes, gold)
+        for s in stances
+        if scope == "all" or s[2] == (scope == "gold")
+    ]
+    keyed.sort(key=_order_key)
+    return {"statement": statement, "stances": [record for _key, record in keyed]}
+
+
+_order_key = itemgetter(0)
+_vote_key = itemgetter(4, 5, 6, 7)  # start, end, label, target
+
+
+def _votes(stances) -> dict[tuple, int]:
+    """(start, end, label, target) -> how many annotators gave exactly that stance."""
+    voters: dict[tuple, set[int]] = defaultdict(set)
+    for s in stances:
+        if not s[2]:  # annotators' stances vote, gold does not
+            voters[_vote_key(s)].add(s[3])
+    return {key: len(users) for key, users in voters.items()}
+
+
+def _record(s, head: tuple, text: str, look: _Lookups, votes: Mapping, gold: Mapping) -> tuple:
+    """(content order key, canonical record); rows are unpacked as tuples (name access
+    costs per field), and the key is built from locals rather than read back from the dict.
+
+    Content order: annotators by name, gold last, then span, label, actors, note, creation,
+    so a re-imported project exports alike.
+    """
+    sid, _st, is_gold, user_id, start, end, label_id, target_id, holder_id, *rest = s
+    note, guidelines_version, created_at, updated_at = rest
+    label, polarity = look.labels[label_id]
+    target, holder = look.actors.get(target_id), look.actors.get(holder_id)
+    annotator = None if is_gold else look.names(user_id)
+    created = iso(created_at)
+    updated = created if updated_at == created_at else iso(updated_at)  # never edited: common
+    record = {
+        "project": head[0],
+        "statement_id": head[1],
+        "statement_title": head[2],
+        "statement_date": head[3],
+        "organization": head[4],
+        "start": start,
+        "end": end,
+        "text": text[start:end],
+        "label": label,
+        "polarity": polarity,
+        "target": target,
+        "holder": holder,
+        "annotator": annotator,
+        "scope": "gold" if is_gold else "annotator",
+        "note": note,
+        "guidelines_version": guidelines_version,
+        "created_at": created,
+        "updated_at": updated,
+    }
+    if is_gold:
+        record["votes"] = votes.get((start, end, label_id, target_id), 0)
+        record["source_annotators"] = gold.get(sid, [])
+    key = (
+        bool(is_gold),
+        annotator or "",
+        start,
+        end,
+        label,
+        target["id"] if target else "",
+        holder["id"] if holder else "",
+        note or "",
+        created or "",
+    )
+    return key, record

@@ -1,0 +1,1 @@
+"""Projects: settings, labels, guidelines, team, assignments, progress and the annotator's queue."""

@@ -1,0 +1,308 @@
+"""Projects, their default label scheme, members and role checks."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from annotator.db.audit import record_event
+from annotator.errors import Conflict, Forbidden, Invalid, NotFound
+from annotator.models import (
+    OPEN_STATES,
+    ROLES,
+    Assignment,
+    Label,
+    Membership,
+    Project,
+    Statement,
+    User,
+)
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+
+DEFAULT_LABELS = (
+    dict(
+        key="claim",
+        name="Claim",
+        color="#4e79a7",
+        hotkey="1",
+        requires_target=False,
+        polarity="neutral",
+        semeval="NONE",
+        definition="The holder asserts that something is or was the case.",
+        example="Teheran claims to have hit a “Mossad headquarter” in Erbil.",
+    ),
+    dict(
+        key="condemnation",
+        name="Condemnation",
+        color="#e15759",
+        hotkey="2",
+        requires_target=True,
+        polarity="negative",
+        semeval="AGAINST",
+        definition="The holder denounces or rejects an actor or its actions.",
+        example="The RCIT condemns the reactionary aggression of Iran.",
+    ),
+    dict(
+        key="support",
+        name="Support",
+        color="#59a14f",
+        hotkey="3",
+        requires_target=True,
+        polarity="positive",
+        semeval="FAVOR",
+        definition="The holder declares support or solidarity for an actor or its cause.",
+        example="We continue our support for the rebels in Syria.",
+    ),
+)
+
+
+def role_rank(role: str | None) -> int:
+    """Order roles annotator < reviewer < lead; no role ranks below all."""
+    return ROLES.index(role) + 1 if role in ROLES else 0
+
+
+def create_project(
+    session: Session, slug: str, name: str, *, description: str = "", user: User | None = None
+) -> Project:
+    """Create a project with the default claim / condemnation / support scheme."""
+    if not SLUG_RE.match(slug):
+        raise Invalid("Project slugs are lower-case letters, digits and '-'.", field="slug")
+    if not name.strip():
+        raise Invalid("A project needs a name.", field="name")
+    if session.scalar(select(Project.id).where(Project.slug == slug)):
+        raise Conflict(f"Project '{slug}' already exists.", field="slug")
+    project = Project(slug=slug, name=name.strip(), description=description.strip())
+    project.labels = [Label(position=i, **spec) for i, spec in enumerate(DEFAULT_LABELS)]
+    session.add(project)
+    session.flush()
+    record_event(
+        session,
+        user=user,
+        action="create",
+        entity="project",
+        entity_id=project.id,
+        project_id=project.id,
+    )
+    return project
+
+
+def find_project(session: Session, slug: str) -> Project | None:
+    """The project with this slug, or None."""
+    return session.scalar(select(Project).where(Project.slug == slug))
+
+
+def get_project(session: Session, slug: str) -> Project:
+    """The project with this slug; NotFound otherwise."""
+    project = find_project(session, slug)
+    if project is None:
+        raise NotFound(f"Unknown project '{slug}'.", field="project")
+    return project
+
+
+def role_of(session: Session, project: Project, user: User) -> str | None:
+    """The user's role in the project; a site admin acts as lead everywhere."""
+    if user.is_admin:
+        return "lead"
+    return session.scalar(
+        select(Membership.role).where(
+            Membership.project_id == project.id, Membership.user_id == user.id
+        )
+    )
+
+
+def require_role(session: Session, slug: str, user: User, minimum: str) -> tuple[Project, str]:
+    """Load a project for a user: 404 when not a member (no leak), 403 when the role is too low.
+
+    One query for both, with the label scheme (every project request starts here).
+    """
+    row = session.execute(_PROJECT_ROLE, {"slug": slug, "user_id": user.id}).unique().first()
+    project, role = row if row is not None else (None, None)
+    if project is not None and user.is_admin:
+        role = "lead"
+    if role is None:
+        raise NotFound(f"Unknown project '{slug}'.", field="project")
+    if role_rank(role) < role_rank(minimum):
+        raise Forbidden(f"This needs the {minimum} role in '{project.name}'.")
+    return project, role
+
+
+_PROJECT_ROLE = (
+    select(Project, Membership.role)
+    .outerjoin(
+        Membership,
+        (Membership.project_id == Project.id) & (Membership.user_id == bindparam("user_id")),
+    )
+    .where(Project.slug == bindparam("slug"))
+    .options(joinedload(Project.labels))  # the page, the form and every save read them
+)
+
+
+def list_user_projects(session: Session, user: User) -> list[tuple[Project, str]]:
+    """The projects a user can open with their role, by name (admins see all as lead)."""
+    if user.is_admin:
+        projects = session.scalars(select(Project).order_by(Project.name))
+        return [(p, "lead") for p in projects]
+    rows = session.execute(
+        select(Project, Membership.role)
+        .join(Membership, Membership.project_id == Project.id)
+        .where(Membership.user_id == user.id)
+        .order_by(Project.name)
+    )
+    return [(p, r) for p, r in rows]
+
+
+def set_member(
+    session: Session, project: Project, member: User, role: str, *, user=None
+) -> Membership:
+    """Add a member or change their role."""
+    if role not in ROLES:
+        raise Invalid(f"Unknown role '{role}'; use one of {', '.join(ROLES)}.", field="role")
+    membership = session.scalar(
+        select(Membership).where(
+            Membership.project_id == project.id, Membership.user_id == member.id
+        )
+    )
+    if membership is not None and membership.role == role:
+        return membership
+    if membership is not None:
+        _keep_a_lead(session, project, membership)
+    if membership is None:
+        membership = Membership(project_id=project.id, user_id=member.id, role=role)
+        session.add(membership)
+    membership.role = role
+    session.flush()
+    record_event(
+        session,
+        user=user,
+        action="set_role",
+        entity="membership",
+        entity_id=membership.id,
+        project_id=project.id,
+        data={"username": member.username, "role": role},
+    )
+    return membership
+
+
+def list_labels(
+    session: Session, project: Project, *, include_retired: bool = False
+) -> list[Label]:
+    """The project's labels in display order."""
+    query = select(Label).where(Label.project_id == project.id).order_by(Label.position)
+    if not include_retired:
+        query = query.where(Label.retired.is_(False))
+    return list(session.scalars(query))
+
+
+def latest_guidelines(session: Session, project: Project):
+    """The guidelines version in force, or None when the lead has written none yet."""
+    from annotator.models import GuidelinesVersion
+
+    return session.scalar(
+        select(GuidelinesVersion)
+        .where(GuidelinesVersion.project_id == project.id)
+        .order_by(GuidelinesVersion.version.desc())
+        .limit(1)
+    )
+
+
+SETTINGS = ("annotators_per_statement", "allow_overlap", "snap_to_words", "hide_annotator_names")
+MAX_PER_STATEMENT = 50
+
+
+def update_project(session: Session, project: Project, *, user: User | None = None, **changes):
+    """Change name, description or settings; unknown keys and bad values change nothing."""
+    unknown = set(changes) - {"name", "description", *SETTINGS}
+    if unknown:
+        raise Invalid(f"Unknown project setting(s): {', '.join(sorted(unknown))}.")
+    changes = {k: v for k, v in changes.items() if v is not None}
+    _check_settings(changes)
+    before = {k: getattr(project, k) for k in changes}
+    for key, value in changes.items():
+        setattr(project, key, value.strip() if isinstance(value, str) else value)
+    after = {k: getattr(project, k) for k in changes}
+    if before != after:
+        session.flush()
+        diff = {k: [before[k], after[k]] for k in changes if before[k] != after[k]}
+        record_event(
+            session, user=user, action="update", entity="project", entity_id=project.id,
+            project_id=project.id, data=diff,
+        )  # fmt: skip
+    return project
+
+
+def _check_settings(changes: dict) -> None:
+    """Validate before touching the project, so a bad value leaves it unchanged."""
+    if "name" in changes and not str(changes["name"]).strip():
+        raise Invalid("A project needs a name.", field="name")
+    if "name" in changes and len(changes["name"].strip()) > 200:
+        raise Invalid("Project names have at most 200 characters.", field="name")
+    per = changes.get("annotators_per_statement")
+    if per is not None and (
+        isinstance(per, bool) or not isinstance(per, int) or not 1 <= per <= MAX_PER_STATEMENT
+    ):
+        raise Invalid(
+            f"Annotators per statement must be a whole number from 1 to {MAX_PER_STATEMENT}.",
+            field="annotators_per_statement",
+        )
+
+
+def list_projects(session: Session) -> list[Project]:
+    """Every project by slug (site admin's view)."""
+    return list(session.scalars(select(Project).order_by(Project.slug)))
+
+
+def list_members(session: Session, project: Project) -> list[Membership]:
+    """The project's members with their users loaded, leads first, then by username."""
+    rows = session.scalars(
+        select(Membership)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.project_id == project.id)
+        .options(selectinload(Membership.user))
+        .order_by(User.username)
+    )
+    return sorted(rows, key=lambda m: -role_rank(m.role))
+
+
+def remove_member(session: Session, project: Project, member: User, *, user=None) -> None:
+    """Take a member off the project; their stances and finished assignments stay."""
+    membership = session.scalar(
+        select(Membership).where(
+            Membership.project_id == project.id, Membership.user_id == member.id
+        )
+    )
+    if membership is None:
+        raise NotFound(f"'{member.username}' is not a member of this project.", field="username")
+    _keep_a_lead(session, project, membership)
+    open_ids = (
+        select(Assignment.id)
+        .join(Statement)
+        .where(
+            Statement.project_id == project.id,
+            Assignment.annotator_id == member.id,
+            Assignment.state.in_(OPEN_STATES),
+        )
+    )
+    session.execute(
+        update(Assignment).where(Assignment.id.in_(open_ids)).values(active=False),
+        execution_options={"synchronize_session": False},
+    )
+    session.delete(membership)
+    session.flush()
+    record_event(
+        session, user=user, action="remove", entity="membership", entity_id=membership.id,
+        project_id=project.id, data={"username": member.username, "role": membership.role},
+    )  # fmt: skip
+
+
+def _keep_a_lead(session: Session, project: Project, membership: Membership) -> None:
+    """Refuse to remove or demote the last lead: nobody could manage the project any more."""
+    if membership.role != "lead":
+        return
+    leads = session.scalar(
+        select(func.count()).where(Membership.project_id == project.id, Membership.role == "lead")
+    )
+    if leads <= 1:
+        raise Conflict("This is the project's last lead; make someone else lead first.")

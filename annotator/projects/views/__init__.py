@@ -1,0 +1,1 @@
+"""The projects page, the lead's pages and the label scheme editor."""

@@ -1,0 +1,218 @@
+"""The lead's pages: project creation and settings, team, assignments and progress.
+
+Labels and guidelines live in ``lead_labels`` on the same blueprint. Every form is a plain
+POST that works without script; errors re-render the page with status 422.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from annotator.accounts.users import get_user
+from annotator.extensions import db
+from annotator.models import ROLES
+from annotator.projects import assignments as assignment_service
+from annotator.projects import projects as project_service
+from annotator.projects.forms import (
+    AssignForm,
+    ConfirmForm,
+    MemberForm,
+    ProjectCreateForm,
+    ProjectSettingsForm,
+    ReassignForm,
+    RoleForm,
+)
+from annotator.projects.progress import annotator_progress, project_progress
+from annotator.statements.statements import get_statement
+from annotator.web.access import admin_view, project_view
+from annotator.web.forms import run_form
+
+bp = Blueprint("lead", __name__)
+P = "/p/<slug>"
+
+
+def page(template: str, status: int = 200, **values):
+    """Render a lead page, 422 when a form was refused."""
+    return render_template(f"lead/{template}", **values), status
+
+
+@bp.route("/projects/new", methods=["GET", "POST"])
+@admin_view
+def create_project():
+    """Site admins create projects; the default label scheme comes with it."""
+    form = ProjectCreateForm()
+    created = {}
+
+    def action():
+        project = project_service.create_project(
+            db.session,
+            form.slug.data.strip(),
+            form.name.data,
+            description=form.description.data or "",
+            user=current_user,
+        )
+        created["slug"] = project.slug
+
+    if run_form(form, action):
+        flash(f"Created project {form.name.data.strip()}.", "info")
+        return redirect(url_for(".settings", slug=created["slug"]), 303)
+    return page("create_project.html", 422 if form.is_submitted() else 200, form=form)
+
+
+@bp.route(f"{P}/settings", methods=["GET", "POST"])
+@project_view("lead")
+def settings(project):
+    """Name, description and the annotation settings of the project."""
+    form = ProjectSettingsForm(obj=project)
+    fields = ("name", "description", *project_service.SETTINGS)
+    values = lambda: {f: getattr(form, f).data for f in fields}  # noqa: E731
+    if run_form(form, lambda: project_service.update_project(
+        db.session, project, user=current_user, **values()
+    )):  # fmt: skip
+        flash("Settings saved.", "info")
+        return redirect(url_for(".settings", slug=project.slug), 303)
+    status = 422 if form.is_submitted() else 200
+    return page("settings.html", status, project=project, form=form, nav="settings")
+
+
+@bp.get(f"{P}/team")
+@project_view("lead")
+def team(project):
+    """Members with their roles, a role switch and remove button each, and an add form."""
+    return _team_page(project)
+
+
+def _team_page(project, form=None, status=200):
+    members = project_service.list_members(db.session, project)
+    return page(
+        "team.html", status, project=project, members=members, form=form or MemberForm(),
+        role_form=RoleForm(), roles=ROLES, confirm=ConfirmForm(), nav="team",
+    )  # fmt: skip
+
+
+@bp.post(f"{P}/team")
+@project_view("lead")
+def add_member(project):
+    """Add an existing user with a role (or change the role of a member)."""
+    form = MemberForm()
+    if run_form(form, lambda: project_service.set_member(
+        db.session, project, get_user(db.session, form.username.data.strip()),
+        form.role.data, user=current_user,
+    )):  # fmt: skip
+        flash(f"{form.username.data.strip()} is now {form.role.data}.", "info")
+        return redirect(url_for(".team", slug=project.slug), 303)
+    return _team_page(project, form=form, status=422)
+
+
+@bp.post(f"{P}/team/<username>/role")
+@project_view("lead")
+def change_role(project, username: str):
+    """Change a member's role."""
+    form = RoleForm()
+    member = get_user(db.session, username)
+    if run_form(form, lambda: project_service.set_member(
+        db.session, project, member, form.role.data, user=current_user
+    )):  # fmt: skip
+        flash(f"{username} is now {form.role.data}.", "info")
+        return redirect(url_for(".team", slug=project.slug), 303)
+    return _flash_back(form, url_for(".team", slug=project.slug))
+
+
+@bp.post(f"{P}/team/<username>/remove")
+@project_view("lead")
+def remove_member(project, username: str):
+    """Remove a member; their stances and finished work stay in the project."""
+    form = ConfirmForm()
+    member = get_user(db.session, username)
+    if run_form(form, lambda: project_service.remove_member(
+        db.session, project, member, user=current_user
+    )):  # fmt: skip
+        flash(f"Removed {username}; their work is kept.", "info")
+        return redirect(url_for(".team", slug=project.slug), 303)
+    return _flash_back(form, url_for(".team", slug=project.slug))
+
+
+def _flash_back(form, location: str):
+    """For one-button forms: the refusal as an error flash on the page it came from."""
+    flash_errors(form)
+    return redirect(location, 303)
+
+
+def flash_errors(form) -> None:
+    """Flash a refused form's messages (form-level and per field)."""
+    for message in [*form.form_errors, *(e for errs in form.errors.values() for e in errs)]:
+        flash(message, "error")
+
+
+@bp.get(f"{P}/assignments")
+@project_view("lead")
+def assignments(project):
+    """Load per annotator, statements short of N, the assign and reassign forms."""
+    return _assignments_page(project)
+
+
+def _assignments_page(project, form=None, reassign=None, status=200):
+    return page(
+        "assignments.html", status, project=project, nav="assignments",
+        summary=assignment_service.assignment_summary(db.session, project),
+        loads=annotator_progress(db.session, project),
+        form=form or AssignForm(per_statement=project.annotators_per_statement),
+        reassign=reassign or ReassignForm(),
+    )  # fmt: skip
+
+
+@bp.post(f"{P}/assignments")
+@project_view("lead")
+def assign(project):
+    """Top every statement up to N annotators; running it again only fills gaps."""
+    form, report = AssignForm(), {}
+
+    def action():
+        report["r"] = assignment_service.assign_project(
+            db.session, project, form.per_statement.data, user=current_user
+        )
+
+    if run_form(form, action):
+        r = report["r"]
+        flash(
+            f"{r.created} new assignment(s); {r.short} statement(s) short of {r.per_statement}.",
+            "info",
+        )
+        return redirect(url_for(".assignments", slug=project.slug), 303)
+    return _assignments_page(project, form=form, status=422)
+
+
+@bp.post(f"{P}/assignments/reassign")
+@project_view("lead")
+def reassign(project):
+    """Move one statement to another annotator, or unassign it when no one is named."""
+    form = ReassignForm()
+    if run_form(form, lambda: _reassign(project, form)):
+        flash(f"Statement {form.statement_id.data} reassigned; earlier work is kept.", "info")
+        return redirect(url_for(".assignments", slug=project.slug), 303)
+    return _assignments_page(project, reassign=form, status=422)
+
+
+def _reassign(project, form: ReassignForm):
+    statement = get_statement(db.session, project, form.statement_id.data)
+    old = get_user(db.session, form.from_user.data.strip())
+    if not (form.to_user.data or "").strip():
+        return assignment_service.unassign_statement(
+            db.session, project, statement, old, user=current_user
+        )
+    new = get_user(db.session, form.to_user.data.strip())
+    return assignment_service.reassign_statement(
+        db.session, project, statement, old, new, user=current_user
+    )
+
+
+@bp.get(f"{P}/progress")
+@project_view("lead")
+def progress(project):
+    """The dashboard: per annotator, per label (with a chart) and per statement, paged."""
+    data = project_progress(db.session, project, request.args.get("page", 1, type=int))
+    return page("progress.html", project=project, p=data, nav="progress")
+
+
+from annotator.projects.views import labels as lead_labels  # noqa: E402,F401  (registers the label and guidelines routes)

@@ -1,0 +1,33 @@
+"""The projects page and a project's overview."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, render_template
+from flask_login import current_user
+
+from annotator.extensions import db
+from annotator.projects.projects import list_user_projects
+from annotator.web.access import login_view, project_view
+
+bp = Blueprint("projects", __name__)
+
+
+@bp.get("/")
+@login_view
+def index():
+    """Every project the user belongs to, with their role."""
+    return render_template(
+        "projects/index.html",
+        projects=list_user_projects(db.session, current_user),
+        can_create=current_user.is_admin,
+    )
+
+
+@bp.get("/p/<slug>/")
+@project_view("annotator")
+def show(project):
+    """A project's home: its statements for the user (the queue lives in the workspace)."""
+    from annotator.projects.queue import list_queue
+
+    queue = list_queue(db.session, project, current_user)
+    return render_template("projects/show.html", project=project, queue=queue, role=g.role)

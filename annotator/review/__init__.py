@@ -1,0 +1,1 @@
+"""Review: queue, side by side, adjudication into gold, unanimous stances."""

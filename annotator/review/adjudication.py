@@ -1,0 +1,325 @@
+"""Adjudication into gold: accept, edit, add, reject, unanimous; every decision is audited.
+
+Concurrency: each decision on a statement carries the ``review_version`` the reviewer saw and
+bumps it in one conditional UPDATE, so of two reviewers working from the same page the second
+gets a Conflict instead of silently overwriting; gold stances keep their own ``version``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from annotator.actors.registry import resolve_actor, survivor
+from annotator.annotation.stances import audit_stance, set_content, stance_snapshot
+from annotator.db.audit import record_event
+from annotator.errors import Conflict, Invalid, NotFound
+from annotator.models import Actor, GoldDecision, Project, Stance, Statement, User, utcnow
+from annotator.review.side_by_side import stance_key
+
+
+@dataclass
+class GoldInput:
+    """A gold stance as a reviewer's form sends it; actor fields are keys, names or aliases."""
+
+    start: int
+    end: int
+    label: str
+    target: str | None = None
+    holder: str | None = None
+    note: str = ""
+
+
+_CLAIM_FIELDS = ["review_version", "reviewed_at", "reviewed_by_id"]
+
+
+def claim_statement(
+    session: Session, statement: Statement, reviewer: User | None, review_version: int | None
+) -> None:
+    """Bump the statement's review version if it is still ``review_version``, else Conflict.
+
+    ``None`` skips the check (the CLI works on the current state); the bump still happens so
+    pages opened before it become stale.
+    """
+    query = update(Statement).where(Statement.id == statement.id)
+    if review_version is not None:
+        query = query.where(Statement.review_version == review_version)
+    result = session.execute(_claimed(query, reviewer))
+    if result.rowcount != 1:
+        session.refresh(statement)
+        raise Conflict(
+            "Another reviewer changed this statement while you were looking at it (you had "
+            f"review version {review_version}, it is now {statement.review_version}). Nothing "
+            "was saved; the page now shows the current state.",
+            field="review_version",
+        )
+    session.expire(statement, _CLAIM_FIELDS)
+
+
+def claim_statements(session: Session, statements: list[Statement], reviewer: User | None) -> None:
+    """Bump the review version of many statements in one UPDATE (the CLI: nothing to check)."""
+    ids = [st.id for st in statements]
+    session.execute(_claimed(update(Statement).where(Statement.id.in_(ids)), reviewer))
+    for st in statements:
+        session.expire(st, _CLAIM_FIELDS)
+
+
+def _claimed(query, reviewer: User | None):
+    """The UPDATE that marks statements reviewed; the ORM objects are expired by the caller."""
+    values = dict(
+        review_version=Statement.review_version + 1,
+        reviewed_at=utcnow(),
+        reviewed_by_id=reviewer.id if reviewer else None,
+    )
+    return query.values(**values).execution_options(synchronize_session=False)
+
+
+def get_version(session: Session, statement: Statement, stance_id: int) -> Stance:
+    """An annotator's stance on this statement (the version a reviewer starts from)."""
+    stance = session.get(Stance, stance_id)
+    if stance is None or stance.statement_id != statement.id or stance.is_gold:
+        raise NotFound("No such annotator stance on this statement.")
+    return stance
+
+
+def _source(session: Session, statement: Statement, stance_id: int, version: int) -> Stance:
+    """A live annotator stance of this statement at the version the reviewer saw."""
+    stance = get_version(session, statement, stance_id)
+    if stance.deleted_at is not None or stance.version != version:
+        raise Conflict(
+            "The annotator changed or deleted this stance after you loaded the page; "
+            "nothing was saved. Review the current version.",
+            field="stance",
+        )
+    return stance
+
+
+def _gold_exists(session: Session, statement: Statement, key: tuple, exclude: int = 0) -> bool:
+    """Whether another live gold stance already has this span, label, target and holder."""
+    gold = session.scalars(
+        select(Stance).where(
+            Stance.statement_id == statement.id,
+            Stance.is_gold,
+            Stance.deleted_at.is_(None),
+            Stance.id != exclude,
+        )
+    )
+    return any(stance_key(g) == key for g in gold)
+
+
+def record_decision(
+    session: Session,
+    project: Project,
+    statement: Statement,
+    reviewer: User | None,
+    decision: str,
+    sources: list[Stance],
+    gold: Stance | None,
+    reason: str = "",
+) -> GoldDecision:
+    """Store the decision record and its audit event (with the source versions)."""
+    record = GoldDecision(
+        statement_id=statement.id,
+        reviewer_id=reviewer.id if reviewer else None,
+        gold_stance_id=gold.id if gold else None,
+        decision=decision,
+        source_stance_ids=[s.id for s in sources],
+        reason=(reason or "").strip(),
+    )
+    session.add(record)
+    if gold is None:  # the event points at the record; otherwise a batch can flush them together
+        session.flush()
+    data = {
+        "decision": decision,
+        "sources": [
+            {"id": s.id, "version": s.version, "annotator_id": s.annotator_id} for s in sources
+        ],
+        "reason": record.reason,
+    }
+    if gold is not None:
+        data["after"] = stance_snapshot(gold)
+    record_event(
+        session,
+        user=reviewer,
+        action=decision,
+        entity="gold_stance" if gold is not None else "gold_decision",
+        entity_id=gold.id if gold is not None else record.id,
+        project_id=project.id,
+        statement_id=statement.id,
+        data=data,
+    )
+    return record
+
+
+def copy_to_gold(statement: Statement, source: Stance) -> Stance:
+    """A new (unsaved) gold stance with the content of an annotator's version."""
+    return Stance(
+        statement_id=statement.id,
+        annotator_id=None,
+        is_gold=True,
+        start=source.start,
+        end=source.end,
+        text=statement.text[source.start : source.end],
+        label_id=source.label_id,
+        target_id=source.target_id,
+        holder_id=source.holder_id,
+        note=source.note,
+        guidelines_version=source.guidelines_version,
+    )
+
+
+def accept_version(
+    session: Session,
+    project: Project,
+    statement: Statement,
+    reviewer: User,
+    review_version: int,
+    stance_id: int,
+    stance_version: int,
+    reason: str = "",
+) -> Stance:
+    """Copy one annotator's stance into gold as it was when the reviewer saw it."""
+    source = _source(session, statement, stance_id, stance_version)
+    if _gold_exists(session, statement, stance_key(source)):
+        raise Invalid("Gold already holds a stance with this span, label, target and holder.")
+    claim_statement(session, statement, reviewer, review_version)
+    gold = copy_to_gold(statement, source)
+    session.add(gold)
+    session.flush()
+    record_decision(session, project, statement, reviewer, "accept", [source], gold, reason)
+    return gold
+
+
+def _apply(session: Session, project: Project, statement: Statement, gold: Stance, data: GoldInput):
+    """Validate a reviewer's gold values and set them on ``gold`` (actors also by name)."""
+    span = (data.start, data.end)
+    set_content(
+        session, project, statement, gold, span, data.label, data.target, data.holder, data.note,
+        find_actor=_actor,
+    )  # fmt: skip
+
+
+def _actor(session: Session, project: Project, text: str | None, field: str) -> Actor | None:
+    """An actor by key, name or alias; merged ones resolve to the survivor."""
+    if not (text or "").strip():
+        return None
+    actor = session.scalar(
+        select(Actor).where(Actor.project_id == project.id, Actor.key == text.strip())
+    )
+    actor = survivor(session, actor) if actor is not None else resolve_actor(session, project, text)
+    if actor is None or actor.status == "rejected":
+        raise Invalid(f"No actor in the registry is called “{text.strip()}”.", field=field)
+    return actor
+
+
+def save_gold(
+    session: Session,
+    project: Project,
+    statement: Statement,
+    reviewer: User,
+    review_version: int,
+    data: GoldInput,
+    *,
+    source: tuple[int, int] | None = None,
+    reason: str = "",
+) -> Stance:
+    """A new gold stance: an edited annotator version ("edit") or one nobody made ("add")."""
+    sources = [_source(session, statement, *source)] if source else []
+    gold = Stance(statement_id=statement.id, annotator_id=None, is_gold=True)
+    _apply(session, project, statement, gold, data)
+    if _gold_exists(session, statement, stance_key(gold)):
+        raise Invalid("Gold already holds a stance with this span, label, target and holder.")
+    claim_statement(session, statement, reviewer, review_version)
+    gold.guidelines_version = sources[0].guidelines_version if sources else None
+    session.add(gold)
+    session.flush()
+    decision = "edit" if sources else "add"
+    record_decision(session, project, statement, reviewer, decision, sources, gold, reason)
+    return gold
+
+
+def reject_versions(
+    session: Session,
+    project: Project,
+    statement: Statement,
+    reviewer: User,
+    review_version: int,
+    versions: list[tuple[int, int]],
+    reason: str = "",
+) -> GoldDecision:
+    """Reject every version of a group: a decision with no gold stance."""
+    if not versions:
+        raise Invalid("Nothing to reject: the group has no annotator stances.", field="sources")
+    sources = [_source(session, statement, sid, v) for sid, v in versions]
+    claim_statement(session, statement, reviewer, review_version)
+    return record_decision(session, project, statement, reviewer, "reject", sources, None, reason)
+
+
+def get_gold(session: Session, statement: Statement, gold_id: int) -> Stance:
+    """A gold stance of this statement (deleted ones too, for their history)."""
+    gold = session.get(Stance, gold_id)
+    if gold is None or gold.statement_id != statement.id or not gold.is_gold:
+        raise NotFound("No such gold stance on this statement.")
+    return gold
+
+
+def _current_gold(session, statement, gold_id: int, version: int) -> Stance:
+    gold = get_gold(session, statement, gold_id)
+    if gold.deleted_at is not None:
+        raise Conflict("This gold stance was deleted in the meantime.", field="version")
+    if gold.version != version:
+        raise Conflict(
+            f"Another reviewer changed this gold stance (you had version {version}, the stored "
+            f"one is {gold.version}). Nothing was overwritten; review the current version.",
+            field="version",
+        )
+    return gold
+
+
+def update_gold(
+    session: Session,
+    project: Project,
+    statement: Statement,
+    reviewer: User,
+    gold_id: int,
+    version: int,
+    data: GoldInput,
+    reason: str = "",
+) -> Stance:
+    """Change a gold stance, refusing (409) a stale ``version``."""
+    gold = _current_gold(session, statement, gold_id, version)
+    before = stance_snapshot(gold)
+    _apply(session, project, statement, gold, data)
+    if _gold_exists(session, statement, stance_key(gold), exclude=gold.id):
+        raise Invalid("Gold already holds this stance.", field="start")
+    session.flush()
+    claim_statement(session, statement, reviewer, None)
+    _gold_event(session, project, statement, reviewer, gold, "update", before, reason)
+    return gold
+
+
+def delete_gold(
+    session: Session,
+    project: Project,
+    statement: Statement,
+    reviewer: User,
+    gold_id: int,
+    version: int,
+    reason: str = "",
+) -> Stance:
+    """Soft-delete a gold stance; the row and the audit log keep it."""
+    gold = _current_gold(session, statement, gold_id, version)
+    gold.deleted_at = utcnow()
+    session.flush()
+    claim_statement(session, statement, reviewer, None)
+    _gold_event(session, project, statement, reviewer, gold, "delete", None, reason)
+    return gold
+
+
+def _gold_event(session, project, statement, reviewer, gold, action, before, reason) -> None:
+    extra = {"reason": (reason or "").strip()}
+    audit_stance(
+        session, reviewer, project, gold, action, before, entity="gold_stance", extra=extra
+    )

@@ -1,0 +1,320 @@
+"""Review: agreement input from the database, annotator display names and the review queue."""
+
+from __future__ import annotations
+
+from collections import defaultdict, namedtuple
+from collections.abc import Iterator
+from dataclasses import dataclass, fields
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from annotator.agreement.stances import Mark, Unit, compute_agreement, stance_agreement_by_statement
+from annotator.models import Assignment, GoldDecision, Label, Project, Stance, Statement, User
+from annotator.review.side_by_side import align
+
+NO_STATEMENT = (
+    "No statement qualifies: agreement needs statements that at least two assigned annotators "
+    "have marked done (or, when unfinished statements are included, live stances from two "
+    "annotators)."
+)
+
+
+# What agreement compares of a stance, in MarkRow's order.
+MARK_COLUMNS = (
+    Stance.statement_id,
+    Stance.annotator_id,
+    Stance.start,
+    Stance.end,
+    Stance.label_id,
+    Stance.target_id,
+    Stance.holder_id,
+)
+
+
+def _live(query):
+    """Only annotators' stances that still count: not deleted, not gold."""
+    return query.where(Stance.deleted_at.is_(None), Stance.is_gold.is_(False))
+
+
+def letter(n: int) -> str:
+    """A, B, ..., Z, AA, AB, ...: spreadsheet-style names for anonymous annotators."""
+    out = ""
+    n += 1
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def annotator_names(session: Session, project: Project, *, hide: bool) -> dict[int, str]:
+    """Display name of every annotator in the project: username, or a stable "Annotator X"."""
+    assigned = (
+        select(Assignment.annotator_id).join(Statement).where(Statement.project_id == project.id)
+    )
+    stanced = _live(
+        select(Stance.annotator_id).join(Statement).where(Statement.project_id == project.id)
+    )
+    ids = set(session.scalars(assigned.union(stanced)))
+    ids.discard(None)
+    rows = session.execute(select(User.id, User.username).where(User.id.in_(ids)).order_by(User.id))
+    if hide:
+        return {uid: f"Annotator {letter(k)}" for k, (uid, _) in enumerate(rows)}
+    return {uid: name for uid, name in rows}
+
+
+def visible_names(session: Session, project: Project, role: str) -> dict[int, str]:
+    """Annotator names as a viewer with ``role`` may see them: letters for reviewers if hidden."""
+    hide = project.hide_annotator_names and role == "reviewer"
+    return annotator_names(session, project, hide=hide)
+
+
+def hidden_for(project: Project, role: str) -> bool:
+    """Whether this viewer sees pseudonymous letters instead of usernames."""
+    return project.hide_annotator_names and role == "reviewer"
+
+
+def agreement_scope(
+    session: Session, project: Project, *, include_unfinished: bool = False
+) -> dict[int, set[int]]:
+    """Statement id -> annotators whose work counts: two or more done (or, unfinished, marking)."""
+    if include_unfinished:
+        query = _live(select(Stance.statement_id, Stance.annotator_id).distinct())
+    else:
+        query = select(Assignment.statement_id, Assignment.annotator_id).where(
+            Assignment.active, Assignment.state == "done"
+        )
+    query = query.join(Statement).where(Statement.project_id == project.id)
+    scope: dict[int, set[int]] = defaultdict(set)
+    for statement_id, annotator_id in session.execute(query):
+        scope[statement_id].add(annotator_id)
+    return {sid: anns for sid, anns in scope.items() if len(anns) >= 2}
+
+
+# Rows shaped like agreement.Mark, with ids for statement, annotator and label: compute_agreement
+# reads only these attributes, and building 600,000 dataclasses (or mapping ids to names per
+# row, in Python or in SQL) costs as much as the computation (see bench/review_bench.py).
+MarkRow = namedtuple("MarkRow", [f.name for f in fields(Mark)])
+
+
+def load_agreement_input(
+    session: Session, project: Project, *, include_unfinished: bool = False
+) -> tuple[list[Unit], list]:
+    """Units of the statements in scope and the project's live marks, all keyed by ids.
+
+    Marks outside the scope (statements or annotators) are left for compute_agreement to
+    ignore. Rows come straight from the DBAPI cursor: plain integers need no result processing.
+    """
+    scope = agreement_scope(session, project, include_unfinished=include_unfinished)
+    if not scope:
+        return [], []
+    lengths = session.execute(
+        select(Statement.id, func.length(Statement.text)).where(Statement.project_id == project.id)
+    )
+    units = [Unit(sid, n, tuple(sorted(scope[sid]))) for sid, n in lengths if sid in scope]
+    query = _live(select(*MARK_COLUMNS).join(Statement)).where(Statement.project_id == project.id)
+    return units, list(map(MarkRow._make, _iter_plain(session, query)))
+
+
+def _iter_plain(session: Session, query) -> Iterator[tuple]:
+    """Rows as the DBAPI cursor gives them: plain ints and strings need no processing.
+
+    Iterated, not fetched into a list: fewer objects live at once, so the garbage collector's
+    full passes (a quarter of the review queue's time with 120,000 stances) cost less.
+    """
+    result = session.connection().execute(query)
+    try:
+        yield from result.cursor
+    finally:
+        result.close()
+
+
+def project_agreement(
+    session: Session, project: Project, names: dict[int, str], *, include_unfinished: bool = False
+) -> dict:
+    """The agreement object of the CLI's --json; an empty scope explains itself in ``notes``."""
+    units, marks = load_agreement_input(session, project, include_unfinished=include_unfinished)
+    result = compute_agreement(units, marks)
+    if not units:
+        result["notes"].insert(0, NO_STATEMENT)
+    labels = dict(
+        session.execute(select(Label.id, Label.key).where(Label.project_id == project.id)).all()
+    )
+    return name_result(result, names, labels)
+
+
+def name_result(result: dict, names: dict[int, str], labels: dict[int, str]) -> dict:
+    """Replace the ids the figures were computed on by annotator names and label keys."""
+    result["per_label"] = {labels[k]: v for k, v in result["per_label"].items()}
+    for pair in result["pairs"]:
+        pair["a"], pair["b"] = names.get(pair["a"], "?"), names.get(pair["b"], "?")
+    result["notes"] = [_name_note(note, labels) for note in result["notes"]]
+    return result
+
+
+def _name_note(note: str, labels: dict[int, str]) -> str:
+    """Name the label in a note: per_label.<id>.<metric> becomes per_label.<key>.<metric>."""
+    if not note.startswith("per_label."):
+        return note
+    label, rest = note.removeprefix("per_label.").split(".", 1)
+    return f"per_label.{labels.get(int(label), label)}.{rest}"
+
+
+# --- the review queue ------------------------------------------------------------------------
+
+
+@dataclass
+class QueueRow:
+    """A statement ready for review, with how much its annotators disagree."""
+
+    statement_id: int
+    external_id: str
+    title: str | None
+    annotators: list[str]
+    stances: int
+    agreement: float | None
+    open_groups: int
+    reviewed_at: datetime | None
+
+    @property
+    def disagreement(self) -> float:
+        return 1.0 - self.agreement if self.agreement is not None else 0.0
+
+
+def list_review_queue(
+    session: Session,
+    project: Project,
+    names: dict[int, str],
+    *,
+    label: str | None = None,
+    annotator_id: int | None = None,
+) -> list[QueueRow]:
+    """Statements whose active assigned annotators are all done, most disagreement first."""
+    lanes = _finished(session, project)
+    if annotator_id is not None:
+        lanes = {sid: anns for sid, anns in lanes.items() if annotator_id in anns}
+    stances = _stance_rows(session, project, lanes)
+    if label:
+        lanes = _with_label(session, project, lanes, stances, label)
+    decided = _decided(session, project)
+    statements = session.execute(
+        select(
+            Statement.id,
+            Statement.external_id,
+            Statement.title,
+            Statement.reviewed_at,
+            func.length(Statement.text),
+        ).where(Statement.project_id == project.id)
+    )
+    ready = [st for st in statements if st[0] in lanes]
+    figures = queue_agreement(ready, lanes, stances)
+    rows = [
+        _queue_row(st, lanes[st[0]], stances[st[0]], decided[st[0]], names, figures[st[0]])
+        for st in ready
+    ]
+    return sorted(
+        rows, key=lambda r: (r.agreement is None, -r.disagreement, -r.open_groups, r.statement_id)
+    )
+
+
+def _finished(session: Session, project: Project) -> dict[int, list[int]]:
+    """Statement id -> its active assigned annotators, for statements where all are done."""
+    rows = session.execute(
+        select(Assignment.statement_id, Assignment.annotator_id, Assignment.state)
+        .join(Statement)
+        .where(Statement.project_id == project.id, Assignment.active)
+        .order_by(Assignment.annotator_id)
+    )
+    lanes: dict[int, list[int]] = defaultdict(list)
+    open_: set[int] = set()
+    for sid, aid, state in rows:
+        lanes[sid].append(aid)
+        if state != "done":
+            open_.add(sid)
+    return {sid: anns for sid, anns in lanes.items() if sid not in open_}
+
+
+_RowBase = namedtuple("_RowBase", [*MarkRow._fields, "id"])
+
+
+class _Row(_RowBase):
+    """A live stance in the queue: a Mark by ids for agreement.py, under align()'s names too.
+
+    One named tuple from the DBAPI cursor serves both, so 120,000 stances are not copied into
+    a second kind of row: frozen dataclasses, SQLAlchemy rows and the copies cost about 0.3 s,
+    much of it in the garbage collector. The aliases are the tuple's own field getters.
+    """
+
+    __slots__ = ()
+    annotator_id = _RowBase.annotator
+    label_id = _RowBase.label
+    target_id = _RowBase.target
+    holder_id = _RowBase.holder
+
+
+def _stance_rows(session, project, lanes) -> dict[int, list[_Row]]:
+    """Statement id -> live stances of the statement's lane annotators."""
+    query = _live(
+        select(*MARK_COLUMNS, Stance.id).join(Statement, Statement.id == Stance.statement_id)
+    ).where(Statement.project_id == project.id)
+    out: dict[int, list[_Row]] = defaultdict(list)
+    for row in _iter_plain(session, query):
+        if row[0] in lanes and row[1] in lanes[row[0]]:
+            out[row[0]].append(_Row._make(row))
+    return out
+
+
+def _with_label(session, project, lanes: dict, stances: dict, key: str) -> dict[int, list[int]]:
+    """The lanes of the statements with a stance of the label ``key`` (none if unknown)."""
+    label_id = session.scalar(
+        select(Label.id).where(Label.project_id == project.id, Label.key == key)
+    )
+    has = {sid for sid, rows in stances.items() if any(s.label_id == label_id for s in rows)}
+    return {sid: anns for sid, anns in lanes.items() if sid in has}
+
+
+def _decided(session, project) -> dict[int, set[int]]:
+    """Statement id -> annotator stance ids some decision already used."""
+    rows = session.execute(
+        select(GoldDecision.statement_id, GoldDecision.source_stance_ids)
+        .join(Statement)
+        .where(Statement.project_id == project.id)
+    )
+    out: dict[int, set[int]] = defaultdict(set)
+    for sid, ids in rows:
+        out[sid].update(ids or [])
+    return out
+
+
+def _queue_row(
+    st, anns: list[int], stances: list[_Row], decided: set[int], names, figure
+) -> QueueRow:
+    """One queue row: open groups from the alignment; the figure comes computed for all."""
+    groups = align(stances, [], anns)
+    open_groups = sum(
+        1 for g in groups if not g.unanimous and not decided & {s.id for s in g.sources}
+    )
+    return QueueRow(
+        statement_id=st[0],
+        external_id=st[1],
+        title=st[2],
+        annotators=[names.get(a, "?") for a in anns],
+        stances=len(stances),
+        agreement=figure,
+        open_groups=open_groups,
+        reviewed_at=st[3],
+    )
+
+
+def queue_agreement(ready, lanes: dict[int, list[int]], stances) -> dict[int, float | None]:
+    """Whole-stance agreement of each ready statement, pooled over its pairs as the project's.
+
+    Computed by agreement.py in one pass for the whole queue (one compute_agreement call per
+    statement cost 2 ms each), with the same counts as the project figure, so the queue, the
+    side-by-side header and the agreement page cannot drift apart; None when there is nothing
+    to compare (one annotator, or no stances at all).
+    """
+    units = [Unit(st[0], st[4], tuple(lanes[st[0]])) for st in ready]
+    marks = [s for st in ready for s in stances[st[0]]]  # _Row is Mark-shaped
+    return stance_agreement_by_statement(units, marks)

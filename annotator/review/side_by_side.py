@@ -1,0 +1,251 @@
+"""One statement under review: aligned groups of stances, lanes, its figures and its history."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from annotator.agreement.stances import Mark, Unit, compute_agreement
+from annotator.models import (
+    Actor,
+    Assignment,
+    AuditEvent,
+    GoldDecision,
+    Label,
+    Project,
+    Stance,
+    Statement,
+    User,
+)
+
+ASPECTS = ("boundary", "label", "target", "holder")
+
+
+# --- alignment: the side-by-side groups ------------------------------------------------------
+
+
+@dataclass
+class Group:
+    """Stances of all lanes that overlap, transitively: one row of the side-by-side page."""
+
+    start: int
+    end: int
+    lanes: dict[int, list] = field(default_factory=dict)  # annotator id -> stances
+    gold: list = field(default_factory=list)
+    differs: dict[str, bool] = field(default_factory=dict)
+    missing: list[int] = field(default_factory=list)
+    unanimous: bool = False
+    decision: GoldDecision | None = None
+
+    @property
+    def sources(self) -> list:
+        """The annotators' stances of the group, by lane then position."""
+        return [s for lane in self.lanes.values() for s in lane]
+
+
+def stance_key(s) -> tuple:
+    """What unanimity compares: span, label, target and holder."""
+    return (s.start, s.end, s.label_id, s.target_id, s.holder_id)
+
+
+def align(stances: list, gold: list, lanes: list[int]) -> list[Group]:
+    """Sweep by position into groups of overlapping stances; mark what differs in each."""
+    groups: list[Group] = []
+    items = sorted([(s, False) for s in stances] + [(g, True) for g in gold], key=_position)
+    for s, is_gold in items:
+        if not groups or s.start >= groups[-1].end:
+            groups.append(Group(s.start, s.end, {a: [] for a in lanes}))
+        g = groups[-1]
+        g.end = max(g.end, s.end)
+        (g.gold if is_gold else g.lanes.setdefault(s.annotator_id, [])).append(s)
+    for g in groups:
+        _compare(g)
+    return groups
+
+
+def _position(item) -> tuple:
+    s, is_gold = item
+    return (s.start, s.end, is_gold, s.id)
+
+
+def _compare(g: Group) -> None:
+    """Which aspects differ across lanes; a lane without a stance differs in boundary."""
+    present = g.sources
+    g.missing = [a for a, lane in g.lanes.items() if not lane]
+    g.differs = {
+        "boundary": bool(g.missing) or len({(s.start, s.end) for s in present}) > 1,
+        "label": len({s.label_id for s in present}) > 1,
+        "target": len({s.target_id for s in present}) > 1,
+        "holder": len({s.holder_id for s in present}) > 1,
+    }
+    single = all(len(lane) == 1 for lane in g.lanes.values())
+    g.unanimous = bool(present) and single and len(g.lanes) >= 2 and not any(g.differs.values())
+
+
+def attach_decisions(groups: list[Group], decisions: list[GoldDecision]) -> None:
+    """The latest decision touching each group's versions or gold stances."""
+    for d in sorted(decisions, key=lambda d: (d.created_at, d.id)):
+        ids = set(d.source_stance_ids or [])
+        for g in groups:
+            if ids & {s.id for s in g.sources} or d.gold_stance_id in {s.id for s in g.gold}:
+                g.decision = d
+
+
+# --- one statement side by side --------------------------------------------------------------
+
+
+@dataclass
+class Lane:
+    annotator_id: int
+    name: str
+    state: str | None  # assignment state; None when the annotator is no longer assigned
+    count: int = 0
+
+
+@dataclass
+class SideBySide:
+    """Everything the side-by-side page shows for one statement."""
+
+    statement: Statement
+    lanes: list[Lane]
+    groups: list[Group]
+    gold_count: int
+    figures: dict
+    reviewers: dict[int, str] = field(default_factory=dict)
+
+
+def load_side_by_side(
+    session: Session, project: Project, statement: Statement, names: dict[int, str]
+) -> SideBySide:
+    """Lanes (active assignees and anyone with live stances), aligned groups and decisions."""
+    stances = list(
+        session.scalars(
+            select(Stance)
+            .where(Stance.statement_id == statement.id, Stance.deleted_at.is_(None))
+            .options(selectinload(Stance.label), selectinload(Stance.target))
+            .options(selectinload(Stance.holder))
+        )
+    )
+    own = [s for s in stances if not s.is_gold]
+    lanes = _lanes(session, statement, own, names)
+    groups = align(own, [s for s in stances if s.is_gold], [lane.annotator_id for lane in lanes])
+    decisions = session.scalars(
+        select(GoldDecision).where(GoldDecision.statement_id == statement.id)
+    )
+    decisions = list(decisions)
+    attach_decisions(groups, decisions)
+    reviewer_ids = {d.reviewer_id for d in decisions if d.reviewer_id}
+    reviewers = session.execute(select(User.id, User.username).where(User.id.in_(reviewer_ids)))
+    return SideBySide(
+        statement=statement,
+        lanes=lanes,
+        groups=groups,
+        gold_count=len(stances) - len(own),
+        figures=_statement_figures(statement, lanes, own, names),
+        reviewers=dict(reviewers.all()),
+    )
+
+
+def _lanes(session, statement, own: list[Stance], names) -> list[Lane]:
+    states = dict(
+        session.execute(
+            select(Assignment.annotator_id, Assignment.state).where(
+                Assignment.statement_id == statement.id, Assignment.active
+            )
+        ).all()
+    )
+    counts = Counter(s.annotator_id for s in own)
+    ids = sorted(set(states) | set(counts))
+    return [Lane(a, names.get(a, "?"), states.get(a), counts[a]) for a in ids]
+
+
+def _statement_figures(statement, lanes: list[Lane], own: list[Stance], names) -> dict:
+    """This statement's agreement over every lane (done or not), as the project's figures."""
+    lane_names = tuple(lane.name for lane in lanes)
+    unit = Unit(statement.id, len(statement.text), lane_names)
+    marks = [
+        Mark(
+            statement.id,
+            names.get(s.annotator_id, "?"),
+            s.start,
+            s.end,
+            s.label.key,
+            s.target_id,
+            s.holder_id,
+        )
+        for s in own
+    ]
+    return compute_agreement([unit], marks)
+
+
+# --- history ---------------------------------------------------------------------------------
+
+
+@dataclass
+class HistoryRow:
+    """One audit event of a statement, in words."""
+
+    at: datetime
+    who: str
+    action: str
+    entity: str
+    summary: str
+
+
+def list_history(
+    session: Session, project: Project, statement: Statement, names: dict[int, str]
+) -> list[HistoryRow]:
+    """Every audited change on the statement (stances, assignments, gold), oldest first."""
+    events = list(
+        session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.project_id == project.id, AuditEvent.statement_id == statement.id)
+            .order_by(AuditEvent.created_at, AuditEvent.id)
+        )
+    )
+    user_ids = {e.user_id for e in events}
+    users = dict(session.execute(select(User.id, User.username).where(User.id.in_(user_ids))).all())
+    labels = dict(
+        session.execute(select(Label.id, Label.key).where(Label.project_id == project.id)).all()
+    )
+    actors = _actor_names(session, events)
+    rows = []
+    for e in events:
+        who = names.get(e.user_id) or users.get(e.user_id) or "system"
+        rows.append(HistoryRow(e.created_at, who, e.action, e.entity, _summary(e, labels, actors)))
+    return rows
+
+
+def _actor_names(session: Session, events: list[AuditEvent]) -> dict[int, str]:
+    ids = {
+        e.data.get("after", {}).get(k)
+        for e in events
+        for k in ("target_id", "holder_id")
+        if isinstance(e.data.get("after"), dict)
+    }
+    ids.discard(None)
+    return dict(session.execute(select(Actor.id, Actor.name).where(Actor.id.in_(ids))).all())
+
+
+def _summary(e: AuditEvent, labels: dict[int, str], actors: dict[int, str]) -> str:
+    """The stance or decision an event is about, with the reason when one was given."""
+    data, parts = e.data or {}, []
+    after = data.get("after")
+    if isinstance(after, dict):
+        parts.append(
+            f"{labels.get(after.get('label_id'), '?')} {after.get('start')}–{after.get('end')}"
+        )
+        parts.append(f"“{(after.get('text') or '')[:80]}”")
+        if after.get("target_id"):
+            parts.append(f"→ {actors.get(after['target_id'], '?')}")
+    if "from" in data:
+        parts.append(f"{data['from']} → {data.get('to')}")
+    if data.get("sources"):
+        parts.append(f"from {len(data['sources'])} version(s)")
+    if data.get("reason"):
+        parts.append(f"reason: {data['reason']}")
+    return " ".join(str(p) for p in parts)

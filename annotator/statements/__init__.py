@@ -1,0 +1,1 @@
+"""Statements: streaming import and look-ups."""

@@ -1,0 +1,107 @@
+"""Statement import by browser upload: a lead's form, all or nothing, with a size limit."""
+
+from __future__ import annotations
+
+from itertools import chain
+from pathlib import PurePosixPath
+
+from flask import Blueprint, current_app, render_template, request
+from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from annotator.actors.forms import ImportForm
+from annotator.errors import DomainError
+from annotator.extensions import db, htmx
+from annotator.formats import FormatError
+from annotator.formats.statement_readers import iter_statements
+from annotator.projects.projects import require_role
+from annotator.statements.statements import import_statements, list_imports
+from annotator.web.access import project_view
+from annotator.web.errors import render_error
+
+bp = Blueprint("imports", __name__, url_prefix="/p/<slug>/import")
+
+
+@bp.get("/")
+@project_view("lead")
+def index(project):
+    """The upload form and the latest imports."""
+    return _render(project, ImportForm())
+
+
+@bp.post("/")
+@project_view("lead")
+def upload(project):
+    """Import the uploaded files in one transaction; any error names file, line and field."""
+    form = ImportForm()
+    uploads = [f for f in request.files.getlist("files") if f.filename]
+    if not form.validate_on_submit():
+        return _render(project, form, error="The form expired; reload the page.", status=400)
+    if not uploads:
+        return _render(project, form, error="Choose at least one file to import.", status=422)
+    limit = current_app.config["IMPORT_MAX_BYTES"]
+    records = chain.from_iterable(
+        iter_statements(
+            _basename(f.filename), f.stream, txt_header=form.txt_header.data, max_bytes=limit
+        )
+        for f in uploads
+    )
+    try:
+        report = import_statements(db.session, project, records, user=current_user)
+    except FormatError as err:
+        db.session.rollback()
+        return _render(project, form, error=f"{err}. Nothing was imported.", status=422)
+    db.session.commit()
+    return _render(project, ImportForm(formdata=None), report=report)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(exc):
+    """Say how big the upload was and what the limit is, instead of a bare 413."""
+    limit, size = current_app.config["MAX_CONTENT_LENGTH"], request.content_length or 0
+    message = (
+        f"The upload is {_mb(size)}, over the limit of {_mb(limit)} per upload. "
+        "Nothing was imported. Split it into smaller files, zip it, "
+        "or import it on the server with `annotator import`."
+    )
+    project = _lead_project()
+    if project is None:
+        return render_error(413, "Upload too large", message)
+    # htmx swaps only 2xx, 409 and 422 (see base.html), so there the message comes as 422.
+    return _render(project, ImportForm(formdata=None), error=message, status=422 if htmx else 413)
+
+
+def _lead_project():
+    """The URL's project when the user leads it; the error struck before the view ran."""
+    if not current_user.is_authenticated:
+        return None
+    try:
+        slug = (request.view_args or {}).get("slug", "")
+        return require_role(db.session, slug, current_user, "lead")[0]
+    except DomainError:
+        return None
+
+
+def _render(project, form, *, error=None, report=None, status=200):
+    template = "imports/_panel.html" if htmx else "imports/index.html"
+    body = render_template(
+        template,
+        project=project,
+        form=form,
+        error=error,
+        report=report,
+        history=list_imports(db.session, project),
+        limit=_mb(current_app.config["MAX_CONTENT_LENGTH"]),
+        file_limit=_mb(current_app.config["IMPORT_MAX_BYTES"]),
+    )
+    return body, status, {"Vary": "HX-Request"}
+
+
+def _basename(filename: str) -> str:
+    """The name without any folder a browser may send, so .txt ids are the bare file stem."""
+    return PurePosixPath(filename.replace("\\", "/")).name
+
+
+def _mb(size: int) -> str:
+    """A size in decimal units, precise enough that two different sizes read differently."""
+    return f"{size / 1_000_000:.1f} MB" if size >= 100_000 else f"{size / 1_000:.1f} kB"
