@@ -109,6 +109,18 @@ def test_demo_actors_parse_and_round_trip_byte_for_byte():
     assert out.getvalue().encode() == data
 
 
+def test_demo_registry_has_non_latin_aliases_that_match_in_text():
+    from annotator.text.mentions import compile_aliases, find_mentions
+
+    rows = actors((DEMO / "actors.csv").read_bytes())
+    by_key = {row.key: row for row in rows}
+    assert "داعش" in by_key["daesh"].aliases and "تهران" in by_key["iran"].aliases
+    pattern, table = compile_aliases((row.key, a) for row in rows for a in row.aliases)
+    text = "هاجم داعش كرمان، ثم ردّت تهران."
+    found = {(m.actor, text[m.start : m.end]) for m in find_mentions(text, pattern, table)}
+    assert found == {("daesh", "داعش"), ("iran", "تهران")}
+
+
 # --- JSONL -------------------------------------------------------------------------------
 
 
