@@ -172,6 +172,20 @@ def test_jsonl_bad_lines_name_file_line_and_field(line, expected):
     assert error("s.jsonl", jsonl(GOOD) + line + b"\n").startswith(expected)
 
 
+@pytest.mark.parametrize(
+    ("line", "where"),
+    [
+        (b'{"id": "a", "text": "x"', "(at the end of the line)"),  # the missing closing }
+        (b'{"id": "a" "text": "x"}', "(column 12)"),
+        (b'{"id": "a", "text": "x",}', "(column 25)"),
+    ],
+)
+def test_jsonl_syntax_errors_name_the_column_on_the_line(line, where):
+    for ending in (b"\n", b"\r\n", b""):
+        message = error("s.jsonl", jsonl(GOOD) + line + ending)
+        assert message.startswith("s.jsonl:2: invalid JSON") and message.endswith(where), message
+
+
 @pytest.mark.parametrize("value", ["2024", "2024-02", "2024-02-29", "0001-01-01"])
 def test_dates_of_year_month_or_day_precision(value):
     assert read("s.jsonl", jsonl({**GOOD, "date": value}))[0].date == value

@@ -162,6 +162,13 @@ def _iter_file(
         raise FormatError("file is empty", file=label)
 
 
+def _json_error(line: str, err: json.JSONDecodeError) -> str:
+    """Word a JSON error with its column on this line; the line's own newline is no column."""
+    body = line.rstrip("\r\n")
+    where = "at the end of the line" if err.pos >= len(body) else f"column {err.pos + 1}"
+    return f"invalid JSON: {err.msg} ({where})"
+
+
 def _unsupported(suffix: str) -> str:
     """Word the error for an extension no reader handles."""
     known = ", ".join(SUPPORTED_SUFFIXES)
@@ -176,8 +183,7 @@ def _iter_jsonl(label: str, lines: Lines) -> Iterator[StatementRecord]:
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as err:
-            message = f"invalid JSON: {err.msg} (column {err.colno})"
-            raise FormatError(message, file=label, line=lineno) from None
+            raise FormatError(_json_error(line, err), file=label, line=lineno) from None
         except RecursionError:
             raise FormatError("JSON nested too deeply", file=label, line=lineno) from None
         if not isinstance(obj, dict):
