@@ -281,3 +281,16 @@ def test_auto_reads_in_a_constant_number_of_queries(
     assert (created, len(selects)) == (statements, queries), selects
     assert {len(_gold(session, st)) for st in sts} == {1}
     assert {st.review_version for st in sts} == {1}
+
+
+def test_labels_page_and_progress_count_stances_one_way_gold_apart(app, session):
+    from annotator.projects.labels import list_label_rows
+    from annotator.projects.progress import label_counts
+
+    project, st, a, b, rev = _two_versions(session)
+    accept_version(session, project, st, rev, 0, a.id, a.version, "")
+    session.commit()
+    rows = {row.label.key: row for row in list_label_rows(session, project)}
+    progress = {lab.key: lab.count for lab in label_counts(session, project)}
+    assert {key: row.stances for key, row in rows.items()} == progress
+    assert rows[a.label.key].stances == 2 and rows[a.label.key].gold == 1

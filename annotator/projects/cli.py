@@ -68,12 +68,15 @@ def labels_group() -> None:
 @unit_of_work
 def labels_list(project: str) -> None:
     """List the labels in display order (tab-separated)."""
-    click.echo("key\tname\tcolor\thotkey\trequires_target\tpolarity\tsemeval\tstatus\tstances")
+    click.echo(
+        "key\tname\tcolor\thotkey\trequires_target\tpolarity\tsemeval\tstatus\tstances\tgold"
+    )
     for row in label_service.list_label_rows(db.session, get_project(db.session, project)):
         lab = row.label
         click.echo("\t".join(str(v) for v in (
             lab.key, lab.name, lab.color, lab.hotkey or "", "yes" if lab.requires_target else "no",
-            lab.polarity or "", lab.semeval, "retired" if lab.retired else "active", row.stances,
+            lab.polarity or "", lab.semeval, "retired" if lab.retired else "active",
+            row.stances, row.gold,
         )))  # fmt: skip
 
 

@@ -24,10 +24,12 @@ FIELDS = (
 
 @dataclass(frozen=True)
 class LabelRow:
-    """A label with how many live stances use it, and whether any stance ever did."""
+    """A label with its live stances, annotators' and gold apart, and whether any stance ever
+    used it. Every page counts one way: live annotator stances, gold shown on its own."""
 
     label: Label
     stances: int
+    gold: int
     ever_used: bool
 
     @property
@@ -37,19 +39,23 @@ class LabelRow:
 
 
 def list_label_rows(session: Session, project: Project) -> list[LabelRow]:
-    """Every label (retired ones too) with its number of stances, in display order."""
-    live = func.count().filter(Stance.deleted_at.is_(None))
+    """Every label (retired ones too) with its stance counts, in display order."""
+    live = Stance.deleted_at.is_(None)
     rows = session.execute(
-        select(Stance.label_id, live)
+        select(
+            Stance.label_id,
+            func.count().filter(live, Stance.is_gold.is_(False)),
+            func.count().filter(live, Stance.is_gold.is_(True)),
+        )
         .join(Label, Label.id == Stance.label_id)
         .where(Label.project_id == project.id)
         .group_by(Stance.label_id)
     ).all()
-    counts = dict(rows)
+    counts = {label_id: (own, gold) for label_id, own, gold in rows}
     labels = session.scalars(
         select(Label).where(Label.project_id == project.id).order_by(Label.position, Label.id)
     )
-    return [LabelRow(label, counts.get(label.id, 0), label.id in counts) for label in labels]
+    return [LabelRow(label, *counts.get(label.id, (0, 0)), label.id in counts) for label in labels]
 
 
 def get_label(session: Session, project: Project, key: str) -> Label:
