@@ -674,3 +674,17 @@ def test_hf_folder_loads_with_datasets(tmp_path):
         assert loaded[split].num_rows == len(read_split(folder, split))
     rows = [r for split in loaded.values() for r in split if r["statement_id"] == "uni-1"]
     assert {r["text"] for r in rows} == {r["text"] for r in unicode_bundles()[0]["stances"]}
+
+
+@pytest.mark.parametrize(
+    ("version", "words"), [(2, "guidelines version 2."), (None, "no guidelines")]
+)
+def test_hf_card_names_the_guidelines_version_or_says_there_is_none(version, words):
+    from dataclasses import replace
+
+    from annotator.formats import Counts, hf_card
+
+    out = io.StringIO()
+    ctx = replace(make_ctx(), guidelines_version=version)
+    hf_card.write_card(out, ctx, {"train": Counts(records=1)}, ["en"])
+    assert words in out.getvalue() and "None" not in out.getvalue()

@@ -58,13 +58,18 @@ def write_card(
     out.write(f"# {ctx.project_name}\n\n")
     out.write(
         f"Stance annotations exported from project `{ctx.project_slug}` by stance-annotator "
-        f"{ctx.tool_version} at {ctx.exported_at}; scope `{ctx.scope}`, guidelines version "
-        f"{ctx.guidelines_version}.\n\n"
+        f"{ctx.tool_version} at {ctx.exported_at}; scope `{ctx.scope}`, "
+        f"{_guidelines(ctx.guidelines_version)}.\n\n"
     )
     write_data_section(out, ctx, per_split)
     write_label_section(out, ctx, per_split)
     write_actor_section(out, ctx)
     out.write(f"## Licence\n\n{cell(ctx.options.get('licence') or 'unknown')}\n")
+
+
+def _guidelines(version: int | None) -> str:
+    """Name the guidelines version in force, or say plainly that the project has none."""
+    return f"guidelines version {version}" if version is not None else "no guidelines written"
 
 
 def write_data_section(out: TextIO, ctx: ExportContext, per_split: Mapping[str, Counts]) -> None:
