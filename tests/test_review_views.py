@@ -345,3 +345,38 @@ def test_a_gold_edit_that_loses_a_race_is_a_409_not_a_500(app, session, client, 
     session.expire_all()
     stored = session.get(Stance, gold.id)
     assert (stored.version, stored.target_id) == (2, a.target_id)
+
+
+def test_reopening_an_adjudicated_statement_warns_needs_confirm_and_shows_on_review(
+    app, session, client, login
+):
+    from annotator.models import AuditEvent
+
+    _, st, a, _ = _ready(session)
+    login("rev")
+    token, rv = _form(client, st)
+    data = {"csrf_token": token, "review_version": rv, "stance": f"{a.id}:1"}
+    assert client.post(f"/p/rev/review/s/{st.id}/accept", data=data).status_code == 303
+    review = client.get(f"/p/rev/review/s/{st.id}").get_data(as_text=True)
+    assert "changed this statement after it was reviewed" not in review
+    client.post("/logout", data={"csrf_token": csrf_from(client.get("/"))})
+
+    login("ann1")
+    page = client.get(f"/p/rev/s/{st.id}")
+    assert "A reviewer adjudicated this statement" in page.get_data(as_text=True)
+    token = csrf_from(page)
+    state = f"/p/rev/s/{st.id}/state"
+    refused = client.post(state, data={"action": "reopen", "csrf_token": token})
+    assert refused.status_code == 409 and "already adjudicated" in refused.get_data(as_text=True)
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "reopen")) == 0  # fmt: skip
+    ok = client.post(state, data={"action": "reopen", "confirm": "y", "csrf_token": token})
+    assert ok.status_code == 303
+    event = session.scalar(select(AuditEvent).where(AuditEvent.action == "reopen"))
+    assert event.data == {"from": "done", "to": "in_progress", "after_review": True}
+    client.post("/logout", data={"csrf_token": csrf_from(client.get("/"))})
+
+    login("rev")
+    review = client.get(f"/p/rev/review/s/{st.id}").get_data(as_text=True)
+    assert "changed this statement after it was reviewed" in review

@@ -33,6 +33,7 @@ class StanceForm(FlaskForm):
 
 class StateForm(FlaskForm):
     action = HiddenField(validators=[AnyOf(["done", "reopen", "skip"])])
+    confirm = BooleanField()  # reopening an adjudicated statement, after the page warned
 
 
 class VersionForm(FlaskForm):

@@ -58,14 +58,31 @@ TRANSITIONS = {"done": "done", "reopen": "in_progress", "skip": "skipped"}
 
 
 def set_assignment_state(
-    session: Session, project: Project, statement: Statement, user: User, action: str
+    session: Session,
+    project: Project,
+    statement: Statement,
+    user: User,
+    action: str,
+    *,
+    confirm: bool = False,
 ) -> Assignment:
-    """Mark the user's statement done, reopen it or skip it."""
+    """Mark the user's statement done, reopen it or skip it.
+
+    Reopening a statement a reviewer has already adjudicated makes that review out of date,
+    so it needs ``confirm``; the event records it, and the review page then says so.
+    """
     from annotator.annotation.stances import require_assignment
 
     if action not in TRANSITIONS:
         raise Invalid(f"Unknown action '{action}'.", field="action")
     assignment = require_assignment(session, statement, user, editable=False)
+    after_review = action == "reopen" and statement.reviewed_at is not None
+    if after_review and not confirm:
+        raise Conflict(
+            "A reviewer has already adjudicated this statement: reopening it makes that review "
+            "out of date. Confirm to reopen.",
+            field="action",
+        )
     before, assignment.state = assignment.state, TRANSITIONS[action]
     session.flush()
     record_event(
@@ -76,7 +93,8 @@ def set_assignment_state(
         entity_id=assignment.id,
         project_id=project.id,
         statement_id=statement.id,
-        data={"from": before, "to": assignment.state},
+        data={"from": before, "to": assignment.state}
+        | ({"after_review": True} if after_review else {}),
     )
     return assignment
 

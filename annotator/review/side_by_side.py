@@ -116,6 +116,7 @@ class SideBySide:
     gold_count: int
     figures: dict
     reviewers: dict[int, str] = field(default_factory=dict)
+    changed_after_review: bool = False
 
 
 def load_side_by_side(
@@ -147,7 +148,20 @@ def load_side_by_side(
         gold_count=len(stances) - len(own),
         figures=_statement_figures(statement, lanes, own, names),
         reviewers=dict(reviewers.all()),
+        changed_after_review=changed_after_review(session, statement),
     )
+
+
+def changed_after_review(session: Session, statement: Statement) -> bool:
+    """Whether an annotator changed a stance or reopened the statement after its review."""
+    if statement.reviewed_at is None:
+        return False
+    later = select(AuditEvent.id).where(
+        AuditEvent.statement_id == statement.id,
+        AuditEvent.entity.in_(("stance", "assignment")),
+        AuditEvent.created_at > statement.reviewed_at,
+    )
+    return session.scalar(later.limit(1)) is not None
 
 
 def _lanes(session, statement, own: list[Stance], names) -> list[Lane]:

@@ -72,7 +72,9 @@ def state(project, statement_id: int):
     form = StateForm()
     if not form.validate_on_submit():
         raise Invalid("Unknown action: use done, reopen or skip.", field="action")
-    assignment = set_assignment_state(db.session, project, st, current_user, form.action.data)
+    assignment = set_assignment_state(
+        db.session, project, st, current_user, form.action.data, confirm=form.confirm.data
+    )
     db.session.commit()
     flash(f"Statement marked {assignment.state.replace('_', ' ')}.", "info")
     if form.action.data in ("done", "skip"):
