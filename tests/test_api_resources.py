@@ -139,7 +139,7 @@ def test_actor_create_edit_alias_search_and_merge(client, session):
     )
     assert added.get_json()["aliases"] == ["داعش", "ISIS"]
     found = api(client, "GET", "/projects/demo/actors?q=داعش", lead).get_json()["items"]
-    assert [a["key"] for a in found] == ["isis"]
+    assert sorted(a["key"] for a in found) == ["daesh", "isis"]  # the demo has the alias too
     # a stance on the new actor is re-pointed by the merge
     base = f"/projects/demo/statements/{statement.id}/stances"
     api(client, "POST", base, tokens["annotator1"], json=stance_data(statement, target="isis"))

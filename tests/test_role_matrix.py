@@ -235,7 +235,9 @@ def _save_fragment(app, session, client, base, v):
 
     project = get_project(session, "demo")
     st = get_statement(session, project, v["statement_id"])
-    set_assignment_state(session, project, st, find_user(session, "annotator1"), "reopen")
+    set_assignment_state(
+        session, project, st, find_user(session, "annotator1"), "reopen", confirm=True
+    )
     session.commit()
     start = st.text.index(A1_PHRASE)
     form = {"start": start, "end": start + len(A1_PHRASE), "text": A1_PHRASE}
