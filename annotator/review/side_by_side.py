@@ -21,6 +21,7 @@ from annotator.models import (
     Statement,
     User,
 )
+from annotator.text.excerpt import excerpt
 
 ASPECTS = ("boundary", "label", "target", "holder")
 
@@ -253,11 +254,13 @@ def _summary(e: AuditEvent, labels: dict[int, str], actors: dict[int, str]) -> s
         parts.append(
             f"{labels.get(after.get('label_id'), '?')} {after.get('start')}–{after.get('end')}"
         )
-        parts.append(f"“{(after.get('text') or '')[:80]}”")
+        parts.append(f"“{excerpt(after.get('text') or '', 80)}”")
         if after.get("target_id"):
             parts.append(f"→ {actors.get(after['target_id'], '?')}")
     if "from" in data:
         parts.append(f"{data['from']} → {data.get('to')}")
+    if data.get("after_review"):
+        parts.append("after the review")
     if data.get("sources"):
         parts.append(f"from {len(data['sources'])} version(s)")
     if data.get("reason"):
