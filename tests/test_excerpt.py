@@ -39,5 +39,5 @@ def test_history_summaries_cut_long_stance_text_at_a_word():
     summary = _summary(event, {1: "claim"}, {})
     assert (
         summary
-        == "claim 0–88 “Teheran rather exploits the popular outrage at home about the terrorist…”"
+        == "claim 0–88 “Teheran rather exploits the popular outrage at home about the terrorist attack…”"
     )
