@@ -24,6 +24,7 @@ from annotator.formats import FormatError
 from annotator.formats.actor_csv import ActorRow, iter_actor_rows, write_actor_rows
 from annotator.projects.projects import role_rank
 from annotator.web.access import project_view
+from annotator.web.input_guard import db_int
 
 bp = Blueprint("actors", __name__, url_prefix="/p/<slug>/actors")
 
@@ -35,7 +36,7 @@ def index(project):
     q = request.args.get("q", "").strip()[:300]
     status = request.args.get("status", "active")
     page = registry.list_actor_page(
-        db.session, project, query=q, status=status, page=request.args.get("page", 1, type=int)
+        db.session, project, query=q, status=status, page=request.args.get("page", 1, type=db_int)
     )
     template = "actors/_table.html" if htmx.target == "actor-table" else "actors/index.html"
     body = render_template(
