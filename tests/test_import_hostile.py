@@ -132,3 +132,26 @@ def test_cli_import_prints_one_line_and_exits_1(app, lead, runner, tmp_path, dat
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: ") and message in lines[0]
     assert _count(app) == 0
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("x,Name,state,,Q" + "1" * 30, "line 2: wikidata: is longer than 20 characters"),
+        ("x," + "n" * 301 + ",state,,", "line 2: name: is longer than 300 characters"),
+        ("x,Name,state,ok|" + "a" * 301 + ",", "line 2: aliases: is longer than 300"),
+        ("x,Na\x00me,state,,", "line 2: name: contains a NUL character"),
+        ("x" * 81 + ",Name,state,,", "line 2: id: is longer than 80 characters"),
+    ],
+)
+def test_actor_csv_import_refuses_what_the_columns_cannot_hold(app, lead, row, message):
+    from annotator.models import Actor
+
+    client, token = lead
+    data = f"id,name,type,aliases,wikidata\n{row}\n".encode()
+    form = {"csrf_token": token, "file": (io.BytesIO(data), "actors.csv")}
+    response = client.post("/p/p/actors/import", data=form, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Actor)) == 0
