@@ -25,7 +25,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from annotator import config
     from annotator.cli import register_cli
     from annotator.extensions import csrf, db, htmx, login_manager
-    from annotator.web import blueprints, errors, security
+    from annotator.web import blueprints, errors, input_guard, security
 
     app = Flask(
         __name__,
@@ -46,6 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     htmx.init_app(app)
     login_manager.init_app(app)
     security.init_app(app)
+    input_guard.init_app(app)
     blueprints.register(app)
     errors.register(app)
     register_cli(app)

@@ -81,6 +81,9 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Raised by logout, a password change and "sign out everywhere": a session cookie names
+    # the version it was issued under, and any other version is refused (web/security.py).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user")
@@ -94,7 +97,8 @@ class User(Base):
     is_anonymous = False
 
     def get_id(self) -> str:
-        return str(self.id)
+        """The session's user reference: id and session version, so a raised version ends it."""
+        return f"{self.id}:{self.session_version}"
 
 
 class LoginThrottle(Base):

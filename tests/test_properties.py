@@ -128,7 +128,9 @@ def test_utf16_conversion_is_strictly_increasing(text, data):
     assert u16.to_utf16(a) < u16.to_utf16(b)
 
 
-STATEMENT = st.text(CHARS, min_size=1, max_size=40).filter(lambda t: t.strip())
+# What a statement may hold: NUL, like lone surrogates, is refused at import.
+STORABLE = st.characters(exclude_categories=("Cs",), exclude_characters="\x00")
+STATEMENT = st.text(STORABLE, min_size=1, max_size=40).filter(lambda t: t.strip())
 
 
 @settings(max_examples=100, deadline=None)

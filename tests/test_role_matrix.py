@@ -75,6 +75,10 @@ def _world(session) -> dict[str, object]:
     return {"values": values, "theirs": theirs.id, "bearer": bearer, "spare": spare}
 
 
+# These end the client's session (a valid CSRF token makes them succeed): requested last.
+SESSION_ENDING = {"auth.logout", "profile.sign_out_everywhere"}
+
+
 def _requests(app) -> list[tuple[str, str, object]]:
     """(method, endpoint, rule) for every route; logout last, since it ends the session."""
     out = []
@@ -83,11 +87,15 @@ def _requests(app) -> list[tuple[str, str, object]]:
             continue
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             out.append((method, rule.endpoint, rule))
-    return sorted(out, key=lambda r: (r[1] == "auth.logout", r[0] != "GET", r[1]))
+    return sorted(out, key=lambda r: (r[1] in SESSION_ENDING, r[0] != "GET", r[1]))
 
 
 def _client(app, who: str):
-    """A cookie client logged in as ``who`` (or anonymous) and the CSRF token of its session."""
+    """A cookie client logged in as ``who`` (or anonymous) and the CSRF token of its session.
+
+    The token is read after the login: a login starts a new session, so one from before
+    it no longer works.
+    """
     from .factories import PASSWORD
 
     client = app.test_client()
@@ -95,6 +103,7 @@ def _client(app, who: str):
     if who != "anonymous":
         form = {"username": who, "password": PASSWORD, "csrf_token": token}
         assert client.post("/login", data=form).status_code == 302
+        token = csrf_from(client.get("/account/tokens"))
     return client, token
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 from flask import current_app
-from werkzeug.security import generate_password_hash
 
 from annotator.accounts import tokens as token_service
 from annotator.accounts import users as user_service
@@ -33,12 +32,25 @@ def users_add(username: str, admin: bool) -> None:
 @click.argument("username")
 @unit_of_work
 def set_password_command(username: str) -> None:
-    """Set USERNAME's password (from ANNOTATOR_PASSWORD or a prompt), e.g. after a restore."""
+    """Set USERNAME's password (from ANNOTATOR_PASSWORD or a prompt), e.g. after a restore.
+
+    As in the browser, every session of the user ends and every API token is revoked.
+    """
     user = user_service.get_user(db.session, username)
     method = current_app.config["PASSWORD_METHOD"]
-    user.password_hash = generate_password_hash(read_password(), method=method)
-    db.session.flush()
-    click.echo(f"Password of {username} is set.")
+    revoked = user_service.set_password(db.session, user, read_password(), method=method)
+    click.echo(f"Password of {username} is set; every session of {username} is signed out.")
+    if revoked:
+        click.echo(f"Revoked {revoked} API token{'' if revoked == 1 else 's'} of {username}.")
+
+
+@users_group.command("sign-out")
+@click.argument("username")
+@unit_of_work
+def users_sign_out(username: str) -> None:
+    """End every browser session of USERNAME (API tokens keep working)."""
+    user_service.end_sessions(db.session, user_service.get_user(db.session, username))
+    click.echo(f"{username} is signed out on every device.")
 
 
 @click.group("tokens")

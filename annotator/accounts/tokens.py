@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from annotator.db.audit import record_event
@@ -58,6 +58,27 @@ def revoke_token(session: Session, token_id: int, *, user: User | None = None) -
             data={"name": token.name},
         )  # fmt: skip
     return token
+
+
+def revoke_all_tokens(session: Session, user: User, *, by: User | None = None) -> int:
+    """Revoke every live token of the user (a password change); returns how many."""
+    live = [t for t in list_tokens(session, user) if t.revoked_at is None]
+    now = utcnow()
+    for token in live:
+        token.revoked_at = now
+    session.flush()
+    if live:
+        record_event(
+            session, user=by, action="revoke_all", entity="api_token", entity_id=user.id,
+            data={"username": user.username, "tokens": [t.id for t in live]},
+        )  # fmt: skip
+    return len(live)
+
+
+def count_live_tokens(session: Session, user: User) -> int:
+    """How many of the user's tokens still work, for the password form's warning."""
+    query = select(func.count()).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    return session.scalar(query.select_from(ApiToken)) or 0
 
 
 class TokenUser(NamedTuple):

@@ -13,6 +13,7 @@ from annotator.db.audit import record_event
 from annotator.errors import Conflict, Invalid
 from annotator.formats.actor_csv import ALIAS_SEPARATOR, TYPE_SYNONYMS, normalize_alias
 from annotator.models import ACTOR_TYPES, Actor, ActorAlias, Project, Stance, Statement, User
+from annotator.projects.projects import role_rank
 
 QID_RE = re.compile(r"^Q[1-9][0-9]*$")
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
@@ -150,8 +151,12 @@ def list_actor_page(
     status: str = "active",
     page: int = 1,
     per_page: int = 50,
+    owner_id: int | None = None,
 ) -> ActorPage:
-    """A page of the registry, filtered by a name/alias/key/QID search and by status."""
+    """A page of the registry, filtered by a name/alias/key/QID search and by status.
+
+    With ``owner_id`` the usage counts only that user's stances (see ``blind_owner``).
+    """
     where = [Actor.project_id == project.id, *_status_filter(status)]
     if query.strip():
         where.append(_search_filter(query))
@@ -168,7 +173,8 @@ def list_actor_page(
             .offset((page - 1) * per_page)
         )
     )
-    return ActorPage(actors, actor_usage(session, [a.id for a in actors]), total, page, pages)
+    usage = actor_usage(session, [a.id for a in actors], owner_id=owner_id)
+    return ActorPage(actors, usage, total, page, pages)
 
 
 def count_by_status(session: Session, project: Project) -> dict[str, int]:
@@ -181,17 +187,26 @@ def count_by_status(session: Session, project: Project) -> dict[str, int]:
     return dict(rows.all())
 
 
-def actor_usage(session: Session, actor_ids: list[int]) -> dict[int, int]:
-    """How many live stances point at each actor as target or holder."""
+def blind_owner(user: User, role: str | None) -> int | None:
+    """Whose stances a viewer's counts may include: an annotator's own only, never another
+    annotator's or gold (blind annotation); None, everyone's, for reviewers and leads."""
+    return user.id if role_rank(role) < role_rank("reviewer") else None
+
+
+def actor_usage(
+    session: Session, actor_ids: list[int], *, owner_id: int | None = None
+) -> dict[int, int]:
+    """How many live stances point at each actor as target or holder (only ``owner_id``'s)."""
     usage: dict[int, int] = dict.fromkeys(actor_ids, 0)
     if not actor_ids:
         return usage
     for column in (Stance.target_id, Stance.holder_id):
-        rows = session.execute(
-            select(column, func.count())
-            .where(column.in_(actor_ids), Stance.deleted_at.is_(None))
-            .group_by(column)
+        query = select(column, func.count()).where(
+            column.in_(actor_ids), Stance.deleted_at.is_(None)
         )
+        if owner_id is not None:
+            query = query.where(Stance.annotator_id == owner_id)
+        rows = session.execute(query.group_by(column))
         for actor_id, n in rows:
             usage[actor_id] += n
     return usage

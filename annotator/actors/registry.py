@@ -30,6 +30,7 @@ def import_actors(
     existing = {a.key: a for a in _all_actors(session, project)}
     created = updated = 0
     for row in rows:
+        _check_row(row)
         actor = existing.get(row.key)
         if actor is None:
             actor = Actor(project_id=project.id, key=row.key, status="approved")
@@ -51,6 +52,22 @@ def import_actors(
             data={"created": created, "updated": updated},
         )
     return created, updated
+
+
+# The actor columns' lengths (models.Actor, ActorAlias): a longer value is the file's error.
+_ROW_LIMITS = (("id", "key", 80), ("name", "name", 300), ("wikidata", "wikidata", 20))
+
+
+def _check_row(row: ActorInput) -> None:
+    """Refuse what a column cannot hold, naming the file's line and column."""
+    where = f"line {row.line}: " if getattr(row, "line", 0) else ""
+    values = [(column, getattr(row, attr) or "", limit) for column, attr, limit in _ROW_LIMITS]
+    values += [("aliases", alias, 300) for alias in row.aliases]
+    for column, value, limit in values:
+        if "\x00" in value:
+            raise Invalid(f"{where}{column}: contains a NUL character.", field=column)
+        if len(value) > limit:
+            raise Invalid(f"{where}{column}: is longer than {limit} characters.", field=column)
 
 
 def _all_actors(session: Session, project: Project) -> list[Actor]:

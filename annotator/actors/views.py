@@ -24,6 +24,7 @@ from annotator.formats import FormatError
 from annotator.formats.actor_csv import ActorRow, iter_actor_rows, write_actor_rows
 from annotator.projects.projects import role_rank
 from annotator.web.access import project_view
+from annotator.web.input_guard import db_int
 
 bp = Blueprint("actors", __name__, url_prefix="/p/<slug>/actors")
 
@@ -35,8 +36,9 @@ def index(project):
     q = request.args.get("q", "").strip()[:300]
     status = request.args.get("status", "active")
     page = registry.list_actor_page(
-        db.session, project, query=q, status=status, page=request.args.get("page", 1, type=int)
-    )
+        db.session, project, query=q, status=status, page=request.args.get("page", 1, type=db_int),
+        owner_id=registry.blind_owner(current_user, g.role),
+    )  # fmt: skip
     template = "actors/_table.html" if htmx.target == "actor-table" else "actors/index.html"
     body = render_template(
         template,
@@ -218,7 +220,9 @@ def _show_context(project, actor, form=None, merge_form=None) -> dict:
         project=project,
         actor=actor,
         merged_into=merged_into,
-        usage=registry.actor_usage(db.session, [actor.id])[actor.id],
+        usage=registry.actor_usage(
+            db.session, [actor.id], owner_id=registry.blind_owner(current_user, g.role)
+        )[actor.id],
         can_edit=_is_lead() and merged_into is None,
         form=form or _filled_form(actor),
         merge_form=merge_form or MergeForm(formdata=None),

@@ -6,12 +6,13 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
-    IntegerField,
     RadioField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional
+
+from annotator.web.input_guard import IntegerField
 
 
 class StanceForm(FlaskForm):

@@ -10,6 +10,7 @@ from flask import Flask, g
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from annotator.db import guard
 from annotator.db.wal_sync import DurableConnection, WalSync
 from annotator.db.writer_lock import WriterLock
 
@@ -33,14 +34,20 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 
 
 def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite gets its pragmas and a write lock taken at the first write."""
+    """Create an engine; SQLite gets its pragmas and a write lock taken at the first write.
+
+    Either way the parameters of every statement pass ``guard`` first, so a value one
+    database would refuse (NUL, lone surrogate, huge integer) is a 422 on both.
+    """
     if url.startswith("sqlite"):
         args = {"timeout": 30, "check_same_thread": False, "factory": DurableConnection}
         engine = create_engine(url, connect_args=args)
         event.listen(engine, "connect", _sqlite_pragmas)
         _lock_at_first_write(engine, _writer_lock(engine))
-        return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    else:
+        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    guard.install(engine)
+    return engine
 
 
 _WRITER_LOCKS: dict[str, WriterLock] = {}

@@ -33,10 +33,14 @@ class FormatError(ValueError):
         self.field = field
 
     def __str__(self) -> str:
-        """Render as "file:line: field: message", omitting missing parts."""
+        """Render as "file:line: field: message", omitting missing parts.
+
+        A lone surrogate (a file name undecodable on this system) is escaped, so the
+        message can always be printed and sent.
+        """
         where = ":".join(str(p) for p in (self.file, self.line) if p is not None)
         parts = [p for p in (where, self.field, self.message) if p]
-        return ": ".join(parts)
+        return ": ".join(parts).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 @dataclass

@@ -15,6 +15,7 @@ from typing import Any
 
 from annotator.formats import FormatError
 from annotator.formats.records import attach_statement
+from annotator.formats.statement_readers import MAX_LENGTHS, check_strings
 
 Check = Callable[[Any], bool]
 
@@ -99,6 +100,7 @@ def _parse(text: str, number: int, file: str | None) -> dict:
         raise FormatError(f"invalid JSON: {exc.msg}", file=file, line=number) from None
     if not isinstance(obj, dict):
         raise FormatError("expected a JSON object", file=file, line=number)
+    check_strings(obj, file=file, line=number)
     return obj
 
 
@@ -126,6 +128,9 @@ def parse_bundle(obj: dict, number: int, file: str | None = None) -> dict:
     """Validate a statement line and rebuild full records for its stances."""
     where = {"file": file, "line": number}
     _check(obj, STATEMENT_CHECKS, where)
+    for key, limit in MAX_LENGTHS.items():
+        if isinstance(obj.get(key), str) and len(obj[key]) > limit:
+            raise FormatError(f"is longer than {limit} characters", field=key, **where)
     statement = {k: v for k, v in obj.items() if k != "stances"}
     records = []
     for i, stance in enumerate(obj["stances"]):

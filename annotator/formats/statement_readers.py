@@ -20,6 +20,9 @@ from typing import Any, BinaryIO
 from annotator.formats import FormatError
 
 FIELDS = ("id", "text", "title", "author", "organization", "date", "url", "lang")
+# The statement columns' lengths (models.Statement; a test keeps the two equal): a longer
+# value is the file's error, not a database error (PostgreSQL refuses it, SQLite keeps it).
+MAX_LENGTHS = {"id": 200, "title": 500, "author": 300, "organization": 300, "url": 2000, "lang": 16}
 SUPPORTED_SUFFIXES = (".jsonl", ".ndjson", ".csv", ".txt", ".zip")
 ARCHIVE_SUFFIXES = frozenset(
     {".zip", ".gz", ".tgz", ".tar", ".bz2", ".tbz2", ".xz", ".txz", ".7z", ".rar", ".zst"}
@@ -247,8 +250,56 @@ def _txt_header(label: str, line: str) -> dict[str, Any]:
     }
 
 
+def check_strings(value: Any, *, file: str | None, line: int, field: str | None = None) -> None:
+    """Refuse NUL characters and lone surrogates anywhere in a parsed record, naming the field.
+
+    JSON may spell both (``"\\u0000"``, ``"\\ud800"``) and a CSV or text file may hold NUL;
+    no database stores the one or encodes the other, so they are the file's error.
+    """
+    if isinstance(value, str):
+        problem = _string_problem(value)
+        if problem:
+            raise FormatError(problem, file=file, line=line, field=field)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            name = printable(key if field is None else f"{field}.{key}")
+            check_strings(key, file=file, line=line, field=name)
+            check_strings(item, file=file, line=line, field=name)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            check_strings(item, file=file, line=line, field=f"{field or ''}[{index}]")
+
+
+def _string_problem(text: str) -> str | None:
+    if "\x00" in text:
+        return "contains a NUL character"
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as err:
+            return (
+                f"contains a lone surrogate ({printable(err.object[err.start])}), not valid Unicode"
+            )
+    return None
+
+
+def printable(text: str) -> str:
+    """The text with NUL and lone surrogates escaped, safe to show in a message."""
+    return text.replace("\x00", "\\0").encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _check_lengths(values: dict[str, Any], label: str, lineno: int) -> None:
+    for key, limit in MAX_LENGTHS.items():
+        value = values.get(key)
+        if isinstance(value, str) and len(value.strip()) > limit:
+            message = f"is longer than {limit} characters ({len(value.strip()):,})"
+            raise FormatError(message, file=label, line=lineno, field=key)
+
+
 def _make_record(values: dict[str, Any], label: str, lineno: int) -> StatementRecord:
     """Validate the known fields and keep every other one as meta."""
+    check_strings(values, file=label, line=lineno)
+    _check_lengths(values, label, lineno)
 
     def optional(key: str) -> str | None:
         value = values.get(key)

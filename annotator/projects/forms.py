@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional
 
 from annotator.models import ROLES, SEMEVAL_VALUES
 from annotator.projects.labels import POLARITIES
+from annotator.web.input_guard import IntegerField
 
 
 def _choices(values, *, none: bool = False) -> list[SelectChoice]:

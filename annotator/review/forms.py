@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+
+from annotator.web.input_guard import IntegerField
 
 _VERSIONS = r"^\s*\d+:\d+(\s+\d+:\d+)*\s*$"
 

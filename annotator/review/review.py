@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from annotator.agreement.stances import Mark, Unit, compute_agreement, stance_agreement_by_statement
+from annotator.errors import NotFound
 from annotator.models import Assignment, GoldDecision, Label, Project, Stance, Statement, User
 from annotator.review.side_by_side import align
 
@@ -68,6 +69,19 @@ def visible_names(session: Session, project: Project, role: str) -> dict[int, st
     """Annotator names as a viewer with ``role`` may see them: letters for reviewers if hidden."""
     hide = project.hide_annotator_names and role == "reviewer"
     return annotator_names(session, project, hide=hide)
+
+
+def find_annotator(session: Session, project: Project, name: str, role: str) -> tuple[int, str]:
+    """(user id, shown name) of the annotator a viewer names, as that viewer knows them.
+
+    Only the project's annotators (assigned, or with stances) are looked up, never the
+    site's users: an outsider's name and an unknown one get the same NotFound, so the
+    answer does not tell which usernames exist elsewhere.
+    """
+    for user_id, shown in visible_names(session, project, role).items():
+        if shown == name:
+            return user_id, shown
+    raise NotFound(f"No annotator '{name}' in this project.", field="annotator")
 
 
 def hidden_for(project: Project, role: str) -> bool:

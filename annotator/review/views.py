@@ -21,6 +21,7 @@ from annotator.statements.statements import get_statement
 from annotator.text.spans import locate_quote
 from annotator.web.access import project_view
 from annotator.web.forms import first_error
+from annotator.web.input_guard import db_int
 
 bp = Blueprint("review", __name__, url_prefix="/p/<slug>/review")
 
@@ -38,7 +39,7 @@ def queue(project):
     """Statements whose annotators are all done, most disagreement first."""
     names = names_for(project)
     label = request.args.get("label") or None
-    annotator = request.args.get("annotator", type=int)
+    annotator = request.args.get("annotator", type=db_int)
     rows = rs.list_review_queue(db.session, project, names, label=label, annotator_id=annotator)
     return render_template(
         "review/queue.html",
@@ -238,7 +239,7 @@ def _gold_page(project, st, form, gold=None, status=200, error=None):
 def new_gold(project, statement_id: int):
     """The gold form, empty or filled from one annotator's version (``?from=<stance id>``)."""
     st = get_statement(db.session, project, statement_id)
-    source_id = request.args.get("from", type=int)
+    source_id = request.args.get("from", type=db_int)
     if source_id is None:
         form = gold_form(project, review_version=st.review_version, start=0, end=len(st.text))
     else:

@@ -9,10 +9,12 @@ from itertools import islice
 from typing import Protocol
 
 from sqlalchemy import bindparam, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
+from annotator.db import locks
 from annotator.db.audit import record_event
-from annotator.errors import NotFound
+from annotator.errors import Conflict, NotFound
 from annotator.models import Actor, ActorAlias, AuditEvent, Project, Statement, User, utcnow
 
 BATCH = 1000
@@ -57,7 +59,13 @@ def import_statements(
     """Insert statements in batches inside the caller's transaction, skipping duplicates.
 
     The caller commits once at the end, so a reader error anywhere leaves nothing behind.
+    Imports into one project run one after the other (``locks.hold``): the duplicate checks
+    read what is stored, and two imports reading at once would both miss the other's rows
+    (measured: 21,000 rows for 20,000 distinct texts, and a 500 on the unique id).
     """
+    locks.hold(
+        session, locks.IMPORTS, project.id, busy="Another import into this project is running"
+    )
     report, files = ImportReport(), {}
     org_actors = _organization_resolver(session, project)
     fixed = {"project_id": project.id, "created_at": utcnow(), "review_version": 0}
@@ -68,14 +76,24 @@ def import_statements(
         # the sets only cover this batch, which keeps memory flat whatever the import size.
         rows = _new_rows(session, project, batch, report, set(), set(), org_actors)
         if rows:
-            # Core executemany with every column given: one statement per batch, no ORM work.
-            session.execute(insert(Statement.__table__), [fixed | row for row in rows])
+            _insert(session, [fixed | row for row in rows])
         report.imported += len(rows)
         if progress:
             progress(len(batch))
     if report.imported:  # an import that changed nothing leaves no event
         _record_import(session, project, user, report, list(files)[:MAX_FILES_LOGGED])
     return report
+
+
+def _insert(session: Session, rows: list[dict]) -> None:
+    """Core executemany with every column given: one statement per batch, no ORM work."""
+    try:
+        session.execute(insert(Statement.__table__), rows)
+    except IntegrityError:  # only if a writer bypassed the lock; the caller rolls back
+        raise Conflict(
+            "Statements with these ids were stored meanwhile; nothing was imported. "
+            "Run the import again: what is stored now is skipped."
+        ) from None
 
 
 def _record_import(session, project, user, report: ImportReport, files: list[str]) -> None:

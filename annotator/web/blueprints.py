@@ -10,7 +10,7 @@ from annotator.web.forms import error_attrs
 def register(app: Flask) -> None:
     """Register the feature blueprints and the template globals every page uses."""
     from annotator import api
-    from annotator.accounts.views import auth, tokens
+    from annotator.accounts.views import account, admin, auth, tokens
     from annotator.actors import views as actors
     from annotator.annotation.views import stances, workspace
     from annotator.exchange import views as exchange
@@ -21,5 +21,7 @@ def register(app: Flask) -> None:
     for module in (auth, overview, workspace, stances, lead, actors, statements, exchange, review):
         app.register_blueprint(module.bp)
     app.register_blueprint(tokens.bp)
+    app.register_blueprint(account.bp)
+    app.register_blueprint(admin.bp)
     app.register_blueprint(api.bp)
     app.add_template_global(error_attrs)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, redirect, request, url_for
+from flask import Flask, Response, current_app, g, redirect, request, session, url_for
 
 from annotator.extensions import db, login_manager
 from annotator.models import User
@@ -20,9 +20,30 @@ def init_app(app: Flask) -> None:
     app.after_request(_secure_headers)
 
 
-def _load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+def _load_user(reference: str) -> User | None:
+    """The session's user, only while the session version it was issued under is current.
+
+    The cookie holds ``id:version`` (``User.get_id``); logout, a password change and "sign
+    out everywhere" raise the user's version, so every cookie issued before is refused here,
+    even a copy saved by an attacker. A cookie without a version predates the check.
+    """
+    user_id, _, version = reference.partition(":")
+    if not (user_id.isdigit() and version.isdigit() and len(reference) < 40):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
+
+
+def renew_session() -> None:
+    """Start an empty session: nothing of the old one, its CSRF token included, carries over.
+
+    Flask-WTF keeps the request's token in ``g`` too, so that goes as well; a page rendered
+    after this (or a test client sharing one app context) gets a token of the new session.
+    """
+    session.clear()
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
 
 
 def _unauthorized() -> Response:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from annotator.accounts.forms import LoginForm
-from annotator.accounts.users import LoginRefused, authenticate
+from annotator.accounts.users import LoginRefused, authenticate, end_sessions
 from annotator.extensions import db
 from annotator.web.access import login_view, public_view
+from annotator.web.security import renew_session
 
 bp = Blueprint("auth", __name__)
 
@@ -27,16 +28,23 @@ def login():
                 form.username.data.strip(),
                 form.password.data,
                 max_failures=current_app.config["LOGIN_MAX_FAILURES"],
+                method=current_app.config["PASSWORD_METHOD"],
             )
         except LoginRefused as exc:
             db.session.commit()
             form.form_errors.append(exc.message)
             return render_template("auth/login.html", form=form), 422
         db.session.commit()
-        login_user(user)
+        start_session(user)
         return redirect(_safe_next(request.args.get("next")))
     status = 422 if form.errors else 200
     return render_template("auth/login.html", form=form), status
+
+
+def start_session(user) -> None:
+    """A new session for a login: nothing from before it (its CSRF token) carries over."""
+    renew_session()
+    login_user(user)
 
 
 def _safe_next(target: str | None) -> str:
@@ -54,7 +62,13 @@ def _safe_next(target: str | None) -> str:
 @bp.post("/logout")
 @login_view
 def logout():
-    """Log out (POST, so a link on another site cannot log the user out)."""
+    """Log out (POST, so a link on another site cannot log the user out).
+
+    The user's session version goes up, so a copy of this session's cookie is dead too.
+    """
+    end_sessions(db.session, current_user, by=current_user, reason="logout")
+    db.session.commit()
     logout_user()
+    renew_session()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))

@@ -19,6 +19,7 @@ from annotator.projects.projects import list_labels
 from annotator.projects.queue import next_open_statement
 from annotator.statements.statements import get_statement
 from annotator.web.access import project_view
+from annotator.web.input_guard import db_int
 
 bp = Blueprint("workspace", __name__, url_prefix="/p/<slug>")
 
@@ -93,7 +94,7 @@ def _redirect(location: str) -> Response:
 @project_view("annotator")
 def next_statement(project):
     """Open the next statement of the queue that is still new or in progress."""
-    after = request.args.get("after", type=int)
+    after = request.args.get("after", type=db_int)
     statement_id = next_open_statement(db.session, project, current_user, after)
     if statement_id is None:
         flash("Your queue is finished. Thank you!", "info")

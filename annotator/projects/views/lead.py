@@ -27,6 +27,7 @@ from annotator.projects.progress import annotator_progress, project_progress
 from annotator.statements.statements import get_statement
 from annotator.web.access import admin_view, project_view
 from annotator.web.forms import run_form
+from annotator.web.input_guard import db_int
 
 bp = Blueprint("lead", __name__)
 P = "/p/<slug>"
@@ -211,7 +212,7 @@ def _reassign(project, form: ReassignForm):
 @project_view("lead")
 def progress(project):
     """The dashboard: per annotator, per label (with a chart) and per statement, paged."""
-    data = project_progress(db.session, project, request.args.get("page", 1, type=int))
+    data = project_progress(db.session, project, request.args.get("page", 1, type=db_int))
     return page("progress.html", project=project, p=data, nav="progress")
 
 
