@@ -273,3 +273,12 @@ def test_relation_types_are_data_retired_when_used(world, session):
     types_svc.delete_relation_type(session, project, unused)
     with pytest.raises(NotFound):
         types_svc.get_relation_type(session, project, "restates")
+
+
+def test_the_demo_has_a_premise_label_to_link(world, session):
+    project, st, ann1, _, (a, *_) = world
+    premise = next(label for label in project.labels if label.key == "premise")
+    assert not premise.requires_target and premise.hotkey == "4"
+    reason = make_stance(session, project, st, ann1, "which killed at least 89 people", "premise")
+    relation = link(session, project, st, ann1, reason, a)
+    assert (relation.from_stance.label.key, relation.type.aif) == ("premise", "RA")
