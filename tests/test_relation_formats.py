@@ -156,6 +156,16 @@ def test_aif_graphs_load_with_arguebuf_and_counts_match(tmp_path):
         }
 
 
+def test_stance_records_without_ids_are_found_by_span_and_label(tmp_path):
+    """The canonical stance record has no id: relation ends then find it by span and label."""
+    stances, rels = owner_work(0, "ann")
+    anonymous = [{k: v for k, v in s.items() if k != "id"} for s in stances]
+    graph = aif_format.aif_graph(STATEMENT, anonymous, rels)
+    assert [n["type"] for n in graph["nodes"]].count("I") == 5
+    ann = brat.brat_ann(TEXT, anonymous, rels)
+    assert ann == brat.brat_ann(TEXT, stances, rels)
+
+
 def test_aif_adds_relation_ends_missing_from_the_stances():
     stances, rels = owner_work(0, "ann")
     graph = aif_format.aif_graph(STATEMENT, stances[:1], rels[:1])
@@ -301,4 +311,5 @@ def test_label_studio_relation_results():
         "labels": ["attacks"],
     }  # fmt: skip
     assert {link["from_id"], link["to_id"]} <= regions
-    assert relation_results(rels[:1], {1: "a", 2: "b"})[0]["from_id"] == "b"
+    named = {1: "a", 2: "b"}
+    assert relation_results(rels[:1], lambda end: named[end["id"]])[0]["from_id"] == "b"

@@ -21,6 +21,7 @@ from typing import Any
 
 from annotator.formats import Bundles, Counts, ExportContext, Exporter
 from annotator.formats.relations import (
+    EndIndex,
     aif_kind,
     by_owner,
     count_relations,
@@ -40,15 +41,15 @@ def aif_graph(
     """The AIF JSON of one owner's stances and relations on a statement."""
     graph: dict[str, list] = {"nodes": [], "edges": [], "locutions": [], "participants": []}
     people: dict[str, str] = {}
-    i_nodes: dict[Any, str] = {}
+    i_nodes = EndIndex()
     for stance in sorted(with_relation_ends(stances, relations), key=_stance_key):
-        i_nodes[stance.get("id")] = _proposition(graph, people, statement, stance)
+        i_nodes.add(stance, _proposition(graph, people, statement, stance))
     for relation in sorted(relations, key=lambda r: _relation_key(r, i_nodes)):
         kind = aif_kind(relation)
         when = relation.get("created_at")
         scheme = _node(graph, SCHEME_TEXT[kind], kind, when, scheme=relation["type"])
-        _edge(graph, i_nodes[relation["from"]["id"]], scheme)
-        _edge(graph, scheme, i_nodes[relation["to"]["id"]])
+        _edge(graph, i_nodes[relation["from"]], scheme)
+        _edge(graph, scheme, i_nodes[relation["to"]])
     return graph
 
 
@@ -56,8 +57,8 @@ def _stance_key(stance: Mapping) -> tuple:
     return stance["start"], stance["end"], stance["label"], str(stance.get("id"))
 
 
-def _relation_key(relation: Mapping, i_nodes: Mapping) -> tuple:
-    ends = (int(i_nodes[relation["from"]["id"]]), int(i_nodes[relation["to"]["id"]]))
+def _relation_key(relation: Mapping, i_nodes: EndIndex) -> tuple:
+    ends = (int(i_nodes[relation["from"]]), int(i_nodes[relation["to"]]))
     return (*ends, relation["type"], str(relation.get("id")))
 
 

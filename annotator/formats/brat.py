@@ -23,6 +23,7 @@ from typing import Any
 
 from annotator.formats import Bundles, Counts, ExportContext, Exporter, FormatError
 from annotator.formats.relations import (
+    EndIndex,
     by_owner,
     count_relations,
     document_name,
@@ -44,8 +45,10 @@ def brat_ann(text: str, stances: list[Mapping], relations: list[Mapping]) -> str
     """The ``.ann`` of one document: T, A, N, R and # lines, in that order."""
     ends = sorted(with_relation_ends(stances, relations), key=_stance_key)  # stable sort
     tids = [(f"T{n}", stance) for n, stance in enumerate(ends, 1)]
-    by_id = {stance["id"]: tid for tid, stance in tids if stance.get("id") is not None}
-    rels = sorted(relations, key=lambda r: (_n(by_id[r["from"]["id"]]), _n(by_id[r["to"]["id"]])))
+    by_end = EndIndex()
+    for tid, stance in tids:
+        by_end.add(stance, tid)
+    rels = sorted(relations, key=lambda r: (_n(by_end[r["from"]]), _n(by_end[r["to"]])))
     rids = [(f"R{n}", relation) for n, relation in enumerate(rels, 1)]
     polar = [(tid, s["polarity"]) for tid, s in tids if s.get("polarity")]
     targets = [(tid, s["target"]) for tid, s in tids if _reference(s.get("target"))]
@@ -54,8 +57,7 @@ def brat_ann(text: str, stances: list[Mapping], relations: list[Mapping]) -> str
     lines += [f"A{n}\t{ATTRIBUTE} {tid} {value}" for n, (tid, value) in enumerate(polar, 1)]
     lines += [_n_line(n, tid, target) for n, (tid, target) in enumerate(targets, 1)]
     lines += [
-        f"{rid}\t{r['type']} Arg1:{by_id[r['from']['id']]} Arg2:{by_id[r['to']['id']]}"
-        for rid, r in rids
+        f"{rid}\t{r['type']} Arg1:{by_end[r['from']]} Arg2:{by_end[r['to']]}" for rid, r in rids
     ]
     lines += [
         f"#{n}\tAnnotatorNotes {ref}\t{_one_line(note)}" for n, (ref, note) in enumerate(notes, 1)

@@ -18,7 +18,7 @@ from typing import Any, TextIO
 
 from annotator.formats import Bundles, Counts, ExportContext, Exporter, iter_bundles, offset_option
 from annotator.formats.records import dumps
-from annotator.formats.relations import with_relation_ends
+from annotator.formats.relations import EndIndex, with_relation_ends
 from annotator.text.offsets import converter
 
 OFFSETS = offset_option(
@@ -64,14 +64,16 @@ def relation_line(
     ``end_offset``, ``label``; ``relations`` with ``id``, ``from_id``, ``to_id``, ``type``):
     entities numbered from 0 in span order, relation ends missing from the stances added."""
     ends = sorted(with_relation_ends(stances, relations), key=lambda s: (s["start"], s["end"]))
-    number = {stance.get("id"): n for n, stance in enumerate(ends)}
+    number = EndIndex()
+    for n, stance in enumerate(ends):
+        number.add(stance, n)
     entities = [
         {"id": n, "start_offset": to_unit(s["start"]), "end_offset": to_unit(s["end"]),
          "label": s["label"]}
         for n, s in enumerate(ends)
     ]  # fmt: skip
     links = [
-        {"id": n, "from_id": number[r["from"]["id"]], "to_id": number[r["to"]["id"]],
+        {"id": n, "from_id": number[r["from"]], "to_id": number[r["to"]],
          "type": r["type"]}
         for n, r in enumerate(relations)
     ]  # fmt: skip

@@ -76,18 +76,52 @@ def by_owner(
     return dict(sorted(groups.items(), key=lambda kv: (kv[0] is not None, kv[0] or "")))
 
 
+class EndIndex:
+    """Finds the stance a relation end names: by ``id``, or, for stance records without an
+    id (the canonical stance record has none), by span and label within one owner's work."""
+
+    def __init__(self) -> None:
+        self._at: dict[tuple, Any] = {}
+
+    def add(self, stance: Mapping[str, Any], value: Any) -> None:
+        """Register a stance; the first of two alike wins."""
+        self._at.setdefault(_stance_ref(stance), value)
+
+    def find(self, end: Mapping[str, Any]) -> Any:
+        """The value registered for the stance ``end`` names, or None."""
+        found = self._at.get(("id", end.get("id")))
+        return found if found is not None else self._at.get(_span_ref(end))
+
+    def __getitem__(self, end: Mapping[str, Any]) -> Any:
+        found = self.find(end)
+        if found is None:
+            raise KeyError(f"relation end {end.get('id')!r} is not among the stances")
+        return found
+
+
+def _stance_ref(stance: Mapping[str, Any]) -> tuple:
+    return ("id", stance["id"]) if stance.get("id") is not None else _span_ref(stance)
+
+
+def _span_ref(record: Mapping[str, Any]) -> tuple:
+    return "span", record["start"], record["end"], record["label"]
+
+
 def with_relation_ends(
     stances: Iterable[Mapping[str, Any]], relations: Iterable[Mapping[str, Any]]
 ) -> list[Mapping[str, Any]]:
-    """The stances, then the relation ends missing from them (unsorted: callers order)."""
+    """One owner's stances, then the relation ends not among them (unsorted: callers order)."""
     stances = list(stances)
-    known = {s.get("id") for s in stances}
-    extra: dict[Any, Mapping[str, Any]] = {}
+    index = EndIndex()
+    for stance in stances:
+        index.add(stance, True)
+    extra: list[Mapping[str, Any]] = []
     for relation in relations:
         for end in (relation["from"], relation["to"]):
-            if end["id"] not in known:
-                extra.setdefault(end["id"], end)
-    return [*stances, *extra.values()]
+            if index.find(end) is None:
+                index.add(end, True)
+                extra.append(end)
+    return [*stances, *extra]
 
 
 def safe_name(text: str) -> str:
