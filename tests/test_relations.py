@@ -282,3 +282,38 @@ def test_the_demo_has_a_premise_label_to_link(world, session):
     reason = make_stance(session, project, st, ann1, "which killed at least 89 people", "premise")
     relation = link(session, project, st, ann1, reason, a)
     assert (relation.from_stance.label.key, relation.type.aif) == ("premise", "RA")
+
+
+def test_relation_records_feed_the_relation_formats(world, session, tmp_path):
+    """What wiring the formats into the export takes: a relations list beside each bundle."""
+    from annotator.annotation.relation_records import relation_records
+    from annotator.exchange.bundles import iter_bundles
+    from annotator.exchange.export import ExportRequest, build_context
+    from annotator.formats import brat
+
+    project, st, ann1, ann2, (a, b, c, other) = world
+    ab = link(session, project, st, ann1, a, b, note="why")
+    link(session, project, st, ann1, c, b, "attacks")
+    stance_svc.delete_stance(session, project, st, ann1, c.id, c.version)  # takes c -> b along
+    names = {ann1.id: "annotator1", ann2.id: "annotator2"}
+    records = relation_records(session, project.slug, [st], "annotators", names.__getitem__)
+    (record,) = records[st.id]
+    assert record["id"] == ab.id and record["type"] == "supports" and record["aif"] == "RA"
+    assert record["from"] == {
+        "id": a.id, "start": a.start, "end": a.end, "text": a.text, "label": "claim",
+    }  # fmt: skip
+    assert (record["annotator"], record["scope"], record["note"]) == (
+        "annotator1",
+        "annotator",
+        "why",
+    )
+    assert relation_records(session, project.slug, [st], "gold", names.__getitem__) == {}
+    bundles = [
+        bundle | {"relations": records.get(st.id, [])}
+        for bundle in iter_bundles(session, project, "annotators")
+    ]
+    ctx = build_context(session, project, ExportRequest(format="jsonl", scope="annotators"))
+    brat.write(bundles, tmp_path, ctx)
+    ann = next(tmp_path.glob("*__annotator1.ann")).read_text(encoding="utf-8")
+    assert sum(line.startswith("T") for line in ann.splitlines()) == 2  # a and b (c is deleted)
+    assert "R1\tsupports Arg1:T" in ann and "AnnotatorNotes R1\twhy" in ann
