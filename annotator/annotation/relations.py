@@ -211,15 +211,15 @@ def _ends(
     """The two stances, checked: distinct, the owner's, on this statement, not deleted."""
     if from_id == to_id:
         raise Invalid("A relation links two different stances, not a stance to itself.", field="to")
-    return _end(session, statement, user, gold, from_id, "from"), _end(
-        session, statement, user, gold, to_id, "to"
-    )
+    source = _end(session, statement, user, gold, from_id, "from")
+    return source, _end(session, statement, user, gold, to_id, "to")
 
 
 def _end(
     session: Session, statement: Statement, user: User, gold: bool, stance_id, field: str
 ) -> Stance:
-    stance = session.get(Stance, stance_id) if isinstance(stance_id, int) else None
+    is_id = isinstance(stance_id, int) and not isinstance(stance_id, bool)
+    stance = session.get(Stance, stance_id) if is_id else None
     whose = "a gold stance" if gold else "one of your stances"
     if stance is None or not _owns(stance, user, gold):
         raise Invalid(f"Stance {stance_id} is not {whose}; both ends must be.", field=field)
