@@ -373,3 +373,82 @@ def _raise_registry_version(session: Session, _context, _instances) -> None:
         project = session.get(Project, project_id)
         if project is not None and project not in session.deleted:
             project.registry_version = Project.registry_version + 1
+
+
+AIF_KINDS = ("RA", "CA")  # AIF scheme nodes: RA inference (support), CA conflict (attack)
+
+
+class RelationType(Base):
+    """A project's kind of argument link (supports, attacks, rebuts...); data, like labels."""
+
+    __tablename__ = "relation_types"
+    __table_args__ = (
+        UniqueConstraint("project_id", "key"),
+        CheckConstraint(_in("aif", AIF_KINDS), name="aif"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(80))
+    color: Mapped[str] = mapped_column(String(7), default="#888888")
+    hotkey: Mapped[str | None] = mapped_column(String(1))
+    definition: Mapped[str] = mapped_column(Text, default="")
+    aif: Mapped[str] = mapped_column(String(2), default="RA")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    project: Mapped[Project] = relationship()
+
+
+class Relation(Base):
+    """A typed, directed link between two stances of one statement and one owner.
+
+    The owner is an annotator or gold, as for stances. A live (from, to, type) exists once;
+    ``from`` fixes the statement and the owner, so the unique index needs no owner column.
+    ``deleted_with_stance`` marks a relation that went with one of its ends, so restoring
+    that stance brings it back while a relation deleted on its own stays deleted.
+    """
+
+    __tablename__ = "relations"
+    __table_args__ = (
+        CheckConstraint("from_stance_id <> to_stance_id", name="not_loop"),
+        CheckConstraint("is_gold OR annotator_id IS NOT NULL", name="owner"),
+        Index("ix_relations_statement_owner", "statement_id", "annotator_id"),
+        Index("ix_relations_to_stance_id", "to_stance_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    statement_id: Mapped[int] = mapped_column(ForeignKey("statements.id", ondelete="CASCADE"))
+    annotator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    is_gold: Mapped[bool] = mapped_column(Boolean, default=False)
+    type_id: Mapped[int] = mapped_column(ForeignKey("relation_types.id"), index=True)
+    from_stance_id: Mapped[int] = mapped_column(ForeignKey("stances.id", ondelete="CASCADE"))
+    to_stance_id: Mapped[int] = mapped_column(ForeignKey("stances.id", ondelete="CASCADE"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    deleted_at: Mapped[datetime | None]
+    deleted_with_stance: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    type: Mapped[RelationType] = relationship()
+    from_stance: Mapped[Stance] = relationship(foreign_keys=[from_stance_id])
+    to_stance: Mapped[Stance] = relationship(foreign_keys=[to_stance_id])
+    annotator: Mapped[User | None] = relationship()
+
+    # As for stances: an UPDATE based on a stale version changes no row (StaleDataError).
+    __mapper_args__ = {"version_id_col": version}
+
+
+# One live (from, to, type): a partial index, so a deleted relation does not block a new one.
+_LIVE = Relation.deleted_at.is_(None)
+Index(
+    "uq_relations_live_link",
+    Relation.from_stance_id,
+    Relation.to_stance_id,
+    Relation.type_id,
+    unique=True,
+    sqlite_where=_LIVE,
+    postgresql_where=_LIVE,
+)

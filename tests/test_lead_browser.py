@@ -67,7 +67,7 @@ def test_guidelines_and_progress_pages(session, live_server, page):
     assert page.locator(".guidelines h1").inner_text() == "Mark stances"
     page.click("nav.manage >> text=Progress")
     page.wait_for_selector("figure.chart svg rect", state="attached")
-    assert page.locator("figure.chart rect").count() == 3
+    assert page.locator("figure.chart rect").count() == 4  # a bar per label, premise too
     session.commit()
     assert session.scalar(select(GuidelinesVersion.version)) == 1
     assert not errors, errors

@@ -13,6 +13,7 @@ from annotator.actors.registry import import_actors
 from annotator.formats.actor_csv import iter_actor_rows
 from annotator.formats.statement_readers import iter_statements
 from annotator.models import AuditEvent, Statement
+from annotator.projects.labels import FIELDS, create_label
 from annotator.projects.projects import get_project
 from annotator.statements.statements import import_statements
 
@@ -38,6 +39,9 @@ def import_file(runner, slug, path):
 def empty_copy(session, runner, source, tmp_path, *, with_statements: bool):
     """A project with the source's actors (via the actors export) and, optionally, statements."""
     copy = make_project(session, "copy")
+    for label in source.labels:  # the same scheme (the demo adds a premise label)
+        if label.key not in {own.key for own in copy.labels}:
+            create_label(session, copy, label.key, **{f: getattr(label, f) for f in FIELDS})
     actors, _ = export(runner, source.slug, "actors", tmp_path / "actors.csv")
     import_actors(session, copy, iter_actor_rows("actors.csv", io.BytesIO(actors.encode())))
     if with_statements:

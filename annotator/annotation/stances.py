@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
+from annotator.annotation.relation_cascade import delete_stance_relations, restore_stance_relations
 from annotator.db.audit import record_event
 from annotator.errors import Conflict, Forbidden, Invalid, NotFound
 from annotator.models import (
@@ -154,6 +155,7 @@ def delete_stance(
         stance.deleted_at = utcnow()
         session.flush()
     audit_stance(session, user, project, stance, "delete")
+    delete_stance_relations(session, user, project, stance)
     return stance
 
 
@@ -177,6 +179,7 @@ def restore_stance(
             _check_overlap(session, statement, stance)
         session.flush()
     audit_stance(session, user, project, stance, "restore")
+    restore_stance_relations(session, user, project, stance)
     return stance
 
 

@@ -1,7 +1,9 @@
-"""The demo project: the example statement, its actor registry and four users."""
+"""The demo project: the example statement, its actor registry, four users, and a premise
+label beside the default scheme for argument relations."""
 
 from __future__ import annotations
 
+import json
 import secrets
 from importlib import resources
 
@@ -11,7 +13,9 @@ from annotator.accounts.users import create_user, find_user
 from annotator.actors.registry import import_actors
 from annotator.formats.actor_csv import iter_actor_rows
 from annotator.formats.statement_readers import iter_statements
+from annotator.models import Project
 from annotator.projects.assignments import assign_statement
+from annotator.projects.labels import create_label
 from annotator.projects.projects import create_project, find_project, set_member
 from annotator.statements.statements import import_statements, list_statements
 
@@ -29,6 +33,8 @@ def load_demo(session: Session, password: str | None, *, method: str = "scrypt")
         session, "demo", "Demo: Iran's missile strikes (RCIT, 2024)"
     )
     data = resources.files("annotator") / "demo"
+    with (data / "labels.json").open("rb") as fh:
+        add_missing_labels(session, project, json.load(fh))
     with (data / "actors.csv").open("rb") as fh:
         import_actors(session, project, iter_actor_rows("actors.csv", fh))
     with (data / "statements.jsonl").open("rb") as fh:
@@ -45,3 +51,11 @@ def load_demo(session: Session, password: str | None, *, method: str = "scrypt")
         for username in ("annotator1", "annotator2"):
             assign_statement(session, project, statement, find_user(session, username))
     return created
+
+
+def add_missing_labels(session: Session, project: Project, specs: list[dict]) -> None:
+    """Create the demo's extra labels the project does not have yet (loading twice is fine)."""
+    keys = {label.key for label in project.labels}
+    for spec in specs:
+        if spec["key"] not in keys:
+            create_label(session, project, **spec)

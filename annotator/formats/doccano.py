@@ -13,10 +13,12 @@ keeps ours. Only text with characters outside the BMP (e.g. emoji) differs.
 
 from __future__ import annotations
 
-from typing import TextIO
+from collections.abc import Callable, Mapping
+from typing import Any, TextIO
 
 from annotator.formats import Bundles, Counts, ExportContext, Exporter, iter_bundles, offset_option
 from annotator.formats.records import dumps
+from annotator.formats.relations import EndIndex, with_relation_ends
 from annotator.text.offsets import converter
 
 OFFSETS = offset_option(
@@ -50,3 +52,34 @@ EXPORTER = Exporter(
     write=write,
     options=(OFFSETS,),
 )
+
+
+def relation_line(
+    statement: Mapping[str, Any],
+    stances: list[Mapping[str, Any]],
+    relations: list[Mapping[str, Any]],
+    to_unit: Callable[[int], int] = int,
+) -> dict[str, Any]:
+    """doccano's relation-extraction line (``entities`` with ``id``, ``start_offset``,
+    ``end_offset``, ``label``; ``relations`` with ``id``, ``from_id``, ``to_id``, ``type``):
+    entities numbered from 0 in span order, relation ends missing from the stances added."""
+    ends = sorted(with_relation_ends(stances, relations), key=lambda s: (s["start"], s["end"]))
+    number = EndIndex()
+    for n, stance in enumerate(ends):
+        number.add(stance, n)
+    entities = [
+        {"id": n, "start_offset": to_unit(s["start"]), "end_offset": to_unit(s["end"]),
+         "label": s["label"]}
+        for n, s in enumerate(ends)
+    ]  # fmt: skip
+    links = [
+        {"id": n, "from_id": number[r["from"]], "to_id": number[r["to"]],
+         "type": r["type"]}
+        for n, r in enumerate(relations)
+    ]  # fmt: skip
+    return {
+        "id": statement["id"],
+        "text": statement["text"],
+        "entities": entities,
+        "relations": links,
+    }

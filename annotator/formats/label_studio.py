@@ -35,6 +35,7 @@ from annotator.formats import (
     iter_bundles,
     offset_option,
 )
+from annotator.formats.relations import EndIndex, with_relation_ends
 from annotator.text.offsets import converter
 
 DATA_FIELDS = ("title", "author", "organization", "date", "url")
@@ -112,3 +113,35 @@ EXPORTER = Exporter(
     write=write,
     options=(OFFSETS, ACTORS),
 )
+
+
+def relation_results(
+    relations: list[Mapping[str, Any]], region_of: Callable[[Mapping[str, Any]], str]
+) -> list[dict]:
+    """Label Studio relation results (``type: "relation"``, ``direction: "right"``, the
+    relation type in ``labels``) between the regions ``region_of`` gives each end."""
+    return [
+        {
+            "from_id": region_of(relation["from"]),
+            "to_id": region_of(relation["to"]),
+            "type": "relation",
+            "direction": "right",
+            "labels": [relation["type"]],
+        }
+        for relation in relations
+    ]
+
+
+def results_with_relations(
+    stances: list[Mapping[str, Any]],
+    relations: list[Mapping[str, Any]],
+    to_unit: Callable[[int], int] = int,
+    actors: bool = True,
+) -> list[dict]:
+    """One annotation's result list: a region per stance (as ``task`` writes them, ids
+    ``s<n>``; relation ends missing from the stances added) followed by the relations."""
+    region_of, results = EndIndex(), []
+    for n, record in enumerate(with_relation_ends(stances, relations)):
+        region_of.add(record, f"s{n}")
+        results.extend(region(n, record, to_unit, actors))
+    return results + relation_results(relations, region_of.__getitem__)

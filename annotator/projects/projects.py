@@ -16,6 +16,7 @@ from annotator.models import (
     Label,
     Membership,
     Project,
+    RelationType,
     Statement,
     User,
 )
@@ -58,6 +59,27 @@ DEFAULT_LABELS = (
     ),
 )
 
+# Every project starts with these argument relation types (migration 0004 gave them to older
+# projects); more are added like labels.
+DEFAULT_RELATION_TYPES = (
+    dict(
+        key="supports",
+        name="Supports",
+        color="#59a14f",
+        hotkey="s",
+        aif="RA",
+        definition="The source stance gives a reason for the target stance (AIF inference, RA).",
+    ),
+    dict(
+        key="attacks",
+        name="Attacks",
+        color="#e15759",
+        hotkey="a",
+        aif="CA",
+        definition="The source stance argues against the target stance (AIF conflict, CA).",
+    ),
+)
+
 
 def role_rank(role: str | None) -> int:
     """Order roles annotator < reviewer < lead; no role ranks below all."""
@@ -67,7 +89,7 @@ def role_rank(role: str | None) -> int:
 def create_project(
     session: Session, slug: str, name: str, *, description: str = "", user: User | None = None
 ) -> Project:
-    """Create a project with the default claim / condemnation / support scheme."""
+    """Create a project with the default label scheme and relation types (supports, attacks)."""
     if not SLUG_RE.match(slug):
         raise Invalid("Project slugs are lower-case letters, digits and '-'.", field="slug")
     if not name.strip():
@@ -77,6 +99,10 @@ def create_project(
     project = Project(slug=slug, name=name.strip(), description=description.strip())
     project.labels = [Label(position=i, **spec) for i, spec in enumerate(DEFAULT_LABELS)]
     session.add(project)
+    session.add_all(
+        RelationType(project=project, position=i, **spec)
+        for i, spec in enumerate(DEFAULT_RELATION_TYPES)
+    )
     session.flush()
     record_event(
         session,

@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from annotator.actors.registry import resolve_actor, survivor
+from annotator.annotation.relation_cascade import delete_stance_relations
 from annotator.annotation.stances import audit_stance, set_content, stance_snapshot
 from annotator.db.audit import record_event
 from annotator.errors import Conflict, Invalid, NotFound
@@ -315,6 +316,7 @@ def delete_gold(
     session.flush()
     claim_statement(session, statement, reviewer, None)
     _gold_event(session, project, statement, reviewer, gold, "delete", None, reason)
+    delete_stance_relations(session, reviewer, project, gold)
     return gold
 
 
