@@ -15,7 +15,7 @@ from annotator.db.migrate import alembic_config, upgrade_schema
 
 from .conftest import PG_BASE_URL, _schema_url
 
-BEFORE = "0002"  # the revision 0004 follows (re-chained after 0003 when that lands)
+BEFORE = "0003"  # the revision 0004 follows
 
 
 @pytest.fixture

@@ -4,14 +4,14 @@ Every existing project gets the default types ``supports`` (RA) and ``attacks`` 
 ones ``create_project`` gives a new project.
 
 Revision ID: 0004
-Revises: 0002 (to be re-chained after 0003 by whoever merges it)
+Revises: 0003
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
