@@ -6,7 +6,6 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask
 from sqlalchemy.engine import make_url
 
 VERSION = "0.1.0"
@@ -27,8 +26,11 @@ _TEXT_KEYS = ("SECRET_KEY", "DATABASE_URL")
 _NOT_CONFIG = ("PASSWORD",)
 
 
-def configure(app: Flask, test_config: dict | None = None) -> None:
-    """Defaults, then ``ANNOTATOR_*`` variables (JSON-typed), then the test's values."""
+def configure(app, test_config: dict | None = None) -> None:
+    """Defaults, then ``ANNOTATOR_*`` variables (JSON-typed), then the test's values.
+
+    ``app`` is untyped: services read ``VERSION`` here, and they import no Flask.
+    """
     app.config.update(DEFAULTS)
     before = dict(app.config)
     app.config.from_prefixed_env("ANNOTATOR")
