@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import PurePosixPath
 
-from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from annotator.actors import curation as registry
@@ -22,14 +22,14 @@ from annotator.errors import DomainError, Invalid
 from annotator.extensions import db, htmx
 from annotator.formats import FormatError
 from annotator.formats.actor_csv import ActorRow, iter_actor_rows, write_actor_rows
-from annotator.projects.projects import role_rank
-from annotator.web.access import project_view
+from annotator.roles import Role
+from annotator.web.access import can, project_view
 
 bp = Blueprint("actors", __name__, url_prefix="/p/<slug>/actors")
 
 
 @bp.get("/")
-@project_view("annotator")
+@project_view(Role.ANNOTATOR)
 def index(project):
     """The registry, searchable by name, alias, key or QID and filtered by status."""
     q = request.args.get("q", "").strip()[:300]
@@ -45,13 +45,13 @@ def index(project):
         q=q,
         status=status,
         counts=registry.count_by_status(db.session, project),
-        can_edit=_is_lead(),
+        can_edit=can(Role.LEAD),
     )
     return Response(body, headers={"Vary": "HX-Request, HX-Target"})
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@project_view("lead")
+@project_view(Role.LEAD)
 def create(project):
     """A form for a new approved actor."""
     form = ActorForm()
@@ -68,7 +68,7 @@ def create(project):
 
 
 @bp.get("/<int:actor_id>")
-@project_view("annotator")
+@project_view(Role.ANNOTATOR)
 def show(project, actor_id: int):
     """One actor: read-only for annotators; leads also get the edit, status and merge forms."""
     actor = get_actor_by_id(db.session, project, actor_id)
@@ -76,7 +76,7 @@ def show(project, actor_id: int):
 
 
 @bp.post("/<int:actor_id>")
-@project_view("lead")
+@project_view(Role.LEAD)
 def update(project, actor_id: int):
     """Save name, type, aliases and QID."""
     actor = get_actor_by_id(db.session, project, actor_id)
@@ -93,7 +93,7 @@ def update(project, actor_id: int):
 
 
 @bp.post("/<int:actor_id>/status")
-@project_view("lead")
+@project_view(Role.LEAD)
 def set_status(project, actor_id: int):
     """Approve or reject a (proposed) actor; from the list, htmx swaps the row in place."""
     actor = get_actor_by_id(db.session, project, actor_id)
@@ -114,7 +114,7 @@ def set_status(project, actor_id: int):
 
 
 @bp.get("/<int:actor_id>/merge")
-@project_view("lead")
+@project_view(Role.LEAD)
 def merge_preview(project, actor_id: int):
     """What merging this actor into another would change, with the button that does it."""
     source = get_actor_by_id(db.session, project, actor_id)
@@ -130,7 +130,7 @@ def merge_preview(project, actor_id: int):
 
 
 @bp.post("/<int:actor_id>/merge")
-@project_view("lead")
+@project_view(Role.LEAD)
 def merge(project, actor_id: int):
     """Fold this actor into the chosen one: stances and statements re-pointed, aliases joined."""
     source = get_actor_by_id(db.session, project, actor_id)
@@ -146,7 +146,7 @@ def merge(project, actor_id: int):
 
 
 @bp.route("/import", methods=["GET", "POST"])
-@project_view("lead")
+@project_view(Role.LEAD)
 def import_csv(project):
     """Upload a registry CSV: creates new ids, updates known ones; one bad row writes nothing."""
     form = ActorImportForm()
@@ -167,7 +167,7 @@ def import_csv(project):
 
 
 @bp.get("/options")
-@project_view("annotator")
+@project_view(Role.ANNOTATOR)
 def options(project):
     """``<option>`` elements for the merge field's datalist, by name or alias."""
     q = request.args.get("into", "").strip()[:300]
@@ -176,7 +176,7 @@ def options(project):
 
 
 @bp.get("/export.csv")
-@project_view("annotator")
+@project_view(Role.ANNOTATOR)
 def export_csv(project):
     """The approved registry as the CSV the CLI reads and writes."""
     out = io.StringIO()
@@ -190,10 +190,6 @@ def export_csv(project):
     return Response(
         out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": disposition}
     )
-
-
-def _is_lead() -> bool:
-    return role_rank(g.role) >= role_rank("lead")
 
 
 def _require_valid(form) -> None:
@@ -219,7 +215,7 @@ def _show_context(project, actor, form=None, merge_form=None) -> dict:
         actor=actor,
         merged_into=merged_into,
         usage=registry.actor_usage(db.session, [actor.id])[actor.id],
-        can_edit=_is_lead() and merged_into is None,
+        can_edit=can(Role.LEAD) and merged_into is None,
         form=form or _filled_form(actor),
         merge_form=merge_form or MergeForm(formdata=None),
     )

@@ -7,8 +7,9 @@ from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAr
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional
 
-from annotator.models import ROLES, SEMEVAL_VALUES
+from annotator.models import SEMEVAL_VALUES
 from annotator.projects.labels import POLARITIES
+from annotator.roles import ROLES
 
 
 def _choices(values, *, none: bool = False) -> list[SelectChoice]:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from annotator.agreement.stances import Mark, Unit, compute_agreement, stance_agreement_by_statement
 from annotator.models import Assignment, GoldDecision, Label, Project, Stance, Statement, User
 from annotator.review.side_by_side import align
+from annotator.roles import Role
 
 NO_STATEMENT = (
     "No statement qualifies: agreement needs statements that at least two assigned annotators "
@@ -64,15 +65,14 @@ def annotator_names(session: Session, project: Project, *, hide: bool) -> dict[i
     return {uid: name for uid, name in rows}
 
 
-def visible_names(session: Session, project: Project, role: str) -> dict[int, str]:
+def visible_names(session: Session, project: Project, role: Role | str) -> dict[int, str]:
     """Annotator names as a viewer with ``role`` may see them: letters for reviewers if hidden."""
-    hide = project.hide_annotator_names and role == "reviewer"
-    return annotator_names(session, project, hide=hide)
+    return annotator_names(session, project, hide=hidden_for(project, role))
 
 
-def hidden_for(project: Project, role: str) -> bool:
-    """Whether this viewer sees pseudonymous letters instead of usernames."""
-    return project.hide_annotator_names and role == "reviewer"
+def hidden_for(project: Project, role: Role | str) -> bool:
+    """Whether this viewer sees pseudonymous letters instead of usernames (leads never do)."""
+    return project.hide_annotator_names and role == Role.REVIEWER
 
 
 def agreement_scope(

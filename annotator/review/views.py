@@ -17,6 +17,7 @@ from annotator.review import review as rs
 from annotator.review import side_by_side as sbs
 from annotator.review.forms import AcceptForm, DecisionForm, GoldDeleteForm, GoldForm, RejectForm
 from annotator.review.unanimous import accept_unanimous, pending_unanimous
+from annotator.roles import Role
 from annotator.statements.statements import get_statement
 from annotator.text.spans import locate_quote
 from annotator.web.access import project_view
@@ -33,7 +34,7 @@ def names_for(project) -> dict[int, str]:
 
 
 @bp.get("/", strict_slashes=False)  # the project page links with the slash
-@project_view("reviewer")
+@project_view(Role.REVIEWER)
 def queue(project):
     """Statements whose annotators are all done, most disagreement first."""
     names = names_for(project)
@@ -52,7 +53,7 @@ def queue(project):
 
 
 @bp.get("/agreement")
-@project_view("reviewer")
+@project_view(Role.REVIEWER)
 def agreement(project):
     """Agreement figures with a bar chart per label and per annotator pair."""
     unfinished = request.args.get("include_unfinished") == "1"
@@ -83,7 +84,7 @@ def bars(figures: dict, metrics) -> list[dict]:
 
 
 @bp.get("/s/<int:statement_id>")
-@project_view("reviewer")
+@project_view(Role.REVIEWER)
 def statement(project, statement_id: int):
     """The statement once, then each annotator's stances in a lane, aligned into groups."""
     st = get_statement(db.session, project, statement_id)
@@ -155,7 +156,7 @@ def _board(project, st, error, status, message=None):
 
 
 @bp.post("/s/<int:statement_id>/accept")
-@project_view("reviewer")
+@project_view(Role.REVIEWER)
 def accept(project, statement_id: int):
     """Copy one annotator's version into gold."""
     form = AcceptForm()
@@ -171,7 +172,7 @@ def accept(project, statement_id: int):
 
 
 @bp.post("/s/<int:statement_id>/reject")
-@project_view("reviewer")
+@project_view(Role.REVIEWER)
 def reject(project, statement_id: int):
     """Reject every version of a group."""
     form = RejectForm()
@@ -187,7 +188,7 @@ def reject(project, statement_id: int):
 
 
 @bp.post("/s/<int:statement_id>/unanimous")
-@project_view("reviewer")
+@project_view(Role.REVIEWER)
 def unanimous(project, statement_id: int):
     """Accept every unanimous stance of the statement in one click."""
     return _decision(
@@ -234,7 +235,7 @@ def _gold_page(project, st, form, gold=None, status=200, error=None):
 
 
 @bp.get("/s/<int:statement_id>/gold/new")
-@project_view("reviewer")
+@project_view(Role.REVIEWER)
 def new_gold(project, statement_id: int):
     """The gold form, empty or filled from one annotator's version (``?from=<stance id>``)."""
     st = get_statement(db.session, project, statement_id)
@@ -248,7 +249,7 @@ def new_gold(project, statement_id: int):
 
 
 @bp.post("/s/<int:statement_id>/gold")
-@project_view("reviewer")
+@project_view(Role.REVIEWER)
 def create_gold(project, statement_id: int):
     """Save an edited version ("edit") or a stance nobody made ("add") as gold."""
     st = get_statement(db.session, project, statement_id)
@@ -272,7 +273,7 @@ def create_gold(project, statement_id: int):
 
 
 @bp.get("/s/<int:statement_id>/gold/<int:gold_id>/edit")
-@project_view("reviewer")
+@project_view(Role.REVIEWER)
 def edit_gold(project, statement_id: int, gold_id: int):
     """The gold form filled with a gold stance's current values and version."""
     st = get_statement(db.session, project, statement_id)
@@ -283,7 +284,7 @@ def edit_gold(project, statement_id: int, gold_id: int):
 
 
 @bp.post("/s/<int:statement_id>/gold/<int:gold_id>")
-@project_view("reviewer")
+@project_view(Role.REVIEWER)
 def update_gold(project, statement_id: int, gold_id: int):
     """Save a gold edit; a stale gold version answers 409."""
     st = get_statement(db.session, project, statement_id)
@@ -308,7 +309,7 @@ def update_gold(project, statement_id: int, gold_id: int):
 
 
 @bp.post("/s/<int:statement_id>/gold/<int:gold_id>/delete")
-@project_view("reviewer")
+@project_view(Role.REVIEWER)
 def delete_gold(project, statement_id: int, gold_id: int):
     """Soft-delete a gold stance at the version shown."""
     form = GoldDeleteForm()
@@ -358,7 +359,7 @@ def _save_gold(project, st, form, gold, call):
 
 
 @bp.get("/s/<int:statement_id>/history")
-@project_view("reviewer")
+@project_view(Role.REVIEWER)
 def history(project, statement_id: int):
     """Every audited change on the statement: annotators' stances and gold decisions."""
     st = get_statement(db.session, project, statement_id)

@@ -15,6 +15,7 @@ from annotator.extensions import db, htmx
 from annotator.formats import FormatError
 from annotator.formats.statement_readers import iter_statements
 from annotator.projects.projects import require_role
+from annotator.roles import Role
 from annotator.statements.statements import import_statements, list_imports
 from annotator.web.access import project_view
 from annotator.web.errors import render_error
@@ -23,14 +24,14 @@ bp = Blueprint("imports", __name__, url_prefix="/p/<slug>/import")
 
 
 @bp.get("/")
-@project_view("lead")
+@project_view(Role.LEAD)
 def index(project):
     """The upload form and the latest imports."""
     return _render(project, ImportForm())
 
 
 @bp.post("/")
-@project_view("lead")
+@project_view(Role.LEAD)
 def upload(project):
     """Import the uploaded files in one transaction; any error names file, line and field."""
     form = ImportForm()
@@ -77,7 +78,7 @@ def _lead_project():
         return None
     try:
         slug = (request.view_args or {}).get("slug", "")
-        return require_role(db.session, slug, current_user, "lead")[0]
+        return require_role(db.session, slug, current_user, Role.LEAD)[0]
     except DomainError:
         return None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from annotator.web.access import can
 from annotator.web.forms import error_attrs
 
 
@@ -23,3 +24,4 @@ def register(app: Flask) -> None:
     app.register_blueprint(tokens.bp)
     app.register_blueprint(api.bp)
     app.add_template_global(error_attrs)
+    app.add_template_global(can)

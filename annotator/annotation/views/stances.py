@@ -14,6 +14,7 @@ from annotator.annotation.views.workspace import page_context, stance_form, stan
 from annotator.annotation.workspace import counter_and_state, next_stance_id, render_paragraphs
 from annotator.errors import Conflict, DomainError, Invalid
 from annotator.extensions import db, htmx
+from annotator.roles import Role
 from annotator.statements.statements import get_statement
 from annotator.text.spans import locate_quote
 from annotator.web.access import project_view
@@ -23,7 +24,7 @@ bp = Blueprint("stances", __name__, url_prefix="/p/<slug>/s/<int:statement_id>/s
 
 
 @bp.post("")
-@project_view("annotator")
+@project_view(Role.ANNOTATOR)
 def create(project, statement_id: int):
     """Save a new stance from the selection form."""
     st = get_statement(db.session, project, statement_id)
@@ -38,7 +39,7 @@ def create(project, statement_id: int):
 
 
 @bp.get("/<int:stance_id>/edit")
-@project_view("annotator")
+@project_view(Role.ANNOTATOR)
 def edit(project, statement_id: int, stance_id: int):
     """The form filled with a stance's current values and version."""
     st = get_statement(db.session, project, statement_id)
@@ -48,7 +49,7 @@ def edit(project, statement_id: int, stance_id: int):
 
 
 @bp.post("/<int:stance_id>")
-@project_view("annotator")
+@project_view(Role.ANNOTATOR)
 def update(project, statement_id: int, stance_id: int):
     """Save an edit; a stale version answers 409 with the stored version in the form."""
     st = get_statement(db.session, project, statement_id)
@@ -69,14 +70,14 @@ def update(project, statement_id: int, stance_id: int):
 
 
 @bp.post("/<int:stance_id>/delete")
-@project_view("annotator")
+@project_view(Role.ANNOTATOR)
 def delete(project, statement_id: int, stance_id: int):
     """Soft-delete a stance and offer undo."""
     return _version_action(project, statement_id, stance_id, stance_service.delete_stance, "delete")
 
 
 @bp.post("/<int:stance_id>/restore")
-@project_view("annotator")
+@project_view(Role.ANNOTATOR)
 def restore(project, statement_id: int, stance_id: int):
     """Undo a delete."""
     return _version_action(

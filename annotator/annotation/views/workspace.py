@@ -17,6 +17,7 @@ from annotator.models import OPEN_STATES
 from annotator.projects.assignments import set_assignment_state
 from annotator.projects.projects import list_labels
 from annotator.projects.queue import next_open_statement
+from annotator.roles import Role
 from annotator.statements.statements import get_statement
 from annotator.web.access import project_view
 
@@ -57,7 +58,7 @@ def _can_edit(assignment) -> bool:
 
 
 @bp.get("/s/<int:statement_id>")
-@project_view("annotator")
+@project_view(Role.ANNOTATOR)
 def statement(project, statement_id: int):
     """The statement with the user's own stances highlighted and the stance form."""
     st = get_statement(db.session, project, statement_id)
@@ -65,7 +66,7 @@ def statement(project, statement_id: int):
 
 
 @bp.post("/s/<int:statement_id>/state")
-@project_view("annotator")
+@project_view(Role.ANNOTATOR)
 def state(project, statement_id: int):
     """Mark done, reopen or skip; a finished statement leads on to the next one."""
     st = get_statement(db.session, project, statement_id)
@@ -88,7 +89,7 @@ def _redirect(location: str) -> Response:
 
 
 @bp.get("/next")
-@project_view("annotator")
+@project_view(Role.ANNOTATOR)
 def next_statement(project):
     """Open the next statement of the queue that is still new or in progress."""
     after = request.args.get("after", type=int)
@@ -100,7 +101,7 @@ def next_statement(project):
 
 
 @bp.get("/actors/suggest")
-@project_view("annotator")
+@project_view(Role.ANNOTATOR)
 def suggest(project):
     """Type-ahead options over actor names and aliases, showing the alias that matched."""
     field = request.args.get("field", "target")
@@ -112,7 +113,7 @@ def suggest(project):
 
 
 @bp.get("/labels.css")
-@project_view("annotator")
+@project_view(Role.ANNOTATOR)
 def labels_css(project):
     """Label colours as a stylesheet: the CSP forbids inline styles."""
     labels = list_labels(db.session, project, include_retired=True)
@@ -121,7 +122,7 @@ def labels_css(project):
 
 
 @bp.get("/guidelines")
-@project_view("annotator")
+@project_view(Role.ANNOTATOR)
 def guidelines(project):
     """The project's guidelines in force, rendered from Markdown without raw HTML."""
     from annotator.projects.projects import latest_guidelines

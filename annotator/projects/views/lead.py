@@ -11,7 +11,6 @@ from flask_login import current_user
 
 from annotator.accounts.users import get_user
 from annotator.extensions import db
-from annotator.models import ROLES
 from annotator.projects import assignments as assignment_service
 from annotator.projects import projects as project_service
 from annotator.projects.forms import (
@@ -24,6 +23,7 @@ from annotator.projects.forms import (
     RoleForm,
 )
 from annotator.projects.progress import annotator_progress, project_progress
+from annotator.roles import Role
 from annotator.statements.statements import get_statement
 from annotator.web.access import admin_view, project_view
 from annotator.web.forms import run_form
@@ -61,7 +61,7 @@ def create_project():
 
 
 @bp.route(f"{P}/settings", methods=["GET", "POST"])
-@project_view("lead")
+@project_view(Role.LEAD)
 def settings(project):
     """Name, description and the annotation settings of the project."""
     form = ProjectSettingsForm(obj=project)
@@ -77,7 +77,7 @@ def settings(project):
 
 
 @bp.get(f"{P}/team")
-@project_view("lead")
+@project_view(Role.LEAD)
 def team(project):
     """Members with their roles, a role switch and remove button each, and an add form."""
     return _team_page(project)
@@ -87,12 +87,12 @@ def _team_page(project, form=None, status=200):
     members = project_service.list_members(db.session, project)
     return page(
         "team.html", status, project=project, members=members, form=form or MemberForm(),
-        role_form=RoleForm(), roles=ROLES, confirm=ConfirmForm(), nav="team",
+        role_form=RoleForm(), roles=list(Role), confirm=ConfirmForm(), nav="team",
     )  # fmt: skip
 
 
 @bp.post(f"{P}/team")
-@project_view("lead")
+@project_view(Role.LEAD)
 def add_member(project):
     """Add an existing user with a role (or change the role of a member)."""
     form = MemberForm()
@@ -106,7 +106,7 @@ def add_member(project):
 
 
 @bp.post(f"{P}/team/<username>/role")
-@project_view("lead")
+@project_view(Role.LEAD)
 def change_role(project, username: str):
     """Change a member's role."""
     form = RoleForm()
@@ -120,7 +120,7 @@ def change_role(project, username: str):
 
 
 @bp.post(f"{P}/team/<username>/remove")
-@project_view("lead")
+@project_view(Role.LEAD)
 def remove_member(project, username: str):
     """Remove a member; their stances and finished work stay in the project."""
     form = ConfirmForm()
@@ -146,7 +146,7 @@ def flash_errors(form) -> None:
 
 
 @bp.get(f"{P}/assignments")
-@project_view("lead")
+@project_view(Role.LEAD)
 def assignments(project):
     """Load per annotator, statements short of N, the assign and reassign forms."""
     return _assignments_page(project)
@@ -163,7 +163,7 @@ def _assignments_page(project, form=None, reassign=None, status=200):
 
 
 @bp.post(f"{P}/assignments")
-@project_view("lead")
+@project_view(Role.LEAD)
 def assign(project):
     """Top every statement up to N annotators; running it again only fills gaps."""
     form, report = AssignForm(), {}
@@ -184,7 +184,7 @@ def assign(project):
 
 
 @bp.post(f"{P}/assignments/reassign")
-@project_view("lead")
+@project_view(Role.LEAD)
 def reassign(project):
     """Move one statement to another annotator, or unassign it when no one is named."""
     form = ReassignForm()
@@ -208,7 +208,7 @@ def _reassign(project, form: ReassignForm):
 
 
 @bp.get(f"{P}/progress")
-@project_view("lead")
+@project_view(Role.LEAD)
 def progress(project):
     """The dashboard: per annotator, per label (with a chart) and per statement, paged."""
     data = project_progress(db.session, project, request.args.get("page", 1, type=int))
