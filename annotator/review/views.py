@@ -93,7 +93,7 @@ def statement(project, statement_id: int):
 
 def board_context(project, st, error: str | None = None) -> dict:
     """Template values of the side-by-side page and of its board fragment."""
-    view = sbs.load_side_by_side(db.session, project, st, names_for(project))
+    view = sbs.load_side_by_side(db.session, st, names_for(project))
     return dict(
         project=project,
         v=view,

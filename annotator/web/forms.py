@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from flask import flash
+
 from annotator.errors import DomainError
 from annotator.extensions import db
 
@@ -22,6 +24,12 @@ def run_form(form, action: Callable) -> bool:
         return False
     db.session.commit()
     return True
+
+
+def flash_errors(form) -> None:
+    """For one-button forms: the refusal as error flashes on the page the user returns to."""
+    for message in [*form.form_errors, *(e for errs in form.errors.values() for e in errs)]:
+        flash(message, "error")
 
 
 def error_attrs(field, error_id: str) -> dict[str, str]:

@@ -10,10 +10,10 @@ from annotator.projects import guidelines as guidelines_service
 from annotator.projects import labels as label_service
 from annotator.projects.forms import ConfirmForm, GuidelinesForm, LabelForm, MoveForm
 from annotator.projects.projects import latest_guidelines
-from annotator.projects.views.lead import P, bp, flash_errors, page
+from annotator.projects.views import P, bp, page
 from annotator.roles import Role
 from annotator.web.access import project_view
-from annotator.web.forms import run_form
+from annotator.web.forms import flash_errors, run_form
 from annotator.web.markdown import render_markdown
 
 

@@ -1,12 +1,12 @@
 """The lead's pages: project creation and settings, team, assignments and progress.
 
-Labels and guidelines live in ``lead_labels`` on the same blueprint. Every form is a plain
+Labels and guidelines live in ``labels`` on the same blueprint. Every form is a plain
 POST that works without script; errors re-render the page with status 422.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
 from annotator.accounts.users import get_user
@@ -23,18 +23,11 @@ from annotator.projects.forms import (
     RoleForm,
 )
 from annotator.projects.progress import annotator_progress, project_progress
+from annotator.projects.views import P, bp, page
 from annotator.roles import Role
 from annotator.statements.statements import get_statement
 from annotator.web.access import admin_view, project_view
-from annotator.web.forms import run_form
-
-bp = Blueprint("lead", __name__)
-P = "/p/<slug>"
-
-
-def page(template: str, status: int = 200, **values):
-    """Render a lead page, 422 when a form was refused."""
-    return render_template(f"lead/{template}", **values), status
+from annotator.web.forms import flash_errors, run_form
 
 
 @bp.route("/projects/new", methods=["GET", "POST"])
@@ -139,12 +132,6 @@ def _flash_back(form, location: str):
     return redirect(location, 303)
 
 
-def flash_errors(form) -> None:
-    """Flash a refused form's messages (form-level and per field)."""
-    for message in [*form.form_errors, *(e for errs in form.errors.values() for e in errs)]:
-        flash(message, "error")
-
-
 @bp.get(f"{P}/assignments")
 @project_view(Role.LEAD)
 def assignments(project):
@@ -213,6 +200,3 @@ def progress(project):
     """The dashboard: per annotator, per label (with a chart) and per statement, paged."""
     data = project_progress(db.session, project, request.args.get("page", 1, type=int))
     return page("progress.html", project=project, p=data, nav="progress")
-
-
-from annotator.projects.views import labels as lead_labels  # noqa: E402,F401  (registers the label and guidelines routes)
