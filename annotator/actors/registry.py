@@ -107,6 +107,14 @@ def survivor(session: Session, actor: Actor) -> Actor:
     return actor
 
 
+def get_actor(session: Session, project: Project, key: str) -> Actor:
+    """An actor of this project by key; NotFound otherwise."""
+    actor = session.scalar(select(Actor).where(Actor.project_id == project.id, Actor.key == key))
+    if actor is None:
+        raise NotFound(f"Unknown actor '{key}'.", field="actor")
+    return actor
+
+
 @dataclass(frozen=True)
 class ActorMatch:
     """A type-ahead hit: the actor and the alias that matched (None when the name did)."""

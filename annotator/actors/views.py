@@ -37,8 +37,9 @@ def index(project):
     page = registry.list_actor_page(
         db.session, project, query=q, status=status, page=request.args.get("page", 1, type=int)
     )
-    template = "actors/_table.html" if htmx.target == "actor-table" else "actors/index.html"
-    body = render_template(
+    fragment = htmx and htmx.target == "actor-table"
+    template = "actors/_table.html" if fragment else "actors/index.html"
+    return render_template(
         template,
         project=project,
         p=page,
@@ -47,7 +48,6 @@ def index(project):
         counts=registry.count_by_status(db.session, project),
         can_edit=can(Role.LEAD),
     )
-    return Response(body, headers={"Vary": "HX-Request, HX-Target"})
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from wtforms.fields.choices import SelectChoice
@@ -22,6 +22,7 @@ from annotator.statements.statements import get_statement
 from annotator.text.spans import locate_quote
 from annotator.web.access import project_view
 from annotator.web.forms import first_error
+from annotator.web.htmx import page_or_fragment, see_other
 
 bp = Blueprint("review", __name__, url_prefix="/p/<slug>/review")
 
@@ -150,9 +151,8 @@ def _decision(project, statement_id: int, form, action, message: str):
 
 def _board(project, st, error, status, message=None):
     db.session.refresh(st)
-    template = "review/_board.html" if htmx else "review/statement.html"
     ctx = board_context(project, st, error) | {"message": message}
-    return Response(render_template(template, **ctx), status, headers={"Vary": "HX-Request"})
+    return page_or_fragment("review/statement.html", "review/_board.html", status, **ctx)
 
 
 @bp.post("/s/<int:statement_id>/accept")
@@ -228,10 +228,9 @@ def _values(stance, review_version: int, source: bool) -> dict:
 
 
 def _gold_page(project, st, form, gold=None, status=200, error=None):
-    template = "review/_gold_form.html" if htmx else "review/gold.html"
     ctx = dict(project=project, st=st, form=form, gold=gold, error=error)
     ctx["actors"] = list_actors(db.session, project, status="approved")
-    return Response(render_template(template, **ctx), status, headers={"Vary": "HX-Request"})
+    return page_or_fragment("review/gold.html", "review/_gold_form.html", status, **ctx)
 
 
 @bp.get("/s/<int:statement_id>/gold/new")
@@ -352,10 +351,7 @@ def _save_gold(project, st, form, gold, call):
         return _gold_page(project, st, form, gold, exc.status, exc.message)
     db.session.commit()
     flash("Gold saved.", "info")
-    location = url_for(".statement", slug=project.slug, statement_id=st.id)
-    if htmx:
-        return Response(status=204, headers={"HX-Location": location})
-    return redirect(location, 303)
+    return see_other(url_for(".statement", slug=project.slug, statement_id=st.id))
 
 
 @bp.get("/s/<int:statement_id>/history")

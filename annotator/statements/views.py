@@ -5,7 +5,7 @@ from __future__ import annotations
 from itertools import chain
 from pathlib import PurePosixPath
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, request
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -19,6 +19,7 @@ from annotator.roles import Role
 from annotator.statements.statements import import_statements, list_imports
 from annotator.web.access import project_view
 from annotator.web.errors import render_error
+from annotator.web.htmx import page_or_fragment
 
 bp = Blueprint("imports", __name__, url_prefix="/p/<slug>/import")
 
@@ -84,9 +85,10 @@ def _lead_project():
 
 
 def _render(project, form, *, error=None, report=None, status=200):
-    template = "imports/_panel.html" if htmx else "imports/index.html"
-    body = render_template(
-        template,
+    return page_or_fragment(
+        "imports/index.html",
+        "imports/_panel.html",
+        status,
         project=project,
         form=form,
         error=error,
@@ -95,7 +97,6 @@ def _render(project, form, *, error=None, report=None, status=200):
         limit=_mb(current_app.config["MAX_CONTENT_LENGTH"]),
         file_limit=_mb(current_app.config["IMPORT_MAX_BYTES"]),
     )
-    return body, status, {"Vary": "HX-Request"}
 
 
 def _basename(filename: str) -> str:

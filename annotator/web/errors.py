@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from annotator.errors import STALE_WRITE, DomainError
 from annotator.extensions import db
+from annotator.web.htmx import page_or_fragment
 
 
 def register(app: Flask) -> None:
@@ -22,8 +23,8 @@ def register(app: Flask) -> None:
 
 def render_error(status: int, title: str, message: str):
     """The same message as a fragment for htmx or as a whole page."""
-    template = "errors/_message.html" if request.headers.get("HX-Request") else "errors/error.html"
-    return render_template(template, status=status, title=title, message=message), status
+    context = dict(status=status, title=title, message=message)
+    return page_or_fragment("errors/error.html", "errors/_message.html", status, **context)
 
 
 def _domain_error(exc: DomainError):

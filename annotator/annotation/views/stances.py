@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_htmx import make_response
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
@@ -264,7 +265,7 @@ def _saved(project, st, stance, action, spans):
     )
     if action == "update":
         return body
-    return body, {"HX-Reswap": "none", "HX-Trigger": f"stance-{action}d"}
+    return make_response(body, reswap="none", trigger=f"stance-{action}d")
 
 
 _MESSAGES = {

@@ -12,7 +12,7 @@ from annotator.annotation.forms import StanceForm, StateForm
 from annotator.annotation.render import joined, paragraph_html, stance_item_html, stance_title
 from annotator.annotation.workspace import active_labels, load_statement_view
 from annotator.errors import Invalid
-from annotator.extensions import db, htmx
+from annotator.extensions import db
 from annotator.models import OPEN_STATES
 from annotator.projects.assignments import set_assignment_state
 from annotator.projects.projects import list_labels
@@ -20,6 +20,7 @@ from annotator.projects.queue import next_open_statement
 from annotator.roles import Role
 from annotator.statements.statements import get_statement
 from annotator.web.access import project_view
+from annotator.web.htmx import see_other
 
 bp = Blueprint("workspace", __name__, url_prefix="/p/<slug>")
 
@@ -77,15 +78,8 @@ def state(project, statement_id: int):
     db.session.commit()
     flash(f"Statement marked {assignment.state.replace('_', ' ')}.", "info")
     if form.action.data in ("done", "skip"):
-        return _redirect(url_for(".next_statement", slug=project.slug, after=st.id))
-    return _redirect(url_for(".statement", slug=project.slug, statement_id=st.id))
-
-
-def _redirect(location: str) -> Response:
-    """A redirect htmx follows as a full navigation, a browser as a 303."""
-    if htmx:
-        return Response(status=204, headers={"HX-Location": location})
-    return redirect(location, 303)
+        return see_other(url_for(".next_statement", slug=project.slug, after=st.id))
+    return see_other(url_for(".statement", slug=project.slug, statement_id=st.id))
 
 
 @bp.get("/next")
