@@ -22,6 +22,8 @@ _DUMMY_HASH = generate_password_hash("not-a-password", method="pbkdf2:sha256:100
 class LoginRefused(Invalid):
     """Wrong credentials or too many attempts; the message never says which user exists."""
 
+    keeps_writes = True  # the failure counter is what throttles the next guess
+
 
 def create_user(
     session: Session,

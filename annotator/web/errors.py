@@ -27,10 +27,15 @@ def render_error(status: int, title: str, message: str):
     return page_or_fragment("errors/error.html", "errors/_message.html", status, **context)
 
 
+def render_refusal(status: int, message: str):
+    """A refusal with no form to show it in, titled by its status."""
+    titles = {403: "Forbidden", 404: "Not found", 409: "Conflict", 422: "Invalid input"}
+    return render_error(status, titles.get(status, "Bad request"), message)
+
+
 def _domain_error(exc: DomainError):
     db.session.rollback()
-    titles = {403: "Forbidden", 404: "Not found", 409: "Conflict", 422: "Invalid input"}
-    return render_error(exc.status, titles.get(exc.status, "Bad request"), exc.message)
+    return render_refusal(exc.status, exc.message)
 
 
 def _stale_write(_exc: StaleDataError):

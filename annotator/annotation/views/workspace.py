@@ -32,7 +32,7 @@ def stance_form(project, formdata=None, **data) -> StanceForm:
     return form
 
 
-def page_context(project, statement, form=None, *, editing=None, error=None) -> dict:
+def page_context(project, statement, form=None, *, editing=None) -> dict:
     """Template values for the full statement page, shared by GET and failed plain POSTs."""
     view = load_statement_view(db.session, project, statement, current_user)
     titles = {str(s.id): stance_title(s) for s in view.stances}
@@ -41,7 +41,6 @@ def page_context(project, statement, form=None, *, editing=None, error=None) -> 
         v=view,
         form=form or stance_form(project),
         editing=editing,
-        error=error,
         can_edit=_can_edit(view.assignment),
         text_html=joined(paragraph_html(p, titles, view.actor_names) for p in view.paragraphs),
         items_html=joined(stance_item_html(row, url, csrf) for row in view.stances),
