@@ -35,7 +35,9 @@ class StanceForm(FlaskForm):
 
 
 class StateForm(FlaskForm):
-    action = HiddenField(validators=[AnyOf(["done", "reopen", "skip"])])
+    action = HiddenField(
+        validators=[AnyOf(["done", "reopen", "skip"], "Unknown action: use done, reopen or skip.")]
+    )
 
 
 class VersionForm(FlaskForm):

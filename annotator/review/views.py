@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 
 from annotator.actors.registry import list_actors
 from annotator.agreement.stances import METRICS
-from annotator.errors import DomainError, Invalid
+from annotator.errors import Invalid
 from annotator.extensions import db, htmx
 from annotator.projects.projects import list_labels
 from annotator.review import adjudication as adj
@@ -21,7 +21,7 @@ from annotator.roles import Role
 from annotator.statements.statements import get_statement
 from annotator.text.spans import locate_quote
 from annotator.web.access import project_view
-from annotator.web.forms import first_error
+from annotator.web.forms import Refused, submit
 from annotator.web.htmx import page_or_fragment, see_other
 
 bp = Blueprint("review", __name__, url_prefix="/p/<slug>/review")
@@ -133,16 +133,11 @@ def segments(text: str, groups: list) -> list[tuple[str, int | None]]:
 
 
 def _decision(project, statement_id: int, form, action, message: str):
-    """Validate, run one adjudication service, commit; errors re-show the board with a status."""
+    """One adjudication through the form loop; a refusal re-shows the board with its status."""
     st = get_statement(db.session, project, statement_id)
-    try:
-        if not form.validate_on_submit():
-            raise Invalid(first_error(form))
-        action(st, form)
-    except DomainError as exc:
-        db.session.rollback()
-        return _board(project, st, exc.message, exc.status)
-    db.session.commit()
+    refused = submit(form, lambda: action(st, form))
+    if isinstance(refused, Refused):
+        return _board(project, st, refused.message, refused.status)
     if htmx:
         return _board(project, st, None, 200, message)
     flash(message, "info")
@@ -227,8 +222,8 @@ def _values(stance, review_version: int, source: bool) -> dict:
     )
 
 
-def _gold_page(project, st, form, gold=None, status=200, error=None):
-    ctx = dict(project=project, st=st, form=form, gold=gold, error=error)
+def _gold_page(project, st, form, gold=None, status=200):
+    ctx = dict(project=project, st=st, form=form, gold=gold)
     ctx["actors"] = list_actors(db.session, project, status="approved")
     return page_or_fragment("review/gold.html", "review/_gold_form.html", status, **ctx)
 
@@ -342,14 +337,9 @@ def _gold_input(form: GoldForm, text: str) -> adj.GoldInput:
 
 
 def _save_gold(project, st, form, gold, call):
-    try:
-        if not form.validate_on_submit():
-            raise Invalid(first_error(form))
-        call()
-    except DomainError as exc:
-        db.session.rollback()
-        return _gold_page(project, st, form, gold, exc.status, exc.message)
-    db.session.commit()
+    refused = submit(form, call)
+    if isinstance(refused, Refused):
+        return _gold_page(project, st, form, gold, refused.status)
     flash("Gold saved.", "info")
     return see_other(url_for(".statement", slug=project.slug, statement_id=st.id))
 

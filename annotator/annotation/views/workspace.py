@@ -11,7 +11,6 @@ from annotator.actors.registry import search_actors
 from annotator.annotation.forms import StanceForm, StateForm
 from annotator.annotation.render import joined, paragraph_html, stance_item_html, stance_title
 from annotator.annotation.workspace import active_labels, load_statement_view
-from annotator.errors import Invalid
 from annotator.extensions import db
 from annotator.models import OPEN_STATES
 from annotator.projects.assignments import set_assignment_state
@@ -20,6 +19,8 @@ from annotator.projects.queue import next_open_statement
 from annotator.roles import Role
 from annotator.statements.statements import get_statement
 from annotator.web.access import project_view
+from annotator.web.errors import render_refusal
+from annotator.web.forms import Refused, submit
 from annotator.web.htmx import see_other
 
 bp = Blueprint("workspace", __name__, url_prefix="/p/<slug>")
@@ -71,10 +72,11 @@ def state(project, statement_id: int):
     """Mark done, reopen or skip; a finished statement leads on to the next one."""
     st = get_statement(db.session, project, statement_id)
     form = StateForm()
-    if not form.validate_on_submit():
-        raise Invalid("Unknown action: use done, reopen or skip.", field="action")
-    assignment = set_assignment_state(db.session, project, st, current_user, form.action.data)
-    db.session.commit()
+    assignment = submit(
+        form, lambda: set_assignment_state(db.session, project, st, current_user, form.action.data)
+    )
+    if isinstance(assignment, Refused):
+        return render_refusal(assignment.status, assignment.message)
     flash(f"Statement marked {assignment.state.replace('_', ' ')}.", "info")
     if form.action.data in ("done", "skip"):
         return see_other(url_for(".next_statement", slug=project.slug, after=st.id))
