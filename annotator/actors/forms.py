@@ -32,12 +32,15 @@ class ActorForm(FlaskForm):
 
 
 class StatusForm(FlaskForm):
-    status = HiddenField(validators=[AnyOf(["approved", "rejected"])])
+    status = HiddenField(validators=[AnyOf(["approved", "rejected"], "Choose approve or reject.")])
     back = HiddenField()
 
 
 class MergeForm(FlaskForm):
-    into = StringField("Merge into (key, name or alias)", [DataRequired(), Length(max=300)])
+    into = StringField(
+        "Merge into (key, name or alias)",
+        [DataRequired("Name the actor to merge into."), Length(max=300)],
+    )
 
 
 class ActorImportForm(FlaskForm):

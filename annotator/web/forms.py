@@ -18,7 +18,10 @@ from annotator.extensions import db
 
 
 class Refused(NamedTuple):
-    """A form the loop turned down: the status to answer with and what it announced."""
+    """A form the loop turned down: the status to answer with and what it announced.
+
+    Status 200 and no message when nothing was submitted yet: the page shows the form.
+    """
 
     status: int
     message: str
@@ -33,6 +36,8 @@ def submit(form, action: Callable[[], Any], *, read: Callable[[Any], Any] | None
     failed login's counter: ``keeps_writes``) is committed instead of rolled back.
     """
     if not form.validate_on_submit():
+        if not form.is_submitted():
+            return Refused(200, "")  # nothing sent yet (a GET): show the form as it is
         form.refusal = first_error(form)  # the fields carry their own messages already
         return Refused(400 if form.errors.keys() == {"csrf_token"} else 422, form.refusal)
     try:
