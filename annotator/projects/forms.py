@@ -82,6 +82,9 @@ class ReassignForm(FlaskForm):
     from_user = StringField("From annotator", validators=[DataRequired(), Length(max=80)])
     to_user = StringField("To annotator", validators=[Optional(), Length(max=80)])
 
+    # The assignment services name their fields after the domain, not this form's inputs.
+    error_fields = {"statement": "statement_id", "annotator": "from_user", "to": "to_user"}
+
 
 class ConfirmForm(FlaskForm):
     """A bare form: only its CSRF token matters."""

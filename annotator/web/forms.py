@@ -78,15 +78,15 @@ def flash_errors(form) -> None:
         flash(message, "error")
 
 
-def error_attrs(field, error_id: str, **attrs) -> dict[str, str]:
-    """``attrs`` plus, when the field has an error, the attributes tying the input to it.
+def error_attrs(field, error_id: str, hint_id: str = "", **attrs) -> dict[str, str]:
+    """``attrs`` plus the attributes tying the input to its error text (and to a hint's id).
 
     The error text itself is not an alert: the form's message is, so a screen reader
     announces the refusal once and reads the field's message when the input has focus.
     """
-    if not field.errors:
-        return attrs
-    return attrs | {"aria-invalid": "true", "aria-describedby": error_id}
+    tie = {"aria-invalid": "true"} if field.errors else {}
+    described = " ".join(filter(None, (error_id if field.errors else "", hint_id)))
+    return attrs | tie | ({"aria-describedby": described} if described else {})
 
 
 def first_error(form) -> str:
