@@ -43,7 +43,10 @@ def submit(form, action: Callable[[], Any], *, read: Callable[[Any], Any] | None
     try:
         result = action()
     except DomainError as exc:
-        db.session.commit() if exc.keeps_writes else db.session.rollback()
+        if exc.keeps_writes:
+            db.session.commit()
+        else:
+            db.session.rollback()
         return Refused(exc.status, refuse(form, exc.message, exc.field), exc)
     if read is None:
         db.session.commit()

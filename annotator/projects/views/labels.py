@@ -13,7 +13,7 @@ from annotator.projects.projects import latest_guidelines
 from annotator.projects.views import P, bp, page
 from annotator.roles import Role
 from annotator.web.access import project_view
-from annotator.web.forms import flash_errors, run_form
+from annotator.web.forms import Refused, flash_errors, run_form, submit
 from annotator.web.markdown import render_markdown
 
 
@@ -91,16 +91,15 @@ def edit_guidelines(project):
     """Write the guidelines in Markdown; each changed save becomes a new version."""
     current = latest_guidelines(db.session, project)
     form = GuidelinesForm(body=current.body if current else "")
-    saved = {}
-
-    def action():
-        saved["v"], saved["new"] = guidelines_service.save_guidelines(
+    saved = submit(
+        form,
+        lambda: guidelines_service.save_guidelines(
             db.session, project, form.body.data, user=current_user
-        )
-
-    if run_form(form, action):
-        v = saved["v"]
-        flash(f"Saved as version {v.version}." if saved["new"] else "No changes to save.", "info")
+        ),
+    )
+    if not isinstance(saved, Refused):
+        version, new = saved
+        flash(f"Saved as version {version.version}." if new else "No changes to save.", "info")
         return redirect(url_for(".edit_guidelines", slug=project.slug), 303)
     return page(
         "guidelines.html", 422 if form.is_submitted() else 200, project=project, form=form,

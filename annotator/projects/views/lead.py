@@ -27,7 +27,7 @@ from annotator.projects.views import P, bp, page
 from annotator.roles import Role
 from annotator.statements.statements import get_statement
 from annotator.web.access import admin_view, project_view
-from annotator.web.forms import flash_errors, run_form
+from annotator.web.forms import Refused, flash_errors, run_form, submit
 
 
 @bp.route("/projects/new", methods=["GET", "POST"])
@@ -35,22 +35,20 @@ from annotator.web.forms import flash_errors, run_form
 def create_project():
     """Site admins create projects; the default label scheme comes with it."""
     form = ProjectCreateForm()
-    created = {}
-
-    def action():
-        project = project_service.create_project(
+    project = submit(
+        form,
+        lambda: project_service.create_project(
             db.session,
             form.slug.data.strip(),
             form.name.data,
             description=form.description.data or "",
             user=current_user,
-        )
-        created["slug"] = project.slug
-
-    if run_form(form, action):
-        flash(f"Created project {form.name.data.strip()}.", "info")
-        return redirect(url_for(".settings", slug=created["slug"]), 303)
-    return page("create_project.html", 422 if form.is_submitted() else 200, form=form)
+        ),
+    )
+    if isinstance(project, Refused):
+        return page("create_project.html", 422 if form.is_submitted() else 200, form=form)
+    flash(f"Created project {project.name}.", "info")
+    return redirect(url_for(".settings", slug=project.slug), 303)
 
 
 @bp.route(f"{P}/settings", methods=["GET", "POST"])
@@ -153,21 +151,20 @@ def _assignments_page(project, form=None, reassign=None, status=200):
 @project_view(Role.LEAD)
 def assign(project):
     """Top every statement up to N annotators; running it again only fills gaps."""
-    form, report = AssignForm(), {}
-
-    def action():
-        report["r"] = assignment_service.assign_project(
+    form = AssignForm()
+    r = submit(
+        form,
+        lambda: assignment_service.assign_project(
             db.session, project, form.per_statement.data, user=current_user
-        )
-
-    if run_form(form, action):
-        r = report["r"]
-        flash(
-            f"{r.created} new assignment(s); {r.short} statement(s) short of {r.per_statement}.",
-            "info",
-        )
-        return redirect(url_for(".assignments", slug=project.slug), 303)
-    return _assignments_page(project, form=form, status=422)
+        ),
+    )
+    if isinstance(r, Refused):
+        return _assignments_page(project, form=form, status=422)
+    flash(
+        f"{r.created} new assignment(s); {r.short} statement(s) short of {r.per_statement}.",
+        "info",
+    )
+    return redirect(url_for(".assignments", slug=project.slug), 303)
 
 
 @bp.post(f"{P}/assignments/reassign")
