@@ -5,12 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_htmx import make_response
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 
 from annotator.actors.registry import propose_actor, resolve_actor
 from annotator.annotation import stances as stance_service
 from annotator.annotation.forms import VersionForm
-from annotator.annotation.render import paragraph_html, stance_item_html, stance_title
 from annotator.annotation.views.workspace import page_context, stance_form, stances_url
 from annotator.annotation.workspace import counter_and_state, next_stance_id, render_paragraphs
 from annotator.errors import Invalid
@@ -247,10 +245,6 @@ def _saved(project, st, action, outcome):
         flash(_MESSAGES[action], "info")
         return redirect(url_for("workspace.statement", slug=project.slug, statement_id=st.id), 303)
     stance, (paragraphs, nearby, names), (count, state), next_id = outcome
-    titles = {str(r.id): stance_title(r) for r in nearby}
-    row = next((r for r in nearby if r.id == stance.id), None)
-    url, csrf = stances_url(project, st), generate_csrf()
-    oob = None if action == "create" else "true"  # a new item is wrapped in a positioned <ol>
     body = render_template(
         "workspace/_saved.html",
         project=project,
@@ -261,8 +255,11 @@ def _saved(project, st, action, outcome):
         form=stance_form(project) if action == "update" else None,
         editing=None,
         open_form=False,
-        paragraphs=[paragraph_html(p, titles, names, oob=True) for p in paragraphs],
-        item=stance_item_html(row, url, csrf, oob) if row else "",
+        paragraphs=paragraphs,
+        nearby=nearby,
+        names=names,
+        row=next((r for r in nearby if r.id == stance.id), None),
+        stances_url=stances_url(project, st),
         stance_count=count,
         state=state,
         next_id=next_id,

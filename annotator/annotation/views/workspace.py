@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from wtforms.fields.choices import SelectChoice
 
 from annotator.actors.registry import search_actors
 from annotator.annotation.forms import StanceForm, StateForm
-from annotator.annotation.render import joined, paragraph_html, stance_item_html, stance_title
+from annotator.annotation.render import deleted_item, stance_item, stance_items, statement_text
 from annotator.annotation.workspace import active_labels, load_statement_view
 from annotator.extensions import db
 from annotator.models import OPEN_STATES
@@ -24,6 +23,8 @@ from annotator.web.forms import Refused, submit
 from annotator.web.htmx import see_other
 
 bp = Blueprint("workspace", __name__, url_prefix="/p/<slug>")
+for _builder in (statement_text, stance_items, stance_item, deleted_item):
+    bp.add_app_template_global(_builder)  # the text and list items are built in render.py
 
 
 def stance_form(project, formdata=None, **data) -> StanceForm:
@@ -36,15 +37,12 @@ def stance_form(project, formdata=None, **data) -> StanceForm:
 def page_context(project, statement, form=None, *, editing=None) -> dict:
     """Template values for the full statement page, shared by GET and failed plain POSTs."""
     view = load_statement_view(db.session, project, statement, current_user)
-    titles = {str(s.id): stance_title(s) for s in view.stances}
-    url, csrf = stances_url(project, statement), generate_csrf()
     return dict(
         v=view,
         form=form or stance_form(project),
         editing=editing,
         can_edit=_can_edit(view.assignment),
-        text_html=joined(paragraph_html(p, titles, view.actor_names) for p in view.paragraphs),
-        items_html=joined(stance_item_html(row, url, csrf) for row in view.stances),
+        stances_url=stances_url(project, statement),
         open_form=form is not None,
     )
 
