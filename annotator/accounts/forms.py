@@ -1,12 +1,22 @@
-"""The login form: its shape only; the password check is the service's."""
+"""The login and API token forms: their shape only; the services do the checks."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Optional
 
 
 class LoginForm(FlaskForm):
     username = StringField("Username", validators=[DataRequired(), Length(max=80)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=500)])
+
+
+class TokenForm(FlaskForm):
+    """A new token's name (what it is for)."""
+
+    name = StringField("Name", validators=[Optional(), Length(max=80)])
+
+
+class RevokeForm(FlaskForm):
+    """Only the CSRF token: the token id is in the URL."""

@@ -8,7 +8,7 @@ from pathlib import PurePosixPath
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from annotator.actors import curation as registry
+from annotator.actors import curation
 from annotator.actors.forms import ActorForm, ActorImportForm, MergeForm, StatusForm
 from annotator.actors.registry import (
     get_actor_by_id,
@@ -36,7 +36,7 @@ def index(project):
     """The registry, searchable by name, alias, key or QID and filtered by status."""
     q = request.args.get("q", "").strip()[:300]
     status = request.args.get("status", "active")
-    page = registry.list_actor_page(
+    page = curation.list_actor_page(
         db.session, project, query=q, status=status, page=request.args.get("page", 1, type=int)
     )
     fragment = htmx and htmx.target == "actor-table"
@@ -47,7 +47,7 @@ def index(project):
         p=page,
         q=q,
         status=status,
-        counts=registry.count_by_status(db.session, project),
+        counts=curation.count_by_status(db.session, project),
         can_edit=can(Role.LEAD),
     )
 
@@ -59,7 +59,7 @@ def create(project):
     form = ActorForm()
     actor = submit(
         form,
-        lambda: registry.create_actor(db.session, project, current_user, form.data_for_service()),
+        lambda: curation.create_actor(db.session, project, current_user, form.data_for_service()),
     )
     if isinstance(actor, Refused):
         return render_template("actors/new.html", project=project, form=form), actor.status
@@ -83,7 +83,7 @@ def update(project, actor_id: int):
     form = ActorForm()
     refused = submit(
         form,
-        lambda: registry.update_actor(
+        lambda: curation.update_actor(
             db.session, project, current_user, actor, form.data_for_service()
         ),
     )
@@ -102,14 +102,14 @@ def set_status(project, actor_id: int):
     form = StatusForm()
     refused = submit(
         form,
-        lambda: registry.set_actor_status(
+        lambda: curation.set_actor_status(
             db.session, project, current_user, actor, form.status.data
         ),
     )
     if isinstance(refused, Refused):
         return render_refusal(refused.status, refused.message)
     if htmx and form.back.data == "list":
-        usage = registry.actor_usage(db.session, [actor.id])
+        usage = curation.actor_usage(db.session, [actor.id])
         ctx = dict(project=project, actor=actor, usage=usage, can_edit=True)
         return render_template("actors/_row.html", **ctx)
     flash(f"“{actor.name}” is now {actor.status}.", "info")
@@ -131,7 +131,7 @@ def merge_preview(project, actor_id: int):
     form = MergeForm(request.args, meta={"csrf": False})
     try:
         target = _merge_target(project, form.into.data)
-        counts = registry.merge_preview(db.session, source, target)
+        counts = curation.merge_preview(db.session, source, target)
     except DomainError as exc:
         refuse(form, exc.message, exc.field)
         ctx = _show_context(project, source, merge_form=form)
@@ -158,7 +158,7 @@ def merge(project, actor_id: int):
 
 def _merge(project, source, into: str):
     target = _merge_target(project, into)
-    return target, registry.merge_actors(db.session, project, current_user, source, target)
+    return target, curation.merge_actors(db.session, project, current_user, source, target)
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -221,7 +221,7 @@ def _show_context(project, actor, form=None, merge_form=None) -> dict:
         project=project,
         actor=actor,
         merged_into=merged_into,
-        usage=registry.actor_usage(db.session, [actor.id])[actor.id],
+        usage=curation.actor_usage(db.session, [actor.id])[actor.id],
         can_edit=can(Role.LEAD) and merged_into is None,
         form=form or _filled_form(actor),
         merge_form=merge_form or MergeForm(formdata=None),

@@ -9,13 +9,13 @@ from flask import Blueprint, current_app, request
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from annotator.actors.forms import ImportForm
 from annotator.errors import DomainError, Invalid
 from annotator.extensions import db, htmx
 from annotator.formats import FormatError
 from annotator.formats.statement_readers import iter_statements
 from annotator.projects.projects import require_role
 from annotator.roles import Role
+from annotator.statements.forms import ImportForm
 from annotator.statements.statements import import_statements, list_imports
 from annotator.web.access import project_view
 from annotator.web.errors import render_error

@@ -4,26 +4,14 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import StringField
-from wtforms.validators import Length, Optional
 
 from annotator.accounts import tokens as token_service
+from annotator.accounts.forms import RevokeForm, TokenForm
 from annotator.extensions import db
 from annotator.web.access import login_view
 from annotator.web.forms import Refused, submit
 
 bp = Blueprint("account", __name__, url_prefix="/account")
-
-
-class TokenForm(FlaskForm):
-    """A new token's name (what it is for)."""
-
-    name = StringField("Name", validators=[Optional(), Length(max=80)])
-
-
-class RevokeForm(FlaskForm):
-    """Only the CSRF token: the token id is in the URL."""
 
 
 @bp.get("/tokens")

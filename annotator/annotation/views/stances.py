@@ -10,7 +10,7 @@ from annotator.actors.registry import propose_actor, resolve_actor
 from annotator.annotation import stances as stance_service
 from annotator.annotation.forms import VersionForm
 from annotator.annotation.views.workspace import page_context, stance_form, stances_url
-from annotator.annotation.workspace import counter_and_state, next_stance_id, render_paragraphs
+from annotator.annotation.workspace import counter_and_state, next_stance_id, touched_paragraphs
 from annotator.errors import Invalid
 from annotator.extensions import db, htmx
 from annotator.roles import Role
@@ -226,7 +226,7 @@ def _reader(project, st, action, spans=()):
 
     def read(stance):
         touched = [(stance.start, stance.end), *spans]
-        shown = render_paragraphs(db.session, project, st, current_user, touched)
+        shown = touched_paragraphs(db.session, project, st, current_user, touched)
         counter = counter_and_state(db.session, st, current_user)
         next_id = next_stance_id(db.session, stance, shown[1]) if action == "create" else None
         return stance, shown, counter, next_id

@@ -34,22 +34,22 @@ def stance_form(project, formdata=None, **data) -> StanceForm:
     return form
 
 
-def page_context(project, statement, form=None, *, editing=None) -> dict:
+def page_context(project, st, form=None, *, editing=None) -> dict:
     """Template values for the full statement page, shared by GET and failed plain POSTs."""
-    view = load_statement_view(db.session, project, statement, current_user)
+    view = load_statement_view(db.session, project, st, current_user)
     return dict(
         v=view,
         form=form or stance_form(project),
         editing=editing,
         can_edit=_can_edit(view.assignment),
-        stances_url=stances_url(project, statement),
+        stances_url=stances_url(project, st),
         open_form=form is not None,
     )
 
 
-def stances_url(project, statement) -> str:
+def stances_url(project, st) -> str:
     """The stance collection URL; item URLs append ``/<id>`` (built once, not per item)."""
-    return url_for("stances.create", slug=project.slug, statement_id=statement.id)
+    return url_for("stances.create", slug=project.slug, statement_id=st.id)
 
 
 def _can_edit(assignment) -> bool:
