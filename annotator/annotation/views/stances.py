@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_htmx import make_response
 from flask_login import current_user
@@ -9,12 +11,15 @@ from flask_login import current_user
 from annotator.actors.registry import propose_actor, resolve_actor
 from annotator.annotation import stances as stance_service
 from annotator.annotation.forms import VersionForm
+from annotator.annotation.rows import StanceRow
 from annotator.annotation.views.workspace import page_context, stance_form, stances_url
 from annotator.annotation.workspace import counter_and_state, next_stance_id, touched_paragraphs
 from annotator.errors import Invalid
 from annotator.extensions import db, htmx
+from annotator.models import Stance
 from annotator.roles import Role
 from annotator.statements.statements import get_statement
+from annotator.text.layout import Paragraph
 from annotator.text.spans import locate_quote
 from annotator.web.access import project_view
 from annotator.web.errors import render_refusal
@@ -221,20 +226,37 @@ def _form_response(project, st, form, editing, status, unsaved=()):
     return render_template("workspace/statement.html", **ctx), status
 
 
+class Saved(NamedTuple):
+    """What the htmx answer to a save shows: the touched paragraphs, the item, the counters."""
+
+    stance: Stance
+    paragraphs: list[Paragraph]
+    nearby: list[StanceRow]  # the stances drawn in those paragraphs (the saved one among them)
+    names: dict[str, str]
+    count: int
+    state: str
+    next_id: int | None  # where a new item goes in the list
+
+    @property
+    def row(self) -> StanceRow | None:
+        """The saved stance as the list shows it (None once deleted)."""
+        return next((r for r in self.nearby if r.id == self.stance.id), None)
+
+
 def _reader(project, st, action, spans=()):
     """What the htmx answer shows, read beside the commit (``Database.commit_and_read``)."""
 
-    def read(stance):
+    def read(stance) -> Saved:
         touched = [(stance.start, stance.end), *spans]
         shown = touched_paragraphs(db.session, project, st, current_user, touched)
         counter = counter_and_state(db.session, st, current_user)
         next_id = next_stance_id(db.session, stance, shown[1]) if action == "create" else None
-        return stance, shown, counter, next_id
+        return Saved(stance, *shown, *counter, next_id)
 
     return read
 
 
-def _saved(project, st, action, outcome):
+def _saved(project, st, action, saved: Saved):
     """htmx: out-of-band text, list item, counter and message; else back to the page.
 
     Only an edit re-renders the form (it must switch back to "new stance"); after a create,
@@ -244,26 +266,11 @@ def _saved(project, st, action, outcome):
     if not htmx:
         flash(_MESSAGES[action], "info")
         return redirect(url_for("workspace.statement", slug=project.slug, statement_id=st.id), 303)
-    stance, (paragraphs, nearby, names), (count, state), next_id = outcome
     body = render_template(
-        "workspace/_saved.html",
-        project=project,
-        statement=st,
-        stance=stance,
-        action=action,
-        message=_MESSAGES[action],
-        form=stance_form(project) if action == "update" else None,
-        editing=None,
-        open_form=False,
-        paragraphs=paragraphs,
-        nearby=nearby,
-        names=names,
-        row=next((r for r in nearby if r.id == stance.id), None),
-        stances_url=stances_url(project, st),
-        stance_count=count,
-        state=state,
-        next_id=next_id,
-    )
+        "workspace/_saved.html", project=project, statement=st, saved=saved, action=action,
+        message=_MESSAGES[action], stances_url=stances_url(project, st),
+        form=stance_form(project) if action == "update" else None, editing=None, open_form=False,
+    )  # fmt: skip
     if action == "update":
         return body
     return make_response(body, reswap="none", trigger=f"stance-{action}d")
