@@ -74,7 +74,7 @@ def update(project, statement_id: int, stance_id: int):
             stance_id,
             form.version.data or 0,
             _stance_input(project, st, form),
-        ),  # fmt: skip
+        ),
         "update",
         editing=old,
         spans=[(old.start, old.end)],  # read now: the update moves ``old``
