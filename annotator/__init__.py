@@ -33,13 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=_asset_dir("static"),
         template_folder=_asset_dir("templates"),
     )
-    app.config.update(config.DEFAULTS)
-    app.config.update(config.from_environ(dict(os.environ)))
-    if test_config:
-        app.config.update(test_config)
-    app.config.setdefault("DATABASE_URL", config.default_database_url(app.instance_path))
-    if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = config.instance_secret_key(app.instance_path)
+    config.configure(app, test_config)
 
     db.init_app(app)
     csrf.init_app(app)

@@ -20,24 +20,39 @@ DEFAULTS = {
     "PASSWORD_METHOD": "scrypt",
     "LOGIN_MAX_FAILURES": 5,
 }
-_INT_KEYS = {"MAX_CONTENT_LENGTH", "IMPORT_MAX_BYTES", "LOGIN_MAX_FAILURES"}
-_BOOL_KEYS = {"SESSION_COOKIE_SECURE", "TESTING"}
+# Settings that are text even when they look like JSON (a secret key of digits stays a string).
+_TEXT_KEYS = ("SECRET_KEY", "DATABASE_URL")
+# Inputs of CLI commands that share the prefix but are never configuration.
+_NOT_CONFIG = ("PASSWORD",)
 
 
-def from_environ(environ: dict[str, str]) -> dict[str, object]:
-    """Read every ``ANNOTATOR_X`` variable as config key ``X``, typed where the key needs it."""
-    config: dict[str, object] = {}
-    for name, value in environ.items():
-        if not name.startswith("ANNOTATOR_") or name == "ANNOTATOR_PASSWORD":
-            continue
-        key = name.removeprefix("ANNOTATOR_")
-        if key in _INT_KEYS:
-            config[key] = int(value)
-        elif key in _BOOL_KEYS:
-            config[key] = value.lower() in ("1", "true", "yes", "on")
-        else:
-            config[key] = value
-    return config
+def configure(app, test_config: dict | None = None) -> None:
+    """Defaults, then ``ANNOTATOR_*`` variables (JSON-typed), then the test's values.
+
+    ``app`` is untyped: services read ``VERSION`` here, and they import no Flask.
+    """
+    app.config.update(DEFAULTS)
+    before = dict(app.config)
+    app.config.from_prefixed_env("ANNOTATOR")
+    for key in _NOT_CONFIG:
+        app.config.pop(key, None)
+    for key in _TEXT_KEYS:
+        if f"ANNOTATOR_{key}" in os.environ:
+            app.config[key] = os.environ[f"ANNOTATOR_{key}"]
+    _check_types(app.config, before)
+    app.config.update(test_config or {})
+    app.config.setdefault("DATABASE_URL", default_database_url(app.instance_path))
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
+
+
+def _check_types(config: dict, defaults: dict) -> None:
+    """A flag or number given as something else fails at start (``no`` would read as true)."""
+    for key, default in defaults.items():
+        value = config[key]
+        if isinstance(default, bool | int) and type(value) is not type(default):
+            kind = "true or false" if isinstance(default, bool) else "a whole number"
+            raise ValueError(f"ANNOTATOR_{key} must be {kind}, not {value!r}.")
 
 
 def default_database_url(instance_path: str) -> str:

@@ -7,6 +7,7 @@ class DomainError(Exception):
     """A request the domain refuses; ``status`` is the HTTP status it maps to."""
 
     status = 400
+    keeps_writes = False  # True when what the refused request wrote must stay (a login counter)
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)

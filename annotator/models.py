@@ -25,8 +25,8 @@ from sqlalchemy.types import TypeDecorator
 from annotator.formats.actor_csv import (
     ACTOR_TYPES,  # one list for the CSV reader and the constraint
 )
+from annotator.roles import ROLES, Role
 
-ROLES = ("annotator", "reviewer", "lead")
 ACTOR_STATUSES = ("approved", "proposed", "rejected")
 ASSIGNMENT_STATES = ("new", "in_progress", "done", "skipped")
 OPEN_STATES = ("new", "in_progress")  # stances may change; done and skipped lock them
@@ -52,6 +52,16 @@ class UTCDateTime(TypeDecorator):
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value
+
+
+class RoleType(TypeDecorator):
+    """A role stored as its string, loaded as the ordered ``Role`` enum."""
+
+    impl = String(16)
+    cache_ok = True
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else Role(value)
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -155,7 +165,7 @@ class Membership(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[Role] = mapped_column(RoleType())
 
     user: Mapped[User] = relationship(back_populates="memberships")
     project: Mapped[Project] = relationship()

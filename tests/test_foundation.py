@@ -7,7 +7,7 @@ import re
 import pytest
 
 from annotator import create_app
-from annotator.config import from_environ, masked
+from annotator.config import masked
 
 from .conftest import csrf_from
 from .factories import PASSWORD, make_project, make_user
@@ -44,16 +44,48 @@ def test_a_serve_worker_builds_its_app_then_freezes_the_collector(tmp_path, monk
         gc.unfreeze()
 
 
-def test_config_from_environment_types_values():
-    config = from_environ(
-        {
-            "ANNOTATOR_LOGIN_MAX_FAILURES": "3",
-            "ANNOTATOR_FOO": "x",
-            "ANNOTATOR_PASSWORD": "secret",
-            "OTHER": "y",
-        }
-    )
-    assert config == {"LOGIN_MAX_FAILURES": 3, "FOO": "x"}
+def _app_from(monkeypatch, tmp_path, **env):
+    """An app built with these ``ANNOTATOR_*`` variables and no others."""
+    import os
+
+    for name in [n for n in os.environ if n.startswith("ANNOTATOR_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("ANNOTATOR_INSTANCE_PATH", str(tmp_path / "inst"))
+    for name, value in env.items():
+        monkeypatch.setenv(f"ANNOTATOR_{name}", value)
+    return create_app()
+
+
+def test_config_from_environment_types_values(monkeypatch, tmp_path):
+    url = "postgresql+psycopg://annotator:s3cret@db.example.org:5432/annotator"
+    config = _app_from(
+        monkeypatch, tmp_path, SESSION_COOKIE_SECURE="true", LOGIN_MAX_FAILURES="3",
+        MAX_CONTENT_LENGTH="1000000", IMPORT_MAX_BYTES="2000", DATABASE_URL=url,
+        SECRET_KEY="12345678", PASSWORD="secret", FOO="x",
+    ).config  # fmt: skip
+    assert config["SESSION_COOKIE_SECURE"] is True
+    assert (config["LOGIN_MAX_FAILURES"], config["MAX_CONTENT_LENGTH"]) == (3, 1_000_000)
+    assert config["IMPORT_MAX_BYTES"] == 2000
+    assert config["DATABASE_URL"] == url
+    assert config["SECRET_KEY"] == "12345678"  # digits, but a key is text
+    assert config["FOO"] == "x"
+    assert "PASSWORD" not in config and "secret" not in config.values()
+
+
+def test_config_defaults_without_environment(monkeypatch, tmp_path):
+    config = _app_from(monkeypatch, tmp_path).config
+    assert config["SESSION_COOKIE_SECURE"] is False and config["LOGIN_MAX_FAILURES"] == 5
+    assert config["MAX_CONTENT_LENGTH"] == 64 * 1024 * 1024
+    assert config["DATABASE_URL"] == f"sqlite:///{tmp_path / 'inst' / 'annotator.sqlite'}"
+    assert len(config["SECRET_KEY"]) == 64
+
+
+@pytest.mark.parametrize(
+    "name, value", [("SESSION_COOKIE_SECURE", "no"), ("LOGIN_MAX_FAILURES", "five")]
+)
+def test_config_refuses_a_mistyped_flag_or_number(monkeypatch, tmp_path, name, value):
+    with pytest.raises(ValueError, match=f"ANNOTATOR_{name} must be"):
+        _app_from(monkeypatch, tmp_path, **{name: value})
 
 
 def test_masked_url_hides_password():

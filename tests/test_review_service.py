@@ -163,7 +163,7 @@ def test_queue_figures_equal_each_statements_side_by_side_figure(app, session):
     expected = [(sts[1], 0.0), (sts[2], 0.5), (sts[4], 0.8), (sts[0], 1.0), (sts[3], None)]
     assert [(r.statement_id, r.agreement) for r in rows] == [(s.id, x) for s, x in expected]
     for row, (st, _) in zip(rows, expected, strict=True):
-        figures = load_side_by_side(session, project, st, names).figures
+        figures = load_side_by_side(session, st, names).figures
         assert row.agreement == figures["stance_agreement"]
     claims = list_review_queue(session, project, names, label="claim")
     assert [(r.statement_id, r.agreement) for r in claims] == [(sts[1].id, 0.0), (sts[4].id, 0.8)]
@@ -179,7 +179,7 @@ def test_side_by_side_groups_say_what_differs(app, session):
     mark(session, project, st, "ann2", "Russia claims victory", label="claim", target=None)
     mark(session, project, st, "ann3", "Russia claims victory", label="claim", target=None)
     session.commit()
-    view = load_side_by_side(session, project, st, _names(session, project))
+    view = load_side_by_side(session, st, _names(session, project))
     assert [lane.name for lane in view.lanes] == ["ann1", "ann2", "ann3"]
     first, last = view.groups
     assert first.differs == {"boundary": True, "label": False, "target": True, "holder": False}

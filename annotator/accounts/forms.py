@@ -1,10 +1,10 @@
-"""The login form: its shape only; the password check is the service's."""
+"""The login and API token forms: their shape only; the services do the checks."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 
 class LoginForm(FlaskForm):
@@ -25,3 +25,13 @@ class PasswordForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A one-button form: only its CSRF token matters."""
+
+
+class TokenForm(FlaskForm):
+    """A new token's name (what it is for)."""
+
+    name = StringField("Name", validators=[Optional(), Length(max=80)])
+
+
+class RevokeForm(FlaskForm):
+    """Only the CSRF token: the token id is in the URL."""

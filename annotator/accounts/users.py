@@ -33,6 +33,8 @@ def dummy_hash(method: str) -> str:
 class LoginRefused(Invalid):
     """Wrong credentials or too many attempts; the message never says which user exists."""
 
+    keeps_writes = True  # the failure counter is what throttles the next guess
+
 
 def create_user(
     session: Session,

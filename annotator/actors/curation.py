@@ -13,7 +13,7 @@ from annotator.db.audit import record_event
 from annotator.errors import Conflict, Invalid
 from annotator.formats.actor_csv import ALIAS_SEPARATOR, TYPE_SYNONYMS, normalize_alias
 from annotator.models import ACTOR_TYPES, Actor, ActorAlias, Project, Stance, Statement, User
-from annotator.projects.projects import role_rank
+from annotator.roles import Role
 
 QID_RE = re.compile(r"^Q[1-9][0-9]*$")
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
@@ -190,7 +190,7 @@ def count_by_status(session: Session, project: Project) -> dict[str, int]:
 def blind_owner(user: User, role: str | None) -> int | None:
     """Whose stances a viewer's counts may include: an annotator's own only, never another
     annotator's or gold (blind annotation); None, everyone's, for reviewers and leads."""
-    return user.id if role_rank(role) < role_rank("reviewer") else None
+    return user.id if role is None or Role(role) < Role.REVIEWER else None
 
 
 def actor_usage(

@@ -1,10 +1,10 @@
-"""Forms of the actor registry and the statement import; the services do the real checks."""
+"""Forms of the actor registry; the services do the real checks."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired, MultipleFileField
-from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from annotator.actors.curation import ActorData
@@ -32,22 +32,18 @@ class ActorForm(FlaskForm):
 
 
 class StatusForm(FlaskForm):
-    status = HiddenField(validators=[AnyOf(["approved", "rejected"])])
+    status = HiddenField(validators=[AnyOf(["approved", "rejected"], "Choose approve or reject.")])
     back = HiddenField()
 
 
 class MergeForm(FlaskForm):
-    into = StringField("Merge into (key, name or alias)", [DataRequired(), Length(max=300)])
+    into = StringField(
+        "Merge into (key, name or alias)",
+        [DataRequired("Name the actor to merge into."), Length(max=300)],
+    )
 
 
 class ActorImportForm(FlaskForm):
     file = FileField(
         "Registry CSV (id,name,type,aliases,wikidata)", [FileRequired("Choose a file.")]
     )
-
-
-class ImportForm(FlaskForm):
-    """Statement files to import, with the reader options."""
-
-    files = MultipleFileField("Files (.jsonl, .csv, .txt or .zip)")
-    txt_header = BooleanField("Text files start with 'title | author / organisation | date | url'")

@@ -8,7 +8,7 @@ from pathlib import PurePosixPath
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from annotator.actors import curation as registry
+from annotator.actors import curation
 from annotator.actors.forms import ActorForm, ActorImportForm, MergeForm, StatusForm
 from annotator.actors.registry import (
     get_actor_by_id,
@@ -22,55 +22,55 @@ from annotator.errors import DomainError, Invalid
 from annotator.extensions import db, htmx
 from annotator.formats import FormatError
 from annotator.formats.actor_csv import ActorRow, iter_actor_rows, write_actor_rows
-from annotator.projects.projects import role_rank
-from annotator.web.access import project_view
+from annotator.roles import Role
+from annotator.web.access import can, project_view
+from annotator.web.errors import render_refusal
+from annotator.web.forms import Refused, refuse, submit
 from annotator.web.input_guard import db_int
 
 bp = Blueprint("actors", __name__, url_prefix="/p/<slug>/actors")
 
 
 @bp.get("/")
-@project_view("annotator")
+@project_view(Role.ANNOTATOR)
 def index(project):
     """The registry, searchable by name, alias, key or QID and filtered by status."""
     q = request.args.get("q", "").strip()[:300]
     status = request.args.get("status", "active")
-    page = registry.list_actor_page(
+    page = curation.list_actor_page(
         db.session, project, query=q, status=status, page=request.args.get("page", 1, type=db_int),
-        owner_id=registry.blind_owner(current_user, g.role),
+        owner_id=curation.blind_owner(current_user, g.role),
     )  # fmt: skip
-    template = "actors/_table.html" if htmx.target == "actor-table" else "actors/index.html"
-    body = render_template(
+    fragment = htmx and htmx.target == "actor-table"
+    template = "actors/_table.html" if fragment else "actors/index.html"
+    return render_template(
         template,
         project=project,
         p=page,
         q=q,
         status=status,
-        counts=registry.count_by_status(db.session, project),
-        can_edit=_is_lead(),
+        counts=curation.count_by_status(db.session, project),
+        can_edit=can(Role.LEAD),
     )
-    return Response(body, headers={"Vary": "HX-Request, HX-Target"})
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@project_view("lead")
+@project_view(Role.LEAD)
 def create(project):
     """A form for a new approved actor."""
     form = ActorForm()
-    if request.method == "GET":
-        return render_template("actors/new.html", project=project, form=form)
-    try:
-        _require_valid(form)
-        actor = registry.create_actor(db.session, project, current_user, form.data_for_service())
-    except DomainError as exc:
-        return _form_error("actors/new.html", form, exc, project=project)
-    db.session.commit()
+    actor = submit(
+        form,
+        lambda: curation.create_actor(db.session, project, current_user, form.data_for_service()),
+    )
+    if isinstance(actor, Refused):
+        return render_template("actors/new.html", project=project, form=form), actor.status
     flash(f"Actor “{actor.name}” created.", "info")
     return redirect(url_for(".show", slug=project.slug, actor_id=actor.id), 303)
 
 
 @bp.get("/<int:actor_id>")
-@project_view("annotator")
+@project_view(Role.ANNOTATOR)
 def show(project, actor_id: int):
     """One actor: read-only for annotators; leads also get the edit, status and merge forms."""
     actor = get_actor_by_id(db.session, project, actor_id)
@@ -78,34 +78,40 @@ def show(project, actor_id: int):
 
 
 @bp.post("/<int:actor_id>")
-@project_view("lead")
+@project_view(Role.LEAD)
 def update(project, actor_id: int):
     """Save name, type, aliases and QID."""
     actor = get_actor_by_id(db.session, project, actor_id)
     form = ActorForm()
-    try:
-        _require_valid(form)
-        registry.update_actor(db.session, project, current_user, actor, form.data_for_service())
-    except DomainError as exc:
-        db.session.rollback()
-        return _form_error("actors/show.html", form, exc, **_show_context(project, actor, form))
-    db.session.commit()
+    refused = submit(
+        form,
+        lambda: curation.update_actor(
+            db.session, project, current_user, actor, form.data_for_service()
+        ),
+    )
+    if isinstance(refused, Refused):
+        ctx = _show_context(project, actor, form)
+        return render_template("actors/show.html", **ctx), refused.status
     flash("Actor saved.", "info")
     return redirect(url_for(".show", slug=project.slug, actor_id=actor.id), 303)
 
 
 @bp.post("/<int:actor_id>/status")
-@project_view("lead")
+@project_view(Role.LEAD)
 def set_status(project, actor_id: int):
     """Approve or reject a (proposed) actor; from the list, htmx swaps the row in place."""
     actor = get_actor_by_id(db.session, project, actor_id)
     form = StatusForm()
-    if not form.validate_on_submit():
-        raise Invalid("Choose approve or reject.", field="status")
-    registry.set_actor_status(db.session, project, current_user, actor, form.status.data)
-    db.session.commit()
+    refused = submit(
+        form,
+        lambda: curation.set_actor_status(
+            db.session, project, current_user, actor, form.status.data
+        ),
+    )
+    if isinstance(refused, Refused):
+        return render_refusal(refused.status, refused.message)
     if htmx and form.back.data == "list":
-        usage = registry.actor_usage(db.session, [actor.id])
+        usage = curation.actor_usage(db.session, [actor.id])
         ctx = dict(project=project, actor=actor, usage=usage, can_edit=True)
         return render_template("actors/_row.html", **ctx)
     flash(f"“{actor.name}” is now {actor.status}.", "info")
@@ -116,60 +122,70 @@ def set_status(project, actor_id: int):
 
 
 @bp.get("/<int:actor_id>/merge")
-@project_view("lead")
+@project_view(Role.LEAD)
 def merge_preview(project, actor_id: int):
-    """What merging this actor into another would change, with the button that does it."""
+    """What merging this actor into another would change, with the button that does it.
+
+    A preview writes nothing, so it is a GET outside the form loop; a refusal still lands
+    on the field the same way (``refuse``).
+    """
     source = get_actor_by_id(db.session, project, actor_id)
     form = MergeForm(request.args, meta={"csrf": False})
     try:
         target = _merge_target(project, form.into.data)
-        counts = registry.merge_preview(db.session, source, target)
+        counts = curation.merge_preview(db.session, source, target)
     except DomainError as exc:
+        refuse(form, exc.message, exc.field)
         ctx = _show_context(project, source, merge_form=form)
-        return _form_error("actors/show.html", form, exc, **ctx)
+        return render_template("actors/show.html", **ctx), exc.status
     ctx = dict(project=project, source=source, target=target, counts=counts, form=MergeForm())
     return render_template("actors/merge.html", **ctx)
 
 
 @bp.post("/<int:actor_id>/merge")
-@project_view("lead")
+@project_view(Role.LEAD)
 def merge(project, actor_id: int):
     """Fold this actor into the chosen one: stances and statements re-pointed, aliases joined."""
     source = get_actor_by_id(db.session, project, actor_id)
     form = MergeForm()
-    if not form.validate_on_submit():
-        raise Invalid("Name the actor to merge into.", field="into")
-    target = _merge_target(project, form.into.data)
-    counts = registry.merge_actors(db.session, project, current_user, source, target)
-    db.session.commit()
+    merged = submit(form, lambda: _merge(project, source, form.into.data))
+    if isinstance(merged, Refused):
+        ctx = _show_context(project, source, merge_form=form)
+        return render_template("actors/show.html", **ctx), merged.status
+    target, counts = merged
     moved = counts.as_target + counts.as_holder
     flash(f"Merged “{source.name}” into “{target.name}”: {moved} stance links re-pointed.", "info")
     return redirect(url_for(".show", slug=project.slug, actor_id=target.id), 303)
 
 
+def _merge(project, source, into: str):
+    target = _merge_target(project, into)
+    return target, curation.merge_actors(db.session, project, current_user, source, target)
+
+
 @bp.route("/import", methods=["GET", "POST"])
-@project_view("lead")
+@project_view(Role.LEAD)
 def import_csv(project):
     """Upload a registry CSV: creates new ids, updates known ones; one bad row writes nothing."""
     form = ActorImportForm()
-    if request.method == "GET":
-        return render_template("actors/import.html", project=project, form=form)
-    try:
-        _require_valid(form)
-        upload = form.file.data
-        rows = iter_actor_rows(PurePosixPath(upload.filename or "actors.csv").name, upload.stream)
-        created, updated = import_actors(db.session, project, rows, user=current_user)
-    except (DomainError, FormatError) as exc:
-        db.session.rollback()
-        message = f"{exc}. Nothing was imported." if isinstance(exc, FormatError) else exc.message
-        return render_template("actors/import.html", project=project, form=form, error=message), 422
-    db.session.commit()
-    flash(f"Created {created} and updated {updated} actors.", "info")
+    counts = submit(form, lambda: _import(project, form.file.data))
+    if isinstance(counts, Refused):
+        return render_template("actors/import.html", project=project, form=form), counts.status
+    flash(f"Created {counts[0]} and updated {counts[1]} actors.", "info")
     return redirect(url_for(".index", slug=project.slug), 303)
 
 
+def _import(project, upload) -> tuple[int, int]:
+    """The file's rows through the registry service; a bad file is the file field's error."""
+    rows = iter_actor_rows(PurePosixPath(upload.filename or "actors.csv").name, upload.stream)
+    try:
+        return import_actors(db.session, project, rows, user=current_user)
+    except FormatError as exc:
+        raise Invalid(f"{exc}. Nothing was imported.", field="file") from exc
+
+
 @bp.get("/options")
-@project_view("annotator")
+@project_view(Role.ANNOTATOR)
 def options(project):
     """``<option>`` elements for the merge field's datalist, by name or alias."""
     q = request.args.get("into", "").strip()[:300]
@@ -178,7 +194,7 @@ def options(project):
 
 
 @bp.get("/export.csv")
-@project_view("annotator")
+@project_view(Role.ANNOTATOR)
 def export_csv(project):
     """The approved registry as the CSV the CLI reads and writes."""
     out = io.StringIO()
@@ -194,19 +210,6 @@ def export_csv(project):
     )
 
 
-def _is_lead() -> bool:
-    return role_rank(g.role) >= role_rank("lead")
-
-
-def _require_valid(form) -> None:
-    """Turn the first WTForms error into a domain error naming the field."""
-    if not form.validate_on_submit():
-        name, errors = next(iter(form.errors.items()), ("form", ["Invalid input."]))
-        if name == "csrf_token":
-            raise Invalid("The form expired; reload the page and try again.")
-        raise Invalid(errors[0], field=name)
-
-
 def _merge_target(project, text: str | None):
     target = resolve_actor(db.session, project, text or "")
     if target is None:
@@ -220,10 +223,10 @@ def _show_context(project, actor, form=None, merge_form=None) -> dict:
         project=project,
         actor=actor,
         merged_into=merged_into,
-        usage=registry.actor_usage(
-            db.session, [actor.id], owner_id=registry.blind_owner(current_user, g.role)
+        usage=curation.actor_usage(
+            db.session, [actor.id], owner_id=curation.blind_owner(current_user, g.role)
         )[actor.id],
-        can_edit=_is_lead() and merged_into is None,
+        can_edit=can(Role.LEAD) and merged_into is None,
         form=form or _filled_form(actor),
         merge_form=merge_form or MergeForm(formdata=None),
     )
@@ -233,13 +236,3 @@ def _filled_form(actor) -> ActorForm:
     aliases = "\n".join(a.alias for a in actor.aliases)
     values = dict(name=actor.name, type=actor.type, wikidata=actor.wikidata or "")
     return ActorForm(formdata=None, key=actor.key, aliases=aliases, **values)
-
-
-def _form_error(template: str, bad_form, exc: DomainError, **ctx):
-    """Re-show a form with the message on its field and status 422 (or the error's own)."""
-    db.session.rollback()
-    field = getattr(bad_form, exc.field, None) if exc.field else None
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*list(field.errors or []), exc.message]
-    ctx.setdefault("form", bad_form)
-    return render_template(template, error=exc.message, **ctx), exc.status

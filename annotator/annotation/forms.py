@@ -31,11 +31,19 @@ class StanceForm(FlaskForm):
     note = TextAreaField("Note", validators=[Optional(), Length(max=5000)])
     version = IntegerField(validators=[Optional()])
 
+    # Actor keys travel in hidden inputs: their errors belong to the visible type-ahead boxes.
+    error_fields = {"target": "target_q", "holder": "holder_q"}
+
 
 class StateForm(FlaskForm):
-    action = HiddenField(validators=[AnyOf(["done", "reopen", "skip"])])
+    action = HiddenField(
+        validators=[AnyOf(["done", "reopen", "skip"], "Unknown action: use done, reopen or skip.")]
+    )
     confirm = BooleanField()  # reopening an adjudicated statement, after the page warned
 
 
 class VersionForm(FlaskForm):
-    version = IntegerField(validators=[DataRequired(), NumberRange(min=1)])
+    version = IntegerField(
+        validators=[DataRequired("The form lacks the stance's version; reload the page."),
+                    NumberRange(min=1)]
+    )  # fmt: skip

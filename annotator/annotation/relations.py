@@ -20,7 +20,8 @@ from annotator.annotation.relation_cascade import audit_relation, has_live_link,
 from annotator.annotation.stances import require_assignment
 from annotator.errors import Conflict, Forbidden, Invalid, NotFound
 from annotator.models import Project, Relation, RelationType, Stance, Statement, User, utcnow
-from annotator.projects.projects import role_of, role_rank
+from annotator.projects.projects import role_of
+from annotator.roles import Role
 
 
 @dataclass
@@ -201,7 +202,7 @@ def _require_owner(
         raise NotFound("No such statement in this project.")
     if not gold:
         require_assignment(session, statement, user, editable=editable)
-    elif role_rank(role_of(session, project, user)) < role_rank("reviewer"):
+    elif (role_of(session, project, user) or Role.ANNOTATOR) < Role.REVIEWER:
         raise Forbidden("Gold relations need the reviewer role.")
 
 

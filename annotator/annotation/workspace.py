@@ -116,7 +116,7 @@ def load_statement_view(
     )
 
 
-def render_paragraphs(
+def touched_paragraphs(
     session: Session,
     project: Project,
     statement: Statement,

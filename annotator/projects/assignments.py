@@ -12,6 +12,7 @@ from annotator.db.audit import record_event
 from annotator.errors import Conflict, Invalid, NotFound
 from annotator.models import Assignment, Membership, Project, Statement, User
 from annotator.projects.projects import MAX_PER_STATEMENT
+from annotator.roles import Role
 
 
 def assign_statement(
@@ -45,7 +46,7 @@ def assign_statement(
     return assignment
 
 
-def _member_role(session: Session, project: Project, member: User) -> str | None:
+def _member_role(session: Session, project: Project, member: User) -> Role | None:
     """The member's own role in the project (admins get none unless they are members)."""
     return session.scalar(
         select(Membership.role).where(
@@ -118,7 +119,7 @@ def list_annotators(session: Session, project: Project) -> list[User]:
         session.scalars(
             select(User)
             .join(Membership, Membership.user_id == User.id)
-            .where(Membership.project_id == project.id, Membership.role == "annotator")
+            .where(Membership.project_id == project.id, Membership.role == Role.ANNOTATOR)
             .order_by(User.id)
         )
     )
@@ -239,7 +240,7 @@ def reassign_statement(
 
 
 def _is_annotator(session: Session, project: Project, member: User) -> bool:
-    return _member_role(session, project, member) == "annotator"
+    return _member_role(session, project, member) == Role.ANNOTATOR
 
 
 @dataclass(frozen=True)

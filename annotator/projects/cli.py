@@ -8,12 +8,13 @@ from annotator.accounts import users as user_service
 from annotator.accounts.users import get_user
 from annotator.cli.frame import unit_of_work
 from annotator.extensions import db
-from annotator.models import ROLES, SEMEVAL_VALUES
+from annotator.models import SEMEVAL_VALUES
 from annotator.projects import assignments as assignment_service
 from annotator.projects import guidelines as guidelines_service
 from annotator.projects import labels as label_service
 from annotator.projects import projects as project_service
 from annotator.projects.projects import get_project
+from annotator.roles import ROLES
 
 
 @click.command("assign")

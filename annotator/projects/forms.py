@@ -7,8 +7,9 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional
 
-from annotator.models import ROLES, SEMEVAL_VALUES
+from annotator.models import SEMEVAL_VALUES
 from annotator.projects.labels import POLARITIES
+from annotator.roles import ROLES
 from annotator.web.input_guard import IntegerField
 
 
@@ -81,6 +82,9 @@ class ReassignForm(FlaskForm):
     statement_id = IntegerField("Statement", validators=[DataRequired()])
     from_user = StringField("From annotator", validators=[DataRequired(), Length(max=80)])
     to_user = StringField("To annotator", validators=[Optional(), Length(max=80)])
+
+    # The assignment services name their fields after the domain, not this form's inputs.
+    error_fields = {"statement": "statement_id", "annotator": "from_user", "to": "to_user"}
 
 
 class ConfirmForm(FlaskForm):

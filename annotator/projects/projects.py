@@ -11,7 +11,6 @@ from annotator.db.audit import record_event
 from annotator.errors import Conflict, Forbidden, Invalid, NotFound
 from annotator.models import (
     OPEN_STATES,
-    ROLES,
     Assignment,
     Label,
     Membership,
@@ -20,6 +19,7 @@ from annotator.models import (
     Statement,
     User,
 )
+from annotator.roles import ROLES, Role
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
@@ -82,8 +82,20 @@ DEFAULT_RELATION_TYPES = (
 
 
 def role_rank(role: str | None) -> int:
-    """Order roles annotator < reviewer < lead; no role ranks below all."""
-    return ROLES.index(role) + 1 if role in ROLES else 0
+    """The rank of a role name (the API's check); no role ranks below all."""
+    return Role(role).rank if role in ROLES else 0
+
+
+def role_of(session: Session, project: Project, user: User) -> Role | None:
+    """The user's role in the project; a site admin acts as lead everywhere."""
+    if user.is_admin:
+        return Role.LEAD
+    role = session.scalar(
+        select(Membership.role).where(
+            Membership.project_id == project.id, Membership.user_id == user.id
+        )
+    )
+    return Role(role) if role else None
 
 
 def create_project(
@@ -128,18 +140,9 @@ def get_project(session: Session, slug: str) -> Project:
     return project
 
 
-def role_of(session: Session, project: Project, user: User) -> str | None:
-    """The user's role in the project; a site admin acts as lead everywhere."""
-    if user.is_admin:
-        return "lead"
-    return session.scalar(
-        select(Membership.role).where(
-            Membership.project_id == project.id, Membership.user_id == user.id
-        )
-    )
-
-
-def require_role(session: Session, slug: str, user: User, minimum: str) -> tuple[Project, str]:
+def require_role(
+    session: Session, slug: str, user: User, minimum: Role | str
+) -> tuple[Project, Role]:
     """Load a project for a user: 404 when not a member (no leak), 403 when the role is too low.
 
     One query for both, with the label scheme (every project request starts here).
@@ -147,10 +150,10 @@ def require_role(session: Session, slug: str, user: User, minimum: str) -> tuple
     row = session.execute(_PROJECT_ROLE, {"slug": slug, "user_id": user.id}).unique().first()
     project, role = row if row is not None else (None, None)
     if project is not None and user.is_admin:
-        role = "lead"
+        role = Role.LEAD
     if role is None:
         raise NotFound(f"Unknown project '{slug}'.", field="project")
-    if role_rank(role) < role_rank(minimum):
+    if role < minimum:
         raise Forbidden(f"This needs the {minimum} role in '{project.name}'.")
     return project, role
 
@@ -166,11 +169,11 @@ _PROJECT_ROLE = (
 )
 
 
-def list_user_projects(session: Session, user: User) -> list[tuple[Project, str]]:
+def list_user_projects(session: Session, user: User) -> list[tuple[Project, Role]]:
     """The projects a user can open with their role, by name (admins see all as lead)."""
     if user.is_admin:
         projects = session.scalars(select(Project).order_by(Project.name))
-        return [(p, "lead") for p in projects]
+        return [(p, Role.LEAD) for p in projects]
     rows = session.execute(
         select(Project, Membership.role)
         .join(Membership, Membership.project_id == Project.id)
@@ -181,11 +184,12 @@ def list_user_projects(session: Session, user: User) -> list[tuple[Project, str]
 
 
 def set_member(
-    session: Session, project: Project, member: User, role: str, *, user=None
+    session: Session, project: Project, member: User, role: Role | str, *, user=None
 ) -> Membership:
     """Add a member or change their role."""
     if role not in ROLES:
         raise Invalid(f"Unknown role '{role}'; use one of {', '.join(ROLES)}.", field="role")
+    role = Role(role)
     membership = session.scalar(
         select(Membership).where(
             Membership.project_id == project.id, Membership.user_id == member.id
@@ -289,7 +293,7 @@ def list_members(session: Session, project: Project) -> list[Membership]:
         .options(selectinload(Membership.user))
         .order_by(User.username)
     )
-    return sorted(rows, key=lambda m: -role_rank(m.role))
+    return sorted(rows, key=lambda m: -m.role.rank)
 
 
 def remove_member(session: Session, project: Project, member: User, *, user=None) -> None:
@@ -325,10 +329,12 @@ def remove_member(session: Session, project: Project, member: User, *, user=None
 
 def _keep_a_lead(session: Session, project: Project, membership: Membership) -> None:
     """Refuse to remove or demote the last lead: nobody could manage the project any more."""
-    if membership.role != "lead":
+    if membership.role != Role.LEAD:
         return
     leads = session.scalar(
-        select(func.count()).where(Membership.project_id == project.id, Membership.role == "lead")
+        select(func.count()).where(
+            Membership.project_id == project.id, Membership.role == Role.LEAD
+        )
     )
     if leads <= 1:
         raise Conflict("This is the project's last lead; make someone else lead first.")

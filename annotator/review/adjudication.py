@@ -297,7 +297,7 @@ def update_gold(
         raise Invalid("Gold already holds this stance.", field="start")
     session.flush()
     claim_statement(session, statement, reviewer, None)
-    _gold_event(session, project, statement, reviewer, gold, "update", before, reason)
+    _gold_event(session, project, reviewer, gold, "update", before, reason)
     return gold
 
 
@@ -315,12 +315,12 @@ def delete_gold(
     gold.deleted_at = utcnow()
     session.flush()
     claim_statement(session, statement, reviewer, None)
-    _gold_event(session, project, statement, reviewer, gold, "delete", None, reason)
+    _gold_event(session, project, reviewer, gold, "delete", None, reason)
     delete_stance_relations(session, reviewer, project, gold)
     return gold
 
 
-def _gold_event(session, project, statement, reviewer, gold, action, before, reason) -> None:
+def _gold_event(session, project, reviewer, gold, action, before, reason) -> None:
     extra = {"reason": (reason or "").strip()}
     audit_stance(
         session, reviewer, project, gold, action, before, entity="gold_stance", extra=extra

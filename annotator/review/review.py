@@ -14,6 +14,7 @@ from annotator.agreement.stances import Mark, Unit, compute_agreement, stance_ag
 from annotator.errors import NotFound
 from annotator.models import Assignment, GoldDecision, Label, Project, Stance, Statement, User
 from annotator.review.side_by_side import align
+from annotator.roles import Role
 
 NO_STATEMENT = (
     "No statement qualifies: agreement needs statements that at least two assigned annotators "
@@ -65,13 +66,14 @@ def annotator_names(session: Session, project: Project, *, hide: bool) -> dict[i
     return {uid: name for uid, name in rows}
 
 
-def visible_names(session: Session, project: Project, role: str) -> dict[int, str]:
+def visible_names(session: Session, project: Project, role: Role | str) -> dict[int, str]:
     """Annotator names as a viewer with ``role`` may see them: letters for reviewers if hidden."""
-    hide = project.hide_annotator_names and role == "reviewer"
-    return annotator_names(session, project, hide=hide)
+    return annotator_names(session, project, hide=hidden_for(project, role))
 
 
-def find_annotator(session: Session, project: Project, name: str, role: str) -> tuple[int, str]:
+def find_annotator(
+    session: Session, project: Project, name: str, role: Role | str
+) -> tuple[int, str]:
     """(user id, shown name) of the annotator a viewer names, as that viewer knows them.
 
     Only the project's annotators (assigned, or with stances) are looked up, never the
@@ -84,9 +86,9 @@ def find_annotator(session: Session, project: Project, name: str, role: str) -> 
     raise NotFound(f"No annotator '{name}' in this project.", field="annotator")
 
 
-def hidden_for(project: Project, role: str) -> bool:
-    """Whether this viewer sees pseudonymous letters instead of usernames."""
-    return project.hide_annotator_names and role == "reviewer"
+def hidden_for(project: Project, role: Role | str) -> bool:
+    """Whether this viewer sees pseudonymous letters instead of usernames (leads never do)."""
+    return project.hide_annotator_names and role == Role.REVIEWER
 
 
 def agreement_scope(

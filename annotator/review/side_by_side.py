@@ -120,9 +120,7 @@ class SideBySide:
     changed_after_review: bool = False
 
 
-def load_side_by_side(
-    session: Session, project: Project, statement: Statement, names: dict[int, str]
-) -> SideBySide:
+def load_side_by_side(session: Session, statement: Statement, names: dict[int, str]) -> SideBySide:
     """Lanes (active assignees and anyone with live stances), aligned groups and decisions."""
     stances = list(
         session.scalars(

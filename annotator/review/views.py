@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from wtforms.fields.choices import SelectChoice
 
 from annotator.actors.registry import list_actors
 from annotator.agreement.stances import METRICS
-from annotator.errors import DomainError, Invalid
+from annotator.errors import Invalid
 from annotator.extensions import db, htmx
 from annotator.projects.projects import list_labels
 from annotator.review import adjudication as adj
@@ -17,10 +17,12 @@ from annotator.review import review as rs
 from annotator.review import side_by_side as sbs
 from annotator.review.forms import AcceptForm, DecisionForm, GoldDeleteForm, GoldForm, RejectForm
 from annotator.review.unanimous import accept_unanimous, pending_unanimous
+from annotator.roles import Role
 from annotator.statements.statements import get_statement
 from annotator.text.spans import locate_quote
 from annotator.web.access import project_view
-from annotator.web.forms import first_error
+from annotator.web.forms import Refused, submit
+from annotator.web.htmx import page_or_fragment, see_other
 from annotator.web.input_guard import db_int
 
 bp = Blueprint("review", __name__, url_prefix="/p/<slug>/review")
@@ -34,7 +36,7 @@ def names_for(project) -> dict[int, str]:
 
 
 @bp.get("/", strict_slashes=False)  # the project page links with the slash
-@project_view("reviewer")
+@project_view(Role.REVIEWER)
 def queue(project):
     """Statements whose annotators are all done, most disagreement first."""
     names = names_for(project)
@@ -53,7 +55,7 @@ def queue(project):
 
 
 @bp.get("/agreement")
-@project_view("reviewer")
+@project_view(Role.REVIEWER)
 def agreement(project):
     """Agreement figures with a bar chart per label and per annotator pair."""
     unfinished = request.args.get("include_unfinished") == "1"
@@ -84,7 +86,7 @@ def bars(figures: dict, metrics) -> list[dict]:
 
 
 @bp.get("/s/<int:statement_id>")
-@project_view("reviewer")
+@project_view(Role.REVIEWER)
 def statement(project, statement_id: int):
     """The statement once, then each annotator's stances in a lane, aligned into groups."""
     st = get_statement(db.session, project, statement_id)
@@ -93,7 +95,7 @@ def statement(project, statement_id: int):
 
 def board_context(project, st, error: str | None = None) -> dict:
     """Template values of the side-by-side page and of its board fragment."""
-    view = sbs.load_side_by_side(db.session, project, st, names_for(project))
+    view = sbs.load_side_by_side(db.session, st, names_for(project))
     return dict(
         project=project,
         v=view,
@@ -132,16 +134,11 @@ def segments(text: str, groups: list) -> list[tuple[str, int | None]]:
 
 
 def _decision(project, statement_id: int, form, action, message: str):
-    """Validate, run one adjudication service, commit; errors re-show the board with a status."""
+    """One adjudication through the form loop; a refusal re-shows the board with its status."""
     st = get_statement(db.session, project, statement_id)
-    try:
-        if not form.validate_on_submit():
-            raise Invalid(first_error(form))
-        action(st, form)
-    except DomainError as exc:
-        db.session.rollback()
-        return _board(project, st, exc.message, exc.status)
-    db.session.commit()
+    refused = submit(form, lambda: action(st, form))
+    if isinstance(refused, Refused):
+        return _board(project, st, refused.message, refused.status)
     if htmx:
         return _board(project, st, None, 200, message)
     flash(message, "info")
@@ -150,13 +147,12 @@ def _decision(project, statement_id: int, form, action, message: str):
 
 def _board(project, st, error, status, message=None):
     db.session.refresh(st)
-    template = "review/_board.html" if htmx else "review/statement.html"
     ctx = board_context(project, st, error) | {"message": message}
-    return Response(render_template(template, **ctx), status, headers={"Vary": "HX-Request"})
+    return page_or_fragment("review/statement.html", "review/_board.html", status, **ctx)
 
 
 @bp.post("/s/<int:statement_id>/accept")
-@project_view("reviewer")
+@project_view(Role.REVIEWER)
 def accept(project, statement_id: int):
     """Copy one annotator's version into gold."""
     form = AcceptForm()
@@ -172,7 +168,7 @@ def accept(project, statement_id: int):
 
 
 @bp.post("/s/<int:statement_id>/reject")
-@project_view("reviewer")
+@project_view(Role.REVIEWER)
 def reject(project, statement_id: int):
     """Reject every version of a group."""
     form = RejectForm()
@@ -188,7 +184,7 @@ def reject(project, statement_id: int):
 
 
 @bp.post("/s/<int:statement_id>/unanimous")
-@project_view("reviewer")
+@project_view(Role.REVIEWER)
 def unanimous(project, statement_id: int):
     """Accept every unanimous stance of the statement in one click."""
     return _decision(
@@ -227,15 +223,14 @@ def _values(stance, review_version: int, source: bool) -> dict:
     )
 
 
-def _gold_page(project, st, form, gold=None, status=200, error=None):
-    template = "review/_gold_form.html" if htmx else "review/gold.html"
-    ctx = dict(project=project, st=st, form=form, gold=gold, error=error)
+def _gold_page(project, st, form, gold=None, status=200):
+    ctx = dict(project=project, st=st, form=form, gold=gold)
     ctx["actors"] = list_actors(db.session, project, status="approved")
-    return Response(render_template(template, **ctx), status, headers={"Vary": "HX-Request"})
+    return page_or_fragment("review/gold.html", "review/_gold_form.html", status, **ctx)
 
 
 @bp.get("/s/<int:statement_id>/gold/new")
-@project_view("reviewer")
+@project_view(Role.REVIEWER)
 def new_gold(project, statement_id: int):
     """The gold form, empty or filled from one annotator's version (``?from=<stance id>``)."""
     st = get_statement(db.session, project, statement_id)
@@ -249,7 +244,7 @@ def new_gold(project, statement_id: int):
 
 
 @bp.post("/s/<int:statement_id>/gold")
-@project_view("reviewer")
+@project_view(Role.REVIEWER)
 def create_gold(project, statement_id: int):
     """Save an edited version ("edit") or a stance nobody made ("add") as gold."""
     st = get_statement(db.session, project, statement_id)
@@ -273,7 +268,7 @@ def create_gold(project, statement_id: int):
 
 
 @bp.get("/s/<int:statement_id>/gold/<int:gold_id>/edit")
-@project_view("reviewer")
+@project_view(Role.REVIEWER)
 def edit_gold(project, statement_id: int, gold_id: int):
     """The gold form filled with a gold stance's current values and version."""
     st = get_statement(db.session, project, statement_id)
@@ -284,7 +279,7 @@ def edit_gold(project, statement_id: int, gold_id: int):
 
 
 @bp.post("/s/<int:statement_id>/gold/<int:gold_id>")
-@project_view("reviewer")
+@project_view(Role.REVIEWER)
 def update_gold(project, statement_id: int, gold_id: int):
     """Save a gold edit; a stale gold version answers 409."""
     st = get_statement(db.session, project, statement_id)
@@ -309,7 +304,7 @@ def update_gold(project, statement_id: int, gold_id: int):
 
 
 @bp.post("/s/<int:statement_id>/gold/<int:gold_id>/delete")
-@project_view("reviewer")
+@project_view(Role.REVIEWER)
 def delete_gold(project, statement_id: int, gold_id: int):
     """Soft-delete a gold stance at the version shown."""
     form = GoldDeleteForm()
@@ -343,23 +338,15 @@ def _gold_input(form: GoldForm, text: str) -> adj.GoldInput:
 
 
 def _save_gold(project, st, form, gold, call):
-    try:
-        if not form.validate_on_submit():
-            raise Invalid(first_error(form))
-        call()
-    except DomainError as exc:
-        db.session.rollback()
-        return _gold_page(project, st, form, gold, exc.status, exc.message)
-    db.session.commit()
+    refused = submit(form, call)
+    if isinstance(refused, Refused):
+        return _gold_page(project, st, form, gold, refused.status)
     flash("Gold saved.", "info")
-    location = url_for(".statement", slug=project.slug, statement_id=st.id)
-    if htmx:
-        return Response(status=204, headers={"HX-Location": location})
-    return redirect(location, 303)
+    return see_other(url_for(".statement", slug=project.slug, statement_id=st.id))
 
 
 @bp.get("/s/<int:statement_id>/history")
-@project_view("reviewer")
+@project_view(Role.REVIEWER)
 def history(project, statement_id: int):
     """Every audited change on the statement: annotators' stances and gold decisions."""
     st = get_statement(db.session, project, statement_id)

@@ -5,40 +5,49 @@ from __future__ import annotations
 from itertools import chain
 from pathlib import PurePosixPath
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, request
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from annotator.actors.forms import ImportForm
-from annotator.errors import DomainError
+from annotator.errors import DomainError, Invalid
 from annotator.extensions import db, htmx
 from annotator.formats import FormatError
 from annotator.formats.statement_readers import iter_statements
 from annotator.projects.projects import require_role
+from annotator.roles import Role
+from annotator.statements.forms import ImportForm
 from annotator.statements.statements import import_statements, list_imports
 from annotator.web.access import project_view
 from annotator.web.errors import render_error
+from annotator.web.forms import Refused, refuse, submit
+from annotator.web.htmx import page_or_fragment
 
 bp = Blueprint("imports", __name__, url_prefix="/p/<slug>/import")
 
 
 @bp.get("/")
-@project_view("lead")
+@project_view(Role.LEAD)
 def index(project):
     """The upload form and the latest imports."""
     return _render(project, ImportForm())
 
 
 @bp.post("/")
-@project_view("lead")
+@project_view(Role.LEAD)
 def upload(project):
     """Import the uploaded files in one transaction; any error names file, line and field."""
     form = ImportForm()
-    uploads = [f for f in request.files.getlist("files") if f.filename]
-    if not form.validate_on_submit():
-        return _render(project, form, error="The form expired; reload the page.", status=400)
+    report = submit(form, lambda: _import(project, form))
+    if isinstance(report, Refused):
+        return _render(project, form, status=report.status)
+    return _render(project, ImportForm(formdata=None), report=report)
+
+
+def _import(project, form: ImportForm):
+    """The uploaded files through the import service; a bad file is the files field's error."""
+    uploads = [f for f in form.files.data or () if f.filename]
     if not uploads:
-        return _render(project, form, error="Choose at least one file to import.", status=422)
+        raise Invalid("Choose at least one file to import.", field="files")
     limit = current_app.config["IMPORT_MAX_BYTES"]
     records = chain.from_iterable(
         iter_statements(
@@ -47,12 +56,9 @@ def upload(project):
         for f in uploads
     )
     try:
-        report = import_statements(db.session, project, records, user=current_user)
+        return import_statements(db.session, project, records, user=current_user)
     except FormatError as err:
-        db.session.rollback()
-        return _render(project, form, error=f"{err}. Nothing was imported.", status=422)
-    db.session.commit()
-    return _render(project, ImportForm(formdata=None), report=report)
+        raise Invalid(f"{err}. Nothing was imported.", field="files") from err
 
 
 @bp.errorhandler(RequestEntityTooLarge)
@@ -67,8 +73,10 @@ def too_large(exc):
     project = _lead_project()
     if project is None:
         return render_error(413, "Upload too large", message)
+    form = ImportForm(formdata=None)
+    refuse(form, message, "files")
     # htmx swaps only 2xx, 409 and 422 (see base.html), so there the message comes as 422.
-    return _render(project, ImportForm(formdata=None), error=message, status=422 if htmx else 413)
+    return _render(project, form, status=422 if htmx else 413)
 
 
 def _lead_project():
@@ -77,24 +85,23 @@ def _lead_project():
         return None
     try:
         slug = (request.view_args or {}).get("slug", "")
-        return require_role(db.session, slug, current_user, "lead")[0]
+        return require_role(db.session, slug, current_user, Role.LEAD)[0]
     except DomainError:
         return None
 
 
-def _render(project, form, *, error=None, report=None, status=200):
-    template = "imports/_panel.html" if htmx else "imports/index.html"
-    body = render_template(
-        template,
+def _render(project, form, *, report=None, status=200):
+    return page_or_fragment(
+        "imports/index.html",
+        "imports/_panel.html",
+        status,
         project=project,
         form=form,
-        error=error,
         report=report,
         history=list_imports(db.session, project),
         limit=_mb(current_app.config["MAX_CONTENT_LENGTH"]),
         file_limit=_mb(current_app.config["IMPORT_MAX_BYTES"]),
     )
-    return body, status, {"Vary": "HX-Request"}
 
 
 def _basename(filename: str) -> str:

@@ -34,11 +34,6 @@ def snap_to_words(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
-    """Whether two end-exclusive spans share at least one code point."""
-    return a[0] < b[1] and b[0] < a[1]
-
-
 def locate_quote(text: str, quote: str, after: int = 0) -> tuple[int, int] | None:
     """Offsets of ``quote`` in ``text`` at or after ``after``: the keyboard-only way to select."""
     if not quote:

@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from flask import g
+from flask import abort, g
 from flask_login import current_user, login_required
 
 from annotator.extensions import db
 from annotator.projects.projects import require_role
+from annotator.roles import Role
 
 
-def project_view(minimum: str) -> Callable:
+def project_view(minimum: Role) -> Callable:
     """Require login and at least ``minimum`` in the ``<slug>`` project; sets g.project, g.role.
 
     A non-member gets 404, not 403, so project names do not leak.
@@ -46,7 +47,6 @@ def login_view(view: Callable) -> Callable:
 
 def admin_view(view: Callable) -> Callable:
     """Require a site admin; others get 403."""
-    from flask import abort
 
     @wraps(view)
     @login_required
@@ -57,3 +57,9 @@ def admin_view(view: Callable) -> Callable:
 
     wrapper.required_role = "admin"
     return wrapper
+
+
+def can(minimum: Role | str) -> bool:
+    """Whether the user's role in the current project is at least ``minimum`` (for templates)."""
+    role = g.get("role")
+    return role is not None and role >= minimum

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from annotator.web.access import can
 from annotator.web.forms import error_attrs
 
 
@@ -14,14 +15,13 @@ def register(app: Flask) -> None:
     from annotator.actors import views as actors
     from annotator.annotation.views import stances, workspace
     from annotator.exchange import views as exchange
-    from annotator.projects.views import lead, overview
+    from annotator.projects.views import labels, lead, overview
     from annotator.review import views as review
     from annotator.statements import views as statements
 
-    for module in (auth, overview, workspace, stances, lead, actors, statements, exchange, review):
-        app.register_blueprint(module.bp)
-    app.register_blueprint(tokens.bp)
-    app.register_blueprint(account.bp)
-    app.register_blueprint(admin.bp)
-    app.register_blueprint(api.bp)
+    accounts = (auth, tokens, account, admin)
+    modules = (*accounts, overview, lead, labels, workspace, stances, actors, statements)
+    for bp in dict.fromkeys(m.bp for m in (*modules, exchange, review, api)):
+        app.register_blueprint(bp)  # once each: lead and labels share the ``lead`` blueprint
     app.add_template_global(error_attrs)
+    app.add_template_global(can)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from annotator.errors import STALE_WRITE, DomainError
 from annotator.extensions import db
+from annotator.web.htmx import page_or_fragment
 
 
 def register(app: Flask) -> None:
@@ -22,14 +23,19 @@ def register(app: Flask) -> None:
 
 def render_error(status: int, title: str, message: str):
     """The same message as a fragment for htmx or as a whole page."""
-    template = "errors/_message.html" if request.headers.get("HX-Request") else "errors/error.html"
-    return render_template(template, status=status, title=title, message=message), status
+    context = dict(status=status, title=title, message=message)
+    return page_or_fragment("errors/error.html", "errors/_message.html", status, **context)
+
+
+def render_refusal(status: int, message: str):
+    """A refusal with no form to show it in, titled by its status."""
+    titles = {403: "Forbidden", 404: "Not found", 409: "Conflict", 422: "Invalid input"}
+    return render_error(status, titles.get(status, "Bad request"), message)
 
 
 def _domain_error(exc: DomainError):
     db.session.rollback()
-    titles = {403: "Forbidden", 404: "Not found", 409: "Conflict", 422: "Invalid input"}
-    return render_error(exc.status, titles.get(exc.status, "Bad request"), exc.message)
+    return render_refusal(exc.status, exc.message)
 
 
 def _stale_write(_exc: StaleDataError):

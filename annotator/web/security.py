@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from flask import Flask, Response, current_app, g, redirect, request, session, url_for
+from flask_htmx import make_response
 
-from annotator.extensions import db, login_manager
+from annotator.extensions import db, htmx, login_manager
 from annotator.models import User
 
 CSP = (
@@ -49,10 +50,8 @@ def renew_session() -> None:
 def _unauthorized() -> Response:
     """htmx cannot follow a login redirect inside a fragment, so it is told to reload the page."""
     target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
-    if request.headers.get("HX-Request"):
-        return Response(
-            "Your session has ended; please log in again.", 401, {"HX-Redirect": target}
-        )
+    if htmx:
+        return make_response("Your session has ended; please log in again.", 401, redirect=target)
     return redirect(target)
 
 
@@ -61,6 +60,4 @@ def _secure_headers(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
-    if request.headers.get("HX-Request") is not None or response.mimetype == "text/html":
-        response.vary.add("HX-Request")
     return response

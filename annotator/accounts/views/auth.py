@@ -8,9 +8,10 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_user, logout_user
 
 from annotator.accounts.forms import LoginForm
-from annotator.accounts.users import LoginRefused, authenticate, end_sessions
+from annotator.accounts.users import authenticate, end_sessions
 from annotator.extensions import db
 from annotator.web.access import login_view, public_view
+from annotator.web.forms import Refused, submit
 from annotator.web.security import renew_session
 
 bp = Blueprint("auth", __name__)
@@ -21,24 +22,20 @@ bp = Blueprint("auth", __name__)
 def login():
     """Show the login form; a failure commits the throttle counter and shows one generic error."""
     form = LoginForm()
-    if form.validate_on_submit():
-        try:
-            user = authenticate(
-                db.session,
-                form.username.data.strip(),
-                form.password.data,
-                max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-                method=current_app.config["PASSWORD_METHOD"],
-            )
-        except LoginRefused as exc:
-            db.session.commit()
-            form.form_errors.append(exc.message)
-            return render_template("auth/login.html", form=form), 422
-        db.session.commit()
-        start_session(user)
-        return redirect(_safe_next(request.args.get("next")))
-    status = 422 if form.errors else 200
-    return render_template("auth/login.html", form=form), status
+    user = submit(
+        form,
+        lambda: authenticate(
+            db.session,
+            form.username.data.strip(),
+            form.password.data,
+            max_failures=current_app.config["LOGIN_MAX_FAILURES"],
+            method=current_app.config["PASSWORD_METHOD"],
+        ),
+    )
+    if isinstance(user, Refused):  # a wrong password's counter is committed (keeps_writes)
+        return render_template("auth/login.html", form=form), user.status
+    start_session(user)
+    return redirect(_safe_next(request.args.get("next")))
 
 
 def start_session(user) -> None:

@@ -4,26 +4,14 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import StringField
-from wtforms.validators import Length, Optional
 
 from annotator.accounts import tokens as token_service
-from annotator.errors import DomainError
+from annotator.accounts.forms import RevokeForm, TokenForm
 from annotator.extensions import db
 from annotator.web.access import login_view
+from annotator.web.forms import Refused, submit
 
 bp = Blueprint("account", __name__, url_prefix="/account")
-
-
-class TokenForm(FlaskForm):
-    """A new token's name (what it is for)."""
-
-    name = StringField("Name", validators=[Optional(), Length(max=80)])
-
-
-class RevokeForm(FlaskForm):
-    """Only the CSRF token: the token id is in the URL."""
 
 
 @bp.get("/tokens")
@@ -38,32 +26,30 @@ def tokens():
 def create_token():
     """Create a token and show it this once; a bad name re-renders the form with 422."""
     form = TokenForm()
-    if not form.validate_on_submit():
-        return _page(form, status=422 if form.errors.keys() - {"csrf_token"} else 400)
-    try:
-        _, clear = token_service.create_token(db.session, current_user, form.name.data or "")
-    except DomainError as exc:
-        db.session.rollback()
-        form.name.errors = [exc.message]
-        return _page(form, status=422)
-    db.session.commit()
-    return _page(TokenForm(formdata=None), new_token=clear, status=201)
+    created = submit(
+        form, lambda: token_service.create_token(db.session, current_user, form.name.data or "")
+    )
+    if isinstance(created, Refused):
+        return _page(form, status=created.status)
+    return _page(TokenForm(formdata=None), new_token=created[1], status=201)
 
 
 @bp.post("/tokens/<int:token_id>/revoke")
 @login_view
 def revoke_token(token_id: int):
     """Revoke one of your tokens (another user's is 404)."""
-    if not RevokeForm().validate_on_submit():
-        return _page(TokenForm(formdata=None), error="The form expired; reload.", status=400)
-    token = token_service.revoke_token(db.session, token_id, user=current_user)
-    db.session.commit()
+    form = RevokeForm()
+    token = submit(
+        form, lambda: token_service.revoke_token(db.session, token_id, user=current_user)
+    )
+    if isinstance(token, Refused):
+        return _page(TokenForm(formdata=None), revoke=form, status=token.status)
     return _page(TokenForm(formdata=None), notice=f"Revoked “{token.name}”.")
 
 
-def _page(form, *, new_token=None, error=None, notice=None, status=200):
+def _page(form, *, revoke=None, new_token=None, notice=None, status=200):
     rows = token_service.list_tokens(db.session, current_user)
     return render_template(
-        "account/tokens.html", form=form, tokens=rows,
-        new_token=new_token, error=error, notice=notice,
+        "account/tokens.html", form=form, revoke=revoke, tokens=rows,
+        new_token=new_token, notice=notice,
     ), status  # fmt: skip

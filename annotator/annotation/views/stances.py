@@ -2,28 +2,34 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_htmx import make_response
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 
 from annotator.actors.registry import propose_actor, resolve_actor
 from annotator.annotation import stances as stance_service
 from annotator.annotation.forms import VersionForm
-from annotator.annotation.render import paragraph_html, stance_item_html, stance_title
+from annotator.annotation.rows import StanceRow
 from annotator.annotation.views.workspace import page_context, stance_form, stances_url
-from annotator.annotation.workspace import counter_and_state, next_stance_id, render_paragraphs
-from annotator.errors import Conflict, DomainError, Invalid
+from annotator.annotation.workspace import counter_and_state, next_stance_id, touched_paragraphs
+from annotator.errors import Invalid
 from annotator.extensions import db, htmx
+from annotator.models import Stance
+from annotator.roles import Role
 from annotator.statements.statements import get_statement
+from annotator.text.layout import Paragraph
 from annotator.text.spans import locate_quote
 from annotator.web.access import project_view
-from annotator.web.forms import first_error
+from annotator.web.errors import render_refusal
+from annotator.web.forms import Refused, refuse, submit
 
 bp = Blueprint("stances", __name__, url_prefix="/p/<slug>/s/<int:statement_id>/stances")
 
 
 @bp.post("")
-@project_view("annotator")
+@project_view(Role.ANNOTATOR)
 def create(project, statement_id: int):
     """Save a new stance from the selection form."""
     st = get_statement(db.session, project, statement_id)
@@ -32,13 +38,15 @@ def create(project, statement_id: int):
         project,
         st,
         form,
-        lambda data: stance_service.create_stance(db.session, project, st, current_user, data),
+        lambda: stance_service.create_stance(
+            db.session, project, st, current_user, _stance_input(project, st, form)
+        ),
         "create",
     )
 
 
 @bp.get("/<int:stance_id>/edit")
-@project_view("annotator")
+@project_view(Role.ANNOTATOR)
 def edit(project, statement_id: int, stance_id: int):
     """The form filled with a stance's current values and version."""
     st = get_statement(db.session, project, statement_id)
@@ -48,35 +56,40 @@ def edit(project, statement_id: int, stance_id: int):
 
 
 @bp.post("/<int:stance_id>")
-@project_view("annotator")
+@project_view(Role.ANNOTATOR)
 def update(project, statement_id: int, stance_id: int):
     """Save an edit; a stale version answers 409 with the stored version in the form."""
     st = get_statement(db.session, project, statement_id)
     form = stance_form(project, request.form)
     old = stance_service.get_stance(db.session, st, stance_id, current_user)
-    old_span = (old.start, old.end)
     return _save(
         project,
         st,
         form,
-        lambda data: stance_service.update_stance(
-            db.session, project, st, current_user, stance_id, form.version.data or 0, data
+        lambda: stance_service.update_stance(
+            db.session,
+            project,
+            st,
+            current_user,
+            stance_id,
+            form.version.data or 0,
+            _stance_input(project, st, form),
         ),
         "update",
         editing=old,
-        extra_spans=[old_span],
+        spans=[(old.start, old.end)],  # read now: the update moves ``old``
     )
 
 
 @bp.post("/<int:stance_id>/delete")
-@project_view("annotator")
+@project_view(Role.ANNOTATOR)
 def delete(project, statement_id: int, stance_id: int):
     """Soft-delete a stance and offer undo."""
     return _version_action(project, statement_id, stance_id, stance_service.delete_stance, "delete")
 
 
 @bp.post("/<int:stance_id>/restore")
-@project_view("annotator")
+@project_view(Role.ANNOTATOR)
 def restore(project, statement_id: int, stance_id: int):
     """Undo a delete."""
     return _version_action(
@@ -85,23 +98,25 @@ def restore(project, statement_id: int, stance_id: int):
 
 
 def _version_action(project, statement_id, stance_id, action, name):
+    """Delete or restore at the version shown; a refusal answers with its message."""
     st = get_statement(db.session, project, statement_id)
     form = VersionForm()
-    if not form.validate_on_submit():
-        raise Invalid("The form lacks the stance's version; reload the page.", field="version")
-    stance = action(db.session, project, st, current_user, stance_id, form.version.data)
-    return _saved(project, st, stance, name, [(stance.start, stance.end)])
+    outcome = submit(
+        form,
+        lambda: action(db.session, project, st, current_user, stance_id, form.version.data),
+        read=_reader(project, st, name) if htmx else None,
+    )
+    if isinstance(outcome, Refused):
+        return render_refusal(outcome.status, outcome.message)
+    return _saved(project, st, name, outcome)
 
 
-def _save(project, st, form, service_call, action, editing=None, extra_spans=()):
-    try:
-        if not form.validate_on_submit():
-            raise Invalid(first_error(form))
-        stance = service_call(_stance_input(project, st, form))
-    except DomainError as exc:
-        db.session.rollback()
-        return _form_error(project, st, form, exc, editing)
-    return _saved(project, st, stance, action, [(stance.start, stance.end), *extra_spans])
+def _save(project, st, form, call, action, editing=None, spans=()):
+    """The form loop for the stance form: saved fragments, or the form with its error."""
+    outcome = submit(form, call, read=_reader(project, st, action, spans) if htmx else None)
+    if isinstance(outcome, Refused):
+        return _refused(project, st, form, outcome, editing)
+    return _saved(project, st, action, outcome)
 
 
 def _stance_input(project, st, form) -> stance_service.StanceInput:
@@ -162,25 +177,21 @@ def _values(stance) -> dict:
     )
 
 
-def _form_error(project, st, form, exc: DomainError, editing):
-    """Re-show the form with the message; on 409 with the stored version to start from.
+def _refused(project, st, form, refused: Refused, editing):
+    """Re-show the form with its error; after a lost race, with the stored version.
 
     The stored version replaces what the annotator typed, so what they typed is listed
     beside it (``unsaved``): nothing is overwritten, and their edit is not lost either.
     """
     unsaved = []
-    if isinstance(exc, Conflict) and getattr(exc.current, "id", None):
-        current = stance_service.get_stance(db.session, st, exc.current.id, current_user)
-        stored = stance_form(project, **_values(current))
+    current = getattr(refused.error, "current", None)
+    if getattr(current, "id", None):
+        editing = stance_service.get_stance(db.session, st, current.id, current_user)
+        stored = stance_form(project, **_values(editing))
         unsaved = _differences(project, form, stored)
-        form, editing = stored, current
-    name = _VISIBLE.get(exc.field, exc.field)
-    field = getattr(form, name, None) if name else None
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*list(field.errors or []), exc.message]
-    return _form_response(
-        project, st, form, editing, exc.status, error=exc.message, unsaved=unsaved
-    )
+        form = stored
+        refuse(form, refused.message, refused.error.field)
+    return _form_response(project, st, form, editing, refused.status, unsaved=unsaved)
 
 
 def _differences(project, sent, stored) -> list[tuple[str, str]]:
@@ -200,11 +211,7 @@ def _differences(project, sent, stored) -> list[tuple[str, str]]:
     ]
 
 
-# Actor keys travel in hidden inputs: their errors belong to the visible type-ahead fields.
-_VISIBLE = {"target": "target_q", "holder": "holder_q"}
-
-
-def _form_response(project, st, form, editing, status, error=None, unsaved=()):
+def _form_response(project, st, form, editing, status, unsaved=()):
     if htmx:
         return render_template(
             "workspace/_form.html",
@@ -212,58 +219,61 @@ def _form_response(project, st, form, editing, status, error=None, unsaved=()):
             statement=st,
             form=form,
             editing=editing,
-            error=error,
             unsaved=unsaved,
             open_form=True,
         ), status
-    ctx = page_context(project, st, form, editing=editing, error=error) | {"unsaved": unsaved}
+    ctx = page_context(project, st, form, editing=editing) | {"unsaved": unsaved}
     return render_template("workspace/statement.html", **ctx), status
 
 
-def _saved(project, st, stance, action, spans):
+class Saved(NamedTuple):
+    """What the htmx answer to a save shows: the touched paragraphs, the item, the counters."""
+
+    stance: Stance
+    paragraphs: list[Paragraph]
+    nearby: list[StanceRow]  # the stances drawn in those paragraphs (the saved one among them)
+    names: dict[str, str]
+    count: int
+    state: str
+    next_id: int | None  # where a new item goes in the list
+
+    @property
+    def row(self) -> StanceRow | None:
+        """The saved stance as the list shows it (None once deleted)."""
+        return next((r for r in self.nearby if r.id == self.stance.id), None)
+
+
+def _reader(project, st, action, spans=()):
+    """What the htmx answer shows, read beside the commit (``Database.commit_and_read``)."""
+
+    def read(stance) -> Saved:
+        touched = [(stance.start, stance.end), *spans]
+        shown = touched_paragraphs(db.session, project, st, current_user, touched)
+        counter = counter_and_state(db.session, st, current_user)
+        next_id = next_stance_id(db.session, stance, shown[1]) if action == "create" else None
+        return Saved(stance, *shown, *counter, next_id)
+
+    return read
+
+
+def _saved(project, st, action, saved: Saved):
     """htmx: out-of-band text, list item, counter and message; else back to the page.
 
     Only an edit re-renders the form (it must switch back to "new stance"); after a create,
     delete or restore the form stays as it is (``HX-Reswap: none``) and the page script
-    clears it on the ``stance-created`` event, which keeps the response small. What the
-    fragments show is read next to the commit (``commit_and_read``: after it on SQLite, so
-    other writers do not wait for these reads, before it on PostgreSQL, saving round trips).
+    clears it on the ``stance-created`` event, which keeps the response small.
     """
     if not htmx:
-        db.session.commit()
         flash(_MESSAGES[action], "info")
         return redirect(url_for("workspace.statement", slug=project.slug, statement_id=st.id), 303)
-
-    def fragments():
-        shown = render_paragraphs(db.session, project, st, current_user, spans)
-        counter = counter_and_state(db.session, st, current_user)
-        next_id = next_stance_id(db.session, stance, shown[1]) if action == "create" else None
-        return shown, counter, next_id
-
-    (paragraphs, nearby, names), (count, state), next_id = db.commit_and_read(fragments)
-    titles = {str(r.id): stance_title(r) for r in nearby}
-    row = next((r for r in nearby if r.id == stance.id), None)
-    url, csrf = stances_url(project, st), generate_csrf()
-    oob = None if action == "create" else "true"  # a new item is wrapped in a positioned <ol>
     body = render_template(
-        "workspace/_saved.html",
-        project=project,
-        statement=st,
-        stance=stance,
-        action=action,
-        message=_MESSAGES[action],
-        form=stance_form(project) if action == "update" else None,
-        editing=None,
-        open_form=False,
-        paragraphs=[paragraph_html(p, titles, names, oob=True) for p in paragraphs],
-        item=stance_item_html(row, url, csrf, oob) if row else "",
-        stance_count=count,
-        state=state,
-        next_id=next_id,
-    )
+        "workspace/_saved.html", project=project, statement=st, saved=saved, action=action,
+        message=_MESSAGES[action], stances_url=stances_url(project, st),
+        form=stance_form(project) if action == "update" else None, editing=None, open_form=False,
+    )  # fmt: skip
     if action == "update":
         return body
-    return body, {"HX-Reswap": "none", "HX-Trigger": f"stance-{action}d"}
+    return make_response(body, reswap="none", trigger=f"stance-{action}d")
 
 
 _MESSAGES = {

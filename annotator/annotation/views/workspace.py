@@ -4,24 +4,28 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from wtforms.fields.choices import SelectChoice
 
 from annotator.actors.registry import search_actors
 from annotator.annotation.forms import StanceForm, StateForm
-from annotator.annotation.render import joined, paragraph_html, stance_item_html, stance_title
+from annotator.annotation.render import deleted_item, stance_item, stance_items, statement_text
 from annotator.annotation.workspace import active_labels, load_statement_view
-from annotator.errors import Invalid
-from annotator.extensions import db, htmx
+from annotator.extensions import db
 from annotator.models import OPEN_STATES
 from annotator.projects.assignments import set_assignment_state
 from annotator.projects.projects import list_labels
 from annotator.projects.queue import next_open_statement
+from annotator.roles import Role
 from annotator.statements.statements import get_statement
 from annotator.web.access import project_view
+from annotator.web.errors import render_refusal
+from annotator.web.forms import Refused, submit
+from annotator.web.htmx import see_other
 from annotator.web.input_guard import db_int
 
 bp = Blueprint("workspace", __name__, url_prefix="/p/<slug>")
+for _builder in (statement_text, stance_items, stance_item, deleted_item):
+    bp.add_app_template_global(_builder)  # the text and list items are built in render.py
 
 
 def stance_form(project, formdata=None, **data) -> StanceForm:
@@ -31,26 +35,22 @@ def stance_form(project, formdata=None, **data) -> StanceForm:
     return form
 
 
-def page_context(project, statement, form=None, *, editing=None, error=None) -> dict:
+def page_context(project, st, form=None, *, editing=None) -> dict:
     """Template values for the full statement page, shared by GET and failed plain POSTs."""
-    view = load_statement_view(db.session, project, statement, current_user)
-    titles = {str(s.id): stance_title(s) for s in view.stances}
-    url, csrf = stances_url(project, statement), generate_csrf()
+    view = load_statement_view(db.session, project, st, current_user)
     return dict(
         v=view,
         form=form or stance_form(project),
         editing=editing,
-        error=error,
         can_edit=_can_edit(view.assignment),
-        text_html=joined(paragraph_html(p, titles, view.actor_names) for p in view.paragraphs),
-        items_html=joined(stance_item_html(row, url, csrf) for row in view.stances),
+        stances_url=stances_url(project, st),
         open_form=form is not None,
     )
 
 
-def stances_url(project, statement) -> str:
+def stances_url(project, st) -> str:
     """The stance collection URL; item URLs append ``/<id>`` (built once, not per item)."""
-    return url_for("stances.create", slug=project.slug, statement_id=statement.id)
+    return url_for("stances.create", slug=project.slug, statement_id=st.id)
 
 
 def _can_edit(assignment) -> bool:
@@ -58,7 +58,7 @@ def _can_edit(assignment) -> bool:
 
 
 @bp.get("/s/<int:statement_id>")
-@project_view("annotator")
+@project_view(Role.ANNOTATOR)
 def statement(project, statement_id: int):
     """The statement with the user's own stances highlighted and the stance form."""
     st = get_statement(db.session, project, statement_id)
@@ -66,32 +66,27 @@ def statement(project, statement_id: int):
 
 
 @bp.post("/s/<int:statement_id>/state")
-@project_view("annotator")
+@project_view(Role.ANNOTATOR)
 def state(project, statement_id: int):
     """Mark done, reopen or skip; a finished statement leads on to the next one."""
     st = get_statement(db.session, project, statement_id)
     form = StateForm()
-    if not form.validate_on_submit():
-        raise Invalid("Unknown action: use done, reopen or skip.", field="action")
-    assignment = set_assignment_state(
-        db.session, project, st, current_user, form.action.data, confirm=form.confirm.data
+    assignment = submit(
+        form,
+        lambda: set_assignment_state(
+            db.session, project, st, current_user, form.action.data, confirm=form.confirm.data
+        ),
     )
-    db.session.commit()
+    if isinstance(assignment, Refused):
+        return render_refusal(assignment.status, assignment.message)
     flash(f"Statement marked {assignment.state.replace('_', ' ')}.", "info")
     if form.action.data in ("done", "skip"):
-        return _redirect(url_for(".next_statement", slug=project.slug, after=st.id))
-    return _redirect(url_for(".statement", slug=project.slug, statement_id=st.id))
-
-
-def _redirect(location: str) -> Response:
-    """A redirect htmx follows as a full navigation, a browser as a 303."""
-    if htmx:
-        return Response(status=204, headers={"HX-Location": location})
-    return redirect(location, 303)
+        return see_other(url_for(".next_statement", slug=project.slug, after=st.id))
+    return see_other(url_for(".statement", slug=project.slug, statement_id=st.id))
 
 
 @bp.get("/next")
-@project_view("annotator")
+@project_view(Role.ANNOTATOR)
 def next_statement(project):
     """Open the next statement of the queue that is still new or in progress."""
     after = request.args.get("after", type=db_int)
@@ -103,7 +98,7 @@ def next_statement(project):
 
 
 @bp.get("/actors/suggest")
-@project_view("annotator")
+@project_view(Role.ANNOTATOR)
 def suggest(project):
     """Type-ahead options over actor names and aliases, showing the alias that matched."""
     field = request.args.get("field", "target")
@@ -115,7 +110,7 @@ def suggest(project):
 
 
 @bp.get("/labels.css")
-@project_view("annotator")
+@project_view(Role.ANNOTATOR)
 def labels_css(project):
     """Label colours as a stylesheet: the CSP forbids inline styles."""
     labels = list_labels(db.session, project, include_retired=True)
@@ -124,7 +119,7 @@ def labels_css(project):
 
 
 @bp.get("/guidelines")
-@project_view("annotator")
+@project_view(Role.ANNOTATOR)
 def guidelines(project):
     """The project's guidelines in force, rendered from Markdown without raw HTML."""
     from annotator.projects.projects import latest_guidelines

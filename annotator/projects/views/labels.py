@@ -10,14 +10,15 @@ from annotator.projects import guidelines as guidelines_service
 from annotator.projects import labels as label_service
 from annotator.projects.forms import ConfirmForm, GuidelinesForm, LabelForm, MoveForm
 from annotator.projects.projects import latest_guidelines
-from annotator.projects.views.lead import P, bp, flash_errors, page
+from annotator.projects.views import P, bp, page
+from annotator.roles import Role
 from annotator.web.access import project_view
-from annotator.web.forms import run_form
+from annotator.web.forms import Refused, flash_errors, run_form, submit
 from annotator.web.markdown import render_markdown
 
 
 @bp.get(f"{P}/labels")
-@project_view("lead")
+@project_view(Role.LEAD)
 def labels(project):
     """The scheme: every label with its usage and actions, and a form to add one."""
     return _labels_page(project)
@@ -32,7 +33,7 @@ def _labels_page(project, form=None, status=200):
 
 
 @bp.post(f"{P}/labels")
-@project_view("lead")
+@project_view(Role.LEAD)
 def add_label(project):
     """Add a label at the end of the scheme."""
     form = LabelForm()
@@ -45,7 +46,7 @@ def add_label(project):
 
 
 @bp.route(f"{P}/labels/<key>", methods=["GET", "POST"])
-@project_view("lead")
+@project_view(Role.LEAD)
 def edit_label(project, key: str):
     """Rename, recolour, rebind, redefine or remap one label; its key never changes."""
     label = label_service.get_label(db.session, project, key)
@@ -60,7 +61,7 @@ def edit_label(project, key: str):
 
 
 @bp.post(f"{P}/labels/<key>/<action>")
-@project_view("lead")
+@project_view(Role.LEAD)
 def label_action(project, key: str, action: str):
     """Move up or down, retire, restore or delete (only when never used) a label."""
     label = label_service.get_label(db.session, project, key)
@@ -85,21 +86,20 @@ def label_action(project, key: str, action: str):
 
 
 @bp.route(f"{P}/guidelines/edit", methods=["GET", "POST"])
-@project_view("lead")
+@project_view(Role.LEAD)
 def edit_guidelines(project):
     """Write the guidelines in Markdown; each changed save becomes a new version."""
     current = latest_guidelines(db.session, project)
     form = GuidelinesForm(body=current.body if current else "")
-    saved = {}
-
-    def action():
-        saved["v"], saved["new"] = guidelines_service.save_guidelines(
+    saved = submit(
+        form,
+        lambda: guidelines_service.save_guidelines(
             db.session, project, form.body.data, user=current_user
-        )
-
-    if run_form(form, action):
-        v = saved["v"]
-        flash(f"Saved as version {v.version}." if saved["new"] else "No changes to save.", "info")
+        ),
+    )
+    if not isinstance(saved, Refused):
+        version, new = saved
+        flash(f"Saved as version {version.version}." if new else "No changes to save.", "info")
         return redirect(url_for(".edit_guidelines", slug=project.slug), 303)
     return page(
         "guidelines.html", 422 if form.is_submitted() else 200, project=project, form=form,
@@ -109,7 +109,7 @@ def edit_guidelines(project):
 
 
 @bp.get(f"{P}/guidelines/v/<int:version>")
-@project_view("lead")
+@project_view(Role.LEAD)
 def guidelines_version(project, version: int):
     """One past version of the guidelines, rendered safely, with its source."""
     found = guidelines_service.get_guidelines_version(db.session, project, version)

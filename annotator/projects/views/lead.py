@@ -1,17 +1,16 @@
 """The lead's pages: project creation and settings, team, assignments and progress.
 
-Labels and guidelines live in ``lead_labels`` on the same blueprint. Every form is a plain
+Labels and guidelines live in ``labels`` on the same blueprint. Every form is a plain
 POST that works without script; errors re-render the page with status 422.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
 from annotator.accounts.users import get_user
 from annotator.extensions import db
-from annotator.models import ROLES
 from annotator.projects import assignments as assignment_service
 from annotator.projects import projects as project_service
 from annotator.projects.forms import (
@@ -24,18 +23,12 @@ from annotator.projects.forms import (
     RoleForm,
 )
 from annotator.projects.progress import annotator_progress, project_progress
+from annotator.projects.views import P, bp, page
+from annotator.roles import Role
 from annotator.statements.statements import get_statement
 from annotator.web.access import admin_view, project_view
-from annotator.web.forms import run_form
+from annotator.web.forms import Refused, flash_errors, run_form, submit
 from annotator.web.input_guard import db_int
-
-bp = Blueprint("lead", __name__)
-P = "/p/<slug>"
-
-
-def page(template: str, status: int = 200, **values):
-    """Render a lead page, 422 when a form was refused."""
-    return render_template(f"lead/{template}", **values), status
 
 
 @bp.route("/projects/new", methods=["GET", "POST"])
@@ -43,26 +36,24 @@ def page(template: str, status: int = 200, **values):
 def create_project():
     """Site admins create projects; the default label scheme comes with it."""
     form = ProjectCreateForm()
-    created = {}
-
-    def action():
-        project = project_service.create_project(
+    project = submit(
+        form,
+        lambda: project_service.create_project(
             db.session,
             form.slug.data.strip(),
             form.name.data,
             description=form.description.data or "",
             user=current_user,
-        )
-        created["slug"] = project.slug
-
-    if run_form(form, action):
-        flash(f"Created project {form.name.data.strip()}.", "info")
-        return redirect(url_for(".settings", slug=created["slug"]), 303)
-    return page("create_project.html", 422 if form.is_submitted() else 200, form=form)
+        ),
+    )
+    if isinstance(project, Refused):
+        return page("create_project.html", 422 if form.is_submitted() else 200, form=form)
+    flash(f"Created project {project.name}.", "info")
+    return redirect(url_for(".settings", slug=project.slug), 303)
 
 
 @bp.route(f"{P}/settings", methods=["GET", "POST"])
-@project_view("lead")
+@project_view(Role.LEAD)
 def settings(project):
     """Name, description and the annotation settings of the project."""
     form = ProjectSettingsForm(obj=project)
@@ -78,7 +69,7 @@ def settings(project):
 
 
 @bp.get(f"{P}/team")
-@project_view("lead")
+@project_view(Role.LEAD)
 def team(project):
     """Members with their roles, a role switch and remove button each, and an add form."""
     return _team_page(project)
@@ -88,12 +79,12 @@ def _team_page(project, form=None, status=200):
     members = project_service.list_members(db.session, project)
     return page(
         "team.html", status, project=project, members=members, form=form or MemberForm(),
-        role_form=RoleForm(), roles=ROLES, confirm=ConfirmForm(), nav="team",
+        role_form=RoleForm(), roles=list(Role), confirm=ConfirmForm(), nav="team",
     )  # fmt: skip
 
 
 @bp.post(f"{P}/team")
-@project_view("lead")
+@project_view(Role.LEAD)
 def add_member(project):
     """Add an existing user with a role (or change the role of a member)."""
     form = MemberForm()
@@ -107,7 +98,7 @@ def add_member(project):
 
 
 @bp.post(f"{P}/team/<username>/role")
-@project_view("lead")
+@project_view(Role.LEAD)
 def change_role(project, username: str):
     """Change a member's role."""
     form = RoleForm()
@@ -121,7 +112,7 @@ def change_role(project, username: str):
 
 
 @bp.post(f"{P}/team/<username>/remove")
-@project_view("lead")
+@project_view(Role.LEAD)
 def remove_member(project, username: str):
     """Remove a member; their stances and finished work stay in the project."""
     form = ConfirmForm()
@@ -140,14 +131,8 @@ def _flash_back(form, location: str):
     return redirect(location, 303)
 
 
-def flash_errors(form) -> None:
-    """Flash a refused form's messages (form-level and per field)."""
-    for message in [*form.form_errors, *(e for errs in form.errors.values() for e in errs)]:
-        flash(message, "error")
-
-
 @bp.get(f"{P}/assignments")
-@project_view("lead")
+@project_view(Role.LEAD)
 def assignments(project):
     """Load per annotator, statements short of N, the assign and reassign forms."""
     return _assignments_page(project)
@@ -164,28 +149,27 @@ def _assignments_page(project, form=None, reassign=None, status=200):
 
 
 @bp.post(f"{P}/assignments")
-@project_view("lead")
+@project_view(Role.LEAD)
 def assign(project):
     """Top every statement up to N annotators; running it again only fills gaps."""
-    form, report = AssignForm(), {}
-
-    def action():
-        report["r"] = assignment_service.assign_project(
+    form = AssignForm()
+    r = submit(
+        form,
+        lambda: assignment_service.assign_project(
             db.session, project, form.per_statement.data, user=current_user
-        )
-
-    if run_form(form, action):
-        r = report["r"]
-        flash(
-            f"{r.created} new assignment(s); {r.short} statement(s) short of {r.per_statement}.",
-            "info",
-        )
-        return redirect(url_for(".assignments", slug=project.slug), 303)
-    return _assignments_page(project, form=form, status=422)
+        ),
+    )
+    if isinstance(r, Refused):
+        return _assignments_page(project, form=form, status=422)
+    flash(
+        f"{r.created} new assignment(s); {r.short} statement(s) short of {r.per_statement}.",
+        "info",
+    )
+    return redirect(url_for(".assignments", slug=project.slug), 303)
 
 
 @bp.post(f"{P}/assignments/reassign")
-@project_view("lead")
+@project_view(Role.LEAD)
 def reassign(project):
     """Move one statement to another annotator, or unassign it when no one is named."""
     form = ReassignForm()
@@ -209,11 +193,8 @@ def _reassign(project, form: ReassignForm):
 
 
 @bp.get(f"{P}/progress")
-@project_view("lead")
+@project_view(Role.LEAD)
 def progress(project):
     """The dashboard: per annotator, per label (with a chart) and per statement, paged."""
     data = project_progress(db.session, project, request.args.get("page", 1, type=db_int))
     return page("progress.html", project=project, p=data, nav="progress")
-
-
-from annotator.projects.views import labels as lead_labels  # noqa: E402,F401  (registers the label and guidelines routes)

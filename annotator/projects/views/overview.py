@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, render_template
+from flask import Blueprint, render_template
 from flask_login import current_user
 
 from annotator.extensions import db
 from annotator.projects.projects import list_user_projects
+from annotator.roles import Role
 from annotator.web.access import login_view, project_view
 
 bp = Blueprint("projects", __name__)
@@ -24,10 +25,10 @@ def index():
 
 
 @bp.get("/p/<slug>/")
-@project_view("annotator")
+@project_view(Role.ANNOTATOR)
 def show(project):
     """A project's home: its statements for the user (the queue lives in the workspace)."""
     from annotator.projects.queue import list_queue
 
     queue = list_queue(db.session, project, current_user)
-    return render_template("projects/show.html", project=project, queue=queue, role=g.role)
+    return render_template("projects/show.html", project=project, queue=queue)
