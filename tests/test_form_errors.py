@@ -59,6 +59,10 @@ LEAD_FORMS = [  # (form page, where it posts, what it sends, the input that is w
     ("/p/demo/actors/import", "/p/demo/actors/import", {"file": _csv("id,name\n,\n")}, "file"),
     ("/p/demo/import/", "/p/demo/import/", {}, "files"),
     ("/account/tokens", "/account/tokens", {"name": "x" * 81}, "token-name"),
+    ("/account/", "/account/password", {"current": "wrong-password", "password": "abcdefgh1",
+     "confirm": "abcdefgh1"}, "current"),
+    ("/account/", "/account/password", {"current": "x", "password": "abcdefgh1",
+     "confirm": "other-one"}, "confirm"),
 ]  # fmt: skip
 
 

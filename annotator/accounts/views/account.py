@@ -10,7 +10,7 @@ from annotator.accounts.forms import ConfirmForm, PasswordForm
 from annotator.accounts.tokens import count_live_tokens
 from annotator.extensions import db
 from annotator.web.access import login_view
-from annotator.web.forms import run_form
+from annotator.web.forms import Refused, run_form, submit
 from annotator.web.security import renew_session
 
 bp = Blueprint("profile", __name__, url_prefix="/account")
@@ -27,18 +27,22 @@ def index():
 @login_view
 def change_password():
     """Change the password; other sessions and every API token stop working, this one goes on."""
-    form, revoked = PasswordForm(), []
-    method = current_app.config["PASSWORD_METHOD"]
-
-    def action():
-        data = (form.current.data, form.password.data)
-        revoked.append(user_service.change_password(db.session, current_user, *data, method=method))
-
-    if not run_form(form, action):
-        return _page(form, status=422 if form.is_submitted() else 200)
+    form = PasswordForm()
+    revoked = submit(
+        form,
+        lambda: user_service.change_password(
+            db.session,
+            current_user,
+            form.current.data,
+            form.password.data,
+            method=current_app.config["PASSWORD_METHOD"],
+        ),
+    )
+    if isinstance(revoked, Refused):
+        return _page(form, status=revoked.status)
     renew_session()
     login_user(current_user._get_current_object())  # under the new session version
-    flash(_changed_message(revoked[0]), "info")
+    flash(_changed_message(revoked), "info")
     return redirect(url_for(".index"), 303)
 
 
