@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import bindparam, func, select, tuple_
 from sqlalchemy.orm import Session
 
-from annotator.annotation.rows import StanceRow, stance_rows
+from annotator.annotation.rows import StanceRow, list_stance_rows
 from annotator.models import Actor, ActorAlias, Assignment, Label, Project, Stance, Statement, User
 from annotator.projects.queue import Progress, queue_progress
 from annotator.text import layout, mentions
@@ -94,7 +94,7 @@ def load_statement_view(
     session: Session, project: Project, statement: Statement, user: User
 ) -> StatementView:
     """The statement page's data: own stances only (blind annotation), layout, labels, queue."""
-    stances = stance_rows(session, statement.id, user.id, timestamps=False)
+    stances = list_stance_rows(session, statement.id, user.id, timestamps=False)
     found, names = statement_mentions(session, project, statement)
     marks = stance_marks(stances) + mention_marks(found)
     assignment = session.scalar(
@@ -132,7 +132,7 @@ def render_paragraphs(
     touched = layout.paragraphs_touching(bounds, spans)
     lo, hi = bounds[touched[0]][0], bounds[touched[-1]][2]
     within = (lo, max(hi, lo + 1))
-    stances = stance_rows(session, statement.id, user.id, within=within, timestamps=False)
+    stances = list_stance_rows(session, statement.id, user.id, within=within, timestamps=False)
     found, names = statement_mentions(session, project, statement)
     found = [m for m in found if m.start < hi and m.end > lo]
     marks = stance_marks(stances) + mention_marks(found)

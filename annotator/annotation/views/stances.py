@@ -10,6 +10,7 @@ from annotator.actors.registry import propose_actor, resolve_actor
 from annotator.annotation import stances as stance_service
 from annotator.annotation.forms import VersionForm
 from annotator.annotation.render import paragraph_html, stance_item_html, stance_title
+from annotator.annotation.rows import VALUE_FIELDS, form_data, get_stance_row
 from annotator.annotation.views.workspace import page_context, stance_form, stances_url
 from annotator.annotation.workspace import counter_and_state, next_stance_id, render_paragraphs
 from annotator.errors import Conflict, DomainError, Invalid
@@ -43,7 +44,7 @@ def edit(project, statement_id: int, stance_id: int):
     """The form filled with a stance's current values and version."""
     st = get_statement(db.session, project, statement_id)
     stance = stance_service.get_stance(db.session, st, stance_id, current_user)
-    form = stance_form(project, **_values(stance))
+    form = stance_form(project, **form_data(get_stance_row(db.session, stance.id)))
     return _form_response(project, st, form, stance, 200)
 
 
@@ -124,7 +125,7 @@ def _stance_input(project, st, form) -> stance_service.StanceInput:
             project, form.target.data, form.target_q.data, form.propose_target.data, "target"
         ),
         holder=_actor_key(project, form.holder.data, form.holder_q.data, None, "holder"),
-        note=form.note.data or "",
+        **{name: form[name].data for name in VALUE_FIELDS},
     )
 
 
@@ -147,21 +148,6 @@ def _actor_key(project, key, typed, propose, field) -> str | None:
     return actor.key
 
 
-def _values(stance) -> dict:
-    return dict(
-        start=stance.start,
-        end=stance.end,
-        text=stance.text,
-        label=stance.label.key,
-        target=stance.target.key if stance.target else "",
-        target_q=stance.target.name if stance.target else "",
-        holder=stance.holder.key if stance.holder else "",
-        holder_q=stance.holder.name if stance.holder else "",
-        note=stance.note,
-        version=stance.version,
-    )
-
-
 def _form_error(project, st, form, exc: DomainError, editing):
     """Re-show the form with the message; on 409 with the stored version to start from.
 
@@ -171,7 +157,7 @@ def _form_error(project, st, form, exc: DomainError, editing):
     unsaved = []
     if isinstance(exc, Conflict) and getattr(exc.current, "id", None):
         current = stance_service.get_stance(db.session, st, exc.current.id, current_user)
-        stored = stance_form(project, **_values(current))
+        stored = stance_form(project, **form_data(get_stance_row(db.session, current.id)))
         unsaved = _differences(project, form, stored)
         form, editing = stored, current
     name = _VISIBLE.get(exc.field, exc.field)
