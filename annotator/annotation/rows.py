@@ -74,6 +74,8 @@ VALUE_FIELDS = tuple(f.name for f in fields(StanceValues))
 RECORD_VALUES = (*VALUE_FIELDS, "guidelines_version")
 # The timestamps, read as datetimes, as the driver's text (export) or not at all (page).
 TIMESTAMPS = ("created_at", "updated_at", "deleted_at")
+# The stance's own columns come first in the row, its references' keys and names after.
+OWN_FIELDS = tuple(name for name in StanceRow._fields if name in Stance.__table__.c)
 Times = Literal["datetime", "raw", "none"]
 
 
@@ -86,10 +88,11 @@ def value_types() -> dict[str, Any]:
 def stance_select(*, names: bool = True, times: Times = "datetime") -> Select:
     """The one select of ``StanceRow``: callers add where and order by.
 
-    ``names=False`` leaves the joined keys and names NULL, for readers that look them up
-    by id (the export); ``times`` reads timestamps as datetimes, as the driver's text
-    (``raw``: rewriting SQLite's text is cheaper than parsing it) or as NULL (``none``:
-    the page shows none, and parsing them would double its cost).
+    ``names=False`` reads the stance's own columns alone (the row up to ``OWN_FIELDS``),
+    for readers that look references up by id (the export: a million rows, no joins);
+    ``times`` reads timestamps as datetimes, as the driver's text (``raw``: rewriting
+    SQLite's text is cheaper than parsing it) or as NULL (``none``: the page shows none,
+    and parsing them would double its cost).
     """
     return _stance_select(names, times)
 
@@ -99,7 +102,7 @@ def _stance_select(names: bool, times: Times) -> Select:
     """Built once per variant: constructing the aliased select costs more than running it."""
     refs = {"label": Label}
     refs.update((role, aliased(Actor, name=role)) for role in ACTOR_ROLES)
-    columns = [_column(name, refs, names, times) for name in StanceRow._fields]
+    columns = [_column(name, refs, times) for name in StanceRow._fields if names or _own(name)]
     query = select(*columns).select_from(Stance)
     if names:
         query = query.join(refs["label"], Label.id == Stance.label_id)
@@ -109,15 +112,17 @@ def _stance_select(names: bool, times: Times) -> Select:
     return query
 
 
-def _column(name: str, refs: dict, names: bool, times: Times):
+def _own(name: str) -> bool:
+    return name in Stance.__table__.c
+
+
+def _column(name: str, refs: dict, times: Times):
     """A row field's column: the stance's own, a timestamp as asked, or a reference's."""
     if name in TIMESTAMPS and times != "datetime":
         column = getattr(Stance, name)
         return null().label(name) if times == "none" else type_coerce(column, _RAW).label(name)
-    if name in Stance.__table__.c:
+    if _own(name):
         return getattr(Stance, name)
-    if not names:
-        return null().label(name)
     ref, _, attr = name.partition("_")
     return getattr(refs[ref], attr).label(name)
 

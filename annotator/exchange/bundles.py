@@ -16,9 +16,10 @@ from operator import itemgetter
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, String, select, type_coerce
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
+from annotator.annotation.rows import RECORD_VALUES, StanceRow, stance_select
 from annotator.models import Actor, GoldDecision, Label, Project, Stance, Statement, User
 
 BATCH = 500
@@ -79,7 +80,6 @@ def _lookups(session: Session, project: Project, rename: Rename) -> _Lookups:
     )
 
 
-_RAW = String()  # timestamps as the driver returns them; ``iso`` normalises both dialects
 _STATEMENT_COLUMNS = (
     Statement.id,
     Statement.external_id,
@@ -92,21 +92,23 @@ _STATEMENT_COLUMNS = (
     Statement.meta,
     Statement.text,
 )
-_STANCE_COLUMNS = (
-    Stance.id,
-    Stance.statement_id,
-    Stance.is_gold,
-    Stance.annotator_id,
-    Stance.start,
-    Stance.end,
-    Stance.label_id,
-    Stance.target_id,
-    Stance.holder_id,
-    Stance.note,
-    Stance.guidelines_version,
-    type_coerce(Stance.created_at, _RAW).label("created_at"),
-    type_coerce(Stance.updated_at, _RAW).label("updated_at"),
-)
+
+
+def _getter(*names: str) -> Callable[[tuple], tuple]:
+    """The named fields of a ``StanceRow``-ordered tuple, as a tuple (read by position: a
+    million plain tuples are cheaper than a million named ones)."""
+    get = itemgetter(*(StanceRow._fields.index(name) for name in names))
+    return get if len(names) > 1 else lambda row: (get(row),)
+
+
+_ID, _STATEMENT, _GOLD, _OWNER = (StanceRow._fields.index(n) for n in
+                                  ("id", "statement_id", "is_gold", "annotator_id"))  # fmt: skip
+_FRAME = _getter("id", "is_gold", "annotator_id", "start", "end", "text", "label_id",
+                 "target_id", "holder_id", "created_at", "updated_at")  # fmt: skip
+# (record key, row position) of the stance's own values; a loop over these pairs costs a
+# seventh of ``dict.update(zip(...))``.
+_VALUES = tuple((name, StanceRow._fields.index(name)) for name in RECORD_VALUES)
+_VOTE_KEY = _getter("start", "end", "label_id", "target_id")
 
 
 def iter_statement_rows(conn: Connection, project: Project) -> Iterator[list[Any]]:
@@ -153,9 +155,13 @@ def _in_batch(column, span: tuple[int, int, int]):
 
 
 def _batch_stances(conn: Connection, span: tuple, scope: str) -> dict[int, list]:
-    """Live stances of a batch, grouped by statement; gold needs annotators' for votes."""
+    """Live stances of a batch, grouped by statement; gold needs annotators' for votes.
+
+    The rows are ``StanceRow``s without names (labels and actors are looked up by id) and
+    with the driver's timestamps, as its plain tuples.
+    """
     query = (
-        select(*_STANCE_COLUMNS)
+        stance_select(names=False, times="raw")
         .join(Statement, Statement.id == Stance.statement_id)
         .where(*_in_batch(Stance.statement_id, span), Stance.deleted_at.is_(None))
     )
@@ -163,7 +169,7 @@ def _batch_stances(conn: Connection, span: tuple, scope: str) -> dict[int, list]
         query = query.where(Stance.is_gold.is_(False))
     grouped: dict[int, list] = defaultdict(list)
     for row in plain_rows(conn, query):
-        grouped[row[1]].append(row)
+        grouped[row[_STATEMENT]].append(row)
     return grouped
 
 
@@ -195,7 +201,7 @@ def _gold_sources(conn: Connection, span: tuple, stances: Mapping, look: _Lookup
         .order_by(GoldDecision.id)
     )
     sources = {gold_id: _id_list(ids) for gold_id, ids in plain_rows(conn, query)}
-    owners = {s[0]: s[3] for rows in stances.values() for s in rows}
+    owners = {s[_ID]: s[_OWNER] for rows in stances.values() for s in rows}
     missing = {i for ids in sources.values() for i in ids} - owners.keys()
     if missing:  # deleted since the decision: still where the gold came from
         query = select(Stance.id, Stance.annotator_id).where(Stance.id.in_(missing))
@@ -229,36 +235,37 @@ def _bundle(row, stances, scope: str, gold: Mapping, look: _Lookups) -> dict[str
     head = (look.project, external_id, title, date, organization)
     votes = _votes(stances) if scope != "annotators" else {}
     keyed = [
-        _record(s, head, text, look, votes, gold)
+        _record(s, head, look, votes, gold)
         for s in stances
-        if scope == "all" or s[2] == (scope == "gold")
+        if scope == "all" or s[_GOLD] == (scope == "gold")
     ]
     keyed.sort(key=_order_key)
     return {"statement": statement, "stances": [record for _key, record in keyed]}
 
 
 _order_key = itemgetter(0)
-_vote_key = itemgetter(4, 5, 6, 7)  # start, end, label, target
 
 
 def _votes(stances) -> dict[tuple, int]:
     """(start, end, label, target) -> how many annotators gave exactly that stance."""
     voters: dict[tuple, set[int]] = defaultdict(set)
     for s in stances:
-        if not s[2]:  # annotators' stances vote, gold does not
-            voters[_vote_key(s)].add(s[3])
+        if not s[_GOLD]:  # annotators' stances vote, gold does not
+            voters[_VOTE_KEY(s)].add(s[_OWNER])
     return {key: len(users) for key, users in voters.items()}
 
 
-def _record(s, head: tuple, text: str, look: _Lookups, votes: Mapping, gold: Mapping) -> tuple:
+def _record(s, head: tuple, look: _Lookups, votes: Mapping, gold: Mapping) -> tuple:
     """(content order key, canonical record); rows are unpacked as tuples (name access
     costs per field), and the key is built from locals rather than read back from the dict.
 
+    The stance's own values (``RECORD_VALUES``: note, guidelines version and any field
+    declared there) follow annotator and scope under their own names.
     Content order: annotators by name, gold last, then span, label, actors, note, creation,
     so a re-imported project exports alike.
     """
-    sid, _st, is_gold, user_id, start, end, label_id, target_id, holder_id, *rest = s
-    note, guidelines_version, created_at, updated_at = rest
+    sid, is_gold, user_id, start, end, text, label_id, target_id, holder_id, *times = _FRAME(s)
+    created_at, updated_at = times
     label, polarity = look.labels[label_id]
     target, holder = look.actors.get(target_id), look.actors.get(holder_id)
     annotator = None if is_gold else look.names(user_id)
@@ -272,18 +279,18 @@ def _record(s, head: tuple, text: str, look: _Lookups, votes: Mapping, gold: Map
         "organization": head[4],
         "start": start,
         "end": end,
-        "text": text[start:end],
+        "text": text,
         "label": label,
         "polarity": polarity,
         "target": target,
         "holder": holder,
         "annotator": annotator,
         "scope": "gold" if is_gold else "annotator",
-        "note": note,
-        "guidelines_version": guidelines_version,
-        "created_at": created,
-        "updated_at": updated,
     }
+    for name, position in _VALUES:
+        record[name] = s[position]
+    record["created_at"] = created
+    record["updated_at"] = updated
     if is_gold:
         record["votes"] = votes.get((start, end, label_id, target_id), 0)
         record["source_annotators"] = gold.get(sid, [])
@@ -295,7 +302,7 @@ def _record(s, head: tuple, text: str, look: _Lookups, votes: Mapping, gold: Map
         label,
         target["id"] if target else "",
         holder["id"] if holder else "",
-        note or "",
+        record.get("note") or "",
         created or "",
     )
     return key, record
