@@ -100,7 +100,7 @@ def _insert_batch(engine, rnd, first, count, label_ids, now) -> None:
 def run_export(path: Path, format_name: str) -> dict:
     """One export (scope all) to the null device; the figures of this process."""
     from annotator import create_app
-    from annotator.exchange.export import ExportRequest, iter_bundles, write_export
+    from annotator.exchange.export import ExportRequest, request_bundles, write_export
     from annotator.exchange.requests import stream_export
     from annotator.extensions import db
     from annotator.formats import Counts
@@ -112,7 +112,7 @@ def run_export(path: Path, format_name: str) -> dict:
         began, cpu = time.perf_counter(), time.process_time()
         if format_name == "bundles":  # the database side alone, without a writer
             counts = Counts()
-            for bundle in iter_bundles(session, project, ExportRequest("jsonl", "all")):
+            for bundle in request_bundles(session, project, ExportRequest("jsonl", "all")):
                 counts.add_bundle(bundle["stances"])
         elif format_name.endswith("@download"):  # as the page and the API stream it
             request = ExportRequest(format_name.removesuffix("@download"), "all")

@@ -131,6 +131,7 @@ def make_ctx(**options):
         guidelines_version=2,
         scope="annotator",
         exported_at="2024-02-02T12:00:00+00:00",
+        stance_values=("note", "guidelines_version"),
         options=options,
     )
 
@@ -360,11 +361,13 @@ def test_csv_neutralises_formulas_but_not_numbers():
     rows = read_csv(export("csv", demo_bundles())[0])
     assert rows[1]["note"] == "'=cmd|' /C calc'!A0"
     assert rows[0]["note"] == "" and rows[0]["start"].isdigit()
-    from annotator.formats.csv_export import safe_cell
+    from annotator.formats.spreadsheet import neutralise, read_cell
 
-    for value in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"):
-        assert safe_cell(value) == "'" + value
-    assert safe_cell(-1) == -1 and safe_cell("a=b") == "a=b" and safe_cell(None) == ""
+    for value in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "'=1", "'x"):
+        assert neutralise(value) == "'" + value
+        assert read_cell(neutralise(value)) == value
+    assert neutralise(-1) == -1 and neutralise(-0.5) == -0.5 and neutralise(None) == ""
+    assert neutralise("a=b") == "a=b" and read_cell("'abc") == "'abc"
 
 
 # Cells the fast csv path must get right: every character the csv module quotes or the
@@ -405,12 +408,14 @@ def csv_records(draw):
 
 def csv_module_rows(records):
     """The reference: every cell through the csv module, the formula rule applied by hand."""
-    from annotator.formats.csv_export import COLUMNS
+    from annotator.formats.csv_export import columns
+
+    COLUMNS = columns(("note", "guidelines_version"))
 
     def cell(value):
         if value is None:
             return ""
-        if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r", "'"):
             return "'" + value
         return value
 
