@@ -456,6 +456,43 @@ def test_csv_special_cells_match_the_csv_module():
     assert text == csv_module_rows([rec | {"note": None}]) and ",-1," in text
 
 
+SPREADSHEET_TYPES = {"text/csv": ",", "text/tab-separated-values": "\t"}
+
+
+def hostile_bundles():
+    """Every text a user writes starting with a formula character: ids, names, notes."""
+    s = statement("=s1", "=cmd|' /C calc'!A0 then @SUM(A1)", title="+t", organization="-o")
+    evil = {"id": "evil", "name": '=HYPERLINK("http://x")', "type": "other", "wikidata": None}
+    rec = record(s, "=cmd", "condemnation", annotator="@ann", note="\tx", target=None)
+    rec |= {"target": evil, "holder": evil | {"name": "-2+3"}, "project": "'=p"}
+    return [{"statement": s, "stances": [rec, rec | {"annotator": None, "scope": "gold",
+                                                      "votes": -1, "source_annotators": ["=a"]}]}]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "name", [n for n, e in EXPORTERS.items() if e.media_type in SPREADSHEET_TYPES]
+)
+def test_every_spreadsheet_format_neutralises_every_cell(name):
+    from annotator.formats.spreadsheet import is_neutral, read_cell
+
+    text, _ = export(name, hostile_bundles())
+    delimiter = SPREADSHEET_TYPES[EXPORTERS[name].media_type]
+    if delimiter == "\t":
+        rows = [line.split("\t") for line in text.splitlines()]
+    else:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    cells = [cell for row in rows[1:] for cell in row]
+    assert any(read_cell(cell) != cell for cell in cells), "nothing hostile was written"
+    assert [cell for cell in cells if not is_neutral(cell)] == []
+
+
+def test_numbers_are_written_as_numbers_and_text_that_looks_like_one_is_quoted():
+    from annotator.formats.spreadsheet import CSV, SheetWriter
+
+    line = SheetWriter(CSV).text([(-1, -0.5, "-1", 3, None, True)])
+    assert line == "-1,-0.5,'-1,3,,True\r\n"
+
+
 def test_csv_bom_option():
     text = export("csv", demo_bundles(), csv_bom=True)[0]
     assert text.startswith("\ufeffproject,statement_id,")
