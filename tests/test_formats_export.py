@@ -465,8 +465,8 @@ def hostile_bundles():
     evil = {"id": "evil", "name": '=HYPERLINK("http://x")', "type": "other", "wikidata": None}
     rec = record(s, "=cmd", "condemnation", annotator="@ann", note="\tx", target=None)
     rec |= {"target": evil, "holder": evil | {"name": "-2+3"}, "project": "'=p"}
-    return [{"statement": s, "stances": [rec, rec | {"annotator": None, "scope": "gold",
-                                                      "votes": -1, "source_annotators": ["=a"]}]}]  # fmt: skip
+    gold = rec | {"annotator": None, "scope": "gold", "votes": -1, "source_annotators": ["=a"]}
+    return [{"statement": s, "stances": [rec, gold]}]
 
 
 @pytest.mark.parametrize(

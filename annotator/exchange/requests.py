@@ -4,7 +4,8 @@ One place turns the user's choices (format, scope, pseudonyms, BOM, hf split, th
 options a format declares such as ``doccano_offsets``) into an
 ``ExportRequest``, so the three entry points cannot drift apart. ``export.check_request``
 checks it without the database, before any file or response exists; the writer's context
-is then built once, by ``write_export``, in the session that runs the export.
+is then built once, by ``write_export`` or ``export_chunks``, in the session that runs the
+export.
 
 Downloads: the writers are generators of text chunks, so ``stream_export`` pulls them
 straight into the response in its own read session, re-cut into UTF-8 chunks of about
