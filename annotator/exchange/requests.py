@@ -86,8 +86,11 @@ def open_download(factory: Callable, project: Project, format_name: str, **choic
 def stream_export(factory: Callable, project_id: int, request: ExportRequest) -> Iterator[bytes]:
     """The export's UTF-8 output in chunks of about ``CHUNK`` bytes, computed as pulled.
 
-    Until May 2026 a worker thread wrote into a bounded queue; pulling the generator
-    straight is as fast and as flat in memory (bench/export_bench.py, docs/export.md).
+    A worker thread used to write into a bounded queue; pulling the writer's generator is
+    as fast and as flat. bench/export_bench.py ``FORMAT@download``, 1,000,000 stances,
+    2026-12-07, medians of three runs alternating with the thread (load average 4.2-6.0
+    from other work): jsonl 138,000 stances per CPU second against 133,000 with the
+    thread, csv 107,000 against 110,000; peak RSS 108.6-109.1 MB against 109.7-110.2 MB.
     """
     with factory() as session:
         project = session.get(Project, project_id)
