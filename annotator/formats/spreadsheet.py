@@ -86,7 +86,7 @@ class SheetWriter:
     that need quoting or neutralising go through the csv module, which gives the same
     bytes (a property test compares the two). The csv module for every row was measured
     on 2026-12-07 with bench/export_bench.py, 1,000,000 stances, ``csv``, three runs
-    alternating with this path (load average 4.2-5.4 from other work on the 2 cores):
+    alternating with this path (load average 4.8-5.7 from other work on the 2 cores):
     79,000 stances per CPU second (40,000/s wall), against 108,000 (50,000/s wall) here
     and 112,000 before the writer existed. That is under the 100,000 stances/s target,
     so the hand-joined path stays.
