@@ -2,6 +2,8 @@
 
 Run from the repository root: ``python bench/export_bench.py [--sizes 100000,1000000]``.
 "bundles" is the database side alone (records built, no writer), to show where time goes.
+A format with ``@download`` (``jsonl@download``) is pulled as the download page and the API
+stream it (``requests.stream_export``: UTF-8 chunks), rather than written to a file object.
 Each size gets its own SQLite file, generated with bulk Core inserts (statements of 50
 stances: 40 by four annotators, 10 gold with a decision each). Each export then runs in a
 fresh process, so its peak RSS (``resource.getrusage``) belongs to that export alone. The
@@ -98,7 +100,8 @@ def _insert_batch(engine, rnd, first, count, label_ids, now) -> None:
 def run_export(path: Path, format_name: str) -> dict:
     """One export (scope all) to the null device; the figures of this process."""
     from annotator import create_app
-    from annotator.exchange.export import ExportRequest, iter_bundles, write_export
+    from annotator.exchange.export import ExportRequest, request_bundles, write_export
+    from annotator.exchange.requests import stream_export
     from annotator.extensions import db
     from annotator.formats import Counts
     from annotator.projects.projects import get_project
@@ -109,8 +112,14 @@ def run_export(path: Path, format_name: str) -> dict:
         began, cpu = time.perf_counter(), time.process_time()
         if format_name == "bundles":  # the database side alone, without a writer
             counts = Counts()
-            for bundle in iter_bundles(session, project, ExportRequest("jsonl", "all")):
+            for bundle in request_bundles(session, project, ExportRequest("jsonl", "all")):
                 counts.add_bundle(bundle["stances"])
+        elif format_name.endswith("@download"):  # as the page and the API stream it
+            request = ExportRequest(format_name.removesuffix("@download"), "all")
+            size = 0
+            for chunk in stream_export(db.factory, project.id, request):
+                size += len(chunk)
+            counts = Counts(records=_count_stances(session))
         else:
             counts, _ = write_export(session, project, ExportRequest(format_name, "all"), out)
         seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
@@ -120,10 +129,22 @@ def run_export(path: Path, format_name: str) -> dict:
             "per_cpu_s": round(counts.records / cpu), "peak_rss_mb": round(peak_mb, 1)}  # fmt: skip
 
 
+def _count_stances(session) -> int:
+    """Stances a scope-all export holds (a download reports no counts)."""
+    from sqlalchemy import func
+
+    return session.scalar(
+        select(func.count()).select_from(Stance).where(Stance.deleted_at.is_(None))
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100000,1000000")
-    parser.add_argument("--formats", default="bundles,jsonl,csv")
+    parser.add_argument("--formats", default="bundles,jsonl,csv,jsonl@download,csv@download")
+    parser.add_argument(
+        "--keep", metavar="DIR", help="keep the databases in DIR and reuse them (before/after runs)"
+    )
     parser.add_argument("--run", nargs=2, metavar=("DB", "FORMAT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run:
@@ -131,15 +152,17 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as tmp:
         for size in (int(s) for s in args.sizes.split(",")):
-            db_path = Path(tmp) / f"bench-{size}.sqlite"
-            began = time.perf_counter()
-            generate(db_path, size)
-            print(f"generated {size:,} stances in {time.perf_counter() - began:.1f} s", flush=True)
+            db_path = Path(args.keep or tmp) / f"bench-{size}.sqlite"
+            if not db_path.exists():
+                began = time.perf_counter()
+                generate(db_path, size)
+                took = time.perf_counter() - began
+                print(f"generated {size:,} stances in {took:.1f} s", flush=True)
             for format_name in args.formats.split(","):
                 cmd = [sys.executable, __file__, "--run", str(db_path), format_name]
                 figures = json.loads(subprocess.run(cmd, check=True, stdout=subprocess.PIPE).stdout)
                 print(
-                    f"{figures['format']:>6} {figures['stances']:>9,} stances  "
+                    f"{figures['format']:>14} {figures['stances']:>9,} stances  "
                     f"{figures['seconds']:>6.2f} s  {figures['stances_per_s']:>8,} stances/s "
                     f"({figures['per_cpu_s']:,} per CPU second)  "
                     f"peak RSS {figures['peak_rss_mb']:.0f} MB  "

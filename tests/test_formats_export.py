@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from annotator.formats import (
     EXPORTERS,
+    RELATION_FORMATS,
     Counts,
     ExportContext,
     FormatError,
@@ -131,6 +132,7 @@ def make_ctx(**options):
         guidelines_version=2,
         scope="annotator",
         exported_at="2024-02-02T12:00:00+00:00",
+        stance_values=("note", "guidelines_version"),
         options=options,
     )
 
@@ -201,12 +203,13 @@ def test_converter_knows_only_the_two_units():
 
 def test_registry_lists_every_format_with_its_metadata():
     assert set(EXPORTERS) == {"jsonl", "statements-jsonl", "csv", "semeval", "conll", "hf",
-                              "actors", "doccano", "label-studio"}  # fmt: skip
+                              "actors", "doccano", "label-studio", "relations", "aif",
+                              "brat"}  # fmt: skip
     for name, exporter in EXPORTERS.items():
         assert exporter.name == name
         assert exporter.kind in ("stream", "folder")
         assert exporter.media_type and callable(exporter.write) and exporter.description
-    assert EXPORTERS["hf"].kind == "folder"
+    assert EXPORTERS["hf"].kind == EXPORTERS["aif"].kind == EXPORTERS["brat"].kind == "folder"
 
 
 @pytest.mark.parametrize("name", sorted(EXPORTERS))
@@ -217,7 +220,8 @@ def test_every_writer_streams_a_one_shot_iterable(name, bundles, tmp_path):
     assert isinstance(counts, Counts)
     if name != "actors":
         assert counts.statements == len(data)
-        assert counts.records == len(all_records(data))
+        relations = sum(len(b.get("relations") or ()) for b in data)
+        assert counts.records == (relations if name in RELATION_FORMATS else len(all_records(data)))
 
 
 def test_writers_accept_a_generator_and_an_empty_stream(tmp_path):
@@ -227,8 +231,13 @@ def test_writers_accept_a_generator_and_an_empty_stream(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "name", [n for n, e in EXPORTERS.items() if e.kind == "stream" and n != "actors"]
-)
+    "name",
+    [
+        n
+        for n, e in EXPORTERS.items()
+        if e.kind == "stream" and n not in ("actors", *RELATION_FORMATS)
+    ],
+)  # a relation format writes nothing for a statement without relations
 def test_stream_writers_write_each_statement_before_reading_the_next(name):
     out = io.StringIO(newline="")
 
@@ -360,11 +369,13 @@ def test_csv_neutralises_formulas_but_not_numbers():
     rows = read_csv(export("csv", demo_bundles())[0])
     assert rows[1]["note"] == "'=cmd|' /C calc'!A0"
     assert rows[0]["note"] == "" and rows[0]["start"].isdigit()
-    from annotator.formats.csv_export import safe_cell
+    from annotator.formats.spreadsheet import neutralise, read_cell
 
-    for value in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"):
-        assert safe_cell(value) == "'" + value
-    assert safe_cell(-1) == -1 and safe_cell("a=b") == "a=b" and safe_cell(None) == ""
+    for value in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "'=1", "'x"):
+        assert neutralise(value) == "'" + value
+        assert read_cell(neutralise(value)) == value
+    assert neutralise(-1) == -1 and neutralise(-0.5) == -0.5 and neutralise(None) == ""
+    assert neutralise("a=b") == "a=b" and read_cell("'abc") == "'abc"
 
 
 # Cells the fast csv path must get right: every character the csv module quotes or the
@@ -405,12 +416,14 @@ def csv_records(draw):
 
 def csv_module_rows(records):
     """The reference: every cell through the csv module, the formula rule applied by hand."""
-    from annotator.formats.csv_export import COLUMNS
+    from annotator.formats.csv_export import columns
+
+    COLUMNS = columns(("note", "guidelines_version"))
 
     def cell(value):
         if value is None:
             return ""
-        if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r", "'"):
             return "'" + value
         return value
 
@@ -449,6 +462,43 @@ def test_csv_special_cells_match_the_csv_module():
     del rec["note"]  # a missing field reads as empty, as the csv module path reads it
     text, _ = export("csv", [{"statement": statement("p", "abc"), "stances": [rec]}])
     assert text == csv_module_rows([rec | {"note": None}]) and ",-1," in text
+
+
+SPREADSHEET_TYPES = {"text/csv": ",", "text/tab-separated-values": "\t"}
+
+
+def hostile_bundles():
+    """Every text a user writes starting with a formula character: ids, names, notes."""
+    s = statement("=s1", "=cmd|' /C calc'!A0 then @SUM(A1)", title="+t", organization="-o")
+    evil = {"id": "evil", "name": '=HYPERLINK("http://x")', "type": "other", "wikidata": None}
+    rec = record(s, "=cmd", "condemnation", annotator="@ann", note="\tx", target=None)
+    rec |= {"target": evil, "holder": evil | {"name": "-2+3"}, "project": "'=p"}
+    gold = rec | {"annotator": None, "scope": "gold", "votes": -1, "source_annotators": ["=a"]}
+    return [{"statement": s, "stances": [rec, gold]}]
+
+
+@pytest.mark.parametrize(
+    "name", [n for n, e in EXPORTERS.items() if e.media_type in SPREADSHEET_TYPES]
+)
+def test_every_spreadsheet_format_neutralises_every_cell(name):
+    from annotator.formats.spreadsheet import is_neutral, read_cell
+
+    text, _ = export(name, hostile_bundles())
+    delimiter = SPREADSHEET_TYPES[EXPORTERS[name].media_type]
+    if delimiter == "\t":
+        rows = [line.split("\t") for line in text.splitlines()]
+    else:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    cells = [cell for row in rows[1:] for cell in row]
+    assert any(read_cell(cell) != cell for cell in cells), "nothing hostile was written"
+    assert [cell for cell in cells if not is_neutral(cell)] == []
+
+
+def test_numbers_are_written_as_numbers_and_text_that_looks_like_one_is_quoted():
+    from annotator.formats.spreadsheet import CSV, SheetWriter
+
+    line = SheetWriter(CSV).text([(-1, -0.5, "-1", 3, None, True)])
+    assert line == "-1,-0.5,'-1,3,,True\r\n"
 
 
 def test_csv_bom_option():

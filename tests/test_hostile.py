@@ -19,6 +19,7 @@ from annotator.accounts.users import find_user
 from annotator.actors.registry import import_actors
 from annotator.annotation.stances import StanceInput, create_stance
 from annotator.formats.actor_csv import ActorRow
+from annotator.formats.spreadsheet import is_neutral
 from annotator.formats.statement_readers import StatementRecord
 from annotator.models import Label, Statement
 from annotator.projects.assignments import assign_statement
@@ -161,16 +162,52 @@ def test_statement_url_is_never_a_script_link(session, login):
     assert "alert(1)</script>" not in html and "<img src=x" not in html
 
 
-def test_csv_download_neutralises_formulas(session, login):
-    _hostile_project(session)
-    response = login("boss").get("/p/evil/export/download?format=csv&scope=all")
-    assert response.status_code == 200
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
-    cells = [cell for row in rows[1:] for cell in row]
+def _cells(text: str, delimiter: str = ",") -> list[str]:
+    """Every cell of a downloaded sheet below its header, as a spreadsheet would split it."""
+    if delimiter == "\t":  # the SemEval table has no quoting
+        rows = [line.split("\t") for line in text.splitlines()]
+    else:
+        rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"), newline="")))
+    return [cell for row in rows[1:] for cell in row]
+
+
+def _assert_inert(cells: list[str]) -> None:
     assert "'" + FORMULA in cells  # the actor name, kept visible but inert
     for cell in cells:
-        is_number = cell.lstrip("-").replace(".", "", 1).isdigit()
-        assert is_number or not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+        assert is_neutral(cell), cell
+
+
+SHEETS = {"csv": ",", "actors": ",", "semeval": "\t"}
+
+
+@pytest.mark.parametrize("fmt", sorted(SHEETS))
+def test_spreadsheet_downloads_neutralise_formulas(session, login, fmt):
+    _hostile_project(session)
+    response = login("boss").get(f"/p/evil/export/download?format={fmt}&scope=all")
+    assert response.status_code == 200
+    _assert_inert(_cells(response.get_data(as_text=True), SHEETS[fmt]))
+
+
+def test_registry_csv_download_neutralises_formulas(session, login):
+    _hostile_project(session)
+    response = login("ann").get("/p/evil/actors/export.csv")
+    assert response.status_code == 200
+    _assert_inert(_cells(response.get_data(as_text=True)))
+
+
+def test_registry_csv_of_the_cli_neutralises_formulas_and_imports_back(session, runner, tmp_path):
+    project, _ = _hostile_project(session)
+    tricky = [ActorRow("minus", "-1+1", "other", ("@SUM(A1)", "+x")),
+              ActorRow("quote", "'=kept", "other", ("'", "'plain"))]  # fmt: skip
+    import_actors(session, project, tricky)
+    session.commit()
+    result = runner.invoke(args=["actors", "export", "evil", "--status", "active"])
+    assert result.exit_code == 0
+    _assert_inert(_cells(result.output))
+    path = tmp_path / "actors.csv"
+    path.write_text(result.output, encoding="utf-8", newline="")
+    again = runner.invoke(args=["actors", "import", "evil", str(path)])
+    assert again.exit_code == 0 and "Created 0 and updated 0" in again.output
 
 
 def _upload(client, name: str, data: bytes):

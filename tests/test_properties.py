@@ -22,7 +22,7 @@ from annotator.agreement import stances as agreement
 from annotator.agreement.coefficients import cohen_kappa, fleiss_kappa, nominal_alpha
 from annotator.formats.statement_readers import iter_statements
 from annotator.text import offsets
-from annotator.text.layout import Mark, layout, paragraph_bounds, paragraphs_touching
+from annotator.text.layout import Highlight, layout, paragraph_bounds, paragraphs_touching
 from annotator.text.mentions import compile_aliases, find_mentions, fold
 
 CHARS = st.characters(exclude_categories=("Cs",))
@@ -37,13 +37,13 @@ def text_and_marks(draw):
     n = len(text)
     spans = draw(st.lists(st.tuples(st.integers(0, n), st.integers(0, n)), max_size=8))
     marks = [
-        Mark(min(a, b), max(a, b), "stance", str(i), "claim")
+        Highlight(min(a, b), max(a, b), "stance", str(i), "claim")
         for i, (a, b) in enumerate(spans)
         if a != b
     ]
     cuts = sorted(set(draw(st.lists(st.integers(0, n), max_size=6))))
     mentions = [
-        Mark(a, b, "mention", f"actor{i}")
+        Highlight(a, b, "mention", f"actor{i}")
         for i, (a, b) in enumerate(zip(cuts[::2], cuts[1::2], strict=False))
     ]
     return text, marks + mentions

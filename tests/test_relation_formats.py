@@ -99,12 +99,13 @@ def context(scope="all") -> ExportContext:
     return ExportContext(
         project_slug="demo", project_name="Demo", tool_version="test", labels=LABELS,
         actors=lambda: iter(()), guidelines_version=None, scope=scope, exported_at=WHEN,
+        stance_values=("note", "guidelines_version"),
     )  # fmt: skip
 
 
 def test_relations_jsonl_is_one_ordered_line_per_relation():
     out = io.StringIO()
-    counts = relations_format.write(bundles(), out, context())
+    counts = relations_format.EXPORTER.write(bundles(), out, context())
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     assert len(lines) == counts.records == counts.rows == 8 and counts.statements == 2
     assert counts.by_label == {"attacks": 2, "rebuts": 2, "supports": 4}

@@ -317,3 +317,31 @@ def test_relation_records_feed_the_relation_formats(world, session, tmp_path):
     ann = next(tmp_path.glob("*__annotator1.ann")).read_text(encoding="utf-8")
     assert sum(line.startswith("T") for line in ann.splitlines()) == 2  # a and b (c is deleted)
     assert "R1\tsupports Arg1:T" in ann and "AnnotatorNotes R1\twhy" in ann
+
+
+def test_the_cli_exports_relations_brat_and_aif_from_the_database(world, session, runner, tmp_path):
+    project, st, ann1, ann2, (a, b, c, other) = world
+    link(session, project, st, ann1, a, b, note="why")
+    link(session, project, st, ann1, c, b, "attacks")
+    session.commit()
+    out = tmp_path / "relations.jsonl"
+    args = ["export", "demo", "--format", "relations", "--scope", "annotators", "-o", out]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+    import json
+
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert sorted((r["type"], r["from"]["text"], r["to"]["text"]) for r in lines) == [
+        ("attacks", OUTRAGE, RETALIATION),
+        ("supports", CLAIM, RETALIATION),
+    ]
+    for name in ("brat", "aif"):
+        folder = tmp_path / name
+        result = runner.invoke(args=["export", "demo", "--format", name, "--scope", "annotators",
+                                     "-o", folder])  # fmt: skip
+        assert result.exit_code == 0, result.output
+    ann = next((tmp_path / "brat").glob("*__annotator1.ann")).read_text(encoding="utf-8")
+    assert sum(line.startswith("R") for line in ann.splitlines()) == 2
+    graphs = [json.loads(p.read_text()) for p in (tmp_path / "aif").glob("*.json")]
+    kinds = sorted(n["type"] for g in graphs for n in g["nodes"] if n["type"] in ("RA", "CA"))
+    assert kinds == ["CA", "RA"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session
@@ -12,6 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from annotator.annotation.relation_cascade import delete_stance_relations, restore_stance_relations
+from annotator.annotation.rows import CONTENT, VALUE_FIELDS, StanceValues
 from annotator.db.audit import record_event
 from annotator.errors import Conflict, Forbidden, Invalid, NotFound
 from annotator.models import (
@@ -30,7 +31,7 @@ from annotator.text import spans
 
 
 @dataclass
-class StanceInput:
+class StanceInput(StanceValues):
     """What a form, the CLI or the API asks for; actor fields are registry keys."""
 
     start: int
@@ -39,7 +40,6 @@ class StanceInput:
     label: str
     target: str | None = None
     holder: str | None = None
-    note: str = ""
 
 
 def get_stance(session: Session, statement: Statement, stance_id: int, user: User) -> Stance:
@@ -106,17 +106,7 @@ def create_stance(
 
 
 # What a new stance is given; the insert adds id, version 1 and the timestamps.
-_NEW_COLUMNS = (
-    "statement_id",
-    "annotator_id",
-    "start",
-    "end",
-    "text",
-    "label_id",
-    "target_id",
-    "holder_id",
-    "note",
-)
+_NEW_COLUMNS = ("statement_id", "annotator_id", "text", *CONTENT, *VALUE_FIELDS)
 
 
 def update_stance(
@@ -223,7 +213,7 @@ def _apply(session, project, statement, stance: Stance, data: StanceInput) -> No
     """An annotator's stance: the page's text must match and the span may snap to words."""
     span = _span(project, statement, data)
     set_content(
-        session, project, statement, stance, span, data.label, data.target, data.holder, data.note
+        session, project, statement, stance, span, data.label, data.target, data.holder, data
     )
     if not project.allow_overlap:
         _check_overlap(session, statement, stance)
@@ -238,7 +228,7 @@ def set_content(
     label_key: str,
     target: str | None,
     holder: str | None,
-    note: str | None,
+    values: StanceValues,
     *,
     find_actor: Callable[..., Actor | None] | None = None,
 ) -> None:
@@ -246,7 +236,8 @@ def set_content(
 
     The span must lie in the text and is trimmed (blank is refused); the label must be
     active; actors must exist and not be rejected, merged ones becoming their survivor; a
-    label that needs a target gets one; the holder defaults to the issuing organisation.
+    label that needs a target gets one; the holder defaults to the issuing organisation;
+    text values lose their outer white space.
     ``find_actor`` lets reviewers name actors by name or alias as well as by key.
     """
     start, end = checked_span(statement.text, *span)
@@ -260,7 +251,19 @@ def set_content(
     stance.label_id, stance.label = label.id, label
     stance.target_id, stance.target = (target_actor.id if target_actor else None), target_actor
     stance.holder_id = holder_actor.id if holder_actor else statement.organization_actor_id
-    stance.note = (note or "").strip()
+    for name, value in cleaned_values(values).items():
+        setattr(stance, name, value)
+
+
+def cleaned_values(values: StanceValues) -> dict:
+    """The values as stored: text stripped, a missing value (a blank form field) its default."""
+    out = {}
+    for spec in fields(StanceValues):
+        value = getattr(values, spec.name)
+        out[spec.name] = spec.default if value is None else value
+        if isinstance(value, str):
+            out[spec.name] = value.strip()
+    return out
 
 
 def checked_span(text: str, start: int, end: int) -> tuple[int, int]:
@@ -330,16 +333,10 @@ def _check_overlap(session: Session, statement: Statement, stance: Stance) -> No
 
 def stance_snapshot(stance: Stance) -> dict:
     """The fields of a stance the audit log keeps, so any version can be read back."""
-    return {
-        "start": stance.start,
-        "end": stance.end,
-        "text": stance.text,
-        "label_id": stance.label_id,
-        "target_id": stance.target_id,
-        "holder_id": stance.holder_id,
-        "note": stance.note,
-        "version": stance.version,
-    }
+    return {name: getattr(stance, name) for name in _SNAPSHOT}
+
+
+_SNAPSHOT = ("text", *CONTENT, *VALUE_FIELDS, "version")
 
 
 def audit_stance(

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import bindparam, func, select, tuple_
 from sqlalchemy.orm import Session
 
-from annotator.annotation.rows import StanceRow, stance_rows
+from annotator.annotation.rows import StanceRow, list_stance_rows
 from annotator.models import Actor, ActorAlias, Assignment, Label, Project, Stance, Statement, User
 from annotator.projects.queue import Progress, queue_progress
 from annotator.text import layout, mentions
@@ -36,9 +36,9 @@ def active_labels(project: Project) -> list[Label]:
     return [label for label in project.labels if not label.retired]
 
 
-def stance_marks(stances: list[StanceRow]) -> list[layout.Mark]:
-    """Layout marks for stances, coloured by label key."""
-    return [layout.Mark(s.start, s.end, "stance", str(s.id), s.label_key) for s in stances]
+def stance_highlights(stances: list[StanceRow]) -> list[layout.Highlight]:
+    """Highlights for stances, coloured by label key."""
+    return [layout.Highlight(s.start, s.end, "stance", str(s.id), s.label_key) for s in stances]
 
 
 def _registry(session: Session, project: Project) -> tuple:
@@ -86,17 +86,17 @@ def _approved_aliases(session: Session, project_id: int) -> list[tuple[str, str,
     return [tuple(r) for r in rows]
 
 
-def mention_marks(found: list[mentions.Mention]) -> list[layout.Mark]:
-    return [layout.Mark(m.start, m.end, "mention", m.actor, m.alias) for m in found]
+def mention_highlights(found: list[mentions.Mention]) -> list[layout.Highlight]:
+    return [layout.Highlight(m.start, m.end, "mention", m.actor, m.alias) for m in found]
 
 
 def load_statement_view(
     session: Session, project: Project, statement: Statement, user: User
 ) -> StatementView:
     """The statement page's data: own stances only (blind annotation), layout, labels, queue."""
-    stances = stance_rows(session, statement.id, user.id, timestamps=False)
+    stances = list_stance_rows(session, statement.id, user.id, timestamps=False)
     found, names = statement_mentions(session, project, statement)
-    marks = stance_marks(stances) + mention_marks(found)
+    highlights = stance_highlights(stances) + mention_highlights(found)
     assignment = session.scalar(
         select(Assignment).where(
             Assignment.statement_id == statement.id,
@@ -110,7 +110,7 @@ def load_statement_view(
         assignment=assignment,
         labels=active_labels(project),
         stances=stances,
-        paragraphs=layout.layout(statement.text, marks),
+        paragraphs=layout.layout(statement.text, highlights),
         actor_names=names,
         progress=queue_progress(session, project, user),
     )
@@ -132,11 +132,11 @@ def touched_paragraphs(
     touched = layout.paragraphs_touching(bounds, spans)
     lo, hi = bounds[touched[0]][0], bounds[touched[-1]][2]
     within = (lo, max(hi, lo + 1))
-    stances = stance_rows(session, statement.id, user.id, within=within, timestamps=False)
+    stances = list_stance_rows(session, statement.id, user.id, within=within, timestamps=False)
     found, names = statement_mentions(session, project, statement)
     found = [m for m in found if m.start < hi and m.end > lo]
-    marks = stance_marks(stances) + mention_marks(found)
-    return layout.layout(statement.text, marks, only=touched, bounds=bounds), stances, names
+    highlights = stance_highlights(stances) + mention_highlights(found)
+    return layout.layout(statement.text, highlights, only=touched, bounds=bounds), stances, names
 
 
 def counter_and_state(session: Session, statement: Statement, user: User) -> tuple[int, str]:

@@ -16,9 +16,11 @@ from operator import itemgetter
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, String, select, type_coerce
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
+from annotator.annotation.relation_records import relation_records
+from annotator.annotation.rows import CONTENT, RECORD_VALUES, StanceRow, stance_select
 from annotator.models import Actor, GoldDecision, Label, Project, Stance, Statement, User
 
 BATCH = 500
@@ -79,7 +81,6 @@ def _lookups(session: Session, project: Project, rename: Rename) -> _Lookups:
     )
 
 
-_RAW = String()  # timestamps as the driver returns them; ``iso`` normalises both dialects
 _STATEMENT_COLUMNS = (
     Statement.id,
     Statement.external_id,
@@ -92,21 +93,33 @@ _STATEMENT_COLUMNS = (
     Statement.meta,
     Statement.text,
 )
-_STANCE_COLUMNS = (
-    Stance.id,
-    Stance.statement_id,
-    Stance.is_gold,
-    Stance.annotator_id,
-    Stance.start,
-    Stance.end,
-    Stance.label_id,
-    Stance.target_id,
-    Stance.holder_id,
-    Stance.note,
-    Stance.guidelines_version,
-    type_coerce(Stance.created_at, _RAW).label("created_at"),
-    type_coerce(Stance.updated_at, _RAW).label("updated_at"),
-)
+
+
+# The stance row's fields a record needs, in row order (the text is the statement's slice):
+# reading the others too (text, version, deleted_at) costs a sixth more per row.
+_READ = tuple(
+    name
+    for name in StanceRow._fields
+    if name in ("id", "statement_id", "annotator_id", "is_gold", "start", "end", *CONTENT,
+                *RECORD_VALUES, "created_at", "updated_at")
+)  # fmt: skip
+
+
+def _getter(*names: str) -> Callable[[tuple], tuple]:
+    """The named fields of a row read as ``_READ``, as a tuple (read by position: a million
+    plain tuples are cheaper than a million named ones)."""
+    get = itemgetter(*(_READ.index(name) for name in names))
+    return get if len(names) > 1 else lambda row: (get(row),)
+
+
+_ID, _STATEMENT, _GOLD, _OWNER = (_READ.index(n) for n in
+                                  ("id", "statement_id", "is_gold", "annotator_id"))  # fmt: skip
+_FRAME = _getter("id", "is_gold", "annotator_id", "start", "end", "label_id", "target_id",
+                 "holder_id", "created_at", "updated_at")  # fmt: skip
+# (record key, row position) of the stance's own values; a loop over these pairs costs a
+# seventh of ``dict.update(zip(...))``.
+_VALUES = tuple((name, _READ.index(name)) for name in RECORD_VALUES)
+_VOTE_KEY = _getter("start", "end", "label_id", "target_id")
 
 
 def iter_statement_rows(conn: Connection, project: Project) -> Iterator[list[Any]]:
@@ -126,11 +139,18 @@ def iter_statement_rows(conn: Connection, project: Project) -> Iterator[list[Any
 
 
 def iter_bundles(
-    session: Session, project: Project, scope: str, rename: Rename = None
+    session: Session,
+    project: Project,
+    scope: str,
+    rename: Rename = None,
+    *,
+    relations: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """Every statement of the project in id order with its in-scope stances, canonical records.
 
-    ``scope`` is gold, annotators or all; ``rename`` maps usernames (pseudonyms).
+    ``scope`` is gold, annotators or all; ``rename`` maps usernames (pseudonyms). With
+    ``relations`` (the relation formats ask for it; stance formats skip the query) each
+    bundle also carries its in-scope relations as relation records.
     """
     look = _lookups(session, project, rename)
     conn = session.connection()  # Core rows: no ORM bookkeeping per stance
@@ -138,8 +158,14 @@ def iter_bundles(
         span = (project.id, rows[0].id, rows[-1].id)
         stances = _batch_stances(conn, span, scope)
         gold = _gold_sources(conn, span, stances, look) if scope != "annotators" else {}
+        links = (
+            relation_records(session, project.slug, rows, scope, look.names) if relations else {}
+        )
         for row in rows:
-            yield _bundle(row, stances.get(row.id, ()), scope, gold, look)
+            bundle = _bundle(row, stances.get(row.id, ()), scope, gold, look)
+            if relations:
+                bundle["relations"] = links.get(row.id, [])
+            yield bundle
 
 
 def _in_batch(column, span: tuple[int, int, int]):
@@ -153,9 +179,13 @@ def _in_batch(column, span: tuple[int, int, int]):
 
 
 def _batch_stances(conn: Connection, span: tuple, scope: str) -> dict[int, list]:
-    """Live stances of a batch, grouped by statement; gold needs annotators' for votes."""
+    """Live stances of a batch, grouped by statement; gold needs annotators' for votes.
+
+    The rows are ``StanceRow``s narrowed to ``_READ`` (labels and actors are looked up by
+    id) with the driver's timestamps, as its plain tuples.
+    """
     query = (
-        select(*_STANCE_COLUMNS)
+        stance_select(names=False, times="raw", fields=_READ)
         .join(Statement, Statement.id == Stance.statement_id)
         .where(*_in_batch(Stance.statement_id, span), Stance.deleted_at.is_(None))
     )
@@ -163,7 +193,7 @@ def _batch_stances(conn: Connection, span: tuple, scope: str) -> dict[int, list]
         query = query.where(Stance.is_gold.is_(False))
     grouped: dict[int, list] = defaultdict(list)
     for row in plain_rows(conn, query):
-        grouped[row[1]].append(row)
+        grouped[row[_STATEMENT]].append(row)
     return grouped
 
 
@@ -195,7 +225,7 @@ def _gold_sources(conn: Connection, span: tuple, stances: Mapping, look: _Lookup
         .order_by(GoldDecision.id)
     )
     sources = {gold_id: _id_list(ids) for gold_id, ids in plain_rows(conn, query)}
-    owners = {s[0]: s[3] for rows in stances.values() for s in rows}
+    owners = {s[_ID]: s[_OWNER] for rows in stances.values() for s in rows}
     missing = {i for ids in sources.values() for i in ids} - owners.keys()
     if missing:  # deleted since the decision: still where the gold came from
         query = select(Stance.id, Stance.annotator_id).where(Stance.id.in_(missing))
@@ -231,22 +261,21 @@ def _bundle(row, stances, scope: str, gold: Mapping, look: _Lookups) -> dict[str
     keyed = [
         _record(s, head, text, look, votes, gold)
         for s in stances
-        if scope == "all" or s[2] == (scope == "gold")
+        if scope == "all" or s[_GOLD] == (scope == "gold")
     ]
     keyed.sort(key=_order_key)
     return {"statement": statement, "stances": [record for _key, record in keyed]}
 
 
 _order_key = itemgetter(0)
-_vote_key = itemgetter(4, 5, 6, 7)  # start, end, label, target
 
 
 def _votes(stances) -> dict[tuple, int]:
     """(start, end, label, target) -> how many annotators gave exactly that stance."""
     voters: dict[tuple, set[int]] = defaultdict(set)
     for s in stances:
-        if not s[2]:  # annotators' stances vote, gold does not
-            voters[_vote_key(s)].add(s[3])
+        if not s[_GOLD]:  # annotators' stances vote, gold does not
+            voters[_VOTE_KEY(s)].add(s[_OWNER])
     return {key: len(users) for key, users in voters.items()}
 
 
@@ -254,11 +283,13 @@ def _record(s, head: tuple, text: str, look: _Lookups, votes: Mapping, gold: Map
     """(content order key, canonical record); rows are unpacked as tuples (name access
     costs per field), and the key is built from locals rather than read back from the dict.
 
+    The stance's own values (``RECORD_VALUES``: note, guidelines version and any field
+    declared there) follow annotator and scope under their own names.
     Content order: annotators by name, gold last, then span, label, actors, note, creation,
     so a re-imported project exports alike.
     """
-    sid, _st, is_gold, user_id, start, end, label_id, target_id, holder_id, *rest = s
-    note, guidelines_version, created_at, updated_at = rest
+    sid, is_gold, user_id, start, end, label_id, target_id, holder_id, *times = _FRAME(s)
+    created_at, updated_at = times
     label, polarity = look.labels[label_id]
     target, holder = look.actors.get(target_id), look.actors.get(holder_id)
     annotator = None if is_gold else look.names(user_id)
@@ -279,11 +310,11 @@ def _record(s, head: tuple, text: str, look: _Lookups, votes: Mapping, gold: Map
         "holder": holder,
         "annotator": annotator,
         "scope": "gold" if is_gold else "annotator",
-        "note": note,
-        "guidelines_version": guidelines_version,
-        "created_at": created,
-        "updated_at": updated,
     }
+    for name, position in _VALUES:
+        record[name] = s[position]
+    record["created_at"] = created
+    record["updated_at"] = updated
     if is_gold:
         record["votes"] = votes.get((start, end, label_id, target_id), 0)
         record["source_annotators"] = gold.get(sid, [])
@@ -295,7 +326,7 @@ def _record(s, head: tuple, text: str, look: _Lookups, votes: Mapping, gold: Map
         label,
         target["id"] if target else "",
         holder["id"] if holder else "",
-        note or "",
+        record.get("note") or "",
         created or "",
     )
     return key, record

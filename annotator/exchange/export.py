@@ -1,8 +1,9 @@
 """Dataset export: requests, context and provenance around the pure writers.
 
-The bundles stream from ``export_bundles`` (bounded memory); this module checks the
-request, builds the writer's context (labels, registry, guidelines version), makes
-pseudonyms and runs the writer. See docs/export.md.
+The bundles stream from ``bundles.iter_bundles`` (bounded memory); this module checks the
+request, builds the writer's context (labels, registry, guidelines version, the stance's
+own values), makes pseudonyms and runs the writer: into a file or folder
+(``write_export``), or as text chunks a download pulls (``export_chunks``). See docs/export.md.
 """
 
 from __future__ import annotations
@@ -17,11 +18,20 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from annotator.annotation.rows import RECORD_VALUES
 from annotator.config import VERSION as __version__
 from annotator.errors import Invalid
-from annotator.exchange import bundles as export_bundles
-from annotator.exchange.bundles import BATCH, iso
-from annotator.formats import EXPORTERS, Counts, ExportContext, Exporter, hf_dataset, provenance
+from annotator.exchange.bundles import BATCH, iso, iter_bundles
+from annotator.formats import (
+    EXPORTERS,
+    RELATION_FORMATS,
+    Chunks,
+    Counts,
+    ExportContext,
+    Exporter,
+    hf_dataset,
+    provenance,
+)
 from annotator.models import Actor, Label, Project, Stance, Statement
 from annotator.projects.projects import latest_guidelines
 
@@ -78,14 +88,23 @@ def write_export(
     progress: Callable[[int], None] | None = None,
     now: datetime | None = None,
 ) -> tuple[Counts, dict[str, Any]]:
-    """Run the format's writer over the project's bundles; returns counts and provenance."""
+    """Run the format's writer over the project's bundles into ``out`` (a text file, or a
+    folder path for a folder format); returns counts and provenance."""
     exporter = get_exporter(request.format)
     ctx = build_context(session, project, request, now=now)
-    bundles = iter_bundles(session, project, request)
+    bundles = request_bundles(session, project, request)
     if progress is not None:
         bundles = _reporting(bundles, progress)
     counts = exporter.write(bundles, out, ctx)
     return counts, provenance(ctx, counts, format_name=exporter.name)
+
+
+def export_chunks(session: Session, project: Project, request: ExportRequest) -> Chunks:
+    """A stream format's output as text chunks, about one statement each, read as they are
+    pulled: what a download sends (it returns the counts when exhausted)."""
+    exporter = check_request(request, streamed=True)
+    ctx = build_context(session, project, request)
+    return exporter.chunks(request_bundles(session, project, request), ctx)
 
 
 def _reporting(bundles: Iterator[dict], progress: Callable[[int], None]) -> Iterator[dict]:
@@ -166,6 +185,7 @@ def build_context(
         guidelines_version=guidelines.version if guidelines else None,
         scope=request.scope,
         exported_at=iso(now or datetime.now(UTC)),
+        stance_values=RECORD_VALUES,
         options={**request.options, **format_options(exporter, request.format_options)},
     )
 
@@ -199,11 +219,12 @@ def iter_registry(session: Session, project: Project) -> Iterator[dict[str, Any]
         }
 
 
-def iter_bundles(
+def request_bundles(
     session: Session, project: Project, request: ExportRequest
 ) -> Iterator[dict[str, Any]]:
     """The project's statement bundles for a request (scope, pseudonyms)."""
     check_scope(request.scope)
     key = request.pseudonym_key
     rename = functools.partial(pseudonym, key) if key else None
-    return export_bundles.iter_bundles(session, project, request.scope, rename)
+    wants_relations = get_exporter(request.format).name in RELATION_FORMATS
+    return iter_bundles(session, project, request.scope, rename, relations=wants_relations)

@@ -4,23 +4,23 @@ One place turns the user's choices (format, scope, pseudonyms, BOM, hf split, th
 options a format declares such as ``doccano_offsets``) into an
 ``ExportRequest``, so the three entry points cannot drift apart. ``export.check_request``
 checks it without the database, before any file or response exists; the writer's context
-is then built once, by ``write_export``, in the session that runs the export.
+is then built once, by ``write_export`` or ``export_chunks``, in the session that runs the
+export.
 
-Downloads: the writers push text into a file object while a response must be pulled, so
-``stream_export`` runs the export in a worker thread with its own read session and hands
-over chunks through a small bounded queue: memory stays flat and the first bytes leave at
-once. A client that goes away stops the worker at its next chunk.
+Downloads: the writers are generators of text chunks, so ``stream_export`` pulls them
+straight into the response in its own read session, re-cut into UTF-8 chunks of about
+``CHUNK`` bytes: memory holds one statement and one chunk, the first bytes leave at once,
+and a client that goes away closes the generator, which ends the export and its session.
+No thread and no queue: see ``stream_export`` for the figures.
 """
 
 from __future__ import annotations
 
-import queue
-import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from annotator.exchange.export import ExportRequest, check_request, pseudonym_key, write_export
+from annotator.exchange.export import ExportRequest, check_request, export_chunks, pseudonym_key
 from annotator.formats import EXPORTERS
 from annotator.models import Project
 
@@ -84,71 +84,22 @@ def open_download(factory: Callable, project: Project, format_name: str, **choic
 
 
 def stream_export(factory: Callable, project_id: int, request: ExportRequest) -> Iterator[bytes]:
-    """Run the export in a thread; yield its UTF-8 output in chunks as it is written."""
-    chunks: queue.Queue = queue.Queue(maxsize=8)
-    stop = threading.Event()
-    worker = threading.Thread(target=_work, args=(factory, project_id, request, chunks, stop))
-    worker.daemon = True
-    worker.start()
-    try:
-        while (item := chunks.get()) is not None:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()  # a closed download stops the worker at its next chunk
+    """The export's UTF-8 output in chunks of about ``CHUNK`` bytes, computed as pulled.
 
-
-def _work(factory, project_id, request, chunks: queue.Queue, stop: threading.Event) -> None:
-    sink = _QueueWriter(chunks, stop)
-    try:
-        with factory() as session:
-            project = session.get(Project, project_id)
-            write_export(session, project, request, sink)
-        sink.flush()
-        sink.put(None)
-    except _Cancelled:
-        return
-    except Exception as exc:  # noqa: BLE001 - handed to the response, which logs it
-        try:
-            sink.put(exc)
-        except _Cancelled:
-            return
-
-
-class _Cancelled(Exception):
-    """The client went away; the worker stops."""
-
-
-class _QueueWriter:
-    """A text file object whose output goes to the queue in UTF-8 chunks."""
-
-    def __init__(self, chunks: queue.Queue, stop: threading.Event) -> None:
-        self.chunks, self.stop, self.parts, self.size = chunks, stop, [], 0
-
-    def write(self, text: str) -> int:
-        self.parts.append(text)
-        self.size += len(text)
-        if self.size >= CHUNK:
-            self.flush()
-        return len(text)
-
-    def writelines(self, lines) -> None:
-        for line in lines:
-            self.write(line)
-
-    def flush(self) -> None:
-        if self.parts:
-            data = "".join(self.parts).encode("utf-8")
-            self.parts, self.size = [], 0
-            self.put(data)
-
-    def put(self, item) -> None:
-        while True:
-            if self.stop.is_set():
-                raise _Cancelled
-            try:
-                self.chunks.put(item, timeout=0.5)
-                return
-            except queue.Full:
-                continue
+    A worker thread used to write into a bounded queue; pulling the writer's generator is
+    as fast and as flat. bench/export_bench.py ``FORMAT@download``, 1,000,000 stances,
+    2026-12-07, medians of three runs alternating with the thread (load average 4.2-6.0
+    from other work): jsonl 138,000 stances per CPU second against 133,000 with the
+    thread, csv 107,000 against 110,000; peak RSS 108.6-109.1 MB against 109.7-110.2 MB.
+    """
+    with factory() as session:
+        project = session.get(Project, project_id)
+        parts, size = [], 0
+        for text in export_chunks(session, project, request):
+            parts.append(text)
+            size += len(text)
+            if size >= CHUNK:
+                yield "".join(parts).encode()
+                parts, size = [], 0
+        if parts:
+            yield "".join(parts).encode()

@@ -7,8 +7,9 @@ same statement, owner, span, label, target and holder is skipped. See docs/expor
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from itertools import groupby
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from annotator.annotation.rows import CONTENT, RECORD_VALUES, StanceValues, value_types
 from annotator.db.audit import record_event
 from annotator.errors import Invalid
 from annotator.formats import FormatError
@@ -167,11 +169,22 @@ class _Importer:
             "target_id": target_id,
             # as when annotating: no holder given means the statement's issuing organisation
             "holder_id": holder_id if holder_id is not None else statement.organization_actor_id,
-            "note": record.get("note") or "",
-            "guidelines_version": record.get("guidelines_version"),
+            **{name: self._value(record, name, line) for name in RECORD_VALUES},
             "created_at": self._time(record.get("created_at"), line, "created_at"),
             "updated_at": self._time(record.get("updated_at"), line, "updated_at"),
         }
+
+    def _value(self, record: Mapping[str, Any], name: str, line: int) -> Any:
+        """One of the stance's own values, checked against its declared type; missing or
+        null is the value a new stance gets."""
+        value = record.get(name)
+        if value is None:
+            return _DEFAULTS.get(name)
+        allowed = _ALLOWED[name]
+        if not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed):
+            words = " or ".join(t.__name__ for t in allowed)
+            self.fail(line, name, f"expected {words} or null, got {type(value).__name__}")
+        return value
 
     def _is_gold(self, record: Mapping[str, Any]) -> bool:
         scope = record.get("scope") or ("annotator" if record.get("annotator") else "gold")
@@ -262,12 +275,12 @@ class _Importer:
         return best[0].id if best else None
 
 
-_KEY_COLUMNS = (
-    Stance.is_gold,
-    Stance.annotator_id,
-    Stance.start,
-    Stance.end,
-    Stance.label_id,
-    Stance.target_id,
-    Stance.holder_id,
-)
+# What makes a stored stance the same as an imported one: the owner and the content.
+_KEY_COLUMNS = tuple(getattr(Stance, name) for name in ("is_gold", "annotator_id", *CONTENT))
+# The declared types of the stance's own values (``int | None`` allows int), and what a
+# record without one gets: the annotators' default, else null.
+_ALLOWED = {
+    name: tuple(t for t in typing.get_args(hint) or (hint,) if t is not type(None))
+    for name, hint in value_types().items()
+}
+_DEFAULTS = {f.name: f.default for f in fields(StanceValues)}

@@ -1,16 +1,20 @@
 """Pure dataset readers and writers: no Flask, no SQLAlchemy.
 
 Writers consume a stream of statement bundles ``{"statement": {...}, "stances": [...]}``
-ordered by statement, and hold at most one statement in memory. A new format is one
-module plus one line in ``EXPORTERS``. See docs/export-formats.md.
+ordered by statement, and hold at most one statement in memory. A stream format is a
+generator of text chunks (about one statement each) that returns its ``Counts``, so a
+download pulls it straight into the response and a file is written by ``Exporter.write``.
+A new format is one module plus one line in ``EXPORTERS``; one meant for spreadsheets
+writes through ``spreadsheet.SheetWriter``. See docs/export-formats.md.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import import_module
-from typing import Any, Literal
+from pathlib import Path
+from typing import Any, Literal, TextIO, TypeVar
 
 from annotator.text.offsets import OFFSET_UNITS
 
@@ -78,6 +82,9 @@ class ExportContext:
     ``labels``: dicts with key, name, definition, example, semeval ("FAVOR"/"AGAINST"/
     "NONE"), polarity, color, in scheme order. ``actors``: a callable returning a fresh
     iterator of actor dicts (id, name, type, aliases, wikidata), so big registries stream.
+    ``stance_values``: the stance's own values every record carries between ``scope`` and
+    ``created_at`` (note, guidelines_version, and any field the stance row declares), in
+    order: the writers that lay records out in columns read them from here.
     ``options`` (all optional): csv_bom (bool), split_ratios ({"train", "validation",
     "test"} -> float, default 0.8/0.1/0.1), split_seed (default 0), licence (HF licence
     id, default "unknown"), and the ``FormatOption``s each writer declares (read them
@@ -92,6 +99,7 @@ class ExportContext:
     guidelines_version: int | None
     scope: str
     exported_at: str
+    stance_values: tuple[str, ...]
     options: Mapping[str, Any] = field(default_factory=dict)
 
     def label(self, key: str) -> Mapping[str, Any]:
@@ -135,25 +143,46 @@ def offset_option(name: str, help: str, default: str) -> FormatOption:
 
 
 Bundles = Iterable[Mapping[str, Any]]
-WriteFn = Callable[[Bundles, Any, ExportContext], Counts]
+T = TypeVar("T")
+Chunks = Generator[str, None, Counts]  # text chunks; the return value counts what they hold
+ChunksFn = Callable[[Bundles, ExportContext], Chunks]
+FolderFn = Callable[[Bundles, Path, ExportContext], Counts]
 
 
 @dataclass(frozen=True)
 class Exporter:
-    """One export format: ``write(bundles, out, ctx)`` with out a TextIO or a folder path;
-    ``options`` are those users may set, validated by the export service."""
+    """One export format: a stream one gives ``chunks`` (a generator function), a folder
+    one ``write_folder``; ``options`` are those users may set, checked by the export service."""
 
     name: str
     kind: Literal["stream", "folder"]
     media_type: str
     extension: str
     description: str
-    write: WriteFn
+    chunks: ChunksFn | None = None
+    write_folder: FolderFn | None = None
     options: tuple[FormatOption, ...] = ()
 
+    def write(self, bundles: Bundles, out: TextIO | str | Path, ctx: ExportContext) -> Counts:
+        """Write to a text file (``newline=""``: line ends are the format's) or a folder."""
+        if self.kind == "folder":
+            return self.write_folder(bundles, Path(out), ctx)
+        return write_chunks(self.chunks(bundles, ctx), out)
 
-def iter_bundles(bundles: Bundles) -> Iterator[tuple[Mapping[str, Any], list[Mapping]]]:
-    """Walk the stream once, materialising only the current statement's stances."""
+
+def write_chunks(chunks: Generator[str, None, T], out: TextIO) -> T:
+    """Write a stream writer's chunks to a text file; what it returns (its counts)."""
+    write = out.write
+    while True:
+        try:
+            chunk = next(chunks)
+        except StopIteration as done:
+            return done.value
+        write(chunk)
+
+
+def iter_statements(bundles: Bundles) -> Iterator[tuple[Mapping[str, Any], list[Mapping]]]:
+    """(statement, its stances) from the bundle stream, one statement in memory at a time."""
     for bundle in bundles:
         yield bundle["statement"], list(bundle["stances"])
 
@@ -207,7 +236,11 @@ _WRITER_MODULES = (
     "actors_export",
     "doccano",
     "label_studio",
+    "relations",
+    "aif",
+    "brat",
 )
+RELATION_FORMATS = frozenset({"relations", "aif", "brat"})  # their bundles carry "relations"
 
 EXPORTERS: dict[str, Exporter] = {
     e.name: e for e in (import_module(f"{__name__}.{m}").EXPORTER for m in _WRITER_MODULES)

@@ -1,15 +1,20 @@
-"""Read and write the actor registry CSV: id,name,type,aliases,wikidata, aliases split by '|'."""
+"""Read and write the actor registry CSV: id,name,type,aliases,wikidata, aliases split by '|'.
+
+Written through ``spreadsheet.SheetWriter`` (formula-like cells get a leading ``'``), and
+read back through ``spreadsheet.read_cell``, so an exported registry imports unchanged.
+"""
 
 from __future__ import annotations
 
-import csv
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from typing import BinaryIO, TextIO
 
-from annotator.formats import FormatError
+from annotator.formats import FormatError, write_chunks
+from annotator.formats.spreadsheet import CSV, SheetWriter, read_cell
 from annotator.formats.statement_readers import iter_csv_rows, iter_text_lines
 
 COLUMNS = ("id", "name", "type", "aliases", "wikidata")
@@ -57,7 +62,8 @@ def iter_actor_rows(name: str, stream: BinaryIO) -> Iterator[ActorRow]:
             if len(cells) != len(header):
                 message = f"expected {len(header)} cells as in the header, found {len(cells)}"
                 raise FormatError(message, file=name, line=lineno)
-            actor = _make_row(dict(zip(header, cells, strict=True)), name, lineno)
+            values = dict(zip(header, map(read_cell, cells), strict=True))
+            actor = _make_row(values, name, lineno)
             if actor.key in seen:
                 message = f"duplicate id, first used on line {seen[actor.key]}"
                 raise FormatError(message, file=name, line=lineno, field="id")
@@ -69,16 +75,29 @@ def iter_actor_rows(name: str, stream: BinaryIO) -> Iterator[ActorRow]:
 
 def write_actor_rows(rows: Iterable[ActorRow], out: TextIO) -> int:
     """Write actors as the CSV iter_actor_rows reads back unchanged; return the row count."""
-    writer = csv.writer(out)  # RFC 4180: CRLF line ends, minimal quoting
-    writer.writerow(COLUMNS)
-    count = 0
-    for row in rows:
-        if any(ALIAS_SEPARATOR in alias for alias in row.aliases):
-            raise ValueError(f"actor {row.key!r}: an alias cannot contain {ALIAS_SEPARATOR!r}")
-        aliases = ALIAS_SEPARATOR.join(row.aliases)
-        writer.writerow((row.key, row.name, row.type, aliases, row.wikidata or ""))
-        count += 1
+    return write_chunks(registry_chunks(rows), out)
+
+
+def registry_chunks(
+    rows: Iterable[ActorRow], *, bom: bool = False, batch: int = 500
+) -> Generator[str, None, int]:
+    """The registry CSV as text, header first, ``batch`` actors a chunk; returns the count.
+
+    RFC 4180 (CRLF line ends, minimal quoting) with formula-like cells neutralised.
+    """
+    sheet = SheetWriter(CSV, bom=bom)
+    yield sheet.text([COLUMNS])
+    count, rows = 0, iter(rows)
+    while chunk := [_cells(row) for row in islice(rows, batch)]:
+        count += len(chunk)
+        yield sheet.text(chunk)
     return count
+
+
+def _cells(row: ActorRow) -> tuple:
+    if any(ALIAS_SEPARATOR in alias for alias in row.aliases):
+        raise ValueError(f"actor {row.key!r}: an alias cannot contain {ALIAS_SEPARATOR!r}")
+    return (row.key, row.name, row.type, ALIAS_SEPARATOR.join(row.aliases), row.wikidata)
 
 
 def _check_header(name: str, lineno: int, cells: list[str]) -> list[str]:

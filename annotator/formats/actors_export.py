@@ -1,36 +1,31 @@
 """``actors``: the actor registry as CSV (id, name, type, aliases, wikidata).
 
-Aliases are joined with ``|`` (so an alias cannot itself contain ``|``). Same dialect,
-formula neutralisation and BOM option as the ``csv`` format. Bundles are ignored: the
-rows come from ``ctx.actors()``, streamed.
+The registry CSV of ``actor_csv`` (aliases joined with ``|``), written by
+``spreadsheet.SheetWriter`` like the ``csv`` format (dialect, formula neutralisation, BOM
+option), so the page, the CLI and this format give the same file. Bundles are ignored:
+the rows come from ``ctx.actors()``, streamed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TextIO
+from typing import Any
 
-from annotator.formats import Bundles, Counts, ExportContext, Exporter
-from annotator.formats.csv_export import LIST_SEPARATOR, open_writer, safe_cell
-
-COLUMNS = ("id", "name", "type", "aliases", "wikidata")
+from annotator.formats import Bundles, Chunks, Counts, ExportContext, Exporter
+from annotator.formats.actor_csv import ActorRow, registry_chunks
 
 
-def actor_row(actor: Mapping[str, Any]) -> list[Any]:
-    """One registry entry as a CSV row."""
-    aliases = LIST_SEPARATOR.join(actor.get("aliases") or ())
-    values = (actor["id"], actor["name"], actor.get("type"), aliases, actor.get("wikidata"))
-    return [safe_cell(v) for v in values]
+def actor_row(actor: Mapping[str, Any]) -> ActorRow:
+    """One registry entry of the export context as the registry CSV's row."""
+    aliases = tuple(actor.get("aliases") or ())
+    return ActorRow(actor["id"], actor["name"], actor.get("type"), aliases, actor.get("wikidata"))
 
 
-def write(bundles: Bundles, out: TextIO, ctx: ExportContext) -> Counts:
-    """Write the header and one row per actor."""
-    writer = open_writer(out, ctx)
-    writer.writerow(COLUMNS)
+def chunks(bundles: Bundles, ctx: ExportContext) -> Chunks:
+    """The header and one row per actor."""
     counts = Counts()
-    for actor in ctx.actors():
-        writer.writerow(actor_row(actor))
-        counts.rows += 1
+    rows = (actor_row(actor) for actor in ctx.actors())
+    counts.rows = yield from registry_chunks(rows, bom=bool(ctx.options.get("csv_bom")))
     return counts
 
 
@@ -40,5 +35,5 @@ EXPORTER = Exporter(
     media_type="text/csv",
     extension=".csv",
     description="The actor registry (id, name, type, aliases, wikidata) as CSV.",
-    write=write,
+    chunks=chunks,
 )

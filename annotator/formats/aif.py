@@ -133,5 +133,5 @@ EXPORTER = Exporter(
     media_type="inode/directory",
     extension="",
     description="AIF JSON argument graphs (OVA, AIFdb): one per statement and owner.",
-    write=write,
+    write_folder=write,
 )

@@ -315,5 +315,5 @@ EXPORTER = Exporter(
     media_type="inode/directory",
     extension="",
     description="brat standoff (.txt + .ann per statement and owner, annotation.conf).",
-    write=write,
+    write_folder=write,
 )

@@ -26,9 +26,9 @@ import re
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping
-from typing import Any, TextIO
+from typing import Any
 
-from annotator.formats import Bundles, Counts, ExportContext, Exporter, iter_bundles
+from annotator.formats import Bundles, Chunks, Counts, ExportContext, Exporter, iter_statements
 
 Token = tuple[str, int, int]
 _PIECE = re.compile(r"\w+|[^\w\s]")
@@ -102,26 +102,27 @@ def blocks(stances: list[Mapping[str, Any]]) -> list[tuple[str | None, list[Mapp
     return list(groups.items()) or [(None, [])]
 
 
-def write_block(out: TextIO, statement: Mapping, annotator: str | None, tagged: list) -> None:
+def block_text(statement: Mapping, annotator: str | None, tagged: list) -> str:
     """One comment header, the token lines and the closing blank line."""
-    out.write(f"# statement_id = {' '.join(str(statement['id']).split())}\n")
+    lines = [f"# statement_id = {' '.join(str(statement['id']).split())}\n"]
     if annotator is not None:
-        out.write(f"# annotator = {annotator}\n")
-    out.writelines(f"{tok}\t{s}\t{e}\t{tag}\n" for (tok, s, e), tag in tagged)
-    out.write("\n")
+        lines.append(f"# annotator = {annotator}\n")
+    lines.extend(f"{tok}\t{s}\t{e}\t{tag}\n" for (tok, s, e), tag in tagged)
+    lines.append("\n")
+    return "".join(lines)
 
 
-def write(bundles: Bundles, out: TextIO, ctx: ExportContext) -> Counts:
-    """Write one tagged block per statement (per annotator in annotator scope)."""
+def chunks(bundles: Bundles, ctx: ExportContext) -> Chunks:
+    """One tagged block per statement (per annotator in annotator scope), a chunk each."""
     counts = Counts()
-    for statement, stances in iter_bundles(bundles):
+    for statement, stances in iter_statements(bundles):
         counts.add_bundle(stances)
         tokens = list(tokenize(statement["text"]))
         for annotator, group in blocks(stances):
             tags, skipped = bio_tags(tokens, group)
             counts.skipped += skipped
-            write_block(out, statement, annotator, list(zip(tokens, tags, strict=True)))
             counts.rows += 1
+            yield block_text(statement, annotator, list(zip(tokens, tags, strict=True)))
     return counts
 
 
@@ -131,5 +132,5 @@ EXPORTER = Exporter(
     media_type="text/plain",
     extension=".conll",
     description="Token-level BIO tags (token, start, end, tag) for sequence labelling.",
-    write=write,
+    chunks=chunks,
 )

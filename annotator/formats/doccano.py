@@ -14,9 +14,17 @@ keeps ours. Only text with characters outside the BMP (e.g. emoji) differs.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, TextIO
+from typing import Any
 
-from annotator.formats import Bundles, Counts, ExportContext, Exporter, iter_bundles, offset_option
+from annotator.formats import (
+    Bundles,
+    Chunks,
+    Counts,
+    ExportContext,
+    Exporter,
+    iter_statements,
+    offset_option,
+)
 from annotator.formats.records import dumps
 from annotator.formats.relations import EndIndex, with_relation_ends
 from annotator.text.offsets import converter
@@ -28,18 +36,18 @@ OFFSETS = offset_option(
 )
 
 
-def write(bundles: Bundles, out: TextIO, ctx: ExportContext) -> Counts:
-    """Write one doccano line per statement."""
+def chunks(bundles: Bundles, ctx: ExportContext) -> Chunks:
+    """One doccano line per statement."""
     unit = ctx.option(OFFSETS)
     counts = Counts()
-    for statement, stances in iter_bundles(bundles):
+    for statement, stances in iter_statements(bundles):
         counts.add_bundle(stances)
+        counts.rows += 1
         to_unit = converter(statement["text"], unit)
         spans = sorted(stances, key=lambda r: (r["start"], r["end"]))
         labels = [[to_unit(r["start"]), to_unit(r["end"]), r["label"]] for r in spans]
         line = {"id": statement["id"], "text": statement["text"], "label": labels}
-        out.write(dumps(line) + "\n")
-        counts.rows += 1
+        yield dumps(line) + "\n"
     return counts
 
 
@@ -49,7 +57,7 @@ EXPORTER = Exporter(
     media_type="application/jsonl",
     extension=".jsonl",
     description="doccano sequence-labelling JSONL (text plus [start, end, label] spans).",
-    write=write,
+    chunks=chunks,
     options=(OFFSETS,),
 )
 

@@ -20,9 +20,14 @@ FIELDS_DOC = """\
 | `target`, `holder` | actor `{id, name, type, wikidata}` (see Actors), or null |
 | `annotator` | username (null in gold scope) |
 | `scope` | `gold` (adjudicated) or `annotator` |
-| `note`, `guidelines_version`, `created_at`, `updated_at` | annotation metadata |
+| {values}, `created_at`, `updated_at` | annotation metadata |
 | `votes`, `source_annotators` | gold only: agreeing annotators and who they were |
 """
+
+
+def fields_doc(ctx: ExportContext) -> str:
+    """The record fields table, with the stance's own values the export carries."""
+    return FIELDS_DOC.replace("{values}", ", ".join(f"`{name}`" for name in ctx.stance_values))
 
 
 def cell(value: Any) -> str:
@@ -74,7 +79,7 @@ def _guidelines(version: int | None) -> str:
 
 def write_data_section(out: TextIO, ctx: ExportContext, per_split: Mapping[str, Counts]) -> None:
     """Record fields, offset unit and split sizes."""
-    out.write("## Data\n\nOne stance per line (JSON Lines).\n\n" + FIELDS_DOC + "\n")
+    out.write("## Data\n\nOne stance per line (JSON Lines).\n\n" + fields_doc(ctx) + "\n")
     out.write(
         "Offsets count **Unicode code points**, end-exclusive, in the statement text as "
         "stored (line endings normalised to `\\n`): in Python `statement_text[start:end]` "

@@ -19,7 +19,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from annotator.formats import Bundles, Counts, ExportContext, Exporter, hf_card, iter_bundles
+from annotator.formats import Bundles, Counts, ExportContext, Exporter, hf_card, iter_statements
 from annotator.formats.records import record_line
 
 SPLITS = ("train", "validation", "test")
@@ -49,15 +49,14 @@ def split_of(statement_id: str, seed: Any, ratios: Mapping[str, float]) -> str:
     return next(s for s in reversed(SPLITS) if ratios[s] > 0)  # float rounding at 1.0
 
 
-def write(bundles: Bundles, out: str | Path, ctx: ExportContext) -> Counts:
+def write_folder(bundles: Bundles, folder: Path, ctx: ExportContext) -> Counts:
     """Write the split files and then the card, which needs their counts."""
-    folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     ratios, seed = split_ratios(ctx.options), ctx.options.get("split_seed", 0)
     total, per_split, languages = Counts(), {s: Counts() for s in SPLITS}, set()
     with ExitStack() as stack:
         files = {s: stack.enter_context(_open(folder / f"{s}.jsonl")) for s in SPLITS}
-        for statement, stances in iter_bundles(bundles):
+        for statement, stances in iter_statements(bundles):
             total.add_bundle(stances)
             if not stances:
                 continue
@@ -84,5 +83,5 @@ EXPORTER = Exporter(
     media_type="inode/directory",
     extension="",
     description="Hugging Face dataset folder: train/validation/test JSON Lines and a card.",
-    write=write,
+    write_folder=write_folder,
 )

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TextIO
-
-from annotator.formats import Bundles, Counts, ExportContext, Exporter, iter_bundles
+from annotator.formats import Bundles, Chunks, Counts, ExportContext, Exporter, iter_statements
 from annotator.formats.records import record_line
 
 
-def write(bundles: Bundles, out: TextIO, ctx: ExportContext) -> Counts:
-    """Write every stance of every statement as one JSON line, one write per statement
+def chunks(bundles: Bundles, ctx: ExportContext) -> Chunks:
+    """Every stance of every statement as one JSON line, one chunk per statement
     (encoding to bytes, joining and decoding once costs less than a string per line)."""
     counts = Counts()
-    for _statement, stances in iter_bundles(bundles):
+    for _statement, stances in iter_statements(bundles):
         counts.add_bundle(stances)
-        if stances:
-            out.write(b"".join([record_line(record) for record in stances]).decode())
         counts.rows += len(stances)
+        if stances:
+            yield b"".join([record_line(record) for record in stances]).decode()
     return counts
 
 
@@ -26,5 +24,5 @@ EXPORTER = Exporter(
     media_type="application/jsonl",
     extension=".jsonl",
     description="One stance record per line (JSON Lines); the canonical dataset form.",
-    write=write,
+    chunks=chunks,
 )

@@ -24,15 +24,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from typing import Any, TextIO
+from typing import Any
 
 from annotator.formats import (
     Bundles,
+    Chunks,
     Counts,
     ExportContext,
     Exporter,
     FormatOption,
-    iter_bundles,
+    iter_statements,
     offset_option,
 )
 from annotator.formats.relations import EndIndex, with_relation_ends
@@ -91,16 +92,16 @@ def _annotation(who: str, record: Mapping[str, Any]) -> dict:
     return {"annotator": who, "ground_truth": gold, "was_cancelled": False, "result": []}
 
 
-def write(bundles: Bundles, out: TextIO, ctx: ExportContext) -> Counts:
-    """Stream the task array."""
+def chunks(bundles: Bundles, ctx: ExportContext) -> Chunks:
+    """The task array: "[", one task per statement, "]"."""
     counts = Counts()
-    out.write("[")
-    for statement, stances in iter_bundles(bundles):
+    yield "["
+    for statement, stances in iter_statements(bundles):
         counts.add_bundle(stances)
-        out.write(",\n" if counts.rows else "\n")
-        out.write(json.dumps(task(statement, stances, ctx), ensure_ascii=False))
+        head = ",\n" if counts.rows else "\n"
         counts.rows += 1
-    out.write("\n]\n")
+        yield head + json.dumps(task(statement, stances, ctx), ensure_ascii=False)
+    yield "\n]\n"
     return counts
 
 
@@ -110,7 +111,7 @@ EXPORTER = Exporter(
     media_type="application/json",
     extension=".json",
     description="Label Studio tasks (JSON array) with one annotation per annotator.",
-    write=write,
+    chunks=chunks,
     options=(OFFSETS, ACTORS),
 )
 

@@ -11,7 +11,8 @@ from typing import Any
 
 import orjson
 
-RECORD_FIELDS = (
+# The record's frame: where the stance is, what it says, about whom, and whose it is.
+HEAD_FIELDS = (
     "project",
     "statement_id",
     "statement_title",
@@ -26,14 +27,13 @@ RECORD_FIELDS = (
     "holder",
     "annotator",
     "scope",
-    "note",
-    "guidelines_version",
-    "created_at",
-    "updated_at",
 )
+# Then the stance's own values (``ExportContext.stance_values``: note, guidelines_version,
+# and any field the stance row declares), then the times, then gold's two fields.
+TIME_FIELDS = ("created_at", "updated_at")
 GOLD_FIELDS = ("votes", "source_annotators")
+TAIL_FIELDS = TIME_FIELDS + GOLD_FIELDS
 ACTOR_REF_FIELDS = ("id", "name", "type", "wikidata")
-_GOLD_ORDER = RECORD_FIELDS + GOLD_FIELDS
 
 # Record field -> statement field it repeats; dropped inside statements-jsonl lines.
 STATEMENT_COPIES = {
@@ -45,22 +45,48 @@ STATEMENT_COPIES = {
 STATEMENT_FIELDS = ("id", "title", "author", "organization", "date", "url", "lang", "meta")
 
 
+def record_fields(stance_values: tuple[str, ...]) -> tuple[str, ...]:
+    """The fields of an annotator's record in canonical order (gold adds ``GOLD_FIELDS``)."""
+    return (*HEAD_FIELDS, *stance_values, *TIME_FIELDS)
+
+
 def ordered(record: Mapping[str, Any]) -> dict[str, Any]:
-    """The record with keys in canonical order; unknown keys kept at the end."""
+    """The record with keys in canonical order: the frame, then any other key (the stance's
+    own values) as given, then the times and gold's fields."""
     if is_canonical(record):  # a plain copy is much faster
         return dict(record)
-    known = RECORD_FIELDS + GOLD_FIELDS
-    out = {k: record[k] for k in known if k in record}
-    out.update((k, v) for k, v in record.items() if k not in out)
+    out = {k: record[k] for k in _canonical_keys(record)}
+    _remember(tuple(out))
     return out
 
 
 def is_canonical(record: Mapping[str, Any]) -> bool:
-    """Whether the record's keys are already in canonical order (as the export builds them)."""
-    return tuple(record) in _CANONICAL_ORDERS
+    """Whether the record's keys are in canonical order; the orders seen are remembered, as
+    an export's records share one or two."""
+    keys = tuple(record)
+    if keys in _CANONICAL_ORDERS:
+        return True
+    if _canonical_keys(record) != keys:
+        return False
+    _remember(keys)
+    return True
 
 
-_CANONICAL_ORDERS = (RECORD_FIELDS, _GOLD_ORDER)
+def _canonical_keys(record: Mapping[str, Any]) -> tuple[str, ...]:
+    middle = [k for k in record if k not in _HEAD and k not in _TAIL]
+    head = [k for k in HEAD_FIELDS if k in record]
+    return (*head, *middle, *(k for k in TAIL_FIELDS if k in record))
+
+
+_HEAD, _TAIL = frozenset(HEAD_FIELDS), frozenset(TAIL_FIELDS)
+# The last canonical key orders seen, newest first: a tuple, as ``in`` then compares keys by
+# identity without hashing 20 of them (a set costs 15 % more per record on the jsonl path).
+_CANONICAL_ORDERS: tuple[tuple[str, ...], ...] = ()
+
+
+def _remember(keys: tuple[str, ...]) -> None:
+    global _CANONICAL_ORDERS
+    _CANONICAL_ORDERS = (keys, *_CANONICAL_ORDERS[:7])
 
 
 def record_line(record: Mapping[str, Any]) -> bytes:

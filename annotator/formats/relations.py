@@ -18,11 +18,11 @@ import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, TextIO
+from typing import Any
 
 import orjson
 
-from annotator.formats import Bundles, Counts, ExportContext, Exporter
+from annotator.formats import Bundles, Chunks, Counts, ExportContext, Exporter
 
 RELATION_FIELDS = (
     "project",
@@ -161,14 +161,14 @@ def count_relations(counts: Counts, relations: list[Mapping[str, Any]]) -> None:
         counts.by_label[relation["type"]] = counts.by_label.get(relation["type"], 0) + 1
 
 
-def write(bundles: Bundles, out: TextIO, ctx: ExportContext) -> Counts:
-    """Write every relation of every statement as one JSON line."""
+def chunks(bundles: Bundles, ctx: ExportContext) -> Chunks:
+    """Every relation of every statement as one JSON line; one chunk per statement."""
     counts = Counts()
     for _statement, _stances, relations in iter_relation_bundles(bundles):
         count_relations(counts, relations)
-        if relations:
-            out.write(b"".join(relation_line(r) for r in relations).decode())
         counts.rows += len(relations)
+        if relations:
+            yield b"".join(relation_line(r) for r in relations).decode()
     return counts
 
 
@@ -178,5 +178,5 @@ EXPORTER = Exporter(
     media_type="application/jsonl",
     extension=".jsonl",
     description="One relation per line (JSON Lines): type, AIF kind and both stance ends.",
-    write=write,
+    chunks=chunks,
 )

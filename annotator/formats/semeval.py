@@ -1,6 +1,8 @@
 """``semeval``: the SemEval-2016 Task 6 stance table, one row per (statement, target).
 
-Tab-separated, header ``ID\\tTarget\\tTweet\\tStance``, LF line ends, no quoting.
+Tab-separated, header ``ID\\tTarget\\tTweet\\tStance``, LF line ends, no quoting, written
+by ``spreadsheet.SheetWriter`` (spreadsheets open it): a cell starting with ``=``, ``+``,
+``-`` or ``@`` gets a leading ``'``, as in the ``csv`` format.
 
 - ID: ``<statement_id>:<target actor id>``, stable across exports and joinable back to
   the other formats (actor ids are slugs without ``:``, so split on the last ``:``).
@@ -19,19 +21,13 @@ Tab-separated, header ``ID\\tTarget\\tTweet\\tStance``, LF line ends, no quoting
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from typing import Any, TextIO
+from typing import Any
 
-from annotator.formats import Bundles, Counts, ExportContext, Exporter, iter_bundles
+from annotator.formats import Bundles, Chunks, Counts, ExportContext, Exporter, iter_statements
+from annotator.formats.spreadsheet import TSV, SheetWriter
 
 HEADER = ("ID", "Target", "Tweet", "Stance")
-_BREAKS = re.compile(r"[\t\r\n]+")
-
-
-def one_line(text: str) -> str:
-    """Text that fits in one tab-separated cell."""
-    return _BREAKS.sub(" ", text)
 
 
 def decide(votes: list[str]) -> str:
@@ -43,7 +39,7 @@ def decide(votes: list[str]) -> str:
 
 
 def statement_rows(statement: Mapping, stances: list[Mapping], ctx: ExportContext) -> list:
-    """The rows of one statement: one per target actor."""
+    """The rows of one statement: one per target actor (the TSV writer folds line breaks)."""
     votes: dict[str, list[str]] = {}
     names: dict[str, str] = {}
     for record in stances:
@@ -51,11 +47,8 @@ def statement_rows(statement: Mapping, stances: list[Mapping], ctx: ExportContex
         if target:
             names.setdefault(target["id"], target.get("name") or target["id"])
             votes.setdefault(target["id"], []).append(semeval_vote(record, ctx))
-    tweet = one_line(statement["text"])
-    return [
-        (one_line(f"{statement['id']}:{tid}"), one_line(names[tid]), tweet, decide(v))
-        for tid, v in votes.items()
-    ]
+    text = statement["text"]
+    return [(f"{statement['id']}:{tid}", names[tid], text, decide(v)) for tid, v in votes.items()]
 
 
 def semeval_vote(record: Mapping[str, Any], ctx: ExportContext) -> str:
@@ -63,16 +56,18 @@ def semeval_vote(record: Mapping[str, Any], ctx: ExportContext) -> str:
     return ctx.label(record["label"]).get("semeval") or "NONE"
 
 
-def write(bundles: Bundles, out: TextIO, ctx: ExportContext) -> Counts:
-    """Write the header and one row per (statement, target)."""
-    out.write("\t".join(HEADER) + "\n")
+def chunks(bundles: Bundles, ctx: ExportContext) -> Chunks:
+    """The header, then one row per (statement, target), a chunk per statement."""
+    sheet = SheetWriter(TSV)
     counts = Counts()
-    for statement, stances in iter_bundles(bundles):
+    yield sheet.text([HEADER])
+    for statement, stances in iter_statements(bundles):
         counts.add_bundle(stances)
         counts.skipped += sum(1 for r in stances if not r.get("target"))
-        for row in statement_rows(statement, stances, ctx):
-            out.write("\t".join(row) + "\n")
-            counts.rows += 1
+        rows = statement_rows(statement, stances, ctx)
+        counts.rows += len(rows)
+        if rows:
+            yield sheet.text(rows)
     return counts
 
 
@@ -82,5 +77,5 @@ EXPORTER = Exporter(
     media_type="text/tab-separated-values",
     extension=".tsv",
     description="SemEval-2016 Task 6 table: one stance per (statement, target actor).",
-    write=write,
+    chunks=chunks,
 )

@@ -40,7 +40,8 @@ def _is_str_list(v: Any) -> bool:
     return isinstance(v, list) and all(_is_str(x) for x in v)
 
 
-# field -> (required, check, expected type in words)
+# field -> (required, check, expected type in words). The stance's own values (note,
+# guidelines_version, ...) are checked by the importer against the declared stance row.
 RECORD_CHECKS: dict[str, tuple[bool, Check, str]] = {
     "statement_id": (True, _is_str, "a string"),
     "start": (True, _is_int, "an integer"),
@@ -56,8 +57,6 @@ RECORD_CHECKS: dict[str, tuple[bool, Check, str]] = {
     "holder": (False, _opt(_is_actor), "an actor object with a string id, or null"),
     "annotator": (False, _opt(_is_str), "a string or null"),
     "scope": (False, lambda v: v in ("gold", "annotator"), '"gold" or "annotator"'),
-    "note": (False, _opt(_is_str), "a string or null"),
-    "guidelines_version": (False, _opt(_is_int), "an integer or null"),
     "created_at": (False, _opt(_is_str), "a string or null"),
     "updated_at": (False, _opt(_is_str), "a string or null"),
     "votes": (False, _is_int, "an integer"),

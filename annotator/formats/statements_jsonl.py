@@ -8,21 +8,19 @@ line already carries (statement_id, statement_title, statement_date, organizatio
 
 from __future__ import annotations
 
-from typing import TextIO
-
-from annotator.formats import Bundles, Counts, ExportContext, Exporter, iter_bundles
+from annotator.formats import Bundles, Chunks, Counts, ExportContext, Exporter, iter_statements
 from annotator.formats.records import dumps, ordered_statement, strip_statement
 
 
-def write(bundles: Bundles, out: TextIO, ctx: ExportContext) -> Counts:
-    """Write each statement, stances included, as one JSON line."""
+def chunks(bundles: Bundles, ctx: ExportContext) -> Chunks:
+    """Each statement, stances included, as one JSON line."""
     counts = Counts()
-    for statement, stances in iter_bundles(bundles):
+    for statement, stances in iter_statements(bundles):
         counts.add_bundle(stances)
+        counts.rows += 1
         line = ordered_statement(statement)
         line["stances"] = [strip_statement(record) for record in stances]
-        out.write(dumps(line) + "\n")
-        counts.rows += 1
+        yield dumps(line) + "\n"
     return counts
 
 
@@ -32,5 +30,5 @@ EXPORTER = Exporter(
     media_type="application/jsonl",
     extension=".jsonl",
     description="One statement per line with text, metadata and stances; for backup and restore.",
-    write=write,
+    chunks=chunks,
 )

@@ -14,15 +14,15 @@ from sqlalchemy.orm import Session
 
 from annotator.actors.registry import resolve_actor, survivor
 from annotator.annotation.relation_cascade import delete_stance_relations
+from annotator.annotation.rows import CONTENT, RECORD_VALUES, StanceValues, content_key
 from annotator.annotation.stances import audit_stance, set_content, stance_snapshot
 from annotator.db.audit import record_event
 from annotator.errors import Conflict, Invalid, NotFound
 from annotator.models import Actor, GoldDecision, Project, Stance, Statement, User, utcnow
-from annotator.review.side_by_side import stance_key
 
 
 @dataclass
-class GoldInput:
+class GoldInput(StanceValues):
     """A gold stance as a reviewer's form sends it; actor fields are keys, names or aliases."""
 
     start: int
@@ -30,7 +30,6 @@ class GoldInput:
     label: str
     target: str | None = None
     holder: str | None = None
-    note: str = ""
 
 
 _CLAIM_FIELDS = ["review_version", "reviewed_at", "reviewed_by_id"]
@@ -107,7 +106,7 @@ def _gold_exists(session: Session, statement: Statement, key: tuple, exclude: in
             Stance.id != exclude,
         )
     )
-    return any(stance_key(g) == key for g in gold)
+    return any(content_key(g) == key for g in gold)
 
 
 def record_decision(
@@ -156,19 +155,9 @@ def record_decision(
 
 def copy_to_gold(statement: Statement, source: Stance) -> Stance:
     """A new (unsaved) gold stance with the content of an annotator's version."""
-    return Stance(
-        statement_id=statement.id,
-        annotator_id=None,
-        is_gold=True,
-        start=source.start,
-        end=source.end,
-        text=statement.text[source.start : source.end],
-        label_id=source.label_id,
-        target_id=source.target_id,
-        holder_id=source.holder_id,
-        note=source.note,
-        guidelines_version=source.guidelines_version,
-    )
+    copied = {name: getattr(source, name) for name in (*CONTENT, *RECORD_VALUES)}
+    text = statement.text[source.start : source.end]
+    return Stance(statement_id=statement.id, annotator_id=None, is_gold=True, text=text, **copied)
 
 
 def accept_version(
@@ -183,7 +172,7 @@ def accept_version(
 ) -> Stance:
     """Copy one annotator's stance into gold as it was when the reviewer saw it."""
     source = _source(session, statement, stance_id, stance_version)
-    if _gold_exists(session, statement, stance_key(source)):
+    if _gold_exists(session, statement, content_key(source)):
         raise Invalid("Gold already holds a stance with this span, label, target and holder.")
     claim_statement(session, statement, reviewer, review_version)
     gold = copy_to_gold(statement, source)
@@ -197,7 +186,7 @@ def _apply(session: Session, project: Project, statement: Statement, gold: Stanc
     """Validate a reviewer's gold values and set them on ``gold`` (actors also by name)."""
     span = (data.start, data.end)
     set_content(
-        session, project, statement, gold, span, data.label, data.target, data.holder, data.note,
+        session, project, statement, gold, span, data.label, data.target, data.holder, data,
         find_actor=_actor,
     )  # fmt: skip
 
@@ -230,7 +219,7 @@ def save_gold(
     sources = [_source(session, statement, *source)] if source else []
     gold = Stance(statement_id=statement.id, annotator_id=None, is_gold=True)
     _apply(session, project, statement, gold, data)
-    if _gold_exists(session, statement, stance_key(gold)):
+    if _gold_exists(session, statement, content_key(gold)):
         raise Invalid("Gold already holds a stance with this span, label, target and holder.")
     claim_statement(session, statement, reviewer, review_version)
     gold.guidelines_version = sources[0].guidelines_version if sources else None
@@ -293,7 +282,7 @@ def update_gold(
     gold = _current_gold(session, statement, gold_id, version)
     before = stance_snapshot(gold)
     _apply(session, project, statement, gold, data)
-    if _gold_exists(session, statement, stance_key(gold), exclude=gold.id):
+    if _gold_exists(session, statement, content_key(gold), exclude=gold.id):
         raise Invalid("Gold already holds this stance.", field="start")
     session.flush()
     claim_statement(session, statement, reviewer, None)

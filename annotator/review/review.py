@@ -210,7 +210,7 @@ def list_review_queue(
     lanes = _finished(session, project)
     if annotator_id is not None:
         lanes = {sid: anns for sid, anns in lanes.items() if annotator_id in anns}
-    stances = _stance_rows(session, project, lanes)
+    stances = _lane_stances(session, project, lanes)
     if label:
         lanes = _with_label(session, project, lanes, stances, label)
     decided = _decided(session, project)
@@ -269,7 +269,7 @@ class _Row(_RowBase):
     holder_id = _RowBase.holder
 
 
-def _stance_rows(session, project, lanes) -> dict[int, list[_Row]]:
+def _lane_stances(session, project, lanes) -> dict[int, list[_Row]]:
     """Statement id -> live stances of the statement's lane annotators."""
     query = _live(
         select(*MARK_COLUMNS, Stance.id).join(Statement, Statement.id == Stance.statement_id)

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from annotator.agreement.stances import Mark, Unit, compute_agreement
+from annotator.annotation.rows import StanceRow, list_statement_rows
 from annotator.models import (
     Actor,
     Assignment,
@@ -17,7 +18,6 @@ from annotator.models import (
     GoldDecision,
     Label,
     Project,
-    Stance,
     Statement,
     User,
 )
@@ -35,8 +35,8 @@ class Group:
 
     start: int
     end: int
-    lanes: dict[int, list] = field(default_factory=dict)  # annotator id -> stances
-    gold: list = field(default_factory=list)
+    lanes: dict[int, list[StanceRow]] = field(default_factory=dict)  # annotator id -> stances
+    gold: list[StanceRow] = field(default_factory=list)
     differs: dict[str, bool] = field(default_factory=dict)
     missing: list[int] = field(default_factory=list)
     unanimous: bool = False
@@ -46,11 +46,6 @@ class Group:
     def sources(self) -> list:
         """The annotators' stances of the group, by lane then position."""
         return [s for lane in self.lanes.values() for s in lane]
-
-
-def stance_key(s) -> tuple:
-    """What unanimity compares: span, label, target and holder."""
-    return (s.start, s.end, s.label_id, s.target_id, s.holder_id)
 
 
 def align(stances: list, gold: list, lanes: list[int]) -> list[Group]:
@@ -122,14 +117,7 @@ class SideBySide:
 
 def load_side_by_side(session: Session, statement: Statement, names: dict[int, str]) -> SideBySide:
     """Lanes (active assignees and anyone with live stances), aligned groups and decisions."""
-    stances = list(
-        session.scalars(
-            select(Stance)
-            .where(Stance.statement_id == statement.id, Stance.deleted_at.is_(None))
-            .options(selectinload(Stance.label), selectinload(Stance.target))
-            .options(selectinload(Stance.holder))
-        )
-    )
+    stances = list_statement_rows(session, statement.id)
     own = [s for s in stances if not s.is_gold]
     lanes = _lanes(session, statement, own, names)
     groups = align(own, [s for s in stances if s.is_gold], [lane.annotator_id for lane in lanes])
@@ -163,7 +151,7 @@ def changed_after_review(session: Session, statement: Statement) -> bool:
     return session.scalar(later.limit(1)) is not None
 
 
-def _lanes(session, statement, own: list[Stance], names) -> list[Lane]:
+def _lanes(session, statement, own: list[StanceRow], names) -> list[Lane]:
     states = dict(
         session.execute(
             select(Assignment.annotator_id, Assignment.state).where(
@@ -176,7 +164,7 @@ def _lanes(session, statement, own: list[Stance], names) -> list[Lane]:
     return [Lane(a, names.get(a, "?"), states.get(a), counts[a]) for a in ids]
 
 
-def _statement_figures(statement, lanes: list[Lane], own: list[Stance], names) -> dict:
+def _statement_figures(statement, lanes: list[Lane], own: list[StanceRow], names) -> dict:
     """This statement's agreement over every lane (done or not), as the project's figures."""
     lane_names = tuple(lane.name for lane in lanes)
     unit = Unit(statement.id, len(statement.text), lane_names)
@@ -186,7 +174,7 @@ def _statement_figures(statement, lanes: list[Lane], own: list[Stance], names) -
             names.get(s.annotator_id, "?"),
             s.start,
             s.end,
-            s.label.key,
+            s.label_key,
             s.target_id,
             s.holder_id,
         )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from annotator.annotation.rows import content_key
 from annotator.errors import Invalid
 from annotator.models import GoldDecision, Project, Stance, Statement, User
 from annotator.review.adjudication import (
@@ -22,7 +23,6 @@ from annotator.review.adjudication import (
     record_decision,
 )
 from annotator.review.review import agreement_scope
-from annotator.review.side_by_side import stance_key
 
 
 def unanimous_sources(stances: list[Stance], annotators: set[int]) -> list[list[Stance]]:
@@ -32,7 +32,7 @@ def unanimous_sources(stances: list[Stance], annotators: set[int]) -> list[list[
     by_key: dict[tuple, dict[int, list[Stance]]] = defaultdict(lambda: defaultdict(list))
     for s in sorted(stances, key=lambda s: s.id):
         if s.annotator_id in annotators:
-            by_key[stance_key(s)][s.annotator_id].append(s)
+            by_key[content_key(s)][s.annotator_id].append(s)
     out = []
     for lanes in by_key.values():
         copies = min(len(lanes.get(a, [])) for a in annotators)
@@ -42,10 +42,10 @@ def unanimous_sources(stances: list[Stance], annotators: set[int]) -> list[list[
 
 def _pending(stances: list[Stance], annotators: set[int], decided: set[int]) -> list[list[Stance]]:
     """Unanimous groups that are neither in gold already nor used by an earlier decision."""
-    gold_keys = Counter(stance_key(s) for s in stances if s.is_gold)
+    gold_keys = Counter(content_key(s) for s in stances if s.is_gold)
     out = []
     for group in unanimous_sources([s for s in stances if not s.is_gold], annotators):
-        key = stance_key(group[0])
+        key = content_key(group[0])
         if gold_keys[key] > 0:
             gold_keys[key] -= 1
         elif not decided & {s.id for s in group}:

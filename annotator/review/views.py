@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 
 from annotator.actors.registry import list_actors
 from annotator.agreement.stances import METRICS
+from annotator.annotation.rows import VALUE_FIELDS, form_data, get_stance_row
 from annotator.errors import Invalid
 from annotator.extensions import db, htmx
 from annotator.projects.projects import list_labels
@@ -209,17 +210,13 @@ def gold_form(project, formdata=None, **data) -> GoldForm:
     return form
 
 
-def _values(stance, review_version: int, source: bool) -> dict:
-    return dict(
-        start=stance.start,
-        end=stance.end,
-        label=stance.label.key,
-        target=stance.target.key if stance.target else "",
-        holder=stance.holder.key if stance.holder else "",
-        note=stance.note,
+def _gold_values(stance, review_version: int, source: bool) -> dict:
+    """The gold form's values: a version to start from (``source``) or a gold stance."""
+    row = get_stance_row(db.session, stance.id)
+    return form_data(row) | dict(
         review_version=review_version,
-        source=f"{stance.id}:{stance.version}" if source else "",
-        version=None if source else stance.version,
+        source=f"{row.id}:{row.version}" if source else "",
+        version=None if source else row.version,
     )
 
 
@@ -239,7 +236,7 @@ def new_gold(project, statement_id: int):
         form = gold_form(project, review_version=st.review_version, start=0, end=len(st.text))
     else:
         source = adj.get_version(db.session, st, source_id)
-        form = gold_form(project, **_values(source, st.review_version, True))
+        form = gold_form(project, **_gold_values(source, st.review_version, True))
     return _gold_page(project, st, form)
 
 
@@ -274,7 +271,7 @@ def edit_gold(project, statement_id: int, gold_id: int):
     st = get_statement(db.session, project, statement_id)
     gold = adj.get_gold(db.session, st, gold_id)
     return _gold_page(
-        project, st, gold_form(project, **_values(gold, st.review_version, False)), gold
+        project, st, gold_form(project, **_gold_values(gold, st.review_version, False)), gold
     )
 
 
@@ -333,7 +330,7 @@ def _gold_input(form: GoldForm, text: str) -> adj.GoldInput:
         label=form.label.data,
         target=form.target.data,
         holder=form.holder.data,
-        note=form.note.data or "",
+        **{name: form[name].data for name in VALUE_FIELDS},
     )
 
 

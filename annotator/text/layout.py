@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 
-class Mark(NamedTuple):
+class Highlight(NamedTuple):
     """Something to draw over the text: a stance (``kind="stance"``) or an actor mention.
 
-    Marks and segments are named tuples: a page lays out a thousand marks into thousands of
-    segments, and a frozen dataclass costs several times as much to create."""
+    Highlights and segments are named tuples: a page lays out a thousand highlights into
+    thousands of segments, and a frozen dataclass costs several times as much to create."""
 
     start: int
     end: int
@@ -31,11 +31,11 @@ class Segment(NamedTuple):
     start: int
     end: int
     text: str
-    stances: tuple[Mark, ...]  # covering stances, innermost (shortest) first: it gives the colour
-    mention: Mark | None  # mentions never overlap, so at most one covers a segment
+    stances: tuple[Highlight, ...]  # covering stances, innermost (shortest) first: its colour
+    mention: Highlight | None  # mentions never overlap, so at most one covers a segment
 
 
-def _innermost_first(m: Mark) -> tuple[int, int]:
+def _innermost_first(m: Highlight) -> tuple[int, int]:
     return (m.end - m.start, m.start)
 
 
@@ -79,44 +79,45 @@ def paragraphs_touching(
 
 def layout(
     text: str,
-    marks: Sequence[Mark],
+    highlights: Sequence[Highlight],
     only: Iterable[int] | None = None,
     bounds: Sequence[tuple[int, int, int]] | None = None,
 ) -> list[Paragraph]:
-    """Cut ``text`` into paragraphs of segments covered by ``marks``; ``only`` limits paragraphs.
+    """Cut ``text`` into paragraphs of segments covered by ``highlights``; ``only`` limits
+    paragraphs.
 
-    One pass over the marks sorted by start keeps those open at each paragraph, so a page of
-    40 paragraphs and 1,000 marks does not test every mark against every paragraph.
+    One pass over the highlights sorted by start keeps those open at each paragraph, so a
+    page of 40 paragraphs and 1,000 highlights does not test each against every paragraph.
     ``bounds`` are ``paragraph_bounds(text)``, when the caller has them already.
     """
     bounds = paragraph_bounds(text) if bounds is None else bounds
     wanted = None if only is None else set(only)
-    by_start = sorted(marks, key=lambda m: m.start)
+    by_start = sorted(highlights, key=lambda m: m.start)
     paragraphs: list[Paragraph] = []
-    open_marks: list[Mark] = []
+    open_ones: list[Highlight] = []
     i = 0
     for index, (start, end, nxt) in enumerate(bounds):
         while i < len(by_start) and by_start[i].start < end:
-            open_marks.append(by_start[i])
+            open_ones.append(by_start[i])
             i += 1
-        open_marks = [m for m in open_marks if m.end > start]
+        open_ones = [m for m in open_ones if m.end > start]
         if wanted is None or index in wanted:
-            paragraphs.append(_paragraph(text, index, (start, end, nxt), open_marks))
+            paragraphs.append(_paragraph(text, index, (start, end, nxt), open_ones))
     return paragraphs
 
 
-def _paragraph(text: str, index: int, bound, inside: list[Mark]) -> Paragraph:
-    """``inside`` are the marks that overlap the paragraph."""
+def _paragraph(text: str, index: int, bound, inside: list[Highlight]) -> Paragraph:
+    """``inside`` are the highlights that overlap the paragraph."""
     start, end, nxt = bound
     cuts = sorted({start, end, *(c for m in inside for c in (m.start, m.end) if start < c < end)})
     return Paragraph(index, start, end, tuple(_sweep(text, cuts, inside)), text[end:nxt])
 
 
-def _sweep(text: str, cuts: list[int], inside: list[Mark]):
-    """Segments between consecutive cuts with their covering marks, in one pass (no n*k scan)."""
+def _sweep(text: str, cuts: list[int], inside: list[Highlight]):
+    """Segments between consecutive cuts with their covering highlights, in one pass (no n*k)."""
     opening = sorted(inside, key=lambda m: max(m.start, cuts[0]))
-    stances: dict[int, Mark] = {}
-    mention: Mark | None = None
+    stances: dict[int, Highlight] = {}
+    mention: Highlight | None = None
     i = 0
     for a, b in zip(cuts, cuts[1:], strict=False):
         while i < len(opening) and max(opening[i].start, cuts[0]) <= a:

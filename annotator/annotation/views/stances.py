@@ -11,7 +11,7 @@ from flask_login import current_user
 from annotator.actors.registry import propose_actor, resolve_actor
 from annotator.annotation import stances as stance_service
 from annotator.annotation.forms import VersionForm
-from annotator.annotation.rows import StanceRow
+from annotator.annotation.rows import VALUE_FIELDS, StanceRow, form_data, get_stance_row
 from annotator.annotation.views.workspace import page_context, stance_form, stances_url
 from annotator.annotation.workspace import counter_and_state, next_stance_id, touched_paragraphs
 from annotator.errors import Invalid
@@ -51,7 +51,7 @@ def edit(project, statement_id: int, stance_id: int):
     """The form filled with a stance's current values and version."""
     st = get_statement(db.session, project, statement_id)
     stance = stance_service.get_stance(db.session, st, stance_id, current_user)
-    form = stance_form(project, **_values(stance))
+    form = stance_form(project, **form_data(get_stance_row(db.session, stance.id)))
     return _form_response(project, st, form, stance, 200)
 
 
@@ -139,7 +139,7 @@ def _stance_input(project, st, form) -> stance_service.StanceInput:
             project, form.target.data, form.target_q.data, form.propose_target.data, "target"
         ),
         holder=_actor_key(project, form.holder.data, form.holder_q.data, None, "holder"),
-        note=form.note.data or "",
+        **{name: form[name].data for name in VALUE_FIELDS},
     )
 
 
@@ -162,21 +162,6 @@ def _actor_key(project, key, typed, propose, field) -> str | None:
     return actor.key
 
 
-def _values(stance) -> dict:
-    return dict(
-        start=stance.start,
-        end=stance.end,
-        text=stance.text,
-        label=stance.label.key,
-        target=stance.target.key if stance.target else "",
-        target_q=stance.target.name if stance.target else "",
-        holder=stance.holder.key if stance.holder else "",
-        holder_q=stance.holder.name if stance.holder else "",
-        note=stance.note,
-        version=stance.version,
-    )
-
-
 def _refused(project, st, form, refused: Refused, editing):
     """Re-show the form with its error; after a lost race, with the stored version.
 
@@ -187,7 +172,7 @@ def _refused(project, st, form, refused: Refused, editing):
     current = getattr(refused.error, "current", None)
     if getattr(current, "id", None):
         editing = stance_service.get_stance(db.session, st, current.id, current_user)
-        stored = stance_form(project, **_values(editing))
+        stored = stance_form(project, **form_data(get_stance_row(db.session, editing.id)))
         unsaved = _differences(project, form, stored)
         form = stored
         refuse(form, refused.message, refused.error.field)
