@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 from annotator.annotation.render import deleted_item, stance_item, stance_items, statement_text
 from annotator.annotation.rows import StanceRow
-from annotator.text.layout import Mark, layout
+from annotator.text.layout import Highlight, layout
 
 from .conftest import csrf_from
 from .workspace_helpers import demo, stance_data
@@ -44,7 +44,7 @@ def test_every_value_is_escaped():
     row = _row(text=HOSTILE, note=HOSTILE, target_name=HOSTILE, label_name=HOSTILE)
     html = stance_item(row, "/s", '"tok') + deleted_item(row, "/s", "t")
     assert "<script>" not in html and 'value="&quot;tok"' in html
-    text = statement_text(layout(HOSTILE, [Mark(0, 8, "stance", "7", "claim")]), [row], {})
+    text = statement_text(layout(HOSTILE, [Highlight(0, 8, "stance", "7", "claim")]), [row], {})
     assert "<script>" not in text and 'title="&lt;script&gt;' in text
 
 
