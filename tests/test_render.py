@@ -20,7 +20,8 @@ def _row(**changes) -> StanceRow:
         id=7, statement_id=1, start=4, end=9, text="words", note="", version=2,
         guidelines_version=None, created_at=None, updated_at=None, deleted_at=None,
         label_key="claim", label_name="Claim", target_key="iran", target_name="Iran",
-        target_status="approved", holder_key=None, holder_name=None,
+        target_status="approved", holder_key=None, holder_name=None, annotator_id=3,
+        is_gold=False, label_id=1, target_id=2, holder_id=None,
     )  # fmt: skip
     return StanceRow(**(values | changes))
 
