@@ -329,7 +329,7 @@ def test_fast_stance_list_equals_the_orm_objects(client, session):
     """The API reads stances as plain rows for speed; they must equal the ORM objects' JSON."""
     from sqlalchemy import select
 
-    from annotator.api.serialize import stance_json
+    from annotator.api.schemas import dump_stance
     from annotator.models import Stance
 
     _, statement, tokens = api_demo(session)
@@ -349,7 +349,7 @@ def test_fast_stance_list_equals_the_orm_objects(client, session):
         .where(Stance.deleted_at.is_(None))
         .order_by(Stance.start, Stance.end, Stance.id)
     )
-    expected = [stance_json(s) for s in objects]
+    expected = [dump_stance(s) for s in objects]
     assert listed == expected and len(listed) == 2
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from apiflask import HTTPError
 from flask import current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
@@ -44,6 +45,7 @@ def error_response(status: int, message: str, field: str | None = None, **extra)
 def register(bp) -> None:
     """Install the blueprint's handlers (they win over the app's HTML ones on API routes)."""
     bp.register_error_handler(DomainError, domain_error)
+    bp.register_error_handler(HTTPError, validation_error)
     bp.register_error_handler(HTTPException, http_error)
     bp.register_error_handler(Exception, server_error)
 
@@ -53,10 +55,31 @@ def domain_error(exc: DomainError):
     db.session.rollback()
     extra = {}
     if isinstance(exc, Conflict) and exc.current is not None:
-        from annotator.api.serialize import stance_json
+        from annotator.api.schemas import dump_stance
 
-        extra["current"] = stance_json(exc.current)
+        extra["current"] = dump_stance(exc.current)
     return error_response(exc.status, exc.message, exc.field, **extra)
+
+
+def validation_error(exc: HTTPError):
+    """APIFlask's refusal of a request (query or body off its schema) as one named field.
+
+    ``exc.detail`` is ``{location: {field: [messages]}}``, nested for lists and objects
+    (``{"aliases": {0: [...]}}``); the first leaf is reported, its path dotted.
+    """
+    db.session.rollback()
+    path, messages = [], exc.detail
+    for location in messages:  # "json", "query": the place, not a field
+        messages = messages[location]
+        break
+    while isinstance(messages, dict) and messages:
+        key = next(iter(messages))
+        messages = messages[key]
+        if key != "_schema":
+            path.append(str(key))
+    field = ".".join(path) or None
+    text = messages[0] if isinstance(messages, list) and messages else exc.message
+    return error_response(exc.status_code, f"'{field}': {text}" if field else str(text), field)
 
 
 def http_error(exc: HTTPException):
