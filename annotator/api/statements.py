@@ -12,9 +12,8 @@ from apiflask.validators import Length, Range, Regexp
 from flask import current_app, request
 from sqlalchemy import select
 
-from annotator.accounts.users import find_user
 from annotator.api import bp
-from annotator.api.access import Caller, needs
+from annotator.api.access import Caller, annotator_id, needs, shown_names
 from annotator.api.errors import ApiError
 from annotator.api.schemas import (
     Choice,
@@ -47,7 +46,9 @@ class ListQuery(Schema):
     assignee = Text(
         validate=Length(max=80),
         **_about(
-            "Only statements actively assigned to this username (annotators: always themselves)."
+            "Only statements actively assigned to this annotator, named as the assignments "
+            "list names them: a pseudonym when the project hides names from you "
+            "(annotators: always themselves)."
         ),
     )
 
@@ -80,8 +81,8 @@ def _filters(caller: Caller, query: dict) -> list:
     else:
         where = []
     if assignee is not None:
-        user = find_user(db.session, assignee)
-        where.append(Assignment.annotator_id == (user.id if user else -1))
+        uid = annotator_id(caller, assignee, shown_names(caller))
+        where.append(Assignment.annotator_id == (uid if uid is not None else -1))
     if state is not None:
         where.append(Assignment.state == state)
     if not where:
