@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+import requests
 from sqlalchemy import func, select
 
 from annotator.accounts.tokens import hash_token, revoke_token
@@ -290,3 +292,39 @@ def test_api_create_runs_seven_statements(client, session):
     assert [a["holder"] for a in answers] == ["rcit", "rcit", "iran"]
     listed = api(client, "GET", path, tokens["annotator1"]).get_json()["items"]
     assert sorted(listed, key=lambda a: a["id"]) == answers  # the same JSON as the list's
+
+
+def test_docs_page_loads_vendored_files_without_inline_script(client, app, session, login):
+    """Swagger UI at /api/v1/docs: static files only, no inline script, linked from two pages."""
+    import re
+    from pathlib import Path
+
+    page = api(client, "GET", "/docs")
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    html = page.get_data(as_text=True)
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)  # every script is a file
+    assets = re.findall(r'(?:src|href)="(/static/[^"]+)"', html)
+    assert {"/static/vendor/swagger-ui/swagger-ui-bundle.js", "/static/api-docs.js"} <= set(assets)
+    for asset in assets:
+        assert (Path(app.static_folder) / asset.removeprefix("/static/")).is_file(), asset
+    assert "//" not in "".join(re.findall(r'(?:src|href)="([^"]*)"', html)).replace("data:,", "")
+    assert 'href="/api/v1/docs"' in api(client, "GET", "/").get_data(as_text=True)
+    api_demo(session)
+    login("annotator1")
+    assert 'href="/api/v1/docs"' in client.get("/account/tokens").get_data(as_text=True)
+
+
+@pytest.mark.browser
+def test_docs_page_renders_every_operation_in_a_browser(live_server, page):
+    """The CSP lets Swagger UI run; it shows each operation and asks no other host for anything."""
+    problems, hosts = [], set()
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("request", lambda r: hosts.add(r.url.split("/")[2]))
+    page.goto(live_server + "/api/v1/docs")
+    page.wait_for_selector(".opblock")
+    doc = requests.get(live_server + "/api/v1/openapi.json", timeout=10).json()
+    operations = sum(len(ops) for ops in doc["paths"].values())
+    assert page.locator(".opblock").count() == operations
+    assert not problems and hosts == {live_server.split("/")[2]}

@@ -43,6 +43,7 @@ def configure(app: APIFlask) -> None:
         VALIDATION_ERROR_DESCRIPTION="Invalid input; `field` names it.",
         AUTH_ERROR_DESCRIPTION="No, unknown or revoked token.",
         NOT_FOUND_DESCRIPTION="Unknown, or not a member of the project.",
+        AUTO_TAGS=False,  # each operation is tagged with its module by access.needs
     )
     app.spec_processor(_relative_paths)
 
