@@ -1,9 +1,8 @@
-"""Who is calling: a personal bearer token (never the session cookie) and a role in the project.
+"""Who is calling: a personal bearer token (never the session cookie) and a role in a project.
 
-``needs(role, summary)`` sits under the route decorator of every endpoint. It puts APIFlask's
-token authentication first, then checks the project role, so a request the caller may not
-make is refused (401, 404, 403) before its body or query is validated; it gives the view a
-``Caller``, commits a write, and documents the operation.
+``needs(role, summary)``, under each endpoint's route, runs APIFlask's token auth and then the
+role check before validation (so 401/404/403 come first), hands the view a ``Caller``,
+commits a write, and documents the operation.
 """
 
 from __future__ import annotations
@@ -18,13 +17,13 @@ from annotator.accounts import tokens as token_service
 from annotator.accounts.users import find_user
 from annotator.api import bp
 from annotator.api.errors import ApiError, error_response
+from annotator.api.schemas import MAX_ID
 from annotator.errors import NotFound
 from annotator.extensions import db
 from annotator.models import Project, User
 from annotator.projects.projects import SLUG_RE, require_role
 from annotator.review.review import hidden_for, visible_names
 
-MAX_ID = 2**31 - 1
 ROLE_NOTE = {"any": "any token", "annotator": "annotator+", "reviewer": "reviewer+"}
 ERRORS = {
     400: "Malformed request (JSON syntax, cursor).",
@@ -130,8 +129,8 @@ def shown_names(caller: Caller) -> dict[int, str] | None:
     return visible_names(db.session, caller.project, caller.role)
 
 
-def annotator_id(caller: Caller, name: str, names: dict[int, str] | None) -> int | None:
-    """The user behind a name as the caller knows it: a pseudonym when names are hidden.
+def annotator_id(name: str, names: dict[int, str] | None) -> int | None:
+    """The user behind a name as the caller knows it: the pseudonym when names are hidden.
 
     With names hidden, a real username matches no one, so no filter can tell a reviewer which
     pseudonym stands for whom.
@@ -142,9 +141,9 @@ def annotator_id(caller: Caller, name: str, names: dict[int, str] | None) -> int
     return user.id if user else None
 
 
-def known_annotator(caller: Caller, name: str, names: dict[int, str] | None) -> int:
+def known_annotator(name: str, names: dict[int, str] | None) -> int:
     """``annotator_id``, or 404 on ``annotator`` for a name the caller cannot know."""
-    uid = annotator_id(caller, name, names)
+    uid = annotator_id(name, names)
     if uid is None:
         raise NotFound(f"No annotator '{name}' in this project.", field="annotator")
     return uid

@@ -10,14 +10,10 @@ from annotator.actors.registry import get_actor_by_id
 from annotator.api import bp
 from annotator.api.access import Caller, needs
 from annotator.api.schemas import Actor as ActorOut
-from annotator.api.schemas import ActorPage, Choice, Id, MergeResult, Text
+from annotator.api.schemas import ActorPage, Choice, Id, MergeResult, Text, about
 from annotator.extensions import db
 
 BASE = "/projects/<slug>/actors"
-
-
-def _about(text: str) -> dict:
-    return {"metadata": {"description": text}}
 
 
 def _aliases(**options) -> fields.List:
@@ -25,17 +21,17 @@ def _aliases(**options) -> fields.List:
 
 
 class ListQuery(Schema):
-    q = Text(validate=Length(max=300), **_about("Search names, aliases, keys, QIDs."))
-    status = Choice(registry.STATUS_FILTERS, **_about("Default: active."))
-    page = fields.Integer(validate=Range(1, 100_000), **_about("Default 1."))
-    per_page = fields.Integer(validate=Range(1, 200), **_about("Default 50."))
+    q = Text(validate=Length(max=300), **about("Search names, aliases, keys, QIDs."))
+    status = Choice(registry.STATUS_FILTERS, **about("Default: active."))
+    page = fields.Integer(validate=Range(1, 100_000), **about("Default 1."))
+    per_page = fields.Integer(validate=Range(1, 200), **about("Default 50."))
 
 
 class ActorEdit(Schema):
     name = Text(validate=Length(max=300))
-    type = Text(validate=Length(max=40), **_about("state, person, party, …"))
+    type = Text(validate=Length(max=40), **about("state, person, party, …"))
     aliases = _aliases()
-    wikidata = Text(allow_none=True, validate=Length(max=20), **_about("Like Q794."))
+    wikidata = Text(allow_none=True, validate=Length(max=20), **about("Like Q794."))
 
 
 class ActorIn(ActorEdit):
@@ -48,7 +44,7 @@ class AliasesIn(Schema):
 
 
 class MergeIn(Schema):
-    into = Id(required=True, **_about("Id of the actor that survives."))
+    into = Id(required=True, **about("Id of the actor that survives."))
 
 
 @bp.get(BASE, endpoint="actors_list_actors")

@@ -6,7 +6,7 @@ from apiflask import Schema
 
 from annotator.api import bp
 from annotator.api.access import Caller, needs
-from annotator.api.schemas import Flag
+from annotator.api.schemas import Flag, about
 from annotator.extensions import db
 from annotator.review.review import project_agreement, visible_names
 
@@ -14,7 +14,7 @@ OK = {"application/json": {"schema": {"type": "object", "required": ["n_statemen
 
 
 class AgreementQuery(Schema):
-    include_unfinished = Flag(metadata={"description": "Count statements not yet marked done."})
+    include_unfinished = Flag(**about("Count statements not yet marked done."))
 
 
 @bp.get("/projects/<slug>/agreement", endpoint="review_agreement")

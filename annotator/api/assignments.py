@@ -11,7 +11,7 @@ from annotator.accounts.users import get_user
 from annotator.api import bp
 from annotator.api.access import Caller, known_annotator, needs, shown_names
 from annotator.api.schemas import Assignment as AssignmentOut
-from annotator.api.schemas import AssignmentList, Choice, Flag, Id, Text
+from annotator.api.schemas import AssignmentList, Choice, Flag, Id, Text, about
 from annotator.errors import Forbidden
 from annotator.extensions import db
 from annotator.models import ASSIGNMENT_STATES, Assignment, Statement
@@ -22,18 +22,14 @@ from annotator.statements.statements import get_statement
 BASE = "/projects/<slug>/assignments"
 
 
-def _about(text: str) -> dict:
-    return {"metadata": {"description": text}}
-
-
 class ListQuery(Schema):
-    statement_id = Id(query=True, **_about("Only this statement's assignments."))
+    statement_id = Id(query=True, **about("Only this statement's assignments."))
     annotator = Text(
         validate=Length(max=80),
-        **_about("Only this annotator's (as this list names them: a pseudonym when hidden)."),
+        **about("Only this annotator's (as this list names them: a pseudonym when hidden)."),
     )
-    state = Choice(ASSIGNMENT_STATES, **_about("Only this state."))
-    include_inactive = Flag(**_about("Also unassigned ones (default false)."))
+    state = Choice(ASSIGNMENT_STATES, **about("Only this state."))
+    include_inactive = Flag(**about("Also unassigned ones (default false)."))
 
 
 class AssignmentIn(Schema):
@@ -53,7 +49,7 @@ def list_assignments(caller: Caller, query: dict) -> dict:
             raise Forbidden("Annotators see only their own assignments.", field="annotator")
         name = caller.user.username
     names = shown_names(caller)
-    uid = None if name is None else known_annotator(caller, name, names)
+    uid = None if name is None else known_annotator(name, names)
     found = db.session.scalars(_query(caller, uid, query))
     return {"items": [_item(a, names) for a in found]}
 

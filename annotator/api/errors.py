@@ -62,24 +62,20 @@ def domain_error(exc: DomainError):
 
 
 def validation_error(exc: HTTPError):
-    """APIFlask's refusal of a request (query or body off its schema) as one named field.
+    """APIFlask's refusal of a query or body off its schema, naming the first field refused.
 
     ``exc.detail`` is ``{location: {field: [messages]}}``, nested for lists and objects
-    (``{"aliases": {0: [...]}}``); the first leaf is reported, its path dotted.
+    (``{"aliases": {0: [...]}}``): the first leaf is reported, its path dotted.
     """
     db.session.rollback()
-    path, messages = [], exc.detail
-    for location in messages:  # "json", "query": the place, not a field
-        messages = messages[location]
-        break
-    while isinstance(messages, dict) and messages:
-        key = next(iter(messages))
-        messages = messages[key]
-        if key != "_schema":
-            path.append(str(key))
+    path, messages = [], next(iter(exc.detail.values()))
+    while isinstance(messages, dict):
+        key, messages = next(iter(messages.items()))
+        path += [str(key)] if key != "_schema" else []
     field = ".".join(path) or None
-    text = messages[0] if isinstance(messages, list) and messages else exc.message
-    return error_response(exc.status_code, f"'{field}': {text}" if field else str(text), field)
+    return error_response(
+        exc.status_code, f"'{field}': {messages[0]}" if field else messages[0], field
+    )
 
 
 def http_error(exc: HTTPException):

@@ -7,7 +7,7 @@ from flask import Response, current_app, stream_with_context
 
 from annotator.api import bp
 from annotator.api.access import Caller, needs
-from annotator.api.schemas import Choice, Flag
+from annotator.api.schemas import Choice, Flag, about
 from annotator.exchange import export as export_service
 from annotator.exchange.requests import STREAMED, STREAMED_OPTIONS, open_download
 from annotator.extensions import db
@@ -19,18 +19,18 @@ OK = {"description": "The export, as an attachment.", "content": {m: {} for m in
 
 def option_field(option: FormatOption) -> fields.Field:
     """A format option as a query parameter: typed, so the OpenAPI document lists its values."""
-    about = {"description": f"{option.help}. Default: {option.default}."}
+    described = about(f"{option.help}. Default: {option.default}.")
     if set(option.values.values()) == {True, False}:
-        return Flag(metadata=about)
-    return Choice(list(option.values), metadata=about)
+        return Flag(**described)
+    return Choice(list(option.values), **described)
 
 
 ExportQuery = Schema.from_dict(
     {
-        "format": Choice(STREAMED, required=True, metadata={"description": "Export format."}),
-        "scope": Choice(export_service.SCOPES, metadata={"description": "Default: gold."}),
-        "pseudonymize": Flag(metadata={"description": "Replace usernames by stable pseudonyms."}),
-        "csv_bom": Flag(metadata={"description": "Start csv with a UTF-8 BOM (for Excel)."}),
+        "format": Choice(STREAMED, required=True, **about("Export format.")),
+        "scope": Choice(export_service.SCOPES, **about("Default: gold.")),
+        "pseudonymize": Flag(**about("Replace usernames by stable pseudonyms.")),
+        "csv_bom": Flag(**about("Start csv with a UTF-8 BOM (for Excel).")),
     }
     | {option.name: option_field(option) for option in STREAMED_OPTIONS},
     name="ExportQuery",

@@ -45,6 +45,11 @@ class Text(fields.String):
         return text
 
 
+def about(text: str) -> dict:
+    """A field's description in the OpenAPI document, as keyword arguments."""
+    return {"metadata": {"description": text}}
+
+
 def Id(*, query: bool = False, **options) -> fields.Integer:  # noqa: N802  (a field type)
     """An id: in a body a JSON integer (``1.0``, ``"1"`` and ``true`` are refused)."""
     return fields.Integer(strict=not query, validate=Range(1, MAX_ID), **options)
@@ -218,45 +223,54 @@ _FIELD_TYPES = {int: fields.Integer, str: fields.String, bool: fields.Boolean}
 _FIELD_TYPES[datetime] = fields.DateTime
 
 
-def _row_field(annotation: Any, row_field: str) -> fields.Field:
+def _row_field(annotation: Any) -> fields.Field:
     """The marshmallow field for a StanceRow annotation (``X | None`` is nullable)."""
     args = get_args(annotation)
     nullable = get_origin(annotation) in (Union, types.UnionType) and type(None) in args
     base = next(a for a in args if a is not type(None)) if nullable else annotation
-    return _FIELD_TYPES[base](allow_none=nullable, attribute=row_field)
+    return _FIELD_TYPES[base](allow_none=nullable)
 
 
 _HINTS = get_type_hints(StanceRow)
 StanceOut = Out.from_dict(
-    {api: _row_field(_HINTS[row], row) for row, api in STANCE_FIELDS.items()}
+    {api: _row_field(_HINTS[row]) for row, api in STANCE_FIELDS.items()}
     | {"annotator": fields.String(allow_none=True)},
     name="Stance",
 )
+_STANCE = StanceOut()
+_pick_row = attrgetter(*STANCE_FIELDS)
 
 
 class StanceList(Out):
     items = fields.List(fields.Nested(StanceOut))
 
 
-_pick_row = attrgetter(*STANCE_FIELDS)
-
-
 def stance_item(row: StanceRow, annotator: str | None) -> dict[str, Any]:
-    """A StanceRow as the API's stance object, without the schema: the 500-item list's path.
+    """A StanceRow as the API's stance object, datetimes still datetimes (the list's path).
 
-    Gives what ``StanceOut`` dumps, datetimes left for the JSON encoder (orjson writes them
-    as ``isoformat`` does); dumping 500 rows through marshmallow costs about 6 ms.
+    The 500-stance list gives these to orjson, which writes datetimes as ``isoformat`` does;
+    dumping 500 of them through the schema costs about 6 ms.
     """
     item = dict(zip(STANCE_FIELDS.values(), _pick_row(row), strict=True))
     item["annotator"] = annotator
     return item
 
 
+def stance_json(stance: Stance) -> dict[str, Any]:
+    """An ORM stance as its annotator sees it: the same object as the list's items."""
+    return stance_item(stance_row(stance), stance.annotator.username if stance.annotator else None)
+
+
+def dump_stance(stance: Stance) -> dict[str, Any]:
+    """``stance_json`` as plain JSON values, for a body built outside a view (a 409's current)."""
+    return _STANCE.dump(stance_json(stance))
+
+
 def stance_row(stance: Stance) -> StanceRow:
     """An ORM stance as a StanceRow: a column by its name, ``label_key`` as ``stance.label.key``.
 
-    Follows the row by itself: a new row field that is a stance column, or an attribute of
-    its label or actors named ``<relation>_<attribute>``, needs no change here.
+    It follows the row: a new field that is a stance column, or ``<relation>_<attribute>`` of
+    its label or actors, needs no change here.
     """
     return StanceRow(*(_stance_value(stance, name) for name in StanceRow._fields))
 
@@ -267,20 +281,3 @@ def _stance_value(stance: Stance, name: str) -> Any:
     relation, _, attribute = name.partition("_")
     related = getattr(stance, relation)
     return getattr(related, attribute) if related is not None else None
-
-
-_stance_schema = StanceOut()
-
-
-def stance_json(stance: Stance) -> dict[str, Any]:
-    """An ORM stance as its annotator sees it: the same object the stance list gives."""
-    return stance_row(stance)._asdict() | {"annotator": _annotator_name(stance)}
-
-
-def dump_stance(stance: Stance) -> dict[str, Any]:
-    """``stance_json`` dumped to plain JSON values, for bodies built outside a view (a 409)."""
-    return _stance_schema.dump(stance_json(stance))
-
-
-def _annotator_name(stance: Stance) -> str | None:
-    return stance.annotator.username if stance.annotator else None

@@ -11,7 +11,7 @@ from annotator.annotation import rows as row_service
 from annotator.annotation import stances as stance_service
 from annotator.api import bp
 from annotator.api.access import Caller, known_annotator, needs, shown_names
-from annotator.api.schemas import Id, StanceList, StanceOut, Text, stance_item, stance_json
+from annotator.api.schemas import Id, StanceList, StanceOut, Text, about, stance_item, stance_json
 from annotator.errors import Forbidden
 from annotator.extensions import db
 from annotator.projects.projects import role_rank
@@ -23,28 +23,26 @@ BASE = "/projects/<slug>/statements/<int:statement_id>/stances"
 def _offset(description: str) -> fields.Integer:
     return fields.Integer(
         strict=True, required=True, validate=Range(0, 10_000_000),
-        metadata={"description": description},
+        **about(description),
     )  # fmt: skip
 
 
 def _key(description: str) -> Text:
-    return Text(allow_none=True, validate=Length(max=80), metadata={"description": description})
+    return Text(allow_none=True, validate=Length(max=80), **about(description))
 
 
 class StanceIn(Schema):
     start = _offset("First code point of the span.")
     end = _offset("Code point after the span (end-exclusive).")
-    text = Text(
-        required=True, validate=Length(max=100_000), metadata={"description": "text[start:end]"}
-    )
-    label = Text(required=True, validate=Length(max=40), metadata={"description": "A label key."})
+    text = Text(required=True, validate=Length(max=100_000), **about("text[start:end]"))
+    label = Text(required=True, validate=Length(max=40), **about("A label key."))
     target = _key("Actor key.")
     holder = _key("Actor key.")
     note = Text(validate=Length(max=10_000))
 
 
 class StanceUpdate(StanceIn):
-    version = Id(required=True, metadata={"description": "The version you edited."})
+    version = Id(required=True, **about("The version you edited."))
 
 
 class ListQuery(Schema):
@@ -58,9 +56,7 @@ class ListQuery(Schema):
 
 
 class DeleteQuery(Schema):
-    version = Id(
-        query=True, required=True, metadata={"description": "The version you saw (409 if stale)."}
-    )
+    version = Id(query=True, required=True, **about("The version you saw (409 if stale)."))
 
 
 @bp.get(BASE, endpoint="stances_list_stances")
@@ -75,9 +71,8 @@ def list_stances(caller: Caller, statement_id: int, query: dict) -> Response:
         return _stance_list(st.id, caller.user.id, caller.user.username)
     if role_rank(caller.role) < role_rank("reviewer"):
         raise Forbidden("Annotators see only their own stances.", field="annotator")
-    names = shown_names(caller)
-    uid = known_annotator(caller, name, names)
-    return _stance_list(st.id, uid, names[uid] if names is not None else name)
+    uid = known_annotator(name, shown_names(caller))
+    return _stance_list(st.id, uid, name)  # a pseudonym, when that is all the caller may see
 
 
 def _stance_list(statement_id: int, owner_id: int, shown: str) -> Response:

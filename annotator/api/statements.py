@@ -22,6 +22,7 @@ from annotator.api.schemas import (
     StatementDetail,
     StatementPage,
     Text,
+    about,
 )
 from annotator.errors import Forbidden, Invalid
 from annotator.extensions import db
@@ -32,20 +33,16 @@ from annotator.projects.projects import role_rank
 from annotator.statements.statements import get_statement, import_statements
 
 
-def _about(text: str) -> dict:
-    return {"metadata": {"description": text}}
-
-
 class ListQuery(Schema):
-    cursor = Text(**_about("Opaque cursor from the previous page's next_cursor."))
-    limit = fields.Integer(validate=Range(1, 500), **_about("Page size (default 100)."))
+    cursor = Text(**about("Opaque cursor from the previous page's next_cursor."))
+    limit = fields.Integer(validate=Range(1, 500), **about("Page size (default 100)."))
     state = Choice(
         ASSIGNMENT_STATES,
-        **_about("Only statements with an active assignment in this state."),
+        **about("Only statements with an active assignment in this state."),
     )
     assignee = Text(
         validate=Length(max=80),
-        **_about(
+        **about(
             "Only statements actively assigned to this annotator, named as the assignments "
             "list names them: a pseudonym when the project hides names from you "
             "(annotators: always themselves)."
@@ -81,7 +78,7 @@ def _filters(caller: Caller, query: dict) -> list:
     else:
         where = []
     if assignee is not None:
-        uid = annotator_id(caller, assignee, shown_names(caller))
+        uid = annotator_id(assignee, shown_names(caller))
         where.append(Assignment.annotator_id == (uid if uid is not None else -1))
     if state is not None:
         where.append(Assignment.state == state)
@@ -123,13 +120,13 @@ def get_one(caller: Caller, statement_id: int) -> Statement:
 class ImportQuery(Schema):
     filename = Text(
         validate=Regexp(r"^[^/\\]{1,200}\.(jsonl|csv|txt|zip)$"),
-        **_about("Raw body: the file name, whose extension picks the format."),
+        **about("Raw body: the file name, whose extension picks the format."),
     )
-    txt_header = Flag(**_about(".txt files start with a key: value header."))
+    txt_header = Flag(**about(".txt files start with a key: value header."))
 
 
 class Upload(Schema):
-    file = fields.List(fields.File(), **_about("One or more files (multipart)."))
+    file = fields.List(fields.File(), **about("One or more files (multipart)."))
 
 
 @bp.post("/projects/<slug>/statements/import", endpoint="statements_import_file")
