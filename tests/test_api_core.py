@@ -113,6 +113,17 @@ def test_malformed_json_is_400_and_writes_nothing(client, session):
     assert _stances(session) == 0
 
 
+def test_a_body_not_sent_as_json_is_415_and_writes_nothing(client, session):
+    """A form post is not read as an empty object: PATCH would otherwise change nothing, 200."""
+    _, statement, tokens = api_demo(session)
+    path = f"/projects/demo/statements/{statement.id}/stances"
+    as_form = api(client, "POST", path, tokens["annotator1"], data=stance_data(statement))
+    assert assert_error(as_form, 415)["code"] == "unsupported_media_type"
+    patch = api(client, "PATCH", "/projects/demo/actors/1", tokens["lead"], data={"name": "X"})
+    assert_error(patch, 415)
+    assert _stances(session) == 0
+
+
 def test_wrong_types_missing_and_unknown_fields_are_422_with_field(client, session):
     _, statement, tokens = api_demo(session)
     path = f"/projects/demo/statements/{statement.id}/stances"
