@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import types
+from collections.abc import Callable
 from datetime import datetime
 from operator import attrgetter
 from typing import Any, Union, get_args, get_origin, get_type_hints
@@ -267,17 +268,21 @@ def dump_stance(stance: Stance) -> dict[str, Any]:
 
 
 def stance_row(stance: Stance) -> StanceRow:
-    """An ORM stance as a StanceRow: a column by its name, ``label_key`` as ``stance.label.key``.
+    """An ORM stance as a StanceRow, read field by field as ``_reader`` says."""
+    return StanceRow._make(read(stance) for read in _READERS)
 
-    It follows the row: a new field that is a stance column, or ``<relation>_<attribute>`` of
-    its label or actors, needs no change here.
+
+def _reader(name: str) -> Callable[[Stance], Any]:
+    """A row field off an ORM stance: a column by its name, ``label_key`` as ``stance.label.key``.
+
+    So the row can gain a field with no change here when it is a stance column, or an
+    attribute of the stance's label or actors named ``<relation>_<attribute>``.
     """
-    return StanceRow(*(_stance_value(stance, name) for name in StanceRow._fields))
-
-
-def _stance_value(stance: Stance, name: str) -> Any:
     if hasattr(Stance, name):
-        return getattr(stance, name)
+        return attrgetter(name)
     relation, _, attribute = name.partition("_")
-    related = getattr(stance, relation)
-    return getattr(related, attribute) if related is not None else None
+    read = attrgetter(f"{relation}.{attribute}")
+    return lambda stance: read(stance) if getattr(stance, relation) is not None else None
+
+
+_READERS = tuple(_reader(name) for name in StanceRow._fields)  # built once: a create reads 18
