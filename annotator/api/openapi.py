@@ -40,9 +40,8 @@ def configure(app: APIFlask) -> None:
         SERVERS=[{"url": PREFIX}],
         HTTP_ERROR_SCHEMA=Error,
         VALIDATION_ERROR_SCHEMA=Error,
-        VALIDATION_ERROR_DESCRIPTION="Invalid input; `field` names it.",
         AUTH_ERROR_DESCRIPTION="No, unknown or revoked token.",
-        NOT_FOUND_DESCRIPTION="Unknown, or not a member of the project.",
+        SUCCESS_DESCRIPTION="Success.",
         AUTO_TAGS=False,  # each operation is tagged with its module by access.needs
     )
     app.spec_processor(_relative_paths)

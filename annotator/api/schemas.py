@@ -101,19 +101,15 @@ class Out(Schema):
         field_obj.required = True
 
 
-def _nullable(field_type: type, **options) -> fields.Field:
-    return field_type(allow_none=True, **options)
-
-
 class Label(Out):
     key = fields.String()
     name = fields.String()
     color = fields.String()
-    hotkey = _nullable(fields.String)
+    hotkey = fields.String(allow_none=True)
     definition = fields.String()
     example = fields.String()
     requires_target = fields.Boolean()
-    polarity = _nullable(fields.String)
+    polarity = fields.String(allow_none=True)
     semeval = fields.String()
     retired = fields.Boolean()
 
@@ -144,12 +140,12 @@ class ProjectList(Out):
 class Statement(Out):
     id = fields.Integer()
     external_id = fields.String()
-    title = _nullable(fields.String)
-    author = _nullable(fields.String)
-    organization = _nullable(fields.String)
-    date = _nullable(fields.String)
-    url = _nullable(fields.String)
-    lang = _nullable(fields.String)
+    title = fields.String(allow_none=True)
+    author = fields.String(allow_none=True)
+    organization = fields.String(allow_none=True)
+    date = fields.String(allow_none=True)
+    url = fields.String(allow_none=True)
+    lang = fields.String(allow_none=True)
     meta = fields.Dict()
     length = fields.Function(lambda st: len(st.text), metadata={"type": "integer"})
     created_at = fields.DateTime()
@@ -162,7 +158,7 @@ class StatementDetail(Statement):
 
 class StatementPage(Out):
     items = fields.List(fields.Nested(Statement))
-    next_cursor = _nullable(fields.String)
+    next_cursor = fields.String(allow_none=True)
 
 
 class ImportReport(Out):
@@ -175,13 +171,13 @@ class Actor(Out):
     key = fields.String()
     name = fields.String()
     type = Choice(ACTOR_TYPES)
-    wikidata = _nullable(fields.String)
+    wikidata = fields.String(allow_none=True)
     status = fields.String()
     aliases = fields.Function(
         lambda actor: [a.alias for a in actor.aliases],
         metadata={"type": "array", "items": {"type": "string"}},
     )
-    merged_into = _nullable(fields.Integer, attribute="merged_into_id")
+    merged_into = fields.Integer(allow_none=True, attribute="merged_into_id")
 
 
 class ActorPage(Out):

@@ -70,24 +70,21 @@ def list_statements(caller: Caller, query: dict) -> dict:
 def _filters(caller: Caller, query: dict) -> list:
     """An EXISTS on an active assignment in ``state`` of ``assignee``, when either is asked."""
     assignee, state = query.get("assignee"), query.get("state")
+    where = [Assignment.state == state] if state is not None else []
     if role_rank(caller.role) < role_rank("reviewer"):
         if assignee not in (None, caller.user.username):
             raise Forbidden("Annotators can list only their own statements.", field="assignee")
-        assignee = None
-        where = [Assignment.annotator_id == caller.user.id]
-    else:
-        where = []
-    if assignee is not None:
+        where.append(Assignment.annotator_id == caller.user.id)
+    elif assignee is not None:
         uid = annotator_id(assignee, shown_names(caller))
         where.append(Assignment.annotator_id == (uid if uid is not None else -1))
-    if state is not None:
-        where.append(Assignment.state == state)
     if not where:
         return []
-    assigned = select(Assignment.id).where(
-        Assignment.statement_id == Statement.id, Assignment.active, *where
-    )
-    return [assigned.exists()]
+    return [
+        select(Assignment.id)
+        .where(Assignment.statement_id == Statement.id, Assignment.active, *where)
+        .exists()
+    ]
 
 
 def encode_cursor(last_id: int) -> str:
