@@ -245,8 +245,8 @@ class StanceList(Out):
 def stance_item(row: StanceRow, annotator: str | None) -> dict[str, Any]:
     """A StanceRow as the API's stance object, datetimes still datetimes (the list's path).
 
-    The 500-stance list gives these to orjson, which writes datetimes as ``isoformat`` does;
-    dumping 500 of them through the schema costs about 6 ms.
+    ``stances.stance_response`` gives these to orjson, which writes datetimes as the schema's
+    ``isoformat`` does, instead of dumping them (7 ms for 500).
     """
     item = dict(zip(STANCE_FIELDS.values(), _pick_row(row), strict=True))
     item["annotator"] = annotator
