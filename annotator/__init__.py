@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask
+from apiflask import APIFlask
 
 from annotator.config import VERSION as __version__
 
@@ -20,15 +20,22 @@ def _asset_dir(name: str) -> str:
     return str(packaged if packaged.is_dir() else _PACKAGE.parent / name)
 
 
-def create_app(test_config: dict | None = None) -> Flask:
-    """Assemble the app: config, extensions, blueprints, error handlers, CLI. Nothing else."""
+def create_app(test_config: dict | None = None) -> APIFlask:
+    """Assemble the app: config, extensions, blueprints, error handlers, CLI. Nothing else.
+
+    An ``APIFlask`` is a ``Flask`` that can build the OpenAPI document of the API blueprint;
+    the API serves that document and its docs page itself, and only the API answers in JSON.
+    """
     from annotator import config
     from annotator.cli import register_cli
     from annotator.extensions import csrf, db, htmx, login_manager
     from annotator.web import blueprints, errors, input_guard, security
 
-    app = Flask(
+    app = APIFlask(
         __name__,
+        spec_path=None,
+        docs_path=None,
+        json_errors=False,
         instance_path=os.environ.get("ANNOTATOR_INSTANCE_PATH") or None,
         static_folder=_asset_dir("static"),
         template_folder=_asset_dir("templates"),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+import requests
 from sqlalchemy import func, select
 
 from annotator.accounts.tokens import hash_token, revoke_token
@@ -111,6 +113,17 @@ def test_malformed_json_is_400_and_writes_nothing(client, session):
     assert _stances(session) == 0
 
 
+def test_a_body_not_sent_as_json_is_415_and_writes_nothing(client, session):
+    """A form post is not read as an empty object: PATCH would otherwise change nothing, 200."""
+    _, statement, tokens = api_demo(session)
+    path = f"/projects/demo/statements/{statement.id}/stances"
+    as_form = api(client, "POST", path, tokens["annotator1"], data=stance_data(statement))
+    assert assert_error(as_form, 415)["code"] == "unsupported_media_type"
+    patch = api(client, "PATCH", "/projects/demo/actors/1", tokens["lead"], data={"name": "X"})
+    assert_error(patch, 415)
+    assert _stances(session) == 0
+
+
 def test_wrong_types_missing_and_unknown_fields_are_422_with_field(client, session):
     _, statement, tokens = api_demo(session)
     path = f"/projects/demo/statements/{statement.id}/stances"
@@ -173,23 +186,19 @@ def test_conflict_on_a_stale_version_returns_the_current_stance(client, session)
     assert current["version"] == stance["version"] + 1 and current["label"] == "claim"
 
 
-def test_server_error_is_json_and_rolls_back(app, client, session):
+def test_server_error_is_json_and_rolls_back(app, client, session, monkeypatch):
     """An unexpected exception inside a handler answers 500 JSON and saves nothing."""
-    from annotator.api import routing
+    from annotator.actors import curation
 
     _, _, tokens = api_demo(session)
-    ep = next(e for e in routing.ENDPOINTS if e.handler.__name__ == "create_actor")
-    original = ep.handler
+    original = curation.create_actor
 
-    def boom(call):
-        original(call)
+    def boom(*args, **kwargs):
+        original(*args, **kwargs)
         raise RuntimeError("boom")
 
-    ep.handler = boom
-    try:
-        response = api(client, "POST", "/projects/demo/actors", tokens["lead"], json={"name": "X"})
-    finally:
-        ep.handler = original
+    monkeypatch.setattr(curation, "create_actor", boom)
+    response = api(client, "POST", "/projects/demo/actors", tokens["lead"], json={"name": "X"})
     assert_error(response, 500)
     session.commit()
     assert not session.scalar(
@@ -206,6 +215,7 @@ def test_openapi_document_lists_every_route(client, app):
         if rule.endpoint.startswith("api.") and rule.rule not in (
             "/api/v1/",
             "/api/v1/openapi.json",
+            "/api/v1/docs",
         ):
             path = rule.rule.removeprefix("/api/v1").replace("<int:", "{").replace("<", "{")
             for method in rule.methods - {"HEAD", "OPTIONS"}:
@@ -293,3 +303,39 @@ def test_api_create_runs_seven_statements(client, session):
     assert [a["holder"] for a in answers] == ["rcit", "rcit", "iran"]
     listed = api(client, "GET", path, tokens["annotator1"]).get_json()["items"]
     assert sorted(listed, key=lambda a: a["id"]) == answers  # the same JSON as the list's
+
+
+def test_docs_page_loads_vendored_files_without_inline_script(client, app, session, login):
+    """Swagger UI at /api/v1/docs: static files only, no inline script, linked from two pages."""
+    import re
+    from pathlib import Path
+
+    page = api(client, "GET", "/docs")
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    html = page.get_data(as_text=True)
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)  # every script is a file
+    assets = re.findall(r'(?:src|href)="(/static/[^"]+)"', html)
+    assert {"/static/vendor/swagger-ui/swagger-ui-bundle.js", "/static/api-docs.js"} <= set(assets)
+    for asset in assets:
+        assert (Path(app.static_folder) / asset.removeprefix("/static/")).is_file(), asset
+    assert "//" not in "".join(re.findall(r'(?:src|href)="([^"]*)"', html)).replace("data:,", "")
+    assert 'href="/api/v1/docs"' in api(client, "GET", "/").get_data(as_text=True)
+    api_demo(session)
+    login("annotator1")
+    assert 'href="/api/v1/docs"' in client.get("/account/tokens").get_data(as_text=True)
+
+
+@pytest.mark.browser
+def test_docs_page_renders_every_operation_in_a_browser(live_server, page):
+    """The CSP lets Swagger UI run; it shows each operation and asks no other host for anything."""
+    problems, hosts = [], set()
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("request", lambda r: hosts.add(r.url.split("/")[2]))
+    page.goto(live_server + "/api/v1/docs")
+    page.wait_for_selector(".opblock")
+    doc = requests.get(live_server + "/api/v1/openapi.json", timeout=10).json()
+    operations = sum(len(ops) for ops in doc["paths"].values())
+    assert page.locator(".opblock").count() == operations
+    assert not problems and hosts == {live_server.split("/")[2]}

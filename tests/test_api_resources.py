@@ -329,7 +329,7 @@ def test_fast_stance_list_equals_the_orm_objects(client, session):
     """The API reads stances as plain rows for speed; they must equal the ORM objects' JSON."""
     from sqlalchemy import select
 
-    from annotator.api.serialize import stance_json
+    from annotator.api.schemas import dump_stance
     from annotator.models import Stance
 
     _, statement, tokens = api_demo(session)
@@ -349,7 +349,7 @@ def test_fast_stance_list_equals_the_orm_objects(client, session):
         .where(Stance.deleted_at.is_(None))
         .order_by(Stance.start, Stance.end, Stance.id)
     )
-    expected = [stance_json(s) for s in objects]
+    expected = [dump_stance(s) for s in objects]
     assert listed == expected and len(listed) == 2
 
 
@@ -408,3 +408,47 @@ def test_api_offsets_are_code_points(client, session):
         json=shifted,
     )
     assert_error(refused, 409, "text")
+
+
+def test_hidden_names_cannot_be_unmasked_through_filters(client, session):
+    """A reviewer who may see only "Annotator A" cannot learn A's username by filtering.
+
+    Before the fix, ``statements?assignee=annotator1&state=done`` listed the statement that
+    the assignments list showed as done by "Annotator A", so A was annotator1.
+    """
+    from urllib.parse import quote
+
+    from annotator.projects.assignments import set_assignment_state
+
+    project, st, tokens = api_demo(session)
+    set_assignment_state(session, project, st, find_user(session, "annotator1"), "done")
+    project.hide_annotator_names = True
+    session.commit()
+    reviewer = tokens["reviewer"]
+
+    def ids(query: str) -> list[int]:
+        path = f"/projects/demo/statements?{query}"
+        return [s["id"] for s in api(client, "GET", path, reviewer).get_json()["items"]]
+
+    assert ids("state=done") == [st.id]
+    assert ids("assignee=annotator1&state=done") == ids("assignee=annotator2&state=done") == []
+    assert ids("assignee=annotator1") == ids("assignee=nobody") == []
+    done = api(client, "GET", "/projects/demo/assignments?state=done", reviewer).get_json()
+    [letter] = [a["annotator"] for a in done["items"]]
+    assert letter.startswith("Annotator ")
+    assert ids(f"assignee={quote(letter)}&state=done") == [st.id]
+    by_name = api(client, "GET", "/projects/demo/assignments?annotator=annotator1", reviewer)
+    assert_error(by_name, 404, "annotator")
+    for path in (
+        "/projects",
+        "/projects/demo",
+        "/projects/demo/statements",
+        f"/projects/demo/statements/{st.id}",
+        f"/projects/demo/statements/{st.id}/stances?annotator={quote(letter)}",
+        "/projects/demo/assignments?include_inactive=true",
+        "/projects/demo/agreement?include_unfinished=true",
+    ):
+        body = api(client, "GET", path, reviewer).get_data(as_text=True)
+        assert "annotator1" not in body and "annotator2" not in body, path
+    lead = api(client, "GET", "/projects/demo/statements?assignee=annotator1", tokens["lead"])
+    assert [s["id"] for s in lead.get_json()["items"]] == [st.id]

@@ -66,11 +66,6 @@ def test_an_outsider_and_an_unknown_name_are_not_found_alike(app, session):
     assert world
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="annotator/api/routing.py annotator_id() still looks names up site-wide "
-    "(find_user); it should call review.review.find_annotator (API branch)",
-)
 def test_the_api_answers_an_outsider_as_an_unknown_name(app, world):
     with app.app_context():
         bearer = create_token(db.session, find_user(db.session, "reviewer"))[1]

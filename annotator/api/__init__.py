@@ -1,16 +1,17 @@
 """The JSON API under /api/v1: personal tokens only, the same services and roles as the browser.
 
-Every endpoint is declared once with ``routing.operation``; that declaration validates the
-request and is also what ``openapi.py`` publishes, so the document cannot drift from the code.
+Routes, request validation, response schemas and the OpenAPI 3.1 document come from APIFlask
+(docs/api-framework.md says why): each view declares its route, ``access.needs`` (token,
+role), its inputs and its output, and the document is generated from those declarations.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint
+from apiflask import APIBlueprint
 
 from annotator.extensions import csrf
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+bp = APIBlueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # safe: the API accepts bearer tokens only, never the session cookie
 
 from annotator.api import errors  # noqa: E402
@@ -33,6 +34,7 @@ _MODULES = (actors, agreement, assignments, export, openapi, projects, stances, 
 
 
 @bp.record_once
-def _json_everywhere(state) -> None:
+def _install(state) -> None:
     """Unknown paths and methods under /api/v1 match no blueprint: answer them in JSON too."""
     state.app.before_request(errors.json_routing_error)
+    openapi.configure(state.app)

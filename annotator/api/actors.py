@@ -2,122 +2,110 @@
 
 from __future__ import annotations
 
+from apiflask import Schema, fields
+from apiflask.validators import Length, Range
+
 from annotator.actors import curation as registry
 from annotator.actors.registry import get_actor_by_id
-from annotator.api.routing import ID, Call, Param, operation
-from annotator.api.serialize import ACTOR, INT, STR, actor_json, obj
+from annotator.api import bp
+from annotator.api.access import Caller, needs
+from annotator.api.schemas import Actor as ActorOut
+from annotator.api.schemas import ActorPage, Choice, Id, MergeResult, Text, about
 from annotator.extensions import db
 
-BASE = "/projects/{slug}/actors"
-ALIASES = {"type": "array", "items": {"type": "string", "maxLength": 300}, "maxItems": 500}
-FIELDS = {
-    "name": {"type": "string", "maxLength": 300},
-    "type": {"type": "string", "maxLength": 40, "description": "state, person, party, …"},
-    "aliases": ALIASES,
-    "wikidata": {"type": ["string", "null"], "maxLength": 20, "description": "Like Q794."},
-}
-CREATE = {
-    "type": "object",
-    "properties": FIELDS | {"key": {"type": "string", "maxLength": 80}},
-    "required": ["name"],
-    "additionalProperties": False,
-}
-EDIT = {"type": "object", "properties": FIELDS, "additionalProperties": False}
-ADD_ALIASES = {
-    "type": "object",
-    "properties": {"aliases": ALIASES},
-    "required": ["aliases"],
-    "additionalProperties": False,
-}
-MERGE = {
-    "type": "object",
-    "properties": {"into": ID | {"description": "Id of the actor that survives."}},
-    "required": ["into"],
-    "additionalProperties": False,
-}
-ACTOR_PAGE = obj(
-    {"items": {"type": "array", "items": ACTOR}, "total": INT, "page": INT, "pages": INT}
-)
-MERGE_RESULT = obj(
-    {
-        "actor": ACTOR,
-        "as_target": INT,
-        "as_holder": INT,
-        "statements": INT,
-        "aliases_added": {"type": "array", "items": STR},
-    }
-)
+BASE = "/projects/<slug>/actors"
 
 
-@operation(
-    "GET", BASE, "List or search actors", role="annotator", tag="actors",
-    query={
-        "q": Param({"type": "string", "maxLength": 300}, "Search names, aliases, keys, QIDs."),
-        "status": Param(
-            {"type": "string", "enum": list(registry.STATUS_FILTERS)}, "Default: active."
-        ),
-        "page": Param({"type": "integer", "minimum": 1, "maximum": 100_000}, "Default 1."),
-        "per_page": Param({"type": "integer", "minimum": 1, "maximum": 200}, "Default 50."),
-    },
-    response=ACTOR_PAGE,
-)  # fmt: skip
-def list_actors(call: Call):
+def _aliases(**options) -> fields.List:
+    return fields.List(Text(validate=Length(max=300)), validate=Length(max=500), **options)
+
+
+class ListQuery(Schema):
+    q = Text(validate=Length(max=300), **about("Search names, aliases, keys, QIDs."))
+    status = Choice(registry.STATUS_FILTERS, **about("Default: active."))
+    page = fields.Integer(validate=Range(1, 100_000), **about("Default 1."))
+    per_page = fields.Integer(validate=Range(1, 200), **about("Default 50."))
+
+
+class ActorEdit(Schema):
+    name = Text(validate=Length(max=300))
+    type = Text(validate=Length(max=40), **about("state, person, party, …"))
+    aliases = _aliases()
+    wikidata = Text(allow_none=True, validate=Length(max=20), **about("Like Q794."))
+
+
+class ActorIn(ActorEdit):
+    name = Text(required=True, validate=Length(max=300))
+    key = Text(validate=Length(max=80))
+
+
+class AliasesIn(Schema):
+    aliases = _aliases(required=True)
+
+
+class MergeIn(Schema):
+    into = Id(required=True, **about("Id of the actor that survives."))
+
+
+@bp.get(BASE, endpoint="actors_list_actors")
+@needs("annotator", "List or search actors")
+@bp.input(ListQuery, location="query", arg_name="query")
+@bp.output(ActorPage)
+def list_actors(caller: Caller, query: dict) -> dict:
     """The registry by name, filtered by a search over names and aliases in any script."""
-    q = call.query
     found = registry.list_actor_page(
-        db.session, call.project, query=q.get("q", ""), status=q.get("status", "active"),
-        page=q.get("page", 1), per_page=q.get("per_page", 50),
+        db.session, caller.project, query=query.get("q", ""), status=query.get("status", "active"),
+        page=query.get("page", 1), per_page=query.get("per_page", 50),
     )  # fmt: skip
-    items = [actor_json(a) for a in found.actors]
-    return {"items": items, "total": found.total, "page": found.page, "pages": found.pages}
+    return {"items": found.actors, "total": found.total, "page": found.page, "pages": found.pages}
 
 
-@operation(
-    "POST", BASE, "Create an actor", role="lead", tag="actors", body=CREATE, status=201,
-    response=ACTOR,
-)  # fmt: skip
-def create_actor(call: Call):
+@bp.post(BASE, endpoint="actors_create_actor")
+@needs("lead", "Create an actor")
+@bp.input(ActorIn, arg_name="body")
+@bp.output(ActorOut, status_code=201)
+def create_actor(caller: Caller, body: dict):
     """Add an approved actor; its key is the one given or a slug of its name."""
-    data = registry.ActorData(**_data(call.body))
-    return actor_json(registry.create_actor(db.session, call.project, call.user, data))
+    data = registry.ActorData(**_data(body))
+    return registry.create_actor(db.session, caller.project, caller.user, data)
 
 
-@operation(
-    "PATCH", BASE + "/{actor_id}", "Edit an actor", role="lead", tag="actors", body=EDIT,
-    response=ACTOR,
-)  # fmt: skip
-def edit_actor(call: Call):
+@bp.patch(BASE + "/<int:actor_id>", endpoint="actors_edit_actor")
+@needs("lead", "Edit an actor")
+@bp.input(ActorEdit, arg_name="body")
+@bp.output(ActorOut)
+def edit_actor(caller: Caller, actor_id: int, body: dict):
     """Change name, type, aliases or QID; omitted fields keep their value, the key stays."""
-    actor = get_actor_by_id(db.session, call.project, call.path["actor_id"])
+    actor = get_actor_by_id(db.session, caller.project, actor_id)
     current = {"name": actor.name, "type": actor.type, "wikidata": actor.wikidata}
     current["aliases"] = [a.alias for a in actor.aliases]
-    data = registry.ActorData(**_data(current | call.body))
-    return actor_json(registry.update_actor(db.session, call.project, call.user, actor, data))
+    data = registry.ActorData(**_data(current | body))
+    return registry.update_actor(db.session, caller.project, caller.user, actor, data)
 
 
-@operation(
-    "POST", BASE + "/{actor_id}/aliases", "Add aliases", role="lead", tag="actors",
-    body=ADD_ALIASES, response=ACTOR,
-)  # fmt: skip
-def add_aliases(call: Call):
+@bp.post(BASE + "/<int:actor_id>/aliases", endpoint="actors_add_aliases")
+@needs("lead", "Add aliases")
+@bp.input(AliasesIn, arg_name="body")
+@bp.output(ActorOut)
+def add_aliases(caller: Caller, actor_id: int, body: dict):
     """Add aliases to an actor's list (ones it already has, in any spelling, are kept once)."""
-    actor = get_actor_by_id(db.session, call.project, call.path["actor_id"])
-    aliases = [a.alias for a in actor.aliases] + call.body["aliases"]
+    actor = get_actor_by_id(db.session, caller.project, actor_id)
+    aliases = [a.alias for a in actor.aliases] + body["aliases"]
     data = registry.ActorData(actor.name, actor.type, tuple(aliases), actor.wikidata)
-    return actor_json(registry.update_actor(db.session, call.project, call.user, actor, data))
+    return registry.update_actor(db.session, caller.project, caller.user, actor, data)
 
 
-@operation(
-    "POST", BASE + "/{actor_id}/merge", "Merge an actor into another", role="lead",
-    tag="actors", body=MERGE, response=MERGE_RESULT,
-)  # fmt: skip
-def merge_actor(call: Call):
+@bp.post(BASE + "/<int:actor_id>/merge", endpoint="actors_merge_actor")
+@needs("lead", "Merge an actor into another")
+@bp.input(MergeIn, arg_name="body")
+@bp.output(MergeResult)
+def merge_actor(caller: Caller, actor_id: int, body: dict) -> dict:
     """Fold this actor into ``into``: every stance and statement re-pointed, aliases combined."""
-    source = get_actor_by_id(db.session, call.project, call.path["actor_id"])
-    target = get_actor_by_id(db.session, call.project, call.body["into"])
-    counts = registry.merge_actors(db.session, call.project, call.user, source, target)
+    source = get_actor_by_id(db.session, caller.project, actor_id)
+    target = get_actor_by_id(db.session, caller.project, body["into"])
+    counts = registry.merge_actors(db.session, caller.project, caller.user, source, target)
     return {
-        "actor": actor_json(target),
+        "actor": target,
         "as_target": counts.as_target,
         "as_holder": counts.as_holder,
         "statements": counts.statements,

@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
-from annotator.api.routing import Call, Param, operation
+from apiflask import Schema
+
+from annotator.api import bp
+from annotator.api.access import Caller, needs
+from annotator.api.schemas import Flag, about
 from annotator.extensions import db
 from annotator.review.review import project_agreement, visible_names
 
+OK = {"application/json": {"schema": {"type": "object", "required": ["n_statements"]}}}
 
-@operation(
-    "GET", "/projects/{slug}/agreement", "Agreement figures", role="reviewer", tag="review",
-    query={
-        "include_unfinished": Param(
-            {"type": "boolean"}, "Count stances of statements not yet marked done."
-        )
-    },
-    response={"type": "object", "required": ["n_statements"]},
-)  # fmt: skip
-def agreement(call: Call):
+
+class AgreementQuery(Schema):
+    include_unfinished = Flag(**about("Count statements not yet marked done."))
+
+
+@bp.get("/projects/<slug>/agreement", endpoint="review_agreement")
+@needs(
+    "reviewer",
+    "Agreement figures",
+    tag="review",
+    responses={200: {"description": "Success.", "content": OK}},
+)
+@bp.input(AgreementQuery, location="query", arg_name="query")
+def agreement(caller: Caller, query: dict) -> dict:
     """Overall, per-label and per-pair agreement; names hidden from reviewers on request."""
-    names = visible_names(db.session, call.project, call.role)
-    unfinished = call.query.get("include_unfinished", False)
-    return project_agreement(db.session, call.project, names, include_unfinished=unfinished)
+    names = visible_names(db.session, caller.project, caller.role)
+    unfinished = query.get("include_unfinished", False)
+    return project_agreement(db.session, caller.project, names, include_unfinished=unfinished)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from apiflask import Schema
+from apiflask.validators import Length
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from annotator.accounts.users import get_user
-from annotator.api.routing import ID, Call, Param, annotator_id, annotator_names, operation
-from annotator.api.serialize import ASSIGNMENT, array, assignment_json
+from annotator.api import bp
+from annotator.api.access import Caller, known_annotator, needs, shown_names
+from annotator.api.schemas import Assignment as AssignmentOut
+from annotator.api.schemas import AssignmentList, Choice, Flag, Id, Text, about
 from annotator.errors import Forbidden
 from annotator.extensions import db
 from annotator.models import ASSIGNMENT_STATES, Assignment, Statement
@@ -15,63 +19,77 @@ from annotator.projects.assignments import assign_statement
 from annotator.projects.projects import role_rank
 from annotator.statements.statements import get_statement
 
-BASE = "/projects/{slug}/assignments"
-CREATE = {
-    "type": "object",
-    "properties": {"statement_id": ID, "annotator": {"type": "string", "maxLength": 80}},
-    "required": ["statement_id", "annotator"],
-    "additionalProperties": False,
-}
+BASE = "/projects/<slug>/assignments"
 
 
-@operation(
-    "GET", BASE, "List assignments", role="annotator", tag="assignments",
-    query={
-        "statement_id": Param(ID, "Only this statement's assignments."),
-        "annotator": Param({"type": "string", "maxLength": 80}, "Only this annotator's."),
-        "state": Param({"type": "string", "enum": list(ASSIGNMENT_STATES)}, "Only this state."),
-        "include_inactive": Param({"type": "boolean"}, "Also unassigned ones (default false)."),
-    },
-    response=array(ASSIGNMENT),
-)  # fmt: skip
-def list_assignments(call: Call):
+class ListQuery(Schema):
+    statement_id = Id(query=True, **about("Only this statement's assignments."))
+    annotator = Text(
+        validate=Length(max=80),
+        **about("Only this annotator's (as this list names them: a pseudonym when hidden)."),
+    )
+    state = Choice(ASSIGNMENT_STATES, **about("Only this state."))
+    include_inactive = Flag(**about("Also unassigned ones (default false)."))
+
+
+class AssignmentIn(Schema):
+    statement_id = Id(required=True)
+    annotator = Text(required=True, validate=Length(max=80))
+
+
+@bp.get(BASE, endpoint="assignments_list_assignments")
+@needs("annotator", "List assignments")
+@bp.input(ListQuery, location="query", arg_name="query")
+@bp.output(AssignmentList)
+def list_assignments(caller: Caller, query: dict) -> dict:
     """Assignments by statement; annotators see only their own, reviewers and leads all."""
-    q = call.query
-    name = q.get("annotator")
-    if role_rank(call.role) < role_rank("reviewer"):
-        if name not in (None, call.user.username):
+    name = query.get("annotator")
+    names = shown_names(caller)
+    if role_rank(caller.role) < role_rank("reviewer"):
+        if name not in (None, caller.user.username):
             raise Forbidden("Annotators see only their own assignments.", field="annotator")
-        name = call.user.username
-    names = annotator_names(call)
-    uid = None if name is None else annotator_id(call, name, names)
-    query = _query(call, uid, q.get("statement_id"), q.get("state"), q.get("include_inactive"))
-    return {"items": [assignment_json(a, names) for a in db.session.scalars(query)]}
+        uid = caller.user.id  # their own, even before their first assignment
+    else:
+        uid = None if name is None else known_annotator(caller, name)
+    found = db.session.scalars(_query(caller, uid, query))
+    return {"items": [_item(a, names) for a in found]}
 
 
-def _query(call: Call, uid, statement_id, state, inactive):
-    query = (
+def _query(caller: Caller, uid: int | None, query: dict):
+    """The project's assignments (active ones unless asked) narrowed by the filters given."""
+    found = (
         select(Assignment)
         .join(Statement, Statement.id == Assignment.statement_id)
-        .where(Statement.project_id == call.project.id)
+        .where(Statement.project_id == caller.project.id)
         .options(selectinload(Assignment.annotator))
         .order_by(Assignment.statement_id, Assignment.id)
     )
     if uid is not None:
-        query = query.where(Assignment.annotator_id == uid)
-    if statement_id is not None:
-        query = query.where(Assignment.statement_id == statement_id)
-    if state is not None:
-        query = query.where(Assignment.state == state)
-    return query if inactive else query.where(Assignment.active)
+        found = found.where(Assignment.annotator_id == uid)
+    if query.get("statement_id") is not None:
+        found = found.where(Assignment.statement_id == query["statement_id"])
+    if query.get("state") is not None:
+        found = found.where(Assignment.state == query["state"])
+    return found if query.get("include_inactive") else found.where(Assignment.active)
 
 
-@operation(
-    "POST", BASE, "Assign a statement", role="lead", tag="assignments", body=CREATE,
-    status=201, response=ASSIGNMENT,
-)  # fmt: skip
-def create_assignment(call: Call):
+def _item(assignment: Assignment, names: dict[int, str] | None) -> dict:
+    """An assignment with the annotator's name as the caller may see it (``names``)."""
+    shown = names[assignment.annotator_id] if names is not None else assignment.annotator.username
+    return {
+        "id": assignment.id, "statement_id": assignment.statement_id, "annotator": shown,
+        "state": assignment.state, "active": assignment.active,
+        "updated_at": assignment.updated_at,
+    }  # fmt: skip
+
+
+@bp.post(BASE, endpoint="assignments_create_assignment")
+@needs("lead", "Assign a statement")
+@bp.input(AssignmentIn, arg_name="body")
+@bp.output(AssignmentOut, status_code=201)
+def create_assignment(caller: Caller, body: dict) -> dict:
     """Assign a statement to a project member; assigning twice changes nothing."""
-    st = get_statement(db.session, call.project, call.body["statement_id"])
-    annotator = get_user(db.session, call.body["annotator"])
-    assignment = assign_statement(db.session, call.project, st, annotator, user=call.user)
-    return assignment_json(assignment)
+    st = get_statement(db.session, caller.project, body["statement_id"])
+    annotator = get_user(db.session, body["annotator"])
+    assignment = assign_statement(db.session, caller.project, st, annotator, user=caller.user)
+    return _item(assignment, None)

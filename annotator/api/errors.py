@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from apiflask import HTTPError
 from flask import current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
@@ -44,6 +45,7 @@ def error_response(status: int, message: str, field: str | None = None, **extra)
 def register(bp) -> None:
     """Install the blueprint's handlers (they win over the app's HTML ones on API routes)."""
     bp.register_error_handler(DomainError, domain_error)
+    bp.register_error_handler(HTTPError, validation_error)
     bp.register_error_handler(HTTPException, http_error)
     bp.register_error_handler(Exception, server_error)
 
@@ -53,10 +55,27 @@ def domain_error(exc: DomainError):
     db.session.rollback()
     extra = {}
     if isinstance(exc, Conflict) and exc.current is not None:
-        from annotator.api.serialize import stance_json
+        from annotator.api.schemas import dump_stance
 
-        extra["current"] = stance_json(exc.current)
+        extra["current"] = dump_stance(exc.current)
     return error_response(exc.status, exc.message, exc.field, **extra)
+
+
+def validation_error(exc: HTTPError):
+    """APIFlask's refusal of a query or body off its schema, naming the first field refused.
+
+    ``exc.detail`` is ``{location: {field: [messages]}}``, nested for lists and objects
+    (``{"aliases": {0: [...]}}``): the first leaf is reported, its path dotted.
+    """
+    db.session.rollback()
+    path, messages = [], next(iter(exc.detail.values()))
+    while isinstance(messages, dict):
+        key, messages = next(iter(messages.items()))
+        path += [str(key)] if key != "_schema" else []
+    field = ".".join(path) or None
+    return error_response(
+        exc.status_code, f"'{field}': {messages[0]}" if field else messages[0], field
+    )
 
 
 def http_error(exc: HTTPException):

@@ -2,52 +2,56 @@
 
 from __future__ import annotations
 
+from apiflask import Schema, fields
 from flask import Response, current_app, stream_with_context
 
-from annotator.api.routing import Call, Param, operation
+from annotator.api import bp
+from annotator.api.access import Caller, needs
+from annotator.api.schemas import Choice, Flag, about
 from annotator.exchange import export as export_service
 from annotator.exchange.requests import STREAMED, STREAMED_OPTIONS, open_download
 from annotator.extensions import db
 from annotator.formats import EXPORTERS, FormatOption
 
-MEDIA_TYPES = tuple(sorted({e.media_type for e in EXPORTERS.values() if e.kind == "stream"}))
+MEDIA_TYPES = sorted({e.media_type for e in EXPORTERS.values() if e.kind == "stream"})
+OK = {"description": "The export, as an attachment.", "content": {m: {} for m in MEDIA_TYPES}}
 
 
-def option_param(option: FormatOption) -> Param:
+def option_field(option: FormatOption) -> fields.Field:
     """A format option as a query parameter: typed, so the OpenAPI document lists its values."""
+    described = about(f"{option.help}. Default: {option.default}.")
     if set(option.values.values()) == {True, False}:
-        schema: dict = {"type": "boolean"}
-    else:
-        schema = {"type": "string", "enum": list(option.values)}
-    return Param(schema, f"{option.help}. Default: {option.default}.")
+        return Flag(**described)
+    return Choice(list(option.values), **described)
 
 
-@operation(
-    "GET", "/projects/{slug}/export", "Export a dataset", role="lead", tag="export",
-    query={
-        "format": Param({"type": "string", "enum": STREAMED}, "Export format.", required=True),
-        "scope": Param(
-            {"type": "string", "enum": list(export_service.SCOPES)}, "Default: gold."
-        ),
-        "pseudonymize": Param({"type": "boolean"}, "Replace usernames by stable pseudonyms."),
-        "csv_bom": Param({"type": "boolean"}, "Start csv with a UTF-8 BOM (for Excel)."),
-        **{option.name: option_param(option) for option in STREAMED_OPTIONS},
-    },
-    media_type=MEDIA_TYPES,
-)  # fmt: skip
-def export(call: Call):
+ExportQuery = Schema.from_dict(
+    {
+        "format": Choice(STREAMED, required=True, **about("Export format.")),
+        "scope": Choice(export_service.SCOPES, **about("Default: gold.")),
+        "pseudonymize": Flag(**about("Replace usernames by stable pseudonyms.")),
+        "csv_bom": Flag(**about("Start csv with a UTF-8 BOM (for Excel).")),
+    }
+    | {option.name: option_field(option) for option in STREAMED_OPTIONS},
+    name="ExportQuery",
+)
+
+
+@bp.get("/projects/<slug>/export", endpoint="export_export")
+@needs("lead", "Export a dataset", responses={200: OK})
+@bp.input(ExportQuery, location="query", arg_name="query")
+def export(caller: Caller, query: dict) -> Response:
     """Stream the export as an attachment; memory stays flat whatever the project size.
     A format option the chosen format does not take is refused (422)."""
-    q, project = call.query, call.project
     download = open_download(
         db.factory,
-        project,
-        q["format"],
-        scope=q.get("scope", "gold"),
+        caller.project,
+        query["format"],
+        scope=query.get("scope", "gold"),
         secret=current_app.config["SECRET_KEY"],
-        pseudonymize=bool(q.get("pseudonymize")),
-        csv_bom=bool(q.get("csv_bom")),
-        options={o.name: q[o.name] for o in STREAMED_OPTIONS if o.name in q},
+        pseudonymize=bool(query.get("pseudonymize")),
+        csv_bom=bool(query.get("csv_bom")),
+        options={o.name: query[o.name] for o in STREAMED_OPTIONS if o.name in query},
     )
     chunks = stream_with_context(download.chunks)
     return Response(chunks, mimetype=download.media_type, headers=download.headers)

@@ -2,36 +2,32 @@
 
 from __future__ import annotations
 
-from annotator.api.routing import Call, operation
-from annotator.api.serialize import (
-    PROJECT,
-    PROJECT_DETAIL,
-    array,
-    project_detail_json,
-    project_json,
-)
+from annotator.api import bp
+from annotator.api.access import Caller, needs
+from annotator.api.schemas import ProjectDetail, ProjectList
 from annotator.extensions import db
 from annotator.projects.projects import list_labels, list_user_projects
 
 
-@operation(
-    "GET", "/projects", "List your projects", role=None, tag="projects", response=array(PROJECT)
-)
-def list_projects(call: Call):
+@bp.get("/projects", endpoint="projects_list_projects")
+@needs(None, "List your projects")
+@bp.output(ProjectList)
+def list_projects(caller: Caller) -> dict:
     """The projects you are a member of, with your role (site admins: all, as lead)."""
-    rows = list_user_projects(db.session, call.user)
-    return {"items": [project_json(p, role) for p, role in rows]}
+    rows = list_user_projects(db.session, caller.user)
+    return {"items": [_project(p, role) for p, role in rows]}
 
 
-@operation(
-    "GET",
-    "/projects/{slug}",
-    "Get a project",
-    role="annotator",
-    tag="projects",
-    response=PROJECT_DETAIL,
-)
-def get_project(call: Call):
+@bp.get("/projects/<slug>", endpoint="projects_get_project")
+@needs("annotator", "Get a project")
+@bp.output(ProjectDetail)
+def get_project(caller: Caller) -> dict:
     """A project's settings and its label scheme (retired labels included, flagged)."""
-    labels = list_labels(db.session, call.project, include_retired=True)
-    return project_detail_json(call.project, call.role, labels)
+    labels = list_labels(db.session, caller.project, include_retired=True)
+    return _project(caller.project, caller.role) | {"settings": caller.project, "labels": labels}
+
+
+def _project(project, role: str) -> dict:
+    """A project as the schema reads it, with the caller's role beside it."""
+    return {"slug": project.slug, "name": project.name, "description": project.description,
+            "role": role}  # fmt: skip

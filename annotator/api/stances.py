@@ -2,130 +2,132 @@
 
 from __future__ import annotations
 
+import orjson
+from apiflask import Schema, fields
+from apiflask.validators import Length, Range
+from flask import Response
+
 from annotator.annotation import rows as row_service
 from annotator.annotation import stances as stance_service
-from annotator.api.routing import ID, Call, Param, annotator_id, annotator_names, operation
-from annotator.api.serialize import STANCE, array, iso, stance_json
+from annotator.api import bp
+from annotator.api.access import Caller, known_annotator, needs
+from annotator.api.schemas import Id, StanceList, StanceOut, Text, about, stance_item, stance_json
 from annotator.errors import Forbidden
 from annotator.extensions import db
 from annotator.projects.projects import role_rank
 from annotator.statements.statements import get_statement, statement_and_holder
 
-BASE = "/projects/{slug}/statements/{statement_id}/stances"
-OFFSET = {"type": "integer", "minimum": 0, "maximum": 10_000_000}
-FIELDS = {
-    "start": OFFSET | {"description": "First code point of the span."},
-    "end": OFFSET | {"description": "Code point after the span (end-exclusive)."},
-    "text": {"type": "string", "maxLength": 100_000, "description": "Must equal text[start:end]."},
-    "label": {"type": "string", "maxLength": 40, "description": "A label key."},
-    "target": {"type": ["string", "null"], "maxLength": 80, "description": "Actor key."},
-    "holder": {"type": ["string", "null"], "maxLength": 80, "description": "Actor key."},
-    "note": {"type": "string", "maxLength": 10_000},
-}
-REQUIRED = ["start", "end", "text", "label"]
-CREATE = {
-    "type": "object",
-    "properties": FIELDS,
-    "required": REQUIRED,
-    "additionalProperties": False,
-}
-UPDATE = {
-    "type": "object",
-    "properties": FIELDS | {"version": ID | {"description": "The version you edited."}},
-    "required": [*REQUIRED, "version"],
-    "additionalProperties": False,
-}
+BASE = "/projects/<slug>/statements/<int:statement_id>/stances"
 
 
-@operation(
-    "GET",
-    BASE,
-    "List stances of a statement",
-    role="annotator",
-    tag="stances",
-    query={
-        "annotator": Param(
-            {"type": "string", "maxLength": 80},
-            "Whose stances (reviewers and leads only; default: your own).",
-        )
-    },
-    response=array(STANCE),
-)
-def list_stances(call: Call):
-    """Live stances of one annotator by position; annotators see only their own (blind)."""
-    st = get_statement(db.session, call.project, call.path["statement_id"])
-    name = call.query.get("annotator")
-    if name is None or name == call.user.username:
-        return {"items": stance_rows(st.id, call.user.id, call.user.username)}
-    if role_rank(call.role) < role_rank("reviewer"):
-        raise Forbidden("Annotators see only their own stances.", field="annotator")
-    names = annotator_names(call)
-    uid = annotator_id(call, name, names)
-    shown = names[uid] if names is not None else name
-    return {"items": stance_rows(st.id, uid, shown)}
-
-
-def stance_rows(statement_id: int, owner_id: int, shown: str) -> list[dict]:
-    """The service's plain rows in the API's shape (label and actors by key)."""
-    return [
-        {
-            "id": r.id,
-            "statement_id": r.statement_id,
-            "annotator": shown,
-            "start": r.start,
-            "end": r.end,
-            "text": r.text,
-            "label": r.label_key,
-            "target": r.target_key,
-            "holder": r.holder_key,
-            "note": r.note,
-            "version": r.version,
-            "guidelines_version": r.guidelines_version,
-            "created_at": iso(r.created_at),
-            "updated_at": iso(r.updated_at),
-            "deleted_at": iso(r.deleted_at),
-        }
-        for r in row_service.stance_rows(db.session, statement_id, owner_id)
-    ]
-
-
-@operation(
-    "POST", BASE, "Create a stance", role="annotator", tag="stances", body=CREATE, status=201,
-    response=STANCE,
-)  # fmt: skip
-def create_stance(call: Call):
-    """Save a stance on a statement assigned to you (offsets in code points, end-exclusive)."""
-    st = statement_and_holder(db.session, call.project, call.path["statement_id"])
-    data = stance_service.StanceInput(**call.body)
-    stance = stance_service.create_stance(db.session, call.project, st, call.user, data)
-    return stance_json(stance)
-
-
-@operation(
-    "PUT", BASE + "/{stance_id}", "Update a stance", role="annotator", tag="stances",
-    body=UPDATE, response=STANCE,
-)  # fmt: skip
-def update_stance(call: Call):
-    """Replace a stance's fields; 409 with ``current`` when ``version`` is not the stored one."""
-    st = statement_and_holder(db.session, call.project, call.path["statement_id"])
-    fields = dict(call.body)
-    version = fields.pop("version")
-    stance = stance_service.update_stance(
-        db.session, call.project, st, call.user, call.path["stance_id"], version,
-        stance_service.StanceInput(**fields),
+def _offset(description: str) -> fields.Integer:
+    return fields.Integer(
+        strict=True, required=True, validate=Range(0, 10_000_000),
+        **about(description),
     )  # fmt: skip
-    return stance_json(stance)
 
 
-@operation(
-    "DELETE", BASE + "/{stance_id}", "Delete a stance", role="annotator", tag="stances",
-    query={"version": Param(ID, "The version you saw (409 when stale).", required=True)},
-    response=STANCE,
-)  # fmt: skip
-def delete_stance(call: Call):
-    """Soft-delete (the audit log keeps it); answers the deleted stance with ``deleted_at``."""
-    st = statement_and_holder(db.session, call.project, call.path["statement_id"])
-    stance = stance_service.delete_stance(
-        db.session, call.project, st, call.user, call.path["stance_id"], call.query["version"]
+def _key(description: str) -> Text:
+    return Text(allow_none=True, validate=Length(max=80), **about(description))
+
+
+class StanceIn(Schema):
+    start = _offset("First code point of the span.")
+    end = _offset("Code point after the span (end-exclusive).")
+    text = Text(required=True, validate=Length(max=100_000), **about("text[start:end]"))
+    label = Text(required=True, validate=Length(max=40), **about("A label key."))
+    target = _key("Actor key.")
+    holder = _key("Actor key.")
+    note = Text(validate=Length(max=10_000))
+
+
+class StanceUpdate(StanceIn):
+    version = Id(required=True, **about("The version you edited."))
+
+
+class ListQuery(Schema):
+    annotator = Text(
+        validate=Length(max=80),
+        metadata={
+            "description": "Whose stances (reviewers and leads only; default: your own), "
+            "named as the assignments list names them."
+        },
     )
-    return stance_json(stance)
+
+
+class DeleteQuery(Schema):
+    version = Id(query=True, required=True, **about("The version you saw (409 if stale)."))
+
+
+@bp.get(BASE, endpoint="stances_list_stances")
+@needs("annotator", "List stances of a statement")
+@bp.input(ListQuery, location="query", arg_name="query")
+@bp.output(StanceList)
+def list_stances(caller: Caller, statement_id: int, query: dict) -> Response:
+    """Live stances of one annotator by position; annotators see only their own (blind)."""
+    st = get_statement(db.session, caller.project, statement_id)
+    name = query.get("annotator")
+    if name is None or name == caller.user.username:
+        return _stance_list(st.id, caller.user.id, caller.user.username)
+    if role_rank(caller.role) < role_rank("reviewer"):
+        raise Forbidden("Annotators see only their own stances.", field="annotator")
+    uid = known_annotator(caller, name)
+    return _stance_list(st.id, uid, name)  # a pseudonym, when that is all the caller may see
+
+
+def _stance_list(statement_id: int, owner_id: int, shown: str) -> Response:
+    """The owner's live stances by position, as ``StanceList`` describes them."""
+    rows = row_service.stance_rows(db.session, statement_id, owner_id)
+    return stance_response({"items": [stance_item(row, shown) for row in rows]})
+
+
+def stance_response(payload: dict, status: int = 200) -> Response:
+    """Stances as JSON by orjson, skipping the schema's dump and ``jsonify`` (measured reason).
+
+    Measured: dump and ``jsonify`` take 85 µs of a 2.5 ms create (3.4 %), and 7-8 ms for a
+    list of 500 stances whose query and orjson take 3.5 ms. The items come from
+    ``stance_item``, the mapping of ``StanceRow`` the schema is built from, and
+    tests/test_api_resources.py checks them against the schema's dump.
+    """
+    body = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE)
+    return Response(body, status=status, mimetype="application/json")
+
+
+@bp.post(BASE, endpoint="stances_create_stance")
+@needs("annotator", "Create a stance")
+@bp.input(StanceIn, arg_name="body")
+@bp.output(StanceOut, status_code=201)
+def create_stance(caller: Caller, statement_id: int, body: dict) -> Response:
+    """Save a stance on a statement assigned to you (offsets in code points, end-exclusive)."""
+    st = statement_and_holder(db.session, caller.project, statement_id)
+    data = stance_service.StanceInput(**body)
+    stance = stance_service.create_stance(db.session, caller.project, st, caller.user, data)
+    return stance_response(stance_json(stance), 201)
+
+
+@bp.put(BASE + "/<int:stance_id>", endpoint="stances_update_stance")
+@needs("annotator", "Update a stance")
+@bp.input(StanceUpdate, arg_name="body")
+@bp.output(StanceOut)
+def update_stance(caller: Caller, statement_id: int, stance_id: int, body: dict) -> Response:
+    """Replace a stance's fields; 409 with ``current`` when ``version`` is not the stored one."""
+    st = statement_and_holder(db.session, caller.project, statement_id)
+    version = body.pop("version")
+    stance = stance_service.update_stance(
+        db.session, caller.project, st, caller.user, stance_id, version,
+        stance_service.StanceInput(**body),
+    )  # fmt: skip
+    return stance_response(stance_json(stance))
+
+
+@bp.delete(BASE + "/<int:stance_id>", endpoint="stances_delete_stance")
+@needs("annotator", "Delete a stance")
+@bp.input(DeleteQuery, location="query", arg_name="query")
+@bp.output(StanceOut)
+def delete_stance(caller: Caller, statement_id: int, stance_id: int, query: dict) -> Response:
+    """Soft-delete (the audit log keeps it); answers the deleted stance with ``deleted_at``."""
+    st = statement_and_holder(db.session, caller.project, statement_id)
+    stance = stance_service.delete_stance(
+        db.session, caller.project, st, caller.user, stance_id, query["version"]
+    )
+    return stance_response(stance_json(stance))

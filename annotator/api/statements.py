@@ -7,13 +7,23 @@ import binascii
 from itertools import chain
 from pathlib import PurePosixPath
 
+from apiflask import Schema, fields
+from apiflask.validators import Length, Range, Regexp
 from flask import current_app, request
 from sqlalchemy import select
 
-from annotator.accounts.users import find_user
+from annotator.api import bp
+from annotator.api.access import Caller, annotator_id, needs
 from annotator.api.errors import ApiError
-from annotator.api.routing import Call, Param, operation
-from annotator.api.serialize import STATEMENT, STATEMENT_DETAIL, STR, obj, page, statement_json
+from annotator.api.schemas import (
+    Choice,
+    Flag,
+    ImportReport,
+    StatementDetail,
+    StatementPage,
+    Text,
+    about,
+)
 from annotator.errors import Forbidden, Invalid
 from annotator.extensions import db
 from annotator.formats import FormatError
@@ -22,55 +32,59 @@ from annotator.models import ASSIGNMENT_STATES, Assignment, Statement
 from annotator.projects.projects import role_rank
 from annotator.statements.statements import get_statement, import_statements
 
-LIST_QUERY = {
-    "cursor": Param(STR, "Opaque cursor from the previous page's next_cursor."),
-    "limit": Param({"type": "integer", "minimum": 1, "maximum": 500}, "Page size (default 100)."),
-    "state": Param(
-        {"type": "string", "enum": list(ASSIGNMENT_STATES)},
-        "Only statements with an active assignment in this state.",
-    ),
-    "assignee": Param(
-        {"type": "string", "maxLength": 80},
-        "Only statements actively assigned to this username (annotators: always themselves).",
-    ),
-}
+
+class ListQuery(Schema):
+    cursor = Text(**about("Opaque cursor from the previous page's next_cursor."))
+    limit = fields.Integer(validate=Range(1, 500), **about("Page size (default 100)."))
+    state = Choice(
+        ASSIGNMENT_STATES,
+        **about("Only statements with an active assignment in this state."),
+    )
+    assignee = Text(
+        validate=Length(max=80),
+        **about(
+            "Only statements actively assigned to this annotator, named as the assignments "
+            "list names them: a pseudonym when the project hides names from you "
+            "(annotators: always themselves)."
+        ),
+    )
 
 
-@operation(
-    "GET",
-    "/projects/{slug}/statements",
-    "List statements",
-    role="annotator",
-    tag="statements",
-    query=LIST_QUERY,
-    response=page(STATEMENT),
-)
-def list_statements(call: Call):
+@bp.get("/projects/<slug>/statements", endpoint="statements_list_statements")
+@needs("annotator", "List statements")
+@bp.input(ListQuery, location="query", arg_name="query")
+@bp.output(StatementPage)
+def list_statements(caller: Caller, query: dict) -> dict:
     """Statements in import order, a page at a time; annotators see only their assignments."""
-    limit, after = call.query.get("limit", 100), decode_cursor(call.query.get("cursor"))
-    query = select(Statement).where(Statement.project_id == call.project.id, Statement.id > after)
-    query = _filtered(call, query)
-    rows = list(db.session.scalars(query.order_by(Statement.id).limit(limit + 1)))
+    limit, after = query.get("limit", 100), decode_cursor(query.get("cursor"))
+    where = [Statement.project_id == caller.project.id, Statement.id > after]
+    found = select(Statement).where(*where, *_filters(caller, query))
+    rows = list(db.session.scalars(found.order_by(Statement.id).limit(limit + 1)))
     more = len(rows) > limit
-    items = [statement_json(st) for st in rows[:limit]]
-    return {"items": items, "next_cursor": encode_cursor(rows[limit - 1].id) if more else None}
+    return {
+        "items": rows[:limit],
+        "next_cursor": encode_cursor(rows[limit - 1].id) if more else None,
+    }
 
 
-def _filtered(call: Call, query):
-    assignee, state = call.query.get("assignee"), call.query.get("state")
-    if role_rank(call.role) < role_rank("reviewer"):
-        if assignee not in (None, call.user.username):
+def _filters(caller: Caller, query: dict) -> list:
+    """An EXISTS on an active assignment in ``state`` of ``assignee``, when either is asked."""
+    assignee, state = query.get("assignee"), query.get("state")
+    where = [Assignment.state == state] if state is not None else []
+    if role_rank(caller.role) < role_rank("reviewer"):
+        if assignee not in (None, caller.user.username):
             raise Forbidden("Annotators can list only their own statements.", field="assignee")
-        assignee = call.user.username
-    if assignee is None and state is None:
-        return query
-    where = [Assignment.statement_id == Statement.id, Assignment.active]
-    if state is not None:
-        where.append(Assignment.state == state)
-    if assignee is not None:
-        user = find_user(db.session, assignee)
-        where.append(Assignment.annotator_id == (user.id if user else -1))
-    return query.where(select(Assignment.id).where(*where).exists())
+        where.append(Assignment.annotator_id == caller.user.id)
+    elif assignee is not None:
+        uid = annotator_id(caller, assignee)
+        where.append(Assignment.annotator_id == (uid if uid is not None else -1))
+    if not where:
+        return []
+    return [
+        select(Assignment.id)
+        .where(Assignment.statement_id == Statement.id, Assignment.active, *where)
+        .exists()
+    ]
 
 
 def encode_cursor(last_id: int) -> str:
@@ -92,63 +106,53 @@ def decode_cursor(cursor: str | None) -> int:
     raise ApiError(400, "The cursor is not valid; start again without it.", field="cursor")
 
 
-@operation(
-    "GET",
-    "/projects/{slug}/statements/{statement_id}",
-    "Get a statement",
-    role="annotator",
-    tag="statements",
-    response=STATEMENT_DETAIL,
-)
-def get_one(call: Call):
+@bp.get("/projects/<slug>/statements/<int:statement_id>", endpoint="statements_get_one")
+@needs("annotator", "Get a statement")
+@bp.output(StatementDetail)
+def get_one(caller: Caller, statement_id: int) -> Statement:
     """A statement with its text; offsets count Unicode code points of this text."""
-    return statement_json(
-        get_statement(db.session, call.project, call.path["statement_id"]), text=True
+    return get_statement(db.session, caller.project, statement_id)
+
+
+class ImportQuery(Schema):
+    filename = Text(
+        validate=Regexp(r"^[^/\\]{1,200}\.(jsonl|csv|txt|zip)$"),
+        **about("Raw body: the file name, whose extension picks the format."),
     )
+    txt_header = Flag(**about(".txt files start with a key: value header."))
 
 
-IMPORT_REPORT = obj({"imported": {"type": "integer"}, "skipped": {"type": "array", "items": STR}})
+class Upload(Schema):
+    file = fields.List(fields.File(), **about("One or more files (multipart)."))
 
 
-@operation(
-    "POST",
-    "/projects/{slug}/statements/import",
-    "Import statements",
-    role="lead",
-    tag="statements",
-    upload=True,
-    query={
-        "filename": Param(
-            {"type": "string", "pattern": r"^[^/\\]{1,200}\.(jsonl|csv|txt|zip)$"},
-            "Raw body: the file name, whose extension picks the format.",
-        ),
-        "txt_header": Param({"type": "boolean"}, ".txt files start with a key: value header."),
-    },
-    status=201,
-    response=IMPORT_REPORT,
-)
-def import_file(call: Call):
+@bp.post("/projects/<slug>/statements/import", endpoint="statements_import_file")
+@needs("lead", "Import statements")
+@bp.input(ImportQuery, location="query", arg_name="query")
+@bp.input(Upload, location="files", arg_name="upload")
+@bp.output(ImportReport, status_code=201)
+def import_file(caller: Caller, query: dict, upload: dict) -> dict:
     """Multipart field ``file`` (one or more) or a raw body with ``filename``; all or nothing."""
-    request.max_content_length = current_app.config["MAX_CONTENT_LENGTH"]
-    limit, header = current_app.config["IMPORT_MAX_BYTES"], call.query.get("txt_header", False)
-    files = _uploads(call)
+    limit, header = current_app.config["IMPORT_MAX_BYTES"], query.get("txt_header", False)
+    files = _uploads(query, upload)
     records = chain.from_iterable(
         iter_statements(name, stream, txt_header=header, max_bytes=limit) for name, stream in files
     )
     try:
-        report = import_statements(db.session, call.project, records, user=call.user)
+        report = import_statements(db.session, caller.project, records, user=caller.user)
     except FormatError as err:
         raise Invalid(f"{err}. Nothing was imported.", field="file") from None
     return {"imported": report.imported, "skipped": report.skipped}
 
 
-def _uploads(call: Call) -> list:
+def _uploads(query: dict, upload: dict) -> list:
+    """(name, stream) of each uploaded file, or of the raw body named by ``filename``."""
     if request.mimetype == "multipart/form-data":
-        files = [f for f in request.files.getlist("file") if f.filename]
+        files = [f for f in upload.get("file", []) if f.filename]
         if not files:
             raise Invalid("Send the file in the multipart field 'file'.", field="file")
         return [(_basename(f.filename), f.stream) for f in files]
-    name = call.query.get("filename")
+    name = query.get("filename")
     if name is None:
         raise Invalid("A raw body needs ?filename=NAME.jsonl|csv|txt|zip.", field="filename")
     return [(name, request.stream)]
