@@ -157,11 +157,6 @@ def list_stance_rows(
         result.close()
 
 
-# The API's name for ``list_stance_rows`` until annotator/api/ calls that (it has a
-# ``stance_rows`` of its own, which means the JSON items).
-stance_rows = list_stance_rows
-
-
 @functools.cache
 def _owned(within: bool, timestamps: bool) -> Select:
     query = (

@@ -77,7 +77,7 @@ def list_stances(caller: Caller, statement_id: int, query: dict) -> Response:
 
 def _stance_list(statement_id: int, owner_id: int, shown: str) -> Response:
     """The owner's live stances by position, as ``StanceList`` describes them."""
-    rows = row_service.stance_rows(db.session, statement_id, owner_id)
+    rows = row_service.list_stance_rows(db.session, statement_id, owner_id)
     return stance_response({"items": [stance_item(row, shown) for row in rows]})
 
 
