@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from annotator.accounts.users import get_user
 from annotator.annotation import stances as svc
-from annotator.annotation.rows import stance_rows
+from annotator.annotation.rows import list_stance_rows
 from annotator.errors import Conflict, Forbidden, Invalid
 from annotator.models import AuditEvent, Stance
 
@@ -126,10 +126,10 @@ def test_delete_is_soft_and_restorable(session):
     user = get_user(session, "annotator1")
     stance = svc.create_stance(session, project, st, user, make_input(st))
     svc.delete_stance(session, project, st, user, stance.id, 1)
-    assert stance_rows(session, st.id, user.id) == []
+    assert list_stance_rows(session, st.id, user.id) == []
     assert session.get(Stance, stance.id).deleted_at is not None
     svc.restore_stance(session, project, st, user, stance.id, 2)
-    assert [s.id for s in stance_rows(session, st.id, user.id)] == [stance.id]
+    assert [s.id for s in list_stance_rows(session, st.id, user.id)] == [stance.id]
     actions = session.scalars(
         select(AuditEvent.action).where(AuditEvent.entity == "stance").order_by(AuditEvent.id)
     ).all()
@@ -140,7 +140,7 @@ def test_blind_annotation(session):
     project, st = demo(session)
     one, two = get_user(session, "annotator1"), get_user(session, "annotator2")
     stance = svc.create_stance(session, project, st, one, make_input(st))
-    assert stance_rows(session, st.id, two.id) == []
+    assert list_stance_rows(session, st.id, two.id) == []
     with pytest.raises(Exception) as info:
         svc.get_stance(session, st, stance.id, two)
     assert getattr(info.value, "status", None) == 404
