@@ -388,6 +388,7 @@ def _raise_registry_version(session: Session, _context, _instances) -> None:
 AIF_KINDS = ("RA", "CA")  # AIF scheme nodes: RA inference (support), CA conflict (attack)
 
 
+# Parallel to Label's columns on purpose: both are per-project scheme data edited alike.
 class RelationType(Base):
     """A project's kind of argument link (supports, attacks, rebuts...); data, like labels."""
 

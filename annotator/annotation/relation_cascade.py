@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from annotator.db.audit import record_event
+from annotator.db.audit import record_statement_change
 from annotator.models import Project, Relation, Stance, User
 
 
@@ -100,16 +100,8 @@ def audit_relation(
     extra: dict | None = None,
 ) -> None:
     """Record a relation change (``relation`` or ``gold_relation``) with its content."""
-    data = {"after": relation_snapshot(relation), **(extra or {})}
-    if before is not None:
-        data["before"] = before
-    record_event(
-        session,
-        user=user,
-        action=action,
-        entity="gold_relation" if relation.is_gold else "relation",
-        entity_id=relation.id,
-        project_id=project.id,
-        statement_id=relation.statement_id,
-        data=data,
+    entity = "gold_relation" if relation.is_gold else "relation"
+    after = relation_snapshot(relation)
+    record_statement_change(
+        session, user, project.id, action, entity, relation, after, before, extra
     )

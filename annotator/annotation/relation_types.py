@@ -84,11 +84,7 @@ def retire_relation_type(
     session: Session, project: Project, rtype: RelationType, *, user: User | None = None
 ) -> RelationType:
     """Offer a type no more; its relations keep it and exports still name it."""
-    if not rtype.retired:
-        rtype.retired = True
-        session.flush()
-        _audit(session, user, project, rtype, "retire", {})
-    return rtype
+    return _set_retired(session, project, rtype, user, True)
 
 
 def restore_relation_type(
@@ -97,9 +93,15 @@ def restore_relation_type(
     """Offer a retired type again, unless its hotkey now belongs to another type."""
     if rtype.retired:
         _check_hotkey(session, project, rtype, rtype.hotkey)
-        rtype.retired = False
+    return _set_retired(session, project, rtype, user, False)
+
+
+def _set_retired(session, project, rtype: RelationType, user, retired: bool) -> RelationType:
+    """Retire and restore log only a real change, so repeating either is harmless."""
+    if rtype.retired != retired:
+        rtype.retired = retired
         session.flush()
-        _audit(session, user, project, rtype, "restore", {})
+        _audit(session, user, project, rtype, "retire" if retired else "restore", {})
     return rtype
 
 

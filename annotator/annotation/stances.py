@@ -13,7 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from annotator.annotation.relation_cascade import delete_stance_relations, restore_stance_relations
 from annotator.annotation.rows import CONTENT, VALUE_FIELDS, StanceValues
-from annotator.db.audit import record_event
+from annotator.db.audit import record_statement_change
 from annotator.errors import Conflict, Forbidden, Invalid, NotFound
 from annotator.models import (
     OPEN_STATES,
@@ -343,16 +343,7 @@ def audit_stance(
     session, user, project, stance: Stance, action: str, before: dict | None = None, **kw
 ) -> None:
     """Record a stance change (annotator or gold, ``entity``) with its content before and after."""
-    data = {"after": stance_snapshot(stance), **kw.get("extra", {})}
-    if before is not None:
-        data["before"] = before
-    record_event(
-        session,
-        user=user,
-        action=action,
-        entity=kw.get("entity", "stance"),
-        entity_id=stance.id,
-        project_id=project.id,
-        statement_id=stance.statement_id,
-        data=data,
+    entity, after = kw.get("entity", "stance"), stance_snapshot(stance)
+    record_statement_change(
+        session, user, project.id, action, entity, stance, after, before, kw.get("extra")
     )

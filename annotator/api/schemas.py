@@ -187,6 +187,7 @@ class ActorPage(Out):
     pages = fields.Integer()
 
 
+# Field lists of different API answers: alike in shape only, each is its own contract.
 class MergeResult(Out):
     actor = fields.Nested(Actor)
     as_target = fields.Integer()

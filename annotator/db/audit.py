@@ -38,4 +38,32 @@ def record_event(
     session.connection().execute(_INSERT, values)
 
 
+def record_statement_change(
+    session: Session,
+    user: User | None,
+    project_id: int,
+    action: str,
+    entity: str,
+    row: Any,
+    after: dict,
+    before: dict | None = None,
+    extra: dict | None = None,
+) -> None:
+    """Log a change to a statement's stance or relation with its content, so it can be undone."""
+    data = {"after": after, **(extra or {})}
+    if before is not None:
+        data["before"] = before
+    statement_id = row.statement_id
+    record_event(
+        session,
+        user=user,
+        action=action,
+        entity=entity,
+        entity_id=row.id,
+        project_id=project_id,
+        statement_id=statement_id,
+        data=data,
+    )
+
+
 _INSERT = AuditEvent.__table__.insert()

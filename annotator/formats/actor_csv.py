@@ -15,7 +15,7 @@ from typing import BinaryIO, TextIO
 
 from annotator.formats import FormatError, write_chunks
 from annotator.formats.spreadsheet import CSV, SheetWriter, read_cell
-from annotator.formats.statement_readers import iter_csv_rows, iter_text_lines
+from annotator.formats.statement_readers import iter_csv_dicts, iter_text_lines
 
 COLUMNS = ("id", "name", "type", "aliases", "wikidata")
 ACTOR_TYPES = (
@@ -54,21 +54,15 @@ def normalize_alias(text: str) -> str:
 
 def iter_actor_rows(name: str, stream: BinaryIO) -> Iterator[ActorRow]:
     """Yield validated actors from a registry CSV, stopping at the first bad row."""
-    rows = iter_csv_rows(name, iter_text_lines(name, stream))
     seen: dict[str, int] = {}
-    for header_line, cells in rows:  # the first row is the header, the inner loop the rest
-        header = _check_header(name, header_line, cells)
-        for lineno, cells in rows:
-            if len(cells) != len(header):
-                message = f"expected {len(header)} cells as in the header, found {len(cells)}"
-                raise FormatError(message, file=name, line=lineno)
-            values = dict(zip(header, map(read_cell, cells), strict=True))
-            actor = _make_row(values, name, lineno)
-            if actor.key in seen:
-                message = f"duplicate id, first used on line {seen[actor.key]}"
-                raise FormatError(message, file=name, line=lineno, field="id")
-            seen[actor.key] = lineno
-            yield actor
+    for lineno, cells in iter_csv_dicts(name, iter_text_lines(name, stream), _check_header):
+        values = {column: read_cell(cell) for column, cell in cells.items()}
+        actor = _make_row(values, name, lineno)
+        if actor.key in seen:
+            message = f"duplicate id, first used on line {seen[actor.key]}"
+            raise FormatError(message, file=name, line=lineno, field="id")
+        seen[actor.key] = lineno
+        yield actor
     if not seen:
         raise FormatError("file is empty", file=name)
 

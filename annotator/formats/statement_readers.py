@@ -10,7 +10,7 @@ import shutil
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -109,6 +109,20 @@ def iter_csv_rows(file: str, lines: Lines) -> Iterator[tuple[int, list[str]]]:
         start = reader.line_num + 1
 
 
+def iter_csv_dicts(
+    file: str, lines: Lines, check_header: Callable[[str, int, list[str]], list[str]]
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield (line, cells by column) under a checked header, so every CSV reader counts alike."""
+    rows = iter_csv_rows(file, lines)
+    for header_line, cells in rows:  # the first row is the header, the inner loop the rest
+        header = check_header(file, header_line, cells)
+        for lineno, cells in rows:
+            if len(cells) != len(header):
+                message = f"expected {len(header)} cells as in the header, found {len(cells)}"
+                raise FormatError(message, file=file, line=lineno)
+            yield lineno, dict(zip(header, cells, strict=True))
+
+
 def normalize_newlines(text: str) -> str:
     """Turn CRLF and lone CR into LF, the only change ever made to statement text."""
     return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
@@ -196,14 +210,8 @@ def _iter_jsonl(label: str, lines: Lines) -> Iterator[StatementRecord]:
 
 def _iter_csv(label: str, lines: Lines) -> Iterator[StatementRecord]:
     """Parse a CSV whose header names the statement fields; other columns go to meta."""
-    rows = iter_csv_rows(label, lines)
-    for header_line, cells in rows:  # the first row is the header, the inner loop the rest
-        header = _csv_header(label, header_line, cells)
-        for lineno, cells in rows:
-            if len(cells) != len(header):
-                message = f"expected {len(header)} cells as in the header, found {len(cells)}"
-                raise FormatError(message, file=label, line=lineno)
-            yield _make_record(dict(zip(header, cells, strict=True)), label, lineno)
+    for lineno, values in iter_csv_dicts(label, lines, _csv_header):
+        yield _make_record(values, label, lineno)
 
 
 def _csv_header(label: str, lineno: int, cells: list[str]) -> list[str]:

@@ -24,6 +24,7 @@ def chunks(bundles: Bundles, ctx: ExportContext) -> Chunks:
     return counts
 
 
+# A declaration like doccano's: each format names its own media type and extension.
 EXPORTER = Exporter(
     name="statements-jsonl",
     kind="stream",

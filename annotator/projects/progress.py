@@ -118,6 +118,7 @@ def _count_state(state: str):
     return func.coalesce(func.sum(case((Assignment.state == state, 1), else_=0)), 0)
 
 
+# Same shape as the per-annotator count above, but grouped by label: a different query.
 def label_counts(session: Session, project: Project) -> list[LabelCount]:
     """Live annotator stances per label (gold excluded), in scheme order."""
     counts = dict(

@@ -23,6 +23,7 @@ from annotator.roles import ROLES, Role
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
+# Data, not logic: each default label spells out its fields, so the entries look alike.
 DEFAULT_LABELS = (
     dict(
         key="claim",
