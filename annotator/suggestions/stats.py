@@ -42,15 +42,8 @@ def suggestion_stats(session: Session, project: Project, user: User | None = Non
         cells[(recommender_id, user_id)][decision] = n
     for recommender_id, user_id, n in session.execute(_ignored(project)):
         cells[(recommender_id, user_id)]["ignored"] = n
-    names = (
-        dict(
-            session.execute(
-                select(User.id, User.username).where(User.id.in_({u for _, u in cells}))
-            )
-        )
-        if cells
-        else {}
-    )
+    users = {u for _, u in cells}
+    names = dict(session.execute(select(User.id, User.username).where(User.id.in_(users))).all())
     recommenders = list_recommenders(session, project)
     per_annotator = [
         {"recommender": r.name, "annotator": names[u], **_figures(cells[(r.id, u)])}
