@@ -13,6 +13,10 @@ from annotator.suggestions.recommenders import RecommenderInput, create_recommen
 
 from .workspace_helpers import demo
 
+SECOND_TEXT = (
+    "Yesterday Teheran claims to have hit a new target, and the Mullah regime gloats again."
+)
+
 
 @dataclass
 class Record:

@@ -29,6 +29,7 @@ from annotator.suggestions.training import refresh_statement, train_recommender,
 
 from .factories import make_project, make_user
 from .suggestion_helpers import (
+    SECOND_TEXT,
     add_statements,
     demo,
     get_user,
@@ -37,8 +38,6 @@ from .suggestion_helpers import (
     rule_sentence,
     stance,
 )
-
-SECOND = "Yesterday Teheran claims to have hit a new target, and the Mullah regime gloats again."
 
 
 def count(session, model, *where) -> int:
@@ -50,7 +49,7 @@ def count(session, model, *where) -> int:
 def memory_world(session):
     """Demo statement A with annotator1's stances; statement B repeats their texts."""
     project, a = demo(session)
-    b = add_statements(session, project, {"b": SECOND})["b"]
+    b = add_statements(session, project, {"b": SECOND_TEXT})["b"]
     stance(session, project, a, "annotator1", "Teheran claims", "claim", "iran")
     stance(session, project, a, "annotator2", "Teheran claims", "claim", "iran")
     stance(session, project, a, "annotator1", "Mullah regime", "condemnation", "iran")
@@ -63,13 +62,22 @@ def memory_world(session):
 def test_recommender_crud_keeps_the_token_out_of_sight(session):
     project, _ = demo(session)
     lead, annotator = get_user(session, "lead"), get_user(session, "annotator1")
-    data = RecommenderInput(name="bert", kind="external", token="s3cret-token",
-                            settings={"url": "http://127.0.0.1:9/", "timeout": 2})  # fmt: skip
+    data = RecommenderInput(
+        name="bert",
+        kind="external",
+        token="s3cret-token",
+        settings={"url": "http://127.0.0.1:9/", "timeout": 2},
+    )
     rec = create_recommender(session, project, lead, data)
     shown = describe_recommender(rec)
     assert shown["has_token"] and "s3cret-token" not in repr(shown) + repr(rec)
-    assert shown["settings"] == {"url": "http://127.0.0.1:9/", "timeout": 2, "batch_size": 20,
-                                 "webhooks": False, "auth_scheme": "Bearer"}  # fmt: skip
+    assert shown["settings"] == {
+        "url": "http://127.0.0.1:9/",
+        "timeout": 2,
+        "batch_size": 20,
+        "webhooks": False,
+        "auth_scheme": "Bearer",
+    }
     update_recommender(session, project, lead, rec, RecommenderInput(token="other", threshold=0.4))
     events = session.scalars(select(AuditEvent).where(AuditEvent.entity == "recommender")).all()
     assert [e.action for e in events] == ["create", "update"]
@@ -236,8 +244,15 @@ def test_stats_define_shown(session, memory_world):
     mark_done(session, project, b, "annotator1")  # left both alone: both ignored
     stats = suggestion_stats(session, project)
     rows = {r["annotator"]: r for r in stats["annotators"]}
-    assert rows["annotator2"] == {"recommender": "memory", "annotator": "annotator2",
-        "accepted": 1, "rejected": 1, "ignored": 0, "shown": 2, "acceptance_rate": 0.5}  # fmt: skip
+    assert rows["annotator2"] == {
+        "recommender": "memory",
+        "annotator": "annotator2",
+        "accepted": 1,
+        "rejected": 1,
+        "ignored": 0,
+        "shown": 2,
+        "acceptance_rate": 0.5,
+    }
     assert (rows["annotator1"]["ignored"], rows["annotator1"]["shown"]) == (2, 2)
     assert stats["recommenders"][0]["shown"] == 4 and "ignored" in stats["shown"]
     assert one.id != two.id

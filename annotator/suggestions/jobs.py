@@ -147,6 +147,7 @@ def predict_open(
     """Run recommenders over the job's statements, checkpointing after every batch."""
     statements = open_statements(session, project, job.params or {})
     counts = Counter(job.counts or {})
+    counts["stored"] += 0  # always reported, even when nothing was left to do
     job.total = (job.total or 0) + len(statements) * len(recommenders)
     checkpoint()
     for recommender in recommenders:

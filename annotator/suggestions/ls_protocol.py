@@ -65,9 +65,9 @@ def label_config(labels: Sequence[str]) -> str:
     )
 
 
-def task(statement_id: int, text: str, **data: Any) -> dict[str, Any]:
+def task(task_id: int, text: str, **data: Any) -> dict[str, Any]:
     """One Label Studio task for a statement."""
-    return {"id": statement_id, "data": {"text": text, **data}}
+    return {"id": task_id, "data": {"text": text, **data}}
 
 
 def predict_request(
