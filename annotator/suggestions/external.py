@@ -195,6 +195,7 @@ def store_answer(
         result.failure = answer.failure
         result.dropped["failed_" + _reason(answer.failure)] += len(statements)
         _record_failure(recommender, f"{answer.failure} after {answer.seconds:.2f} s")
+        session.flush()
         return result
     result.dropped.update(parsed.dropped)
     result.model_version = parsed.model_version

@@ -154,7 +154,8 @@ def _prediction(prediction: Any, task_id: int, texts: dict, labels: set[str], pa
     parsed.model_version = _version(prediction.get("model_version"), parsed.model_version)
     default_score = prediction.get("score", 1.0)
     items = [i for i in prediction["result"] if isinstance(i, Mapping)]
-    parsed.dropped["bad_shape"] += len(prediction["result"]) - len(items)
+    if len(items) < len(prediction["result"]):
+        parsed.dropped["bad_shape"] += len(prediction["result"]) - len(items)
     actors = _actors(items)
     for item in items:
         if item.get("type") != "labels":
