@@ -150,13 +150,14 @@ def list_command(project: str) -> None:
 
 
 def _run(proj, kind: str, recommender, params: dict, queued: bool) -> None:
+    app = current_app._get_current_object()
     job = request_job(db.session, proj, kind, recommender=recommender, params=params)
     db.session.commit()
     if queued:
-        queue.submit(current_app, job.id)
-        click.echo(f"Job {job.id} queued ({queue.queue_address(current_app)}).")
+        queue.submit(app, job.id)
+        click.echo(f"Job {job.id} queued ({queue.queue_address(app)}).")
         return
-    queue.execute(current_app, job.id)
+    queue.execute(app, job.id)
     db.session.expire_all()
     done = describe_job(db.session.merge(job))
     click.echo(json.dumps(done, ensure_ascii=False))
@@ -268,8 +269,9 @@ def jobs_command(project: str, limit: int) -> None:
 @with_appcontext
 def worker_command(threads: int) -> None:
     """Run a job worker (training, predictions, webhooks) until interrupted; any host will do."""
-    huey = queue.get_huey(current_app)
-    click.echo(f"Worker on {queue.queue_address(current_app)} with {threads} thread(s).")
+    app = current_app._get_current_object()  # the tasks outlive this context: the real app
+    huey = queue.get_huey(app)
+    click.echo(f"Worker on {queue.queue_address(app)} with {threads} thread(s).", err=True)
     huey.create_consumer(workers=threads, worker_type="thread", periodic=True).run()
 
 

@@ -4,7 +4,8 @@
 the queue is the file ``jobs.sqlite3`` in the instance folder (``ANNOTATOR_QUEUE_FILE``
 overrides it) and ``annotator serve`` runs a consumer thread in each worker process
 (``ANNOTATOR_EMBEDDED_WORKER=0`` turns that off). The queue is built on first use, never in
-``create_app``, which must not touch files or the network. Messages carry only job ids; the
+``create_app``, which must not touch files or the network. ``ANNOTATOR_QUEUE_NAME`` keeps
+several installations apart on one Redis. Messages carry only job ids; the
 state lives in the ``suggestion_jobs`` table (annotator/suggestions/jobs.py).
 """
 
@@ -53,12 +54,12 @@ def _queue_file(app: Flask) -> Path:
 
 
 def _build(app: Flask) -> Huey:
-    url = app.config.get("REDIS_URL")
+    url, name = app.config.get("REDIS_URL"), app.config.get("QUEUE_NAME") or "annotator"
     if url:
-        return RedisHuey("annotator", url=url, results=False)
+        return RedisHuey(name, url=url, results=False)
     path = _queue_file(app)
     path.parent.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey("annotator", filename=str(path), results=False)
+    return SqliteHuey(name, filename=str(path), results=False)
 
 
 def _register(huey: Huey, app: Flask) -> None:
