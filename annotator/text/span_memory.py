@@ -14,10 +14,11 @@ text/mentions.py), which is why it is used here; see docs/suggestions.md for the
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import ahocorasick
 
@@ -47,8 +48,7 @@ class Entry:
     only_statement: int | None  # all labellings came from this statement (else None)
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(NamedTuple):  # a tuple: made by the thousand per statement, cheaply
     start: int
     end: int
     entry: Entry
@@ -101,15 +101,37 @@ def _is_word(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
 
+_NOT_WORD = re.compile(r"\W")  # exactly not (str.isalnum() or "_"), run in C
+
+
+def _spaced(text: str) -> str:
+    """Every non-word character as a space, same length: word boundaries become spaces."""
+    return _NOT_WORD.sub(" ", text)
+
+
 class SpanMatcher:
-    """An automaton over every entry; build once per memory version and reuse (thread-safe)."""
+    """An automaton over every entry; build once per memory version and reuse (thread-safe).
+
+    The automaton runs over the text with every non-word character turned into a space
+    (same length) and padded with one space each side, and each entry's pattern carries a
+    space where the entry must meet a word boundary. So it reports only matches on word
+    boundaries, instead of every entry that occurs inside a longer word ("ran" in "Iran"),
+    which made most of the work (measured: 10,000 raw hits against 1,800 real ones in the
+    benchmark's statement). A hit is then checked against the original characters, which
+    also tells apart entries that differ only in punctuation.
+    """
 
     def __init__(self, entries: Iterable[Entry], *, ignore_case: bool = False) -> None:
         self.ignore_case = ignore_case
         self.automaton = ahocorasick.Automaton()
+        patterns: dict[str, tuple[int, int, dict[str, Entry]]] = {}
         for entry in entries:
-            self.automaton.add_word(entry.text, entry)
-        self.empty = len(self.automaton) == 0
+            left, right = int(_is_word(entry.text[0])), int(_is_word(entry.text[-1]))
+            pattern = " " * left + _spaced(entry.text) + " " * right
+            patterns.setdefault(pattern, (left, right, {}))[2][entry.text] = entry
+        for pattern, (left, right, by_text) in patterns.items():
+            self.automaton.add_word(pattern, (len(pattern), left, right, by_text))
+        self.empty = not patterns
         if not self.empty:
             self.automaton.make_automaton()
 
@@ -123,12 +145,14 @@ class SpanMatcher:
             return []
         folded = fold(text, self.ignore_case)
         candidates = []
-        for last, entry in self.automaton.iter(folded):
-            start, end = last + 1 - len(entry.text), last + 1
-            if entry.only_statement is not None and entry.only_statement == statement:
+        for last, (length, left, right, by_text) in self.automaton.iter(f" {_spaced(folded)} "):
+            start, end = last - length + left, last - right
+            entry = by_text.get(folded[start:end])
+            if entry is None or (
+                entry.only_statement is not None and entry.only_statement == statement
+            ):
                 continue
-            if _bounded(folded, start, end):
-                candidates.append((start, end, entry))
+            candidates.append((start, end, entry))
         candidates.sort(key=lambda c: (c[0] - c[1], c[0]))  # longest first, then leftmost
         taken = bytearray(len(text))
         chosen = []
@@ -138,10 +162,3 @@ class SpanMatcher:
                 chosen.append(Match(start, end, entry))
         chosen.sort(key=lambda m: m.start)
         return chosen
-
-
-def _bounded(text: str, start: int, end: int) -> bool:
-    """A match must not cut a word: like regex ``\\b`` at the ends that are word characters."""
-    if _is_word(text[start]) and start > 0 and _is_word(text[start - 1]):
-        return False
-    return not (_is_word(text[end - 1]) and end < len(text) and _is_word(text[end]))
