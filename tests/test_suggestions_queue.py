@@ -66,7 +66,8 @@ def test_embedded_sqlite_queue_trains_and_predicts(app, session, memory_project,
     queue.submit(app, job.id)
     done = wait_for(session, job.id)
     assert (done.state, done.error) == ("done", None)
-    assert done.counts == {"version": "v1", "stored": 1} and done.done == done.total == 3
+    assert done.counts == {"stance_count": 1, "version": "v1", "stored": 1}
+    assert done.done == done.total == 3
     assert done.started_at <= done.finished_at
 
 
@@ -92,6 +93,21 @@ def test_the_clock_asks_for_training_after_n_new_stances(app, session, memory_pr
     queue.execute(app, job_id)
     assert wait_for(session, job_id).state == "done"
     assert queue.schedule_due(app) == []  # trained on every stance there is
+
+
+def test_a_failed_training_waits_for_n_more_stances(app, session):
+    project, a = demo(session)
+    clf = recommender(session, project, "sentences", "classifier", settings={"retrain_every": 1})
+    stance(session, project, a, "annotator1", "Teheran claims", "claim", "iran")
+    session.commit()
+    (job_id,) = queue.schedule_due(app)
+    queue.execute(app, job_id)
+    assert wait_for(session, job_id).state == "failed"  # nothing finished yet
+    assert queue.schedule_due(app) == []  # not again every minute
+    stance(session, project, a, "annotator1", "Mullah regime", "condemnation", "iran")
+    session.commit()
+    assert len(queue.schedule_due(app)) == 1
+    assert clf.id
 
 
 def _worker(database_url: str, tmp_path, extra: dict) -> subprocess.Popen:

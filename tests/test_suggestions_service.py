@@ -134,6 +134,14 @@ def test_accept_makes_the_annotators_own_stance_once(session, memory_world):
     made = svc.accept_suggestion(session, project, b, user, first.id)
     session.commit()
     assert (made.annotator_id, made.origin_suggestion_id, made.version) == (user.id, first.id, 1)
+    assert svc.stance_origins(session, [made.id, 0]) == {
+        made.id: {
+            "recommender": "memory",
+            "kind": "span_memory",
+            "model_version": "v1",
+            "score": 1.0,
+        }
+    }
     assert made.text == "Teheran claims" and made.holder.key == "rcit"
     with pytest.raises(Conflict) as err:  # the second tab
         svc.accept_suggestion(session, project, b, user, first.id)

@@ -28,6 +28,7 @@ from annotator.models import (
     utcnow,
 )
 from annotator.suggestions import external, training
+from annotator.suggestions.consensus import count_stances
 from annotator.suggestions.recommenders import list_recommenders, require_lead
 from annotator.suggestions.suggestions import LOCAL_KINDS
 
@@ -100,10 +101,11 @@ def run_job(session: Session, job: SuggestionJob, checkpoint: Checkpoint) -> Non
     recommender = session.get(Recommender, job.recommender_id) if job.recommender_id else None
     if job.kind == "train":
         job.total = 1
+        job.counts = {"stance_count": count_stances(session, project)}  # kept if it fails
         checkpoint()
         training.train_recommender(session, project, recommender)
         job.done = 1
-        job.counts = {"version": recommender.active_version}
+        job.counts = {**job.counts, "version": recommender.active_version}
         checkpoint()
         predict_open(session, project, job, [recommender], checkpoint)
     elif job.kind == "predict":
@@ -237,11 +239,24 @@ def due_jobs(session: Session) -> list[SuggestionJob]:
     jobs = []
     for recommender in session.scalars(select(Recommender).where(Recommender.enabled)).all():
         project = session.get(Project, recommender.project_id)
-        if training.training_due(session, project, recommender):
+        if training.training_due(session, project, recommender, _failed_at(session, recommender)):
             jobs.append(request_job(session, project, "train", recommender=recommender))
         elif _webhooks_due(session, project, recommender):
             jobs.append(request_job(session, project, "webhooks", recommender=recommender))
     return [job for job in jobs if job.state == "queued"]
+
+
+def _failed_at(session: Session, recommender: Recommender) -> int:
+    """The stance count at the last training, if it failed: not retried before N more."""
+    last = session.scalar(
+        select(SuggestionJob)
+        .where(SuggestionJob.recommender_id == recommender.id, SuggestionJob.kind == "train")
+        .order_by(SuggestionJob.id.desc())
+        .limit(1)
+    )
+    if last is None or last.state != "failed":
+        return 0
+    return int((last.counts or {}).get("stance_count") or 0)
 
 
 def _webhooks_due(session: Session, project: Project, recommender: Recommender) -> bool:

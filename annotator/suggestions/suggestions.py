@@ -370,3 +370,30 @@ def actor_ids(session: Session, project: Project, keys: Iterable[str | None]) ->
 def label_ids(project: Project) -> dict[str, int]:
     """Active label key -> id (a retired label is never proposed)."""
     return {label.key: label.id for label in project.labels if not label.retired}
+
+
+def stance_origins(session: Session, stance_ids: Iterable[int]) -> dict[int, dict]:
+    """Stance id -> where it came from, for stances made by accepting a suggestion.
+
+    What an export's ``origin`` field needs: recommender name and kind, model version and
+    score. Stances drawn by hand are absent from the result.
+    """
+    ids = list(stance_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(
+            Stance.id,
+            Recommender.name,
+            Recommender.kind,
+            Suggestion.model_version,
+            Suggestion.score,
+        )
+        .join(Suggestion, Suggestion.id == Stance.origin_suggestion_id)
+        .join(Recommender, Recommender.id == Suggestion.recommender_id)
+        .where(Stance.id.in_(ids))
+    )
+    return {
+        stance_id: {"recommender": name, "kind": kind, "model_version": version, "score": score}
+        for stance_id, name, kind, version, score in rows
+    }

@@ -96,13 +96,15 @@ def _prune(session: Session, recommender: Recommender) -> None:
     )
 
 
-def training_due(session: Session, project: Project, recommender: Recommender) -> bool:
-    """Whether ``retrain_every`` new stances arrived since the active version was trained."""
+def training_due(
+    session: Session, project: Project, recommender: Recommender, failed_at: int = 0
+) -> bool:
+    """Whether ``retrain_every`` new stances arrived since the last training (or failed try)."""
     every = int(recommender.settings.get("retrain_every") or 0)
     if not recommender.enabled or recommender.kind not in LOCAL_KINDS or every <= 0:
         return False
     model = active_model(session, recommender)
-    seen = model.stance_count if model is not None else 0
+    seen = max(model.stance_count if model is not None else 0, failed_at)
     return count_stances(session, project) - seen >= every
 
 
