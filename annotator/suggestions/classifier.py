@@ -17,10 +17,11 @@ from annotator.errors import Invalid
 from annotator.models import Project, RecommenderModel, Statement
 from annotator.suggestions import sentence_model
 from annotator.suggestions.consensus import sentence_examples
+from annotator.suggestions.memory import model_key
 from annotator.suggestions.suggestions import Proposal, actor_ids, label_ids
 from annotator.text.sentences import split_sentences
 
-_MODELS: dict[tuple, sentence_model.SentenceModel] = {}  # (database, model id) -> model
+_MODELS: dict[tuple, sentence_model.SentenceModel] = {}  # see model_key -> model
 
 
 def train_classifier(session: Session, project: Project) -> dict:
@@ -45,7 +46,7 @@ def train_classifier(session: Session, project: Project) -> dict:
 
 def loaded(session: Session, model: RecommenderModel) -> sentence_model.SentenceModel:
     """The classifier of a stored artefact, read once per process and model."""
-    key = (str(session.get_bind().url), model.id)
+    key = model_key(session, model)
     found = _MODELS.get(key)
     if found is None:
         found = sentence_model.SentenceModel(model.artefact)

@@ -9,7 +9,7 @@ from annotator.suggestions.consensus import labelled_spans
 from annotator.suggestions.suggestions import Proposal, actor_ids, label_ids
 from annotator.text import span_memory
 
-_MATCHERS: dict[tuple, span_memory.SpanMatcher] = {}  # (database, model id) -> automaton
+_MATCHERS: dict[tuple, span_memory.SpanMatcher] = {}  # see model_key -> automaton
 
 
 def build_memory(session: Session, project: Project, recommender: Recommender) -> dict:
@@ -24,9 +24,15 @@ def build_memory(session: Session, project: Project, recommender: Recommender) -
     }
 
 
+def model_key(session: Session, model: RecommenderModel) -> tuple:
+    """Identifies a stored model across processes' caches; ids alone can come back (SQLite
+    reuses a deleted row's id, tests truncate tables), the training time cannot."""
+    return (str(session.get_bind().url), model.id, model.version, model.trained_at)
+
+
 def matcher(session: Session, model: RecommenderModel) -> span_memory.SpanMatcher:
     """The automaton of a stored memory, built once per process and model."""
-    key = (str(session.get_bind().url), model.id)
+    key = model_key(session, model)
     found = _MATCHERS.get(key)
     if found is None:
         entries, ignore_case = span_memory.from_json(model.artefact)
