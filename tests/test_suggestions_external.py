@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from flask import Flask, request
+from flask import Flask, Response, request
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
@@ -228,6 +228,15 @@ def test_annotation_webhooks_reach_the_backend_once(session, world, backend):
     assert again.counts == {} and len(backend.events()) == 1
 
 
+def _trickle():
+    """Headers at once, then a byte every 0.2 s: never a read timeout, always too slow."""
+    yield b'{"results": ['
+    for _ in range(20):
+        time.sleep(0.2)
+        yield b" "
+    yield b"]}"
+
+
 @pytest.fixture
 def plain_server():
     """A minimal server of the same protocol: answers invalid JSON, records the headers."""
@@ -237,6 +246,8 @@ def plain_server():
     @app.post("/predict")
     def predict():
         seen.append(dict(request.headers))
+        if request.json["tasks"][0]["data"]["text"].startswith("trickle"):
+            return Response(_trickle(), content_type="application/json")
         return "{not json", 200, {"Content-Type": "application/json"}
 
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -257,3 +268,14 @@ def test_invalid_json_is_a_failure_and_the_token_is_sent(session, plain_server):
     assert seen[0]["Authorization"] == "Bearer tok-9"
     result = external.store_answer(session, project, rec, [a], answer, parsed)
     assert result.stored == 0 and rec.last_error.startswith("invalid JSON")
+
+
+def test_a_trickling_answer_is_cut_off_at_the_deadline(session, plain_server):
+    url, _seen = plain_server
+    project, _a = demo(session)
+    slow = add_statements(session, project, {"slow": "trickle of words"})["slow"]
+    rec = recommender(session, project, "plain", "external", settings={"url": url, "timeout": 0.5})
+    began = time.monotonic()
+    answer, parsed = external.ask_model(project, rec, [slow])
+    assert (answer.failure, parsed) == ("timeout", None)
+    assert time.monotonic() - began < 0.5 + 0.1

@@ -10,6 +10,7 @@ made with no write pending, so a slow model never holds SQLite's writer lock.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import time
 from collections import Counter
@@ -125,18 +126,42 @@ class _TimedOut(Exception):
 
 
 def _read(response: requests.Response, deadline: float) -> bytes | None:
-    """The body, read in chunks until ``deadline`` (a trickling server is cut off too)."""
+    """The body, read in chunks until ``deadline``: before each read the socket's timeout
+    shrinks to the time left, so a server that stalls or trickles is cut off in time."""
     chunks, size = [], 0
-    for chunk in response.iter_content(chunk_size=65536):
-        if time.monotonic() > deadline:
+    iterator = response.iter_content(chunk_size=65536)
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
             raise _TimedOut
+        _socket_timeout(response, left)
+        try:
+            chunk = next(iterator)
+        except StopIteration:
+            break
+        except requests.ConnectionError:
+            if time.monotonic() >= deadline - 0.01:
+                raise _TimedOut from None  # requests reports a body read timeout this way
+            raise
         size += len(chunk)
         if size > MAX_BYTES:
             return None
         chunks.append(chunk)
-    if time.monotonic() > deadline:
-        raise _TimedOut
     return b"".join(chunks)
+
+
+def _socket_timeout(response: requests.Response, seconds: float) -> None:
+    """Set the timeout of the socket the body comes from.
+
+    requests offers only a per-read timeout, so the socket is reached through urllib3's
+    response and http.client's buffered socket file (``raw._fp.fp.raw._sock``); should a
+    new version hide it, nothing breaks and the bound is the per-read timeout again.
+    """
+    fp = getattr(getattr(response.raw, "_fp", None), "fp", None)
+    sock = getattr(getattr(fp, "raw", None), "_sock", None)
+    if sock is not None:
+        with contextlib.suppress(OSError):  # closed already: the next read says so
+            sock.settimeout(seconds)
 
 
 def project_ref(project: Project) -> str:
