@@ -60,6 +60,7 @@ def consumer(app):
 def test_embedded_sqlite_queue_trains_and_predicts(app, session, memory_project, consumer):
     project, rec = memory_project
     assert queue.queue_address(app).endswith("instance/jobs.sqlite3")
+    assert queue.embedded_worker_wanted(app)  # annotator serve starts a consumer thread
     job = request_job(session, project, "train", recommender=rec)
     assert request_job(session, project, "train", recommender=rec).id == job.id  # once
     session.commit()

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import random
+import threading
+import time
 
 import pytest
 from sqlalchemy import func, select
 
 from annotator.errors import Conflict, Forbidden, Invalid, NotFound
+from annotator.extensions import db
 from annotator.models import (
     AuditEvent,
+    Project,
     Recommender,
     Stance,
+    Statement,
     Suggestion,
     SuggestionDecision,
     SuggestionRun,
+    User,
 )
 from annotator.suggestions import suggestions as svc
 from annotator.suggestions.recommenders import (
@@ -321,3 +327,37 @@ def test_classifier_without_finished_work_says_why(session):
     with pytest.raises(Invalid) as err:
         train_recommender(session, project, clf)
     assert "0 finished statements" in err.value.message
+
+
+def test_two_tabs_racing_give_one_stance_and_a_409(app, session, memory_world):
+    """Both tabs pass every read; the unique decision makes the later one wait, then lose."""
+    project, _a, b, _ = memory_world
+    refresh_statement(session, project, b)
+    user_id = get_user(session, "annotator2").id
+    suggestion_id = svc.list_suggestions(session, project, b, get_user(session, "annotator2"))[0].id
+    session.commit()
+    results, first_wrote = {}, threading.Event()
+
+    def tab(name: str, hold: bool) -> None:
+        with app.app_context(), db.new_session() as s:
+            args = (s.get(Project, project.id), s.get(Statement, b.id), s.get(User, user_id))
+            try:
+                made = svc.accept_suggestion(s, *args, suggestion_id)
+                if hold:  # keep the transaction open while the other tab tries
+                    first_wrote.set()
+                    time.sleep(0.5)
+                s.commit()
+                results[name] = made.id
+            except Conflict as exc:
+                results[name] = (exc.status, exc.current.stance_id)
+                s.rollback()
+
+    one = threading.Thread(target=tab, args=("one", True))
+    one.start()
+    assert first_wrote.wait(10)
+    two = threading.Thread(target=tab, args=("two", False))
+    two.start()
+    one.join(20)
+    two.join(20)
+    assert results["two"] == (409, results["one"])
+    assert count(session, Stance, Stance.statement_id == b.id) == 1
