@@ -18,7 +18,7 @@ from annotator.models import Project, RecommenderModel, Statement
 from annotator.suggestions import sentence_model
 from annotator.suggestions.consensus import sentence_examples
 from annotator.suggestions.memory import model_key
-from annotator.suggestions.suggestions import Proposal, actor_ids, label_ids
+from annotator.suggestions.proposals import Proposal, actor_ids, label_ids
 from annotator.text.sentences import split_sentences
 
 _MODELS: dict[tuple, sentence_model.SentenceModel] = {}  # see model_key -> model

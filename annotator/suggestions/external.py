@@ -19,21 +19,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from annotator.models import (
-    Actor,
-    AuditEvent,
-    Label,
     Project,
     Recommender,
-    Stance,
     Statement,
     utcnow,
 )
 from annotator.suggestions import ls_protocol
-from annotator.suggestions.suggestions import Proposal, actor_ids, label_ids, store_suggestions
+from annotator.suggestions.proposals import Proposal, actor_ids, label_ids, store_suggestions
 
 MAX_BYTES = 20 * 1024 * 1024  # an answer larger than this is garbage, not predictions
 
@@ -219,7 +214,7 @@ def store_answer(
     if parsed is None:
         result.failure = answer.failure
         result.dropped["failed_" + _reason(answer.failure)] += len(statements)
-        _record_failure(recommender, f"{answer.failure} after {answer.seconds:.2f} s")
+        record_failure(recommender, f"{answer.failure} after {answer.seconds:.2f} s")
         session.flush()
         return result
     result.dropped.update(parsed.dropped)
@@ -247,7 +242,7 @@ def store_answer(
         )
     recommender.active_version = parsed.model_version
     if sum(parsed.dropped.values()):
-        _record_failure(recommender, _dropped_note(parsed.dropped))
+        record_failure(recommender, _dropped_note(parsed.dropped))
     session.flush()
     return result
 
@@ -260,7 +255,8 @@ def _dropped_note(dropped: Counter) -> str:
     return "dropped " + ", ".join(f"{n} {reason}" for reason, n in sorted(dropped.items()))
 
 
-def _record_failure(recommender: Recommender, message: str) -> None:
+def record_failure(recommender: Recommender, message: str) -> None:
+    """Keep the last failure on the recommender, for the lead's page."""
     recommender.last_error = message[:1000]
     recommender.last_error_at = utcnow()
 
@@ -276,94 +272,3 @@ def check_server(project: Project, recommender: Recommender) -> dict[str, Any]:
         "setup": setup.body if setup.failure is None else None,
         "setup_failure": setup.failure,
     }
-
-
-_ACTIONS = {
-    "create": "ANNOTATION_CREATED",
-    "restore": "ANNOTATION_CREATED",
-    "update": "ANNOTATION_UPDATED",
-    "delete": "ANNOTATION_DELETED",
-}
-
-
-def pending_events(session: Session, project: Project, recommender: Recommender, limit: int):
-    """The project's stance events after the recommender's cursor (the audit log is the feed)."""
-    return session.scalars(
-        select(AuditEvent)
-        .where(
-            AuditEvent.project_id == project.id,
-            AuditEvent.entity == "stance",
-            AuditEvent.action.in_(list(_ACTIONS)),
-            AuditEvent.id > recommender.event_cursor,
-        )
-        .order_by(AuditEvent.id)
-        .limit(limit)
-    ).all()
-
-
-def webhook_bodies(session: Session, project: Project, events) -> list[tuple[int, dict]]:
-    """``(event id, webhook body)`` per stance event, as Label Studio would send them."""
-    stances = {
-        s.id: s
-        for s in session.scalars(select(Stance).where(Stance.id.in_([e.entity_id for e in events])))
-    }
-    statements = {
-        s.id: s
-        for s in session.scalars(
-            select(Statement).where(Statement.id.in_([s.statement_id for s in stances.values()]))
-        )
-    }
-    labels = {
-        lab.id: lab.key
-        for lab in session.scalars(select(Label).where(Label.project_id == project.id))
-    }
-    keys = _actor_keys(session, stances.values())
-    config, ref = labeling_config(project), project_ref(project)
-    bodies = []
-    for event in events:
-        stance = stances.get(event.entity_id)
-        if stance is None:
-            continue
-        snapshot = {"id": stance.id, **event.data.get("after", {})}
-        snapshot["label"] = labels.get(snapshot.get("label_id"), "")
-        snapshot["target"] = keys.get(snapshot.get("target_id"))
-        snapshot["holder"] = keys.get(snapshot.get("holder_id"))
-        statement = statements[stance.statement_id]
-        annotation = {
-            "id": stance.id,
-            "task": statement.id,
-            "completed_by": stance.annotator_id,
-            "result": ls_protocol.annotation_result(snapshot),
-        }
-        task = ls_protocol.task(statement.id, statement.text)
-        body = ls_protocol.webhook_request(
-            _ACTIONS[event.action], annotation, task, {"id": ref, "label_config": config}
-        )
-        bodies.append((event.id, body))
-    return bodies
-
-
-def _actor_keys(session: Session, stances) -> dict[int, str]:
-    ids = {i for s in stances for i in (s.target_id, s.holder_id) if i}
-    if not ids:
-        return {}
-    return dict(session.execute(select(Actor.id, Actor.key).where(Actor.id.in_(ids))).all())
-
-
-def send_events(recommender: Recommender, bodies: list[tuple[int, dict]]) -> tuple[int, str | None]:
-    """POST each body in order; stop at the first failure. Returns (last event sent, failure)."""
-    server = ModelServer.of(recommender)
-    last = recommender.event_cursor
-    for event_id, body in bodies:
-        answer = server.webhook(body)
-        if answer.failure:
-            return last, answer.failure
-        last = event_id
-    return last, None
-
-
-def advance_cursor(recommender: Recommender, last: int, failure: str | None, upto: int) -> None:
-    """Move the event cursor past what was delivered; keep the failure for the lead."""
-    recommender.event_cursor = max(recommender.event_cursor, last if failure else upto)
-    if failure:
-        _record_failure(recommender, f"webhook: {failure}")

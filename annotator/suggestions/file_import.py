@@ -24,13 +24,13 @@ from annotator.errors import Invalid
 from annotator.formats import FormatError
 from annotator.formats.stance_readers import parse_record
 from annotator.models import Project, Recommender, Statement, User
+from annotator.suggestions.proposals import Proposal, actor_ids, label_ids, store_suggestions
 from annotator.suggestions.recommenders import (
     RecommenderInput,
     create_recommender,
     find_recommender,
     require_lead,
 )
-from annotator.suggestions.suggestions import Proposal, actor_ids, label_ids, store_suggestions
 
 BATCH = 1_000
 

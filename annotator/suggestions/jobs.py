@@ -27,7 +27,7 @@ from annotator.models import (
     User,
     utcnow,
 )
-from annotator.suggestions import external, training
+from annotator.suggestions import external, training, webhooks
 from annotator.suggestions.consensus import count_stances
 from annotator.suggestions.recommenders import list_recommenders, require_lead
 from annotator.suggestions.suggestions import LOCAL_KINDS
@@ -217,14 +217,14 @@ def deliver_webhooks(session, project, job, recommender, checkpoint) -> None:
     counts = Counter()
     for target in targets:
         while True:
-            events = external.pending_events(session, project, target, WEBHOOK_BATCH)
+            events = webhooks.pending_events(session, project, target, WEBHOOK_BATCH)
             if not events:
                 break
-            bodies = external.webhook_bodies(session, project, events)
+            bodies = webhooks.webhook_bodies(session, project, events)
             checkpoint()
-            last, failure = external.send_events(target, bodies)
+            last, failure = webhooks.send_events(target, bodies)
             sent = sum(1 for event_id, _ in bodies if event_id <= last)
-            external.advance_cursor(target, last, failure, events[-1].id)
+            webhooks.advance_cursor(target, last, failure, events[-1].id)
             counts["sent"] += sent
             job.counts = dict(counts)
             checkpoint()
@@ -261,7 +261,7 @@ def _failed_at(session: Session, recommender: Recommender) -> int:
 
 def _webhooks_due(session: Session, project: Project, recommender: Recommender) -> bool:
     wanted = recommender.kind == "external" and recommender.settings.get("webhooks")
-    return bool(wanted and external.pending_events(session, project, recommender, 1))
+    return bool(wanted and webhooks.pending_events(session, project, recommender, 1))
 
 
 def list_jobs(session: Session, project: Project, limit: int = 20) -> list[SuggestionJob]:

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from annotator.models import Project, Recommender, RecommenderModel, Statement
 from annotator.suggestions.consensus import labelled_spans
-from annotator.suggestions.suggestions import Proposal, actor_ids, label_ids
+from annotator.suggestions.proposals import Proposal, actor_ids, label_ids
 from annotator.text import span_memory
 
 _MATCHERS: dict[tuple, span_memory.SpanMatcher] = {}  # see model_key -> automaton

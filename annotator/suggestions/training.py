@@ -25,8 +25,9 @@ from annotator.models import (
 )
 from annotator.suggestions import classifier, memory
 from annotator.suggestions.consensus import count_stances
+from annotator.suggestions.proposals import retire_versions, store_suggestions
 from annotator.suggestions.recommenders import active_model
-from annotator.suggestions.suggestions import LOCAL_KINDS, retire_versions, store_suggestions
+from annotator.suggestions.suggestions import LOCAL_KINDS
 
 KEEP_MODELS = 3
 
