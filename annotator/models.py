@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -319,6 +320,11 @@ class Stance(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     deleted_at: Mapped[datetime | None]
+    # The suggestion an annotator accepted to make this stance (None: drawn by hand). A plain
+    # column, no foreign key: SQLite can add a key only by rebuilding ``stances``, whose drop
+    # would fire the ON DELETE actions of every table that points at stances. Suggestions
+    # with a decision are never deleted (services/suggestions), so the id stays valid.
+    origin_suggestion_id: Mapped[int | None] = mapped_column(Integer)
 
     label: Mapped[Label] = relationship()
     target: Mapped[Actor | None] = relationship(foreign_keys=[target_id])
@@ -463,3 +469,153 @@ Index(
     sqlite_where=_LIVE,
     postgresql_where=_LIVE,
 )
+
+
+# --- Suggestions (annotator/suggestions/): proposed stances, never anyone's work until accepted.
+
+RECOMMENDER_KINDS = ("span_memory", "classifier", "external", "file")
+SUGGESTION_DECISIONS = ("accept", "reject")
+JOB_KINDS = ("train", "predict", "webhooks")
+JOB_STATES = ("queued", "running", "done", "failed")
+
+
+class Recommender(Base):
+    """A source of suggestions in one project; ``token`` is sent to a model server, never shown."""
+
+    __tablename__ = "recommenders"
+    __table_args__ = (
+        UniqueConstraint("project_id", "name"),
+        CheckConstraint(_in("kind", RECOMMENDER_KINDS), name="kind"),
+        CheckConstraint("threshold >= 0 AND threshold <= 1", name="threshold"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(80))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    threshold: Mapped[float] = mapped_column(Float, default=0.0)
+    # Classifiers: suggestions are offered only while the held-out precision reaches this.
+    min_precision: Mapped[float | None] = mapped_column(Float)
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    token: Mapped[str | None] = mapped_column(String(500))
+    active_version: Mapped[str | None] = mapped_column(String(100))
+    event_cursor: Mapped[int] = mapped_column(Integer, default=0)  # last audit event sent
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Recommender {self.id} {self.kind} {self.name!r}>"  # never the token
+
+
+class Suggestion(Base):
+    """A proposed stance: where, which label and actors, how sure, from which model."""
+
+    __tablename__ = "suggestions"
+    __table_args__ = (
+        UniqueConstraint(
+            "recommender_id", "statement_id", "start", "end", "label_id", "model_version"
+        ),
+        CheckConstraint('"start" >= 0 AND "start" < "end"', name="span"),
+        CheckConstraint("score >= 0 AND score <= 1", name="score"),
+        Index("ix_suggestions_statement_recommender", "statement_id", "recommender_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recommender_id: Mapped[int] = mapped_column(ForeignKey("recommenders.id", ondelete="CASCADE"))
+    statement_id: Mapped[int] = mapped_column(ForeignKey("statements.id", ondelete="CASCADE"))
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    label_id: Mapped[int] = mapped_column(ForeignKey("labels.id", ondelete="CASCADE"))
+    target_id: Mapped[int | None] = mapped_column(ForeignKey("actors.id", ondelete="SET NULL"))
+    holder_id: Mapped[int | None] = mapped_column(ForeignKey("actors.id", ondelete="SET NULL"))
+    score: Mapped[float] = mapped_column(Float)
+    model_version: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    recommender: Mapped[Recommender] = relationship()
+    label: Mapped[Label] = relationship()
+    target: Mapped[Actor | None] = relationship(foreign_keys=[target_id])
+    holder: Mapped[Actor | None] = relationship(foreign_keys=[holder_id])
+
+
+class SuggestionDecision(Base):
+    """An annotator's accept or reject of one suggestion; at most one each (two tabs: 409)."""
+
+    __tablename__ = "suggestion_decisions"
+    __table_args__ = (
+        UniqueConstraint("suggestion_id", "user_id"),
+        CheckConstraint(_in("decision", SUGGESTION_DECISIONS), name="decision"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    suggestion_id: Mapped[int] = mapped_column(ForeignKey("suggestions.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    decision: Mapped[str] = mapped_column(String(8))
+    stance_id: Mapped[int | None] = mapped_column(ForeignKey("stances.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RecommenderModel(Base):
+    """A trained model as JSON (never pickle) with its held-out figures."""
+
+    __tablename__ = "recommender_models"
+    __table_args__ = (UniqueConstraint("recommender_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recommender_id: Mapped[int] = mapped_column(ForeignKey("recommenders.id", ondelete="CASCADE"))
+    version: Mapped[str] = mapped_column(String(100))
+    trained_at: Mapped[datetime] = mapped_column(default=utcnow)
+    training_size: Mapped[int] = mapped_column(Integer, default=0)
+    stance_count: Mapped[int] = mapped_column(Integer, default=0)  # project stances seen
+    precision: Mapped[float | None] = mapped_column(Float)
+    recall: Mapped[float | None] = mapped_column(Float)
+    metrics: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    artefact: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class SuggestionRun(Base):
+    """A recommender version ran on a statement: it is not run there again."""
+
+    __tablename__ = "suggestion_runs"
+    __table_args__ = (UniqueConstraint("recommender_id", "statement_id", "model_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recommender_id: Mapped[int] = mapped_column(ForeignKey("recommenders.id", ondelete="CASCADE"))
+    statement_id: Mapped[int] = mapped_column(ForeignKey("statements.id", ondelete="CASCADE"))
+    model_version: Mapped[str] = mapped_column(String(100))
+    stored: Mapped[int] = mapped_column(Integer, default=0)
+    dropped: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SuggestionJob(Base):
+    """A background job (training, predictions, webhooks) with state and progress to show."""
+
+    __tablename__ = "suggestion_jobs"
+    __table_args__ = (
+        CheckConstraint(_in("kind", JOB_KINDS), name="kind"),
+        CheckConstraint(_in("state", JOB_STATES), name="state"),
+        Index("ix_suggestion_jobs_project_state", "project_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    recommender_id: Mapped[int | None] = mapped_column(
+        ForeignKey("recommenders.id", ondelete="CASCADE")
+    )
+    kind: Mapped[str] = mapped_column(String(10))
+    state: Mapped[str] = mapped_column(String(10), default="queued")
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int | None] = mapped_column(Integer)
+    counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]

@@ -175,3 +175,22 @@ def test_a_corrupt_gzip_file_is_a_one_line_error(app, session, runner, tmp_path)
     assert result.exit_code == 1 and "Nothing was restored" in result.output
     session.commit()
     assert session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_model_server_tokens_only_with_include_credentials(app, session, runner, tmp_path):
+    from annotator.accounts.users import find_user
+    from annotator.projects.projects import get_project
+    from annotator.suggestions.recommenders import RecommenderInput, create_recommender
+
+    _fill(session)
+    project = get_project(session, "rev")
+    lead = find_user(session, "boss")
+    settings = {"url": "http://127.0.0.1:9"}
+    data = RecommenderInput(name="ls", kind="external", settings=settings, token="s3cret-model")
+    create_recommender(session, project, lead, data)
+    session.commit()
+    plain = _backup(runner, tmp_path / "a.jsonl")
+    assert not any("s3cret-model" in line for line in plain)
+    assert any('"table": "recommenders"' in line for line in plain)
+    full = _backup(runner, tmp_path / "b.jsonl", "--include-credentials")
+    assert any("s3cret-model" in line for line in full)

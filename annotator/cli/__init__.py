@@ -19,8 +19,19 @@ def register_cli(app) -> None:
     from annotator.projects import cli as projects
     from annotator.review import cli as review
     from annotator.statements import cli as statements
+    from annotator.suggestions import cli as suggestions
 
-    for module in (setup, accounts, projects, actors, statements, exchange, review, backup_cli):
+    for module in (
+        setup,
+        accounts,
+        projects,
+        actors,
+        statements,
+        exchange,
+        review,
+        backup_cli,
+        suggestions,
+    ):
         for command in module.COMMANDS:
             app.cli.add_command(command)
 

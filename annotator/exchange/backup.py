@@ -52,8 +52,8 @@ def iter_backup_lines(
     yield json.dumps(header, sort_keys=True)
     for table in backup_tables():
         for row in _iter_rows(session, table):
-            if table.name == "users" and not include_credentials:
-                row["password_hash"] = UNUSABLE_HASH
+            if not include_credentials:
+                _scrub(table.name, row)
             yield json.dumps({"table": table.name, "row": row}, sort_keys=True, ensure_ascii=False)
 
 
@@ -179,9 +179,18 @@ def _decode_line(
     for column in table.c:
         if _is_datetime(column) and row.get(column.name) is not None:
             row[column.name] = datetime.fromisoformat(row[column.name])
-    if table.name == "users" and not credentials:
-        row["password_hash"] = UNUSABLE_HASH
+    if not credentials:
+        _scrub(table.name, row)
     return table, row
+
+
+def _scrub(table: str, row: dict[str, Any]) -> None:
+    """Blank the secrets a backup leaves out by default: password hashes and the tokens sent to
+    model servers (personal API tokens are not backed up at all, see ``EXCLUDED``)."""
+    if table == "users":
+        row["password_hash"] = UNUSABLE_HASH
+    elif table == "recommenders":
+        row["token"] = None
 
 
 def _is_datetime(column) -> bool:

@@ -1,0 +1,63 @@
+"""The span memory recommender: learn the project's labelled span texts, propose them again."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from annotator.models import Project, Recommender, RecommenderModel, Statement
+from annotator.suggestions.consensus import labelled_spans
+from annotator.suggestions.proposals import Proposal, actor_ids, label_ids
+from annotator.text import span_memory
+
+_MATCHERS: dict[tuple, span_memory.SpanMatcher] = {}  # see model_key -> automaton
+
+
+def build_memory(session: Session, project: Project, recommender: Recommender) -> dict:
+    """The memory of every live stance as a JSON artefact, and how many spans it read."""
+    ignore_case = bool(recommender.settings.get("ignore_case"))
+    spans = list(labelled_spans(session, project))
+    entries = span_memory.build_memory(spans, ignore_case=ignore_case)
+    return {
+        "artefact": span_memory.to_json(entries, ignore_case),
+        "training_size": len(spans),
+        "metrics": {"entries": len(entries)},
+    }
+
+
+def model_key(session: Session, model: RecommenderModel) -> tuple:
+    """Identifies a stored model across processes' caches; ids alone can come back (SQLite
+    reuses a deleted row's id, tests truncate tables), the training time cannot."""
+    return (str(session.get_bind().url), model.id, model.version, model.trained_at)
+
+
+def matcher(session: Session, model: RecommenderModel) -> span_memory.SpanMatcher:
+    """The automaton of a stored memory, built once per process and model."""
+    key = model_key(session, model)
+    found = _MATCHERS.get(key)
+    if found is None:
+        entries, ignore_case = span_memory.from_json(model.artefact)
+        found = span_memory.SpanMatcher(entries, ignore_case=ignore_case)
+        if len(_MATCHERS) >= 16:
+            _MATCHERS.clear()
+        _MATCHERS[key] = found
+    return found
+
+
+def propose(
+    session: Session, project: Project, statement: Statement, model: RecommenderModel
+) -> list[Proposal]:
+    """Every memory match in the statement, with its label, target and score."""
+    matches = matcher(session, model).find(statement.text, statement=statement.id)
+    labels = label_ids(project)
+    actors = actor_ids(session, project, (m.entry.target for m in matches))
+    return [
+        Proposal(
+            m.start,
+            m.end,
+            labels[m.entry.label],
+            m.entry.score,
+            actors.get(m.entry.target) if m.entry.target else None,
+        )
+        for m in matches
+        if m.entry.label in labels
+    ]
