@@ -193,3 +193,18 @@ def test_the_database_guard_refuses_what_one_database_would_store(app, session):
         create_token(session, user, "a\ud800b")
     session.rollback()
     assert create_token(session, user, "fine ✓")[0].id
+
+
+def test_a_too_large_id_is_404_for_every_method_never_405(app):
+    """The bound is in the converter's regex: a rule of another method must not match it."""
+    urls = app.url_map.bind("localhost")
+    for method in ("GET", "POST", "PUT", "DELETE"):
+        for path in (
+            "/api/v1/projects/demo/statements/5161915115/stances",
+            "/api/v1/projects/demo/statements/1/stances/2147483648",
+            "/p/demo/s/9223372036854775808/stances",
+        ):
+            with pytest.raises(Exception) as refused:
+                urls.match(path, method=method)
+            assert type(refused.value).__name__ == "NotFound", (method, path)
+    assert urls.match("/api/v1/projects/demo/statements/2147483647/stances", method="POST")

@@ -19,11 +19,33 @@ from annotator.db.guard import INT_MAX, INT_MIN
 from annotator.errors import Invalid
 
 
+def _digits_up_to(limit: int) -> str:
+    """A regex matching exactly the decimal numbers 0..limit (no sign, no leading zeros)."""
+    text = str(limit)
+    parts = [rf"[1-9]\d{{0,{len(text) - 2}}}|0"]  # shorter numbers
+    for i, digit in enumerate(text):
+        low = 1 if i == 0 else 0
+        if int(digit) > low:  # same prefix, a smaller digit here, anything after
+            tail = rf"\d{{{len(text) - i - 1}}}" if i < len(text) - 1 else ""
+            parts.append(f"{text[:i]}[{low}-{int(digit) - 1}]{tail}")
+    parts.append(text)
+    return "(?:" + "|".join(parts) + ")"
+
+
 class BoundedIntConverter(IntegerConverter):
-    """``<int:...>`` that matches only ids a database column can hold (others: 404)."""
+    """``<int:...>`` that matches only ids a database column can hold (others: 404).
+
+    The bound is in the regex, not only in ``to_python``: werkzeug collects the methods of
+    every rule whose regex matched, so a number refused later made another method's rule
+    answer 405 instead of 404.
+    """
+
+    regex = _digits_up_to(INT_MAX)
 
     def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False) -> None:  # noqa: A002
         super().__init__(map, fixed_digits, INT_MIN if min is None else min, max or INT_MAX, signed)
+        if not signed and not fixed_digits:
+            self.regex = _digits_up_to(self.max)
 
 
 def db_int(value: str) -> int:
