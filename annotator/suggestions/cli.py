@@ -18,7 +18,6 @@ from annotator.cli.frame import unit_of_work
 from annotator.extensions import db
 from annotator.projects.assignments import get_statement_ref
 from annotator.projects.projects import get_project
-from annotator.suggestions import queue
 from annotator.suggestions.file_import import import_suggestions
 from annotator.suggestions.jobs import describe_job, list_jobs, request_job
 from annotator.suggestions.recommenders import (
@@ -150,6 +149,8 @@ def list_command(project: str) -> None:
 
 
 def _run(proj, kind: str, recommender, params: dict, queued: bool) -> None:
+    from annotator.suggestions import queue  # huey: imported by the commands that use it
+
     app = current_app._get_current_object()
     job = request_job(db.session, proj, kind, recommender=recommender, params=params)
     db.session.commit()
@@ -269,6 +270,8 @@ def jobs_command(project: str, limit: int) -> None:
 @with_appcontext
 def worker_command(threads: int) -> None:
     """Run a job worker (training, predictions, webhooks) until interrupted; any host will do."""
+    from annotator.suggestions import queue
+
     app = current_app._get_current_object()  # the tasks outlive this context: the real app
     huey = queue.get_huey(app)
     click.echo(f"Worker on {queue.queue_address(app)} with {threads} thread(s).", err=True)

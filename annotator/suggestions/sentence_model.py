@@ -15,12 +15,13 @@ import zlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
+
+if TYPE_CHECKING:  # scikit-learn (and SciPy) cost ~150 MB and 1 s to import: only when used
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
 
 NONE = ""  # the class of a sentence without a stance
 FORMAT = "sentence-classifier/2"
@@ -39,6 +40,8 @@ def analyze(text: str) -> list[str]:
 
 
 def _vectorizer(min_df: int = 1, vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     return TfidfVectorizer(
         analyzer=analyze,
         min_df=min_df,
@@ -156,6 +159,9 @@ def train_and_evaluate(
         raise ValueError("too few statements to hold some out for evaluation")
     if len(set(labels[~held_out])) < 2:
         raise ValueError("the classifier needs sentences of at least two kinds (stance or not)")
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+
     vectorizer = _vectorizer(min_df=2 if len(examples) >= 1000 else 1)
     matrix = vectorizer.fit_transform([e.text for e in examples])
     model = LogisticRegression(C=2.0, max_iter=200, tol=1e-3, warm_start=refit_on_all)
