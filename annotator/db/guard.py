@@ -27,23 +27,36 @@ def _check_parameters(_conn, _cursor, _statement, parameters, _context, _execute
     _check_all(parameters)
 
 
+_CONTAINERS = (dict, list, tuple)
+
+
 def _check_all(values) -> None:
+    """Walk every parameter; the common kinds are tested inline, since a call per value cost
+    a tenth of a 100,000-statement import (measured), and only a bad value calls out."""
     for value in values.values() if isinstance(values, dict) else values or ():
-        if isinstance(value, dict | list | tuple):
+        kind = type(value)
+        if kind is str:
+            if "\x00" in value or not (value.isascii() or _encodable(value)):
+                check_value(value)
+        elif kind is int:
+            if not INT_MIN <= value <= INT_MAX:
+                check_value(value)
+        elif value is None:
+            continue
+        elif isinstance(value, _CONTAINERS):
             _check_all(value)
         else:
-            check_value(value)
+            check_value(value)  # subclasses of str and int (enums), floats, dates
 
 
 def check_value(value: object) -> None:
     """Raise Invalid for a NUL, a lone surrogate or an integer no database column can hold."""
-    kind = type(value)
-    if kind is str:
+    if isinstance(value, str):
         if "\x00" in value:
             raise Invalid("Text must not contain NUL characters.")
         if not value.isascii() and not _encodable(value):
             raise Invalid("Text must be valid Unicode (no lone surrogates).")
-    elif kind is int and not INT_MIN <= value <= INT_MAX:
+    elif isinstance(value, int) and not isinstance(value, bool) and not INT_MIN <= value <= INT_MAX:
         raise Invalid(f"The number {value} is out of range.")
 
 
