@@ -366,6 +366,15 @@ def test_state_done_then_next_and_queue(session, client, login):
     queue = client.get("/p/demo/").get_data(as_text=True)
     assert "1 of 1 statements finished" in queue
     assert "next statement →" not in queue  # nothing left to open
+    page = client.get(url(st)).get_data(as_text=True)
+    assert "1 of 1 statement in your queue done" in page  # says what it counts
+
+
+def test_the_queue_counter_says_what_it_counts(session, client, login):
+    _, st = demo(session)
+    login("annotator1")
+    page = client.get(url(st)).get_data(as_text=True)
+    assert "0 of 1 statement in your queue done" in page and "0/1" not in page
 
 
 def test_queue_opens_the_next_statement_in_one_click(session, client, login):
