@@ -23,15 +23,7 @@ class PasswordForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
-    """A one-button form: only its CSRF token matters."""
-
-
 class TokenForm(FlaskForm):
     """A new token's name (what it is for)."""
 
     name = StringField("Name", validators=[Optional(), Length(max=80)])
-
-
-class RevokeForm(FlaskForm):
-    """Only the CSRF token: the token id is in the URL."""

@@ -16,7 +16,7 @@ from annotator.errors import Forbidden
 from annotator.extensions import db
 from annotator.models import ASSIGNMENT_STATES, Assignment, Statement
 from annotator.projects.assignments import assign_statement
-from annotator.projects.projects import role_rank
+from annotator.roles import Role
 from annotator.statements.statements import get_statement
 
 BASE = "/projects/<slug>/assignments"
@@ -45,7 +45,7 @@ def list_assignments(caller: Caller, query: dict) -> dict:
     """Assignments by statement; annotators see only their own, reviewers and leads all."""
     name = query.get("annotator")
     names = shown_names(caller)
-    if role_rank(caller.role) < role_rank("reviewer"):
+    if Role(caller.role) < Role.REVIEWER:
         if name not in (None, caller.user.username):
             raise Forbidden("Annotators see only their own assignments.", field="annotator")
         uid = caller.user.id  # their own, even before their first assignment

@@ -14,7 +14,7 @@ from annotator.api.access import Caller, known_annotator, needs
 from annotator.api.schemas import Id, StanceList, StanceOut, Text, about, stance_item, stance_json
 from annotator.errors import Forbidden
 from annotator.extensions import db
-from annotator.projects.projects import role_rank
+from annotator.roles import Role
 from annotator.statements.statements import get_statement, statement_and_holder
 
 BASE = "/projects/<slug>/statements/<int:statement_id>/stances"
@@ -69,7 +69,7 @@ def list_stances(caller: Caller, statement_id: int, query: dict) -> Response:
     name = query.get("annotator")
     if name is None or name == caller.user.username:
         return _stance_list(st.id, caller.user.id, caller.user.username)
-    if role_rank(caller.role) < role_rank("reviewer"):
+    if Role(caller.role) < Role.REVIEWER:
         raise Forbidden("Annotators see only their own stances.", field="annotator")
     uid = known_annotator(caller, name)
     return _stance_list(st.id, uid, name)  # a pseudonym, when that is all the caller may see

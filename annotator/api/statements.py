@@ -29,7 +29,7 @@ from annotator.extensions import db
 from annotator.formats import FormatError
 from annotator.formats.statement_readers import iter_statements
 from annotator.models import ASSIGNMENT_STATES, Assignment, Statement
-from annotator.projects.projects import role_rank
+from annotator.roles import Role
 from annotator.statements.statements import get_statement, import_statements
 
 
@@ -71,7 +71,7 @@ def _filters(caller: Caller, query: dict) -> list:
     """An EXISTS on an active assignment in ``state`` of ``assignee``, when either is asked."""
     assignee, state = query.get("assignee"), query.get("state")
     where = [Assignment.state == state] if state is not None else []
-    if role_rank(caller.role) < role_rank("reviewer"):
+    if Role(caller.role) < Role.REVIEWER:
         if assignee not in (None, caller.user.username):
             raise Forbidden("Annotators can list only their own statements.", field="assignee")
         where.append(Assignment.annotator_id == caller.user.id)

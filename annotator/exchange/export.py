@@ -24,7 +24,6 @@ from annotator.errors import Invalid
 from annotator.exchange.bundles import BATCH, iso, iter_bundles
 from annotator.formats import (
     EXPORTERS,
-    RELATION_FORMATS,
     Chunks,
     Counts,
     ExportContext,
@@ -226,5 +225,5 @@ def request_bundles(
     check_scope(request.scope)
     key = request.pseudonym_key
     rename = functools.partial(pseudonym, key) if key else None
-    wants_relations = get_exporter(request.format).name in RELATION_FORMATS
-    return iter_bundles(session, project, request.scope, rename, relations=wants_relations)
+    relations = get_exporter(request.format).relations
+    return iter_bundles(session, project, request.scope, rename, relations=relations)

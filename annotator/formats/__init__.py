@@ -162,6 +162,7 @@ class Exporter:
     chunks: ChunksFn | None = None
     write_folder: FolderFn | None = None
     options: tuple[FormatOption, ...] = ()
+    relations: bool = False  # its bundles must carry "relations" (the export reads them only then)
 
     def write(self, bundles: Bundles, out: TextIO | str | Path, ctx: ExportContext) -> Counts:
         """Write to a text file (``newline=""``: line ends are the format's) or a folder."""
@@ -240,8 +241,8 @@ _WRITER_MODULES = (
     "aif",
     "brat",
 )
-RELATION_FORMATS = frozenset({"relations", "aif", "brat"})  # their bundles carry "relations"
 
 EXPORTERS: dict[str, Exporter] = {
     e.name: e for e in (import_module(f"{__name__}.{m}").EXPORTER for m in _WRITER_MODULES)
 }
+RELATION_FORMATS = frozenset(e.name for e in EXPORTERS.values() if e.relations)

@@ -134,4 +134,5 @@ EXPORTER = Exporter(
     extension="",
     description="AIF JSON argument graphs (OVA, AIFdb): one per statement and owner.",
     write_folder=write,
+    relations=True,
 )

@@ -316,4 +316,5 @@ EXPORTER = Exporter(
     extension="",
     description="brat standoff (.txt + .ann per statement and owner, annotation.conf).",
     write_folder=write,
+    relations=True,
 )

@@ -179,4 +179,5 @@ EXPORTER = Exporter(
     extension=".jsonl",
     description="One relation per line (JSON Lines): type, AIF kind and both stance ends.",
     chunks=chunks,
+    relations=True,
 )

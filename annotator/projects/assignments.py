@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from annotator.db.audit import record_event
 from annotator.errors import Conflict, Invalid, NotFound
 from annotator.models import Assignment, Membership, Project, Statement, User
-from annotator.projects.projects import MAX_PER_STATEMENT
+from annotator.projects.projects import MAX_PER_STATEMENT, member_role
 from annotator.roles import Role
 
 
@@ -19,7 +19,7 @@ def assign_statement(
     session: Session, project: Project, statement: Statement, annotator: User, *, user=None
 ) -> Assignment:
     """Assign a statement to a project member; assigning twice changes nothing."""
-    if _member_role(session, project, annotator) is None:  # a site admin is not a member
+    if member_role(session, project, annotator) is None:  # a site admin is not a member
         raise Invalid(f"'{annotator.username}' is not a member of this project.", field="annotator")
     assignment = session.scalar(
         select(Assignment).where(
@@ -44,15 +44,6 @@ def assign_statement(
         data={"annotator": annotator.username},
     )
     return assignment
-
-
-def _member_role(session: Session, project: Project, member: User) -> Role | None:
-    """The member's own role in the project (admins get none unless they are members)."""
-    return session.scalar(
-        select(Membership.role).where(
-            Membership.project_id == project.id, Membership.user_id == member.id
-        )
-    )
 
 
 TRANSITIONS = {"done": "done", "reopen": "in_progress", "skip": "skipped"}
@@ -240,7 +231,7 @@ def reassign_statement(
 
 
 def _is_annotator(session: Session, project: Project, member: User) -> bool:
-    return _member_role(session, project, member) == Role.ANNOTATOR
+    return member_role(session, project, member) == Role.ANNOTATOR
 
 
 @dataclass(frozen=True)

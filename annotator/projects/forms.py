@@ -85,7 +85,3 @@ class ReassignForm(FlaskForm):
 
     # The assignment services name their fields after the domain, not this form's inputs.
     error_fields = {"statement": "statement_id", "annotator": "from_user", "to": "to_user"}
-
-
-class ConfirmForm(FlaskForm):
-    """A bare form: only its CSRF token matters."""

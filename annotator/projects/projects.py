@@ -82,21 +82,19 @@ DEFAULT_RELATION_TYPES = (
 )
 
 
-def role_rank(role: str | None) -> int:
-    """The rank of a role name (the API's check); no role ranks below all."""
-    return Role(role).rank if role in ROLES else 0
-
-
-def role_of(session: Session, project: Project, user: User) -> Role | None:
-    """The user's role in the project; a site admin acts as lead everywhere."""
-    if user.is_admin:
-        return Role.LEAD
+def member_role(session: Session, project: Project, user: User) -> Role | None:
+    """The user's own membership role in the project (a site admin is no member by default)."""
     role = session.scalar(
         select(Membership.role).where(
             Membership.project_id == project.id, Membership.user_id == user.id
         )
     )
     return Role(role) if role else None
+
+
+def role_of(session: Session, project: Project, user: User) -> Role | None:
+    """The role the user acts with in the project; a site admin acts as lead everywhere."""
+    return Role.LEAD if user.is_admin else member_role(session, project, user)
 
 
 def create_project(

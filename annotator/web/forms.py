@@ -12,9 +12,14 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from flask import flash
+from flask_wtf import FlaskForm
 
 from annotator.errors import DomainError
 from annotator.extensions import db
+
+
+class ConfirmForm(FlaskForm):
+    """A one-button form (delete, revoke, sign out everywhere): only its CSRF token matters."""
 
 
 class Refused(NamedTuple):

@@ -6,11 +6,11 @@ from flask import Blueprint, current_app, flash, redirect, render_template, url_
 from flask_login import current_user, login_user, logout_user
 
 from annotator.accounts import users as user_service
-from annotator.accounts.forms import ConfirmForm, PasswordForm
+from annotator.accounts.forms import PasswordForm
 from annotator.accounts.tokens import count_live_tokens
 from annotator.extensions import db
 from annotator.web.access import login_view
-from annotator.web.forms import Refused, run_form, submit
+from annotator.web.forms import ConfirmForm, Refused, run_form, submit
 from annotator.web.security import renew_session
 
 bp = Blueprint("profile", __name__, url_prefix="/account")

@@ -6,10 +6,9 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from annotator.accounts import users as user_service
-from annotator.accounts.forms import ConfirmForm
 from annotator.extensions import db
 from annotator.web.access import admin_view
-from annotator.web.forms import run_form
+from annotator.web.forms import ConfirmForm, run_form
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -6,10 +6,10 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 
 from annotator.accounts import tokens as token_service
-from annotator.accounts.forms import RevokeForm, TokenForm
+from annotator.accounts.forms import TokenForm
 from annotator.extensions import db
 from annotator.web.access import login_view
-from annotator.web.forms import Refused, submit
+from annotator.web.forms import ConfirmForm, Refused, submit
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -38,7 +38,7 @@ def create_token():
 @login_view
 def revoke_token(token_id: int):
     """Revoke one of your tokens (another user's is 404)."""
-    form = RevokeForm()
+    form = ConfirmForm()
     token = submit(
         form, lambda: token_service.revoke_token(db.session, token_id, user=current_user)
     )

@@ -8,12 +8,12 @@ from flask_login import current_user
 from annotator.extensions import db
 from annotator.projects import guidelines as guidelines_service
 from annotator.projects import labels as label_service
-from annotator.projects.forms import ConfirmForm, GuidelinesForm, LabelForm, MoveForm
+from annotator.projects.forms import GuidelinesForm, LabelForm, MoveForm
 from annotator.projects.projects import latest_guidelines
 from annotator.projects.views import P, bp, page
 from annotator.roles import Role
 from annotator.web.access import project_view
-from annotator.web.forms import Refused, flash_errors, run_form, submit
+from annotator.web.forms import ConfirmForm, Refused, flash_errors, run_form, submit
 from annotator.web.markdown import render_markdown
 
 

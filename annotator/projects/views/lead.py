@@ -15,7 +15,6 @@ from annotator.projects import assignments as assignment_service
 from annotator.projects import projects as project_service
 from annotator.projects.forms import (
     AssignForm,
-    ConfirmForm,
     MemberForm,
     ProjectCreateForm,
     ProjectSettingsForm,
@@ -27,7 +26,7 @@ from annotator.projects.views import P, bp, page
 from annotator.roles import Role
 from annotator.statements.statements import get_statement
 from annotator.web.access import admin_view, project_view
-from annotator.web.forms import Refused, flash_errors, run_form, submit
+from annotator.web.forms import ConfirmForm, Refused, flash_errors, run_form, submit
 from annotator.web.input_guard import db_int
 
 
