@@ -210,7 +210,7 @@ def test_registry_lists_every_format_with_its_metadata():
         assert exporter.kind in ("stream", "folder")
         assert exporter.media_type and callable(exporter.write) and exporter.description
     assert EXPORTERS["hf"].kind == EXPORTERS["aif"].kind == EXPORTERS["brat"].kind == "folder"
-    assert RELATION_FORMATS == {"relations", "aif", "brat"}  # only these read relations
+    assert {"relations", "aif", "brat"} == RELATION_FORMATS  # only these read relations
 
 
 @pytest.mark.parametrize("name", sorted(EXPORTERS))
