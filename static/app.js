@@ -193,11 +193,13 @@
   }
 
   function onInput(ev) {
-    if (ev.target.id === "quote") {
+    if (ev.target.id === "quote" && ev.target.form) {
       // The typed words replace any mouse selection; the server finds their offsets.
-      const f = form();
-      f.elements.start.value = ""; f.elements.end.value = ""; f.elements.text.value = "";
-      document.getElementById("sel-text").textContent = ev.target.value;
+      // The field's own form: the reviewer's gold form has no #stance-form (bug 4).
+      const f = ev.target.form;
+      ["start", "end", "text"].forEach((name) => { if (f.elements[name]) f.elements[name].value = ""; });
+      const shown = document.getElementById("sel-text");
+      if (shown) shown.textContent = ev.target.value;
     }
     // Typing in an actor field forgets the earlier choice, so a stale key is never sent.
     if (ev.target.matches('.actor-field input[type="search"]')) {
