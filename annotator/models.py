@@ -458,6 +458,28 @@ class Relation(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
+class RelationDecision(Base):
+    """Why a gold relation exists, or why a group of relations was rejected: who, when, from what.
+
+    The relations' counterpart of ``GoldDecision``: a decision on a relation group names the
+    annotators' relations it used (``source_relation_ids``) and the gold relation it made.
+    """
+
+    __tablename__ = "relation_decisions"
+    __table_args__ = (CheckConstraint(_in("decision", DECISIONS), name="decision"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    statement_id: Mapped[int] = mapped_column(
+        ForeignKey("statements.id", ondelete="CASCADE"), index=True
+    )
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    gold_relation_id: Mapped[int | None] = mapped_column(ForeignKey("relations.id"))
+    decision: Mapped[str] = mapped_column(String(8))
+    source_relation_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 # One live (from, to, type): a partial index, so a deleted relation does not block a new one.
 _LIVE = Relation.deleted_at.is_(None)
 Index(

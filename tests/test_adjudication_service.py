@@ -47,7 +47,8 @@ def test_accept_copies_the_version_into_gold_with_a_decision(app, session):
     decision = session.scalar(select(GoldDecision))
     assert decision.decision == "accept" and decision.source_stance_ids == [a.id]
     assert decision.reviewer_id == rev.id and decision.reason == "ann1 is right"
-    assert st.review_version == 1 and st.reviewed_by_id == rev.id and st.reviewed_at
+    # a decision moves the review version; only "Finish review" marks it reviewed
+    assert st.review_version == 1 and st.reviewed_by_id is None and st.reviewed_at is None
     event = session.scalar(select(AuditEvent).where(AuditEvent.entity == "gold_stance"))
     assert event.data["sources"] == [{"id": a.id, "version": 1, "annotator_id": a.annotator_id}]
 

@@ -181,7 +181,7 @@ def test_reject_and_unanimous_buttons(app, session, client, login):
     decisions = sorted(session.scalars(select(GoldDecision.decision)))
     assert decisions == ["auto", "reject"] and _gold_count(session) == 1
     page = client.get(f"/p/rev/review/s/{st.id}").get_data(as_text=True)
-    assert "Accept all unanimous (0)" in page and "reject" in page
+    assert "Accept all unanimous (0 stances, 0 relations)" in page and "reject" in page
 
 
 def test_edit_into_gold_form_and_validation(app, session, client, login):
@@ -308,7 +308,7 @@ def test_board_counts_what_accept_unanimous_takes(app, session, client, login):
     session.commit()
     login("rev")
     page = client.get(f"/p/rev/review/s/{st.id}").get_data(as_text=True)
-    assert "Accept all unanimous (1)" in page
+    assert "Accept all unanimous (1 stance, 0 relations)" in page
     token = csrf_from(client.get(f"/p/rev/review/s/{st.id}"))
     data = {"csrf_token": token, "review_version": 0}
     assert client.post(f"/p/rev/review/s/{st.id}/unanimous", data=data).status_code in (200, 303)
@@ -357,6 +357,9 @@ def test_reopening_an_adjudicated_statement_warns_needs_confirm_and_shows_on_rev
     token, rv = _form(client, st)
     data = {"csrf_token": token, "review_version": rv, "stance": f"{a.id}:1"}
     assert client.post(f"/p/rev/review/s/{st.id}/accept", data=data).status_code == 303
+    token, rv = _form(client, st)  # a decision alone does not mark it reviewed: Finish does
+    finish = {"csrf_token": token, "review_version": rv}
+    assert client.post(f"/p/rev/review/s/{st.id}/finish", data=finish).status_code == 303
     review = client.get(f"/p/rev/review/s/{st.id}").get_data(as_text=True)
     assert "changed this statement after it was reviewed" not in review
     client.post("/logout", data={"csrf_token": csrf_from(client.get("/"))})

@@ -34,6 +34,11 @@ class GoldInput(StanceValues):
 
 _CLAIM_FIELDS = ["review_version", "reviewed_at", "reviewed_by_id"]
 
+FINISHED = (
+    "The review of this statement is finished, so gold is locked; reopen the review to change "
+    "it. Nothing was saved."
+)
+
 
 def claim_statement(
     session: Session, statement: Statement, reviewer: User | None, review_version: int | None
@@ -41,14 +46,16 @@ def claim_statement(
     """Bump the statement's review version if it is still ``review_version``, else Conflict.
 
     ``None`` skips the check (the CLI works on the current state); the bump still happens so
-    pages opened before it become stale.
+    pages opened before it become stale. A finished review is locked: Conflict too.
     """
-    query = update(Statement).where(Statement.id == statement.id)
+    query = update(Statement).where(Statement.id == statement.id, Statement.reviewed_at.is_(None))
     if review_version is not None:
         query = query.where(Statement.review_version == review_version)
-    result = session.execute(_claimed(query, reviewer))
+    result = session.execute(_claimed(query))
     if result.rowcount != 1:
         session.refresh(statement)
+        if statement.reviewed_at is not None:
+            raise Conflict(FINISHED, field="review_version")
         raise Conflict(
             "Another reviewer changed this statement while you were looking at it (you had "
             f"review version {review_version}, it is now {statement.review_version}). Nothing "
@@ -61,18 +68,18 @@ def claim_statement(
 def claim_statements(session: Session, statements: list[Statement], reviewer: User | None) -> None:
     """Bump the review version of many statements in one UPDATE (the CLI: nothing to check)."""
     ids = [st.id for st in statements]
-    session.execute(_claimed(update(Statement).where(Statement.id.in_(ids)), reviewer))
+    session.execute(_claimed(update(Statement).where(Statement.id.in_(ids))))
     for st in statements:
         session.expire(st, _CLAIM_FIELDS)
 
 
-def _claimed(query, reviewer: User | None):
-    """The UPDATE that marks statements reviewed; the ORM objects are expired by the caller."""
-    values = dict(
-        review_version=Statement.review_version + 1,
-        reviewed_at=utcnow(),
-        reviewed_by_id=reviewer.id if reviewer else None,
-    )
+def _claimed(query):
+    """The UPDATE that records a decision: only the version moves.
+
+    A decision does not mark the statement reviewed; "Finish review" does (review/finish.py),
+    so the queue can tell a review in progress from a finished one.
+    """
+    values = dict(review_version=Statement.review_version + 1)
     return query.values(**values).execution_options(synchronize_session=False)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
 from annotator.web.input_guard import IntegerField
@@ -78,4 +78,37 @@ class GoldDeleteForm(FlaskForm):
     """Delete a gold stance at the version shown."""
 
     reason = StringField("Reason (optional)", validators=[Optional(), Length(max=2000)])
+    version = IntegerField(validators=[InputRequired(), NumberRange(min=1)])
+
+
+class RelationForm(DecisionForm):
+    """Accept or edit one annotator's relation: "id:version", and what the edit changes."""
+
+    relation = StringField(
+        validators=[InputRequired(), Regexp(r"^\d+:\d+$", message="Bad relation version.")]
+    )
+    with_ends = BooleanField()  # the reviewer agreed to accept the ends with it
+    type = StringField(validators=[Optional(), Length(max=40)])
+    reverse = BooleanField("Reverse the direction")
+
+    def pair(self) -> tuple[int, int]:
+        """The (relation id, version) the reviewer decided on."""
+        return tuple(map(int, self.relation.data.split(":")))
+
+
+class RelationAddForm(DecisionForm):
+    """A gold relation nobody made: two gold stances and a type."""
+
+    from_stance = IntegerField(
+        "From (gold stance)", validators=[InputRequired("Pick the stance it starts from.")]
+    )
+    to_stance = IntegerField(
+        "To (gold stance)", validators=[InputRequired("Pick the stance it points to.")]
+    )
+    type = StringField("Type", validators=[InputRequired("Pick a type."), Length(max=40)])
+
+
+class GoldRelationDeleteForm(DecisionForm):
+    """Delete a gold relation at the version shown."""
+
     version = IntegerField(validators=[InputRequired(), NumberRange(min=1)])

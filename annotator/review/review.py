@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from annotator.agreement.stances import Mark, Unit, compute_agreement, stance_agreement_by_statement
 from annotator.errors import NotFound
 from annotator.models import Assignment, GoldDecision, Label, Project, Stance, Statement, User
+from annotator.review.finish import review_state
 from annotator.review.side_by_side import align
 from annotator.roles import Role
 
@@ -192,10 +193,26 @@ class QueueRow:
     agreement: float | None
     open_groups: int
     reviewed_at: datetime | None
+    review_version: int = 0
 
     @property
     def disagreement(self) -> float:
         return 1.0 - self.agreement if self.agreement is not None else 0.0
+
+    @property
+    def state(self) -> str:
+        """open, in review or reviewed (see review/finish.py)."""
+        return review_state(self.reviewed_at, self.review_version)
+
+
+def next_to_review(rows: list[QueueRow], after: int | None) -> int | None:
+    """The first row after ``after`` in queue order that is not reviewed, wrapping around."""
+    ids = [r.statement_id for r in rows]
+    start = ids.index(after) + 1 if after in ids else 0
+    for row in rows[start:] + rows[:start]:
+        if row.state != "reviewed" and row.statement_id != after:
+            return row.statement_id
+    return None
 
 
 def list_review_queue(
@@ -221,6 +238,7 @@ def list_review_queue(
             Statement.title,
             Statement.reviewed_at,
             func.length(Statement.text),
+            Statement.review_version,
         ).where(Statement.project_id == project.id)
     )
     ready = [st for st in statements if st[0] in lanes]
@@ -320,6 +338,7 @@ def _queue_row(
         agreement=figure,
         open_groups=open_groups,
         reviewed_at=st[3],
+        review_version=st[5],
     )
 
 

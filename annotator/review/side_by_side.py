@@ -18,6 +18,7 @@ from annotator.models import (
     GoldDecision,
     Label,
     Project,
+    RelationType,
     Statement,
     User,
 )
@@ -214,11 +215,39 @@ def list_history(
         session.execute(select(Label.id, Label.key).where(Label.project_id == project.id)).all()
     )
     actors = _actor_names(session, events)
+    types = dict(
+        session.execute(
+            select(RelationType.id, RelationType.key).where(RelationType.project_id == project.id)
+        ).all()
+    )
     rows = []
     for e in events:
         who = names.get(e.user_id) or users.get(e.user_id) or "system"
-        rows.append(HistoryRow(e.created_at, who, e.action, e.entity, _summary(e, labels, actors)))
+        summary = _relation_summary(e, types) or _summary(e, labels, actors)
+        rows.append(HistoryRow(e.created_at, who, e.action, e.entity, summary))
     return rows
+
+
+def _relation_summary(e: AuditEvent, types: dict[int, str]) -> str:
+    """A relation change or decision in words ("" for other events)."""
+    data, after = e.data or {}, (e.data or {}).get("after")
+    if isinstance(after, dict) and "from_stance_id" in after:
+        kind = types.get(after.get("type_id"), "?")
+        parts = [f"{kind}: stance {after['from_stance_id']} → stance {after['to_stance_id']}"]
+    elif e.entity == "relation_decision":
+        parts = [f"relation {data.get('gold_relation_id')} ({data.get('type')})"]
+        parts = parts if data.get("gold_relation_id") else []
+    elif e.entity == "review":
+        parts = ["review finished" if e.action == "finish" else "review reopened"]
+    else:
+        return ""
+    if data.get("with_stance"):
+        parts.append(f"with stance {data['with_stance']}")
+    if data.get("sources"):
+        parts.append(f"from {len(data['sources'])} relation version(s)")
+    if data.get("reason"):
+        parts.append(f"reason: {data['reason']}")
+    return " ".join(parts) or e.action
 
 
 def _actor_names(session: Session, events: list[AuditEvent]) -> dict[int, str]:

@@ -22,6 +22,10 @@ from annotator.review.adjudication import (
     copy_to_gold,
     record_decision,
 )
+from annotator.review.relation_adjudication import (
+    accept_unanimous_relations,
+    unanimous_relations,
+)
 from annotator.review.review import agreement_scope
 
 
@@ -109,18 +113,31 @@ def accept_unanimous(
     *,
     include_unfinished: bool = False,
 ) -> int:
-    """Accept every unanimous stance of one statement; returns how many gold stances it made."""
+    """Accept every unanimous stance of one statement, then every unanimous relation whose
+    ends are in gold; returns how many gold stances and relations it made."""
+    scope = agreement_scope(session, project, include_unfinished=include_unfinished)
+    annotators = scope.get(statement.id, set())
+    if len(annotators) < 2:
+        raise Invalid(
+            "Unanimity needs two or more annotators who marked this statement done.",
+            field="review_version",
+        )
     groups = pending_unanimous(session, project, statement, include_unfinished=include_unfinished)
-    if not groups:
-        scope = agreement_scope(session, project, include_unfinished=include_unfinished)
-        if len(scope.get(statement.id, ())) < 2:
-            raise Invalid(
-                "Unanimity needs two or more annotators who marked this statement done.",
-                field="review_version",
-            )
+    coming = {content_key(g[0]) for g in groups}
+    if not groups and not unanimous_relations(session, statement, annotators, coming):
         raise Invalid("Nothing unanimous is left to accept on this statement.")
     claim_statement(session, statement, reviewer, review_version)
-    return _accept_all(session, project, reviewer, {statement: groups})
+    made = _accept_all(session, project, reviewer, {statement: groups})
+    return made + accept_unanimous_relations(session, project, statement, reviewer, annotators)
+
+
+def pending_count(session: Session, project: Project, statement: Statement) -> tuple[int, int]:
+    """(stances, relations) the "accept all unanimous" button would take."""
+    scope = agreement_scope(session, project)
+    groups = pending_unanimous(session, project, statement)
+    coming = {content_key(g[0]) for g in groups}
+    relations = unanimous_relations(session, statement, scope.get(statement.id, set()), coming)
+    return len(groups), len(relations)
 
 
 @dataclass
@@ -156,7 +173,9 @@ def _auto_batch(session, project, user, scope: dict[int, set[int]]) -> int:
             todo[sid] = groups
     if not todo:
         return 0
-    query = select(Statement).where(Statement.id.in_(todo)).order_by(Statement.id)
-    statements = list(session.scalars(query))
+    query = select(Statement).where(Statement.id.in_(todo), Statement.reviewed_at.is_(None))
+    statements = list(session.scalars(query.order_by(Statement.id)))  # finished ones are locked
+    if not statements:
+        return 0
     claim_statements(session, statements, user)
     return _accept_all(session, project, user, {st: todo[st.id] for st in statements})

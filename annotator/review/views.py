@@ -9,15 +9,29 @@ from wtforms.fields.choices import SelectChoice
 
 from annotator.actors.registry import list_actors
 from annotator.agreement.stances import METRICS
+from annotator.annotation.relation_types import list_relation_types
 from annotator.annotation.rows import VALUE_FIELDS, form_data, get_stance_row
 from annotator.errors import Invalid
 from annotator.extensions import db, htmx
 from annotator.projects.projects import list_labels
 from annotator.review import adjudication as adj
+from annotator.review import relation_adjudication as radj
 from annotator.review import review as rs
 from annotator.review import side_by_side as sbs
-from annotator.review.forms import AcceptForm, DecisionForm, GoldDeleteForm, GoldForm, RejectForm
-from annotator.review.unanimous import accept_unanimous, pending_unanimous
+from annotator.review.finish import finish_review, reopen_review, review_state
+from annotator.review.forms import (
+    AcceptForm,
+    DecisionForm,
+    GoldDeleteForm,
+    GoldForm,
+    GoldRelationDeleteForm,
+    RejectForm,
+    RelationAddForm,
+    RelationForm,
+)
+from annotator.review.relation_groups import ASPECTS as RELATION_ASPECTS
+from annotator.review.relation_groups import load_relation_groups
+from annotator.review.unanimous import accept_unanimous, pending_count
 from annotator.roles import Role
 from annotator.statements.statements import get_statement
 from annotator.text.spans import locate_quote
@@ -94,20 +108,31 @@ def statement(project, statement_id: int):
     return render_template("review/statement.html", **board_context(project, st))
 
 
-def board_context(project, st, error: str | None = None) -> dict:
+def board_context(project, st, error: str | None = None, offer: dict | None = None) -> dict:
     """Template values of the side-by-side page and of its board fragment."""
     view = sbs.load_side_by_side(db.session, st, names_for(project))
+    lanes = [lane.annotator_id for lane in view.lanes]
+    stances, relations = pending_count(db.session, project, st)
     return dict(
         project=project,
         v=view,
         st=st,
         error=error,
+        offer=offer,
         segments=segments(st.text, view.groups),
+        group_titles=[group_title(grp) for grp in view.groups],
         percent=PERCENT_METRICS,
         aspects=sbs.ASPECTS,
         lane_names={lane.annotator_id: lane.name for lane in view.lanes},
         reviewers=view.reviewers,
-        unanimous=len(pending_unanimous(db.session, project, st)),  # what the button will take
+        unanimous=stances + relations,  # what the button will take
+        unanimous_parts=(stances, relations),
+        rgroups=load_relation_groups(db.session, st.id, view.groups, lanes),
+        raspects=RELATION_ASPECTS,
+        rtypes=list_relation_types(db.session, project),
+        gold_stances=[(k, s) for k, grp in enumerate(view.groups) for s in grp.gold],
+        stance_text={s.id: s.text for grp in view.groups for s in (*grp.sources, *grp.gold)},
+        state=review_state(st.reviewed_at, st.review_version),
         token=generate_csrf(),
         u=_urls(project, st),
     )
@@ -116,11 +141,23 @@ def board_context(project, st, error: str | None = None) -> dict:
 def _urls(project, st) -> dict[str, str]:
     """Action URLs built once per page: the board has a form per version."""
     ids = dict(slug=project.slug, statement_id=st.id)
-    names = ("accept", "reject", "unanimous", "history")
+    names = ("accept", "reject", "unanimous", "history", "finish", "reopen")
     urls = {name: url_for(f".{name}", **ids) for name in names}
     urls["new"] = url_for(".new_gold", **ids)
     urls["gold"] = url_for(".create_gold", **ids)
+    for name in ("accept", "edit", "reject", "add"):
+        urls[f"r_{name}"] = url_for(f".relation_{name}", **ids)
+    urls["relations"] = url_for(".relation_add", **ids).rsplit("/", 1)[0]
+    urls["next"] = url_for(".next_statement", slug=project.slug, after=st.id)
     return urls
+
+
+def group_title(grp) -> str:
+    """What the text view says of a group on hover: unanimous, or which aspects differ."""
+    if grp.unanimous:
+        return "Unanimous"
+    what = [aspect for aspect in sbs.ASPECTS if grp.differs.get(aspect)]
+    return f"Annotators differ: {', '.join(what)}" if what else "Not unanimous"
 
 
 def segments(text: str, groups: list) -> list[tuple[str, int | None]]:
@@ -135,20 +172,26 @@ def segments(text: str, groups: list) -> list[tuple[str, int | None]]:
 
 
 def _decision(project, statement_id: int, form, action, message: str):
-    """One adjudication through the form loop; a refusal re-shows the board with its status."""
+    """One adjudication through the form loop; a refusal re-shows the board with its status.
+
+    A relation whose ends are not in gold yet comes back with the offer to accept them too.
+    """
     st = get_statement(db.session, project, statement_id)
     refused = submit(form, lambda: action(st, form))
     if isinstance(refused, Refused):
-        return _board(project, st, refused.message, refused.status)
+        offer = None
+        if refused.error is not None and refused.error.field == "ends":
+            offer = {"relation": form.relation.data, "reason": form.reason.data or ""}
+        return _board(project, st, refused.message, refused.status, offer=offer)
     if htmx:
         return _board(project, st, None, 200, message)
     flash(message, "info")
     return redirect(url_for(".statement", slug=project.slug, statement_id=st.id), 303)
 
 
-def _board(project, st, error, status, message=None):
+def _board(project, st, error, status, message=None, offer=None):
     db.session.refresh(st)
-    ctx = board_context(project, st, error) | {"message": message}
+    ctx = board_context(project, st, error, offer) | {"message": message}
     return page_or_fragment("review/statement.html", "review/_board.html", status, **ctx)
 
 
@@ -195,7 +238,7 @@ def unanimous(project, statement_id: int):
         lambda st, f: accept_unanimous(
             db.session, project, st, current_user, f.review_version.data
         ),
-        "Unanimous stances accepted into gold.",
+        "Unanimous stances and relations accepted into gold.",
     )
 
 
@@ -349,3 +392,125 @@ def history(project, statement_id: int):
     st = get_statement(db.session, project, statement_id)
     rows = sbs.list_history(db.session, project, st, names_for(project))
     return render_template("review/history.html", project=project, st=st, rows=rows)
+
+
+# --- relations, finishing the review, the next statement ------------------------------------
+
+
+@bp.post("/s/<int:statement_id>/relations/accept")
+@project_view(Role.REVIEWER)
+def relation_accept(project, statement_id: int):
+    """Copy one annotator's relation into gold (its ends too, once the reviewer agreed)."""
+    return _decision(
+        project,
+        statement_id,
+        RelationForm(),
+        lambda st, f: radj.accept_relation(
+            db.session, project, st, current_user, f.review_version.data, *f.pair(),
+            with_ends=f.with_ends.data, reason=f.reason.data,
+        ),
+        "Relation accepted into gold.",
+    )  # fmt: skip
+
+
+@bp.post("/s/<int:statement_id>/relations/edit")
+@project_view(Role.REVIEWER)
+def relation_edit(project, statement_id: int):
+    """A relation into gold with the type and direction the reviewer chose."""
+    return _decision(
+        project,
+        statement_id,
+        RelationForm(),
+        lambda st, f: radj.accept_relation(
+            db.session, project, st, current_user, f.review_version.data, *f.pair(),
+            with_ends=f.with_ends.data, type=f.type.data or None, reverse=f.reverse.data,
+            reason=f.reason.data,
+        ),
+        "Relation edited into gold.",
+    )  # fmt: skip
+
+
+@bp.post("/s/<int:statement_id>/relations/reject")
+@project_view(Role.REVIEWER)
+def relation_reject(project, statement_id: int):
+    """Reject every relation of a group."""
+    return _decision(
+        project,
+        statement_id,
+        RejectForm(),
+        lambda st, f: radj.reject_relations(
+            db.session, project, st, current_user, f.review_version.data, f.pairs(), f.reason.data
+        ),
+        "All relations of the group rejected.",
+    )
+
+
+@bp.post("/s/<int:statement_id>/relations/add")
+@project_view(Role.REVIEWER)
+def relation_add(project, statement_id: int):
+    """A gold relation nobody made, between two gold stances."""
+    return _decision(
+        project,
+        statement_id,
+        RelationAddForm(),
+        lambda st, f: radj.add_relation(
+            db.session, project, st, current_user, f.review_version.data,
+            f.from_stance.data, f.to_stance.data, f.type.data, f.reason.data,
+        ),
+        "Relation added to gold.",
+    )  # fmt: skip
+
+
+@bp.post("/s/<int:statement_id>/relations/<int:relation_id>/delete")
+@project_view(Role.REVIEWER)
+def relation_delete(project, statement_id: int, relation_id: int):
+    """Soft-delete a gold relation at the version shown."""
+    return _decision(
+        project,
+        statement_id,
+        GoldRelationDeleteForm(),
+        lambda st, f: radj.delete_gold_relation(
+            db.session, project, st, current_user, f.review_version.data, relation_id,
+            f.version.data,
+        ),
+        "Gold relation deleted.",
+    )  # fmt: skip
+
+
+@bp.post("/s/<int:statement_id>/finish")
+@project_view(Role.REVIEWER)
+def finish(project, statement_id: int):
+    """Mark the statement reviewed: gold is complete (and locked until reopened)."""
+    return _decision(
+        project,
+        statement_id,
+        DecisionForm(),
+        lambda st, f: finish_review(db.session, project, st, current_user, f.review_version.data),
+        "Review finished: the statement is reviewed.",
+    )
+
+
+@bp.post("/s/<int:statement_id>/reopen")
+@project_view(Role.REVIEWER)
+def reopen(project, statement_id: int):
+    """Unlock a finished review so gold can change again."""
+    return _decision(
+        project,
+        statement_id,
+        DecisionForm(),
+        lambda st, f: reopen_review(db.session, project, st, current_user, f.review_version.data),
+        "Review reopened.",
+    )
+
+
+@bp.get("/next")
+@project_view(Role.REVIEWER)
+def next_statement(project):
+    """The next statement of the queue (in its order) that is not reviewed yet."""
+    after = request.args.get("after", type=db_int)
+    rows = rs.list_review_queue(db.session, project, names_for(project))
+    statement_id = rs.next_to_review(rows, after)
+    if statement_id is None:
+        flash("No other statement is waiting for review.", "info")
+        return redirect(url_for(".queue", slug=project.slug), 303)
+    return redirect(url_for(".statement", slug=project.slug, statement_id=statement_id), 303)

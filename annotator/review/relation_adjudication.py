@@ -1,0 +1,292 @@
+"""Relations into gold: accept (with its ends if need be), edit, add, reject, unanimous.
+
+Each decision carries the statement's review version like a stance decision
+(``adjudication.claim_statement``), is stored as a ``RelationDecision`` and audited
+(entity ``relation_decision``); the gold relation itself is made by the relation service,
+which audits it as ``gold_relation``. Nothing is written when any check fails.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from annotator.annotation.relations import RelationInput, create_relation, delete_relation
+from annotator.db.audit import record_event
+from annotator.errors import Conflict, Invalid, NotFound
+from annotator.models import Project, Relation, RelationDecision, Stance, Statement, User
+from annotator.review.adjudication import claim_statement, copy_to_gold, record_decision
+from annotator.review.relation_groups import GoldIndex
+from annotator.text.excerpt import excerpt
+
+
+def get_source_relation(
+    session: Session, statement: Statement, relation_id: int, version: int
+) -> Relation:
+    """An annotator's live relation on this statement at the version the reviewer saw."""
+    relation = session.get(Relation, relation_id)
+    if relation is None or relation.statement_id != statement.id or relation.is_gold:
+        raise NotFound("No such annotator relation on this statement.")
+    if relation.deleted_at is not None or relation.version != version:
+        raise Conflict(
+            "The annotator changed or deleted this relation after you loaded the page; "
+            "nothing was saved. Review the current version.",
+            field="relation",
+        )
+    return relation
+
+
+def missing_ends(session: Session, statement: Statement, relation: Relation) -> list[Stance]:
+    """The ends of an annotator's relation that gold has no stance for yet."""
+    index = GoldIndex.load(session, statement.id)
+    ends = (relation.from_stance, relation.to_stance)
+    return [s for s in ends if index.find_id(s.id) is None]
+
+
+def _quoted(statement: Statement, stance: Stance) -> str:
+    return f"“{excerpt(statement.text[stance.start : stance.end], 60)}”"
+
+
+def _gold_ends(
+    session, project, statement, reviewer, relation: Relation, with_ends: bool, reason: str
+) -> tuple[int, int]:
+    """Gold stance ids for both ends; missing ones accepted with it when ``with_ends``."""
+    index = GoldIndex.load(session, statement.id)
+    ends = (relation.from_stance, relation.to_stance)
+    for stance in ends:
+        if index.declined(stance.id):
+            raise Conflict(
+                f"You rejected the stance {_quoted(statement, stance)} this relation links; "
+                "gold has no stance for it, so the relation cannot go into gold. Accept or "
+                "edit that stance into gold first. Nothing was saved.",
+                field="ends",
+            )
+    missing = [s for s in ends if index.find_id(s.id) is None]
+    if missing and not with_ends:
+        words = " and ".join(_quoted(statement, s) for s in missing)
+        raise Conflict(
+            f"This relation's ends are not in gold yet: {words}. Accept them with it, or "
+            "decide on those stances first. Nothing was saved.",
+            field="ends",
+        )
+    made = {}
+    for stance in missing:
+        gold = copy_to_gold(statement, stance)
+        session.add(gold)
+        session.flush()
+        note = f"with relation {relation.id}" + (f": {reason}" if reason else "")
+        record_decision(session, project, statement, reviewer, "accept", [stance], gold, note)
+        made[stance.id] = gold.id
+    return tuple(made.get(s.id) or index.find_id(s.id) for s in ends)
+
+
+def accept_relation(
+    session: Session,
+    project: Project,
+    statement: Statement,
+    reviewer: User,
+    review_version: int,
+    relation_id: int,
+    version: int,
+    *,
+    with_ends: bool = False,
+    type: str | None = None,
+    reverse: bool = False,
+    reason: str = "",
+) -> Relation:
+    """Copy an annotator's relation into gold ("accept"), or with another type or the other
+    way round ("edit"); ends not in gold yet come along only with ``with_ends``."""
+    source = get_source_relation(session, statement, relation_id, version)
+    claim_statement(session, statement, reviewer, review_version)
+    ends = _gold_ends(session, project, statement, reviewer, source, with_ends, reason)
+    kind = type or source.type.key
+    if reverse:
+        ends = ends[::-1]
+    edited = reverse or kind != source.type.key
+    gold = _make_gold(session, project, statement, reviewer, ends, kind, source.note)
+    decision = "edit" if edited else "accept"
+    record_relation_decision(
+        session, project, statement, reviewer, decision, [source], gold, reason
+    )
+    return gold
+
+
+def _make_gold(session, project, statement, reviewer, ends, kind: str, note: str) -> Relation:
+    """A gold relation through the relation service (which checks the ends and audits it)."""
+    try:
+        data = RelationInput(ends[0], ends[1], kind, note)
+        return create_relation(session, project, statement, reviewer, data, gold=True)
+    except Conflict as exc:
+        if exc.field == "type":
+            raise Conflict(
+                "Gold already holds this relation (same ends, direction and type); nothing was "
+                "saved.",
+                field="type",
+            ) from None
+        raise
+
+
+def add_relation(
+    session: Session,
+    project: Project,
+    statement: Statement,
+    reviewer: User,
+    review_version: int,
+    from_id: int,
+    to_id: int,
+    type: str,
+    reason: str = "",
+) -> Relation:
+    """A gold relation nobody made, between two gold stances."""
+    claim_statement(session, statement, reviewer, review_version)
+    gold = _make_gold(session, project, statement, reviewer, (from_id, to_id), type, "")
+    record_relation_decision(session, project, statement, reviewer, "add", [], gold, reason)
+    return gold
+
+
+def reject_relations(
+    session: Session,
+    project: Project,
+    statement: Statement,
+    reviewer: User,
+    review_version: int,
+    versions: list[tuple[int, int]],
+    reason: str = "",
+) -> RelationDecision:
+    """Reject every relation of a group: a decision with no gold relation."""
+    if not versions:
+        raise Invalid("Nothing to reject: the group has no annotator relations.", field="sources")
+    sources = [get_source_relation(session, statement, rid, v) for rid, v in versions]
+    claim_statement(session, statement, reviewer, review_version)
+    return record_relation_decision(
+        session, project, statement, reviewer, "reject", sources, None, reason
+    )
+
+
+def delete_gold_relation(
+    session: Session,
+    project: Project,
+    statement: Statement,
+    reviewer: User,
+    review_version: int,
+    relation_id: int,
+    version: int,
+) -> Relation:
+    """Soft-delete a gold relation at the version shown (audited by the relation service)."""
+    claim_statement(session, statement, reviewer, review_version)
+    return delete_relation(session, project, statement, reviewer, relation_id, version, gold=True)
+
+
+def record_relation_decision(
+    session: Session,
+    project: Project,
+    statement: Statement,
+    reviewer: User | None,
+    decision: str,
+    sources: list[Relation],
+    gold: Relation | None,
+    reason: str = "",
+) -> RelationDecision:
+    """The decision row and its audit event, with each source relation's version."""
+    record = RelationDecision(
+        statement_id=statement.id,
+        reviewer_id=reviewer.id if reviewer else None,
+        gold_relation_id=gold.id if gold else None,
+        decision=decision,
+        source_relation_ids=[r.id for r in sources],
+        reason=(reason or "").strip(),
+    )
+    session.add(record)
+    session.flush()
+    sourced = [{"id": r.id, "version": r.version, "annotator_id": r.annotator_id} for r in sources]
+    record_event(
+        session,
+        user=reviewer,
+        action=decision,
+        entity="relation_decision",
+        entity_id=record.id,
+        project_id=project.id,
+        statement_id=statement.id,
+        data={
+            "decision": decision,
+            "sources": sourced,
+            "gold_relation_id": gold.id if gold else None,
+            "type": gold.type.key if gold else None,
+            "reason": record.reason,
+        },
+    )
+    return record
+
+
+# --- unanimous relations ---------------------------------------------------------------------
+
+
+def _relation_key(relation: Relation, contents: dict[int, tuple]) -> tuple:
+    return (contents[relation.from_stance_id], contents[relation.to_stance_id], relation.type_id)
+
+
+def unanimous_relations(
+    session: Session,
+    statement: Statement,
+    annotators: set[int],
+    extra_gold: set[tuple] = frozenset(),
+) -> list[list[Relation]]:
+    """Relations every annotator made identically (same ends' content, direction and type),
+    not yet decided and not in gold, whose ends gold holds (or ``extra_gold`` will hold)."""
+    if len(annotators) < 2:
+        return []
+    index = GoldIndex.load(session, statement.id)
+    relations = session.scalars(
+        select(Relation)
+        .where(Relation.statement_id == statement.id, Relation.deleted_at.is_(None))
+        .order_by(Relation.id)
+    ).all()
+    decided = _decided_relations(session, statement.id)
+    gold_keys = Counter(
+        (index.contents[r.from_stance_id], index.contents[r.to_stance_id], r.type_id)
+        for r in relations
+        if r.is_gold
+    )
+    by_key: dict[tuple, dict[int, list[Relation]]] = defaultdict(lambda: defaultdict(list))
+    for r in relations:
+        if not r.is_gold and r.annotator_id in annotators:
+            by_key[_relation_key(r, index.contents)][r.annotator_id].append(r)
+    have = set(index.by_content) | set(extra_gold)
+    out = []
+    for key, lanes in by_key.items():
+        copies = min(len(lanes.get(a, [])) for a in annotators)
+        for k in range(copies):
+            group = [lanes[a][k] for a in sorted(annotators)]
+            if gold_keys[key] > 0:
+                gold_keys[key] -= 1
+            elif not decided & {r.id for r in group} and {key[0], key[1]} <= have:
+                out.append(group)
+    return out
+
+
+def _decided_relations(session: Session, statement_id: int) -> set[int]:
+    ids = session.scalars(
+        select(RelationDecision.source_relation_ids).where(
+            RelationDecision.statement_id == statement_id
+        )
+    )
+    return {rid for row in ids for rid in (row or [])}
+
+
+def accept_unanimous_relations(
+    session: Session, project: Project, statement: Statement, reviewer: User | None, annotators
+) -> int:
+    """Gold copies of the unanimous relations whose ends are in gold (after the stances)."""
+    made = 0
+    for group in unanimous_relations(session, statement, annotators):
+        index = GoldIndex.load(session, statement.id)
+        ends = (index.find_id(group[0].from_stance_id), index.find_id(group[0].to_stance_id))
+        if None in ends:
+            continue
+        data = RelationInput(ends[0], ends[1], group[0].type.key, group[0].note)
+        gold = create_relation(session, project, statement, reviewer, data, gold=True)
+        record_relation_decision(session, project, statement, reviewer, "auto", group, gold)
+        made += 1
+    return made
