@@ -94,6 +94,7 @@
     const f = form();
     if (!f) return;
     if (f.dataset.mode === "edit") { window.location.reload(); return; }
+    if (f.dataset.mode === "gold") { pending(null); textEl().focus(); return; } // the page is the form
     f.classList.remove("open");
     pending(null);
     textEl().focus();

@@ -36,6 +36,7 @@ def test_typing_exact_words_in_the_gold_form_throws_nothing(app, session, live_s
     errors = _errors(page)
     log_in(page, live_server, "rev")
     page.goto(f"{live_server}/p/rev/review/s/{st.id}/gold/new")
+    page.click("details.offsets summary")  # the keyboard path, as in the workspace
     page.click("#quote")
     page.keyboard.type("USA supports")
     assert page.input_value("#quote") == "USA supports"

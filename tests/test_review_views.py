@@ -286,7 +286,9 @@ def test_gold_by_typed_words_instead_of_offsets(app, session, client, login):
     assert neither.status_code == 422 and "exact words" in neither.get_data(as_text=True)
     body = neither.get_data(as_text=True)
     assert body.count('role="alert"') == 1  # the form's message; the field's is not re-announced
-    assert 'aria-describedby="end-error" aria-invalid="true" id="end"' in body  # the bad field
+    assert (
+        'aria-describedby="quote-error" aria-invalid="true" autocomplete="off" id="quote"' in body
+    )
     assert client.post(f"/p/rev/review/s/{st.id}/gold", data=data).status_code == 303
     session.commit()
     gold = session.scalar(select(Stance).where(Stance.is_gold))

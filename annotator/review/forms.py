@@ -41,31 +41,39 @@ class RejectForm(DecisionForm):
 
 
 class GoldForm(DecisionForm):
-    """A gold stance: edited from a version (``source``), added, or a gold stance's edit."""
+    """A gold stance: edited from a version (``source``), added, or a gold stance's edit.
 
-    quote = StringField(
-        "Exact words (instead of offsets)", validators=[Optional(), Length(max=20000)]
-    )
+    Shaped like the annotator's stance form (offsets from the mouse selection, the covered
+    text to check them, actors chosen in the type-ahead), so the page script serves both.
+    """
+
+    quote = StringField("Or type the exact words", validators=[Optional(), Length(max=20000)])
     start = IntegerField("From character", validators=[Optional(), NumberRange(min=0)])
     end = IntegerField("To character", validators=[Optional(), NumberRange(min=0)])
+    text = HiddenField(validators=[Optional(), Length(max=20000)])
     label = SelectField("Label", validate_choice=True)
-    target = StringField("Target actor", validators=[Optional(), Length(max=300)])
-    holder = StringField("Holder", validators=[Optional(), Length(max=300)])
+    target = HiddenField(validators=[Optional(), Length(max=300)])
+    target_q = StringField("Target actor", validators=[Optional(), Length(max=300)])
+    holder = HiddenField(validators=[Optional(), Length(max=300)])
+    holder_q = StringField("Holder", validators=[Optional(), Length(max=300)])
     note = TextAreaField("Note", validators=[Optional(), Length(max=5000)])
     source = HiddenField(validators=[Optional(), Regexp(r"^\d+:\d+$", message="Bad source.")])
     version = IntegerField(validators=[Optional(), NumberRange(min=1)])
 
+    # Actor keys travel in hidden inputs: their errors belong to the visible type-ahead boxes.
+    error_fields = {"target": "target_q", "holder": "holder_q"}
+
     def validate(self, extra_validators=None) -> bool:
-        """Offsets or words: one way to say where the stance is (Optional fields skip inline)."""
+        """A selection or typed words: one way to say where the stance is."""
         if not super().validate(extra_validators):
             return False
         if self.quote.data:
             return True
         if self.start.data is None or self.end.data is None:
-            self.end.errors = ["Give the start and end offsets, or the exact words."]
+            self.quote.errors = ["Select the words with the mouse, or type the exact words."]
             return False
         if self.end.data <= self.start.data:
-            self.end.errors = ["The end must come after the start."]
+            self.quote.errors = ["The end must come after the start."]
             return False
         return True
 

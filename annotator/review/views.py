@@ -7,10 +7,14 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from wtforms.fields.choices import SelectChoice
 
-from annotator.actors.registry import list_actors
 from annotator.agreement.stances import METRICS
 from annotator.annotation.relation_types import list_relation_types
-from annotator.annotation.rows import VALUE_FIELDS, form_data, get_stance_row
+from annotator.annotation.rows import VALUE_FIELDS, form_data, get_stance_row, list_statement_rows
+from annotator.annotation.workspace import (
+    mention_highlights,
+    stance_highlights,
+    statement_mentions,
+)
 from annotator.errors import Invalid
 from annotator.extensions import db, htmx
 from annotator.projects.projects import list_labels
@@ -34,6 +38,7 @@ from annotator.review.relation_groups import load_relation_groups
 from annotator.review.unanimous import accept_unanimous, pending_count
 from annotator.roles import Role
 from annotator.statements.statements import get_statement
+from annotator.text import layout
 from annotator.text.spans import locate_quote
 from annotator.web.access import project_view
 from annotator.web.forms import Refused, submit
@@ -264,8 +269,12 @@ def _gold_values(stance, review_version: int, source: bool) -> dict:
 
 
 def _gold_page(project, st, form, gold=None, status=200):
-    ctx = dict(project=project, st=st, form=form, gold=gold)
-    ctx["actors"] = list_actors(db.session, project, status="approved")
+    """The gold form under the text, which shows the gold stances and actor mentions."""
+    rows = [r for r in list_statement_rows(db.session, st.id) if r.is_gold]
+    found, names = statement_mentions(db.session, project, st)
+    paragraphs = layout.layout(st.text, stance_highlights(rows) + mention_highlights(found))
+    ctx = dict(project=project, st=st, form=form, gold=gold, gold_rows=rows)
+    ctx |= dict(paragraphs=paragraphs, actor_names=names)
     return page_or_fragment("review/gold.html", "review/_gold_form.html", status, **ctx)
 
 
@@ -276,7 +285,7 @@ def new_gold(project, statement_id: int):
     st = get_statement(db.session, project, statement_id)
     source_id = request.args.get("from", type=db_int)
     if source_id is None:
-        form = gold_form(project, review_version=st.review_version, start=0, end=len(st.text))
+        form = gold_form(project, review_version=st.review_version)  # the mouse picks the span
     else:
         source = adj.get_version(db.session, st, source_id)
         form = gold_form(project, **_gold_values(source, st.review_version, True))
@@ -367,12 +376,17 @@ def _gold_input(form: GoldForm, text: str) -> adj.GoldInput:
         if found is None:
             raise Invalid("These words do not occur in the statement.", field="quote")
         start, end = found
+    elif form.text.data and text[start:end] != form.text.data:
+        raise Invalid(
+            "The selection does not match the statement's text; select the words again.",
+            field="quote",
+        )
     return adj.GoldInput(
         start=start,
         end=end,
         label=form.label.data,
-        target=form.target.data,
-        holder=form.holder.data,
+        target=form.target.data or form.target_q.data,  # a chosen key, else the typed name
+        holder=form.holder.data or form.holder_q.data,
         **{name: form[name].data for name in VALUE_FIELDS},
     )
 
@@ -461,16 +475,16 @@ def relation_add(project, statement_id: int):
     )  # fmt: skip
 
 
-@bp.post("/s/<int:statement_id>/relations/<int:relation_id>/delete")
+@bp.post("/s/<int:statement_id>/relations/<int:gold_id>/delete")
 @project_view(Role.REVIEWER)
-def relation_delete(project, statement_id: int, relation_id: int):
-    """Soft-delete a gold relation at the version shown."""
+def relation_delete(project, statement_id: int, gold_id: int):
+    """Soft-delete a gold relation (``gold_id``: the gold relation's id) at the version shown."""
     return _decision(
         project,
         statement_id,
         GoldRelationDeleteForm(),
         lambda st, f: radj.delete_gold_relation(
-            db.session, project, st, current_user, f.review_version.data, relation_id,
+            db.session, project, st, current_user, f.review_version.data, gold_id,
             f.version.data,
         ),
         "Gold relation deleted.",
