@@ -97,7 +97,11 @@ def pending_unanimous(
 ) -> list[list[Stance]]:
     """The unanimous groups "accept all unanimous" would take: the board shows this count."""
     scope = agreement_scope(session, project, include_unfinished=include_unfinished)
-    annotators = scope.get(statement.id, set())
+    return _pending_on(session, statement, scope.get(statement.id, set()))
+
+
+def _pending_on(session: Session, statement: Statement, annotators: set[int]):
+    """pending_unanimous for a statement whose annotators in scope are known."""
     if len(annotators) < 2:
         return []
     stances = _statement_stances(session, [statement.id])[statement.id]
@@ -122,7 +126,7 @@ def accept_unanimous(
             "Unanimity needs two or more annotators who marked this statement done.",
             field="review_version",
         )
-    groups = pending_unanimous(session, project, statement, include_unfinished=include_unfinished)
+    groups = _pending_on(session, statement, annotators)
     coming = {content_key(g[0]) for g in groups}
     if not groups and not unanimous_relations(session, statement, annotators, coming):
         raise Invalid("Nothing unanimous is left to accept on this statement.")
@@ -133,10 +137,10 @@ def accept_unanimous(
 
 def pending_count(session: Session, project: Project, statement: Statement) -> tuple[int, int]:
     """(stances, relations) the "accept all unanimous" button would take."""
-    scope = agreement_scope(session, project)
-    groups = pending_unanimous(session, project, statement)
+    annotators = agreement_scope(session, project).get(statement.id, set())
+    groups = _pending_on(session, statement, annotators)
     coming = {content_key(g[0]) for g in groups}
-    relations = unanimous_relations(session, statement, scope.get(statement.id, set()), coming)
+    relations = unanimous_relations(session, statement, annotators, coming)
     return len(groups), len(relations)
 
 
