@@ -237,12 +237,14 @@ def unanimous_relations(
     not yet decided and not in gold, whose ends gold holds (or ``extra_gold`` will hold)."""
     if len(annotators) < 2:
         return []
-    index = GoldIndex.load(session, statement.id)
     relations = session.scalars(
         select(Relation)
         .where(Relation.statement_id == statement.id, Relation.deleted_at.is_(None))
         .order_by(Relation.id)
     ).all()
+    if not relations:
+        return []
+    index = GoldIndex.load(session, statement.id)
     decided = _decided_relations(session, statement.id)
     gold_keys = Counter(
         (index.contents[r.from_stance_id], index.contents[r.to_stance_id], r.type_id)

@@ -128,9 +128,15 @@ def load_relation_groups(
     session: Session, statement_id: int, groups: list[Group], lanes: list[int]
 ) -> list[RelationGroup]:
     """The relation board of a statement, aligned on the stance groups, with decisions."""
+    has_any = select(Relation.id).where(
+        Relation.statement_id == statement_id, Relation.deleted_at.is_(None)
+    )
+    if session.scalar(has_any.limit(1)) is None:
+        return []  # most statements: no gold look-ups for nothing
     index = GoldIndex.load(session, statement_id)
-    gold_ends = {sid for sid in end_positions(groups) if index.find_id(sid) is not None}
-    rows = load_relation_rows(session, statement_id, end_positions(groups), gold_ends)
+    positions = end_positions(groups)
+    gold_ends = {sid for sid in positions if index.find_id(sid) is not None}
+    rows = load_relation_rows(session, statement_id, positions, gold_ends)
     out = align_relations(rows, lanes)
     decisions = session.scalars(
         select(RelationDecision).where(RelationDecision.statement_id == statement_id)
