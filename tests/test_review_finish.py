@@ -126,6 +126,8 @@ def test_finish_button_queue_state_and_next(app, session, client, login):
     assert client.post(f"/p/rev/review/s/{s0.id}/finish", data=data).status_code == 303
     queue = client.get("/p/rev/review/").get_data(as_text=True)
     assert ">reviewed</span>" in queue and ">open</span>" in queue
+    history = client.get(f"/p/rev/review/s/{s0.id}/history").get_data(as_text=True)
+    assert "review finished" in history
     response = client.get(f"/p/rev/review/next?after={s0.id}")
     assert response.status_code == 303 and response.location.endswith(f"/review/s/{s1.id}")
     token, version = _version(client, s1)

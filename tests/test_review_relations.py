@@ -262,3 +262,19 @@ def test_annotators_cannot_decide_on_relations(app, session, client, login):
     data = {"csrf_token": token, "review_version": 0, "relation": f"{r1.id}:1", "with_ends": "y"}
     assert client.post(f"/p/rev/review/s/{st.id}/relations/accept", data=data).status_code == 403
     assert _count(session, RelationDecision) == 0
+
+
+def test_a_declined_end_is_409_without_an_offer(app, session, client, login):
+    project, st, s, (r1, *_), rev = _disagreeing(session)
+    reject_versions(session, project, st, rev, 0, [(s["ann1"][1].id, 1), (s["ann2"][1].id, 1)])
+    session.commit()
+    login("rev")
+    _, token, version = _page(client, st)
+    data = {"csrf_token": token, "review_version": version, "relation": f"{r1.id}:1",
+            "with_ends": "y"}  # fmt: skip
+    response = client.post(f"/p/rev/review/s/{st.id}/relations/accept", data=data)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 409 and "You rejected the stance" in body
+    assert 'id="offer"' not in body
+    assert _count(session, RelationDecision) == 0
+    assert session.scalar(select(func.count()).where(Stance.is_gold)) == 0

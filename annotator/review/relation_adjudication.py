@@ -61,7 +61,7 @@ def _gold_ends(
                 f"You rejected the stance {_quoted(statement, stance)} this relation links; "
                 "gold has no stance for it, so the relation cannot go into gold. Accept or "
                 "edit that stance into gold first. Nothing was saved.",
-                field="ends",
+                field="relation",  # no offer: the reviewer already said no to that end
             )
     missing = [s for s in ends if index.find_id(s.id) is None]
     if missing and not with_ends:
