@@ -67,7 +67,7 @@ def test_adjudicate_auto_is_idempotent(app, session, runner):
     _finished(session)
     first = runner.invoke(args=["adjudicate", "rev", "--auto"])
     assert first.exit_code == 0, first.output
-    assert "Accepted 1 unanimous stance(s)" in first.output
+    assert "Accepted 1 unanimous stance(s) and 0 relation(s)" in first.output
     second = runner.invoke(args=["adjudicate", "rev", "--auto"])
     assert "Accepted 0 unanimous" in second.output
     session.commit()

@@ -278,3 +278,20 @@ def test_a_declined_end_is_409_without_an_offer(app, session, client, login):
     assert 'id="offer"' not in body
     assert _count(session, RelationDecision) == 0
     assert session.scalar(select(func.count()).where(Stance.is_gold)) == 0
+
+
+def test_adjudicate_auto_takes_unanimous_relations_too(app, session, runner):
+    project, (st,) = setup(session)
+    for who in ("ann1", "ann2"):
+        a, b = (mark(session, project, st, who, p) for p in (IRAN, USA))
+        link(session, project, st, who, a, b)
+    done(session, project, st, "ann1", "ann2")
+    first = runner.invoke(args=["adjudicate", "rev", "--auto"])
+    assert first.exit_code == 0 and "2 unanimous stance(s) and 1 relation(s)" in first.output
+    second = runner.invoke(args=["adjudicate", "rev", "--auto"])
+    assert "0 unanimous stance(s) and 0 relation(s)" in second.output
+    session.expire_all()
+    (gold,) = session.scalars(select(Relation).where(Relation.is_gold)).all()
+    assert gold.from_stance.is_gold and gold.to_stance.is_gold
+    decision = session.scalar(select(RelationDecision))
+    assert decision.decision == "auto" and decision.reviewer_id is None

@@ -80,8 +80,8 @@ def adjudicate_command(project: str, auto: bool, include_unfinished: bool) -> No
         )
     report = adjudicate_auto(db.session, proj, include_unfinished=include_unfinished)
     click.echo(
-        f"Accepted {report.created} unanimous stance(s) into gold "
-        f"over {report.statements} statement(s) in scope."
+        f"Accepted {report.created} unanimous stance(s) and {report.relations} relation(s) "
+        f"into gold over {report.statements} statement(s) in scope."
     )
 
 

@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from annotator.annotation.relation_cascade import audit_relation, has_live_link
 from annotator.annotation.relations import RelationInput, create_relation, delete_relation
 from annotator.db.audit import record_event
 from annotator.errors import Conflict, Invalid, NotFound
@@ -287,8 +288,37 @@ def accept_unanimous_relations(
         ends = (index.find_id(group[0].from_stance_id), index.find_id(group[0].to_stance_id))
         if None in ends:
             continue
-        data = RelationInput(ends[0], ends[1], group[0].type.key, group[0].note)
-        gold = create_relation(session, project, statement, reviewer, data, gold=True)
+        rtype = group[0].type
+        if rtype.retired or has_live_link(session, *ends, rtype.id):
+            continue
+        gold = Relation(
+            statement_id=statement.id, annotator_id=None, is_gold=True, type=rtype,
+            from_stance_id=ends[0], to_stance_id=ends[1], note=group[0].note,
+        )  # fmt: skip
+        session.add(gold)  # no role check: the CLI runs it without a person (reviewer None)
+        session.flush()
+        audit_relation(session, reviewer, project, gold, "create")
         record_relation_decision(session, project, statement, reviewer, "auto", group, gold)
         made += 1
+    return made
+
+
+def auto_relations(session: Session, project: Project, scope: dict[int, set[int]], user) -> int:
+    """``adjudicate --auto`` for relations: the unanimous ones of every open statement in scope
+    that has relations (one query finds them), after its stances went into gold."""
+    ids = set(
+        session.scalars(
+            select(Relation.statement_id)
+            .join(Statement, Statement.id == Relation.statement_id)
+            .where(Statement.project_id == project.id, Statement.reviewed_at.is_(None))
+            .where(Relation.deleted_at.is_(None), Relation.is_gold.is_(False))
+            .distinct()
+        )
+    )
+    made = 0
+    for sid in sorted(ids & set(scope)):
+        statement = session.get(Statement, sid)
+        if n := accept_unanimous_relations(session, project, statement, user, scope[sid]):
+            claim_statement(session, statement, user, None)
+            made += n
     return made

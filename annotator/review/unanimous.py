@@ -24,6 +24,7 @@ from annotator.review.adjudication import (
 )
 from annotator.review.relation_adjudication import (
     accept_unanimous_relations,
+    auto_relations,
     unanimous_relations,
 )
 from annotator.review.review import agreement_scope
@@ -148,6 +149,7 @@ def pending_count(session: Session, project: Project, statement: Statement) -> t
 class AutoReport:
     statements: int = 0
     created: int = 0
+    relations: int = 0
 
 
 # Statement ids per IN (...) list: well under SQLite's oldest limit of 999 bound parameters.
@@ -164,6 +166,7 @@ def adjudicate_auto(
     for k in range(0, len(ids), BATCH):
         batch = {sid: scope[sid] for sid in ids[k : k + BATCH]}
         report.created += _auto_batch(session, project, user, batch)
+    report.relations = auto_relations(session, project, scope, user)
     return report
 
 
