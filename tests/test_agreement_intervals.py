@@ -55,7 +55,10 @@ def test_hand_computed_two_statements_half_agreeing():
     # s2, p = 1/4), 0.5 (p = 1/2) or 1 (p = 1/4). Both tails hold more than 2.5 %: [0, 1].
     units = [Unit("s1", 20, ("A", "B")), Unit("s2", 20, ("A", "B"))]
     marks = [Mark("s1", w, 0, 5, "claim", None, None) for w in "AB"]
-    marks += [Mark("s2", "A", 0, 5, "claim", None, None), Mark("s2", "B", 10, 15, "claim", None, None)]
+    marks += [
+        Mark("s2", "A", 0, 5, "claim", None, None),
+        Mark("s2", "B", 10, 15, "claim", None, None),
+    ]
     assert compute_agreement(units, marks)["span_f1_exact"] == 0.5
     assert stance_intervals(units, marks)["project"]["span_f1_exact"] == [0.0, 1.0]
 
@@ -161,7 +164,9 @@ def test_same_data_in_another_order_give_the_same_intervals(marks, rnd: random.R
 
 
 def test_bands_and_plurals():
-    assert band("cohen_kappa", 0.81) == "almost perfect" and band("cohen_kappa", 0.8) == "substantial"
+    assert (
+        band("cohen_kappa", 0.81) == "almost perfect" and band("cohen_kappa", 0.8) == "substantial"
+    )
     assert band("cohen_kappa", 0.1) == "slight" and band("cohen_kappa", -0.1) == "poor"
     assert band("krippendorff_alpha", 0.8) == "reliable"
     assert band("unitized_alpha", 0.7) == "tentative" and band("type_alpha", 0.5) == "unreliable"

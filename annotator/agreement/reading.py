@@ -134,7 +134,9 @@ def band(metric: str, value: float | None) -> str:
     if value is None or scale == "share":
         return ""
     if scale == "kappa":
-        return next((w for low, w in KAPPA_BANDS if value > low), "slight" if value >= 0 else "poor")
+        return next(
+            (w for low, w in KAPPA_BANDS if value > low), "slight" if value >= 0 else "poor"
+        )
     return next((word for low, word in ALPHA_BANDS if value >= low), "unreliable")
 
 

@@ -50,7 +50,7 @@ class Coding:
 
 
 def coding(st_pair, pair, va, vb, st_item, item, value, n_st: int, n_pairs: int) -> Coding:
-    """The sums of one coding: matched pairs (st_pair, pair, va, vb), items (st_item, item, value)."""
+    """Sums of a coding: matched pairs (st_pair, pair, va, vb), items (st_item, item, value)."""
     v = int(value.max(initial=0)) + 1
     if va is not None:
         v = max(v, int(va.max(initial=0)) + 1, int(vb.max(initial=0)) + 1)

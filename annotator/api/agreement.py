@@ -16,9 +16,7 @@ OK = {"application/json": {"schema": {"type": "object", "required": ["n_statemen
 
 class AgreementQuery(Schema):
     include_unfinished = Flag(**about("Count statements not yet marked done."))
-    intervals = Flag(
-        **about("Add 95% bootstrap intervals (200 resamples of statements; slower).")
-    )
+    intervals = Flag(**about("Add 95% bootstrap intervals (200 resamples of statements; slower)."))
 
 
 @bp.get("/projects/<slug>/agreement", endpoint="review_agreement")

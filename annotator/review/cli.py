@@ -10,11 +10,11 @@ import json
 
 import click
 
+from annotator.agreement.relations import METRICS as RELATION_METRICS
 from annotator.agreement.stances import METRICS
 from annotator.cli.frame import unit_of_work
 from annotator.extensions import db
 from annotator.projects.projects import get_project
-from annotator.agreement.relations import METRICS as RELATION_METRICS
 from annotator.review.agreement_report import agreement_report
 from annotator.review.review import NO_STATEMENT, annotator_names
 from annotator.review.unanimous import adjudicate_auto
