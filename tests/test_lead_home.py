@@ -1,4 +1,4 @@
-"""The lead's home: overview instead of an empty queue, linked Progress titles, assign after import."""
+"""The lead's home: an overview, not an empty queue; linked Progress titles; assign after import."""
 
 from __future__ import annotations
 
