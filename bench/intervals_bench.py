@@ -60,9 +60,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--statements", type=int, nargs="+", default=[1, 20, 200, 1000])
     parser.add_argument("--resamples", type=int, default=200)
+    parser.add_argument("--spread", action="store_true", help="bound spread over 5 seeds")
     args = parser.parse_args()
     for n in args.statements:
         run(n, args.resamples)
+        if args.spread:
+            print(f"       largest bound spread over 5 seeds: {spread(n, args.resamples):.4f}")
+
+
+def spread(n_statements: int, resamples: int, seeds: int = 5) -> float:
+    """Largest difference of an interval bound between seeds: the Monte Carlo error."""
+    units, marks = generate(n_statements, 7)
+    result = compute_agreement(units, marks)
+    runs = [
+        stance_intervals(units, marks, result, resamples=resamples, seed=s) for s in range(seeds)
+    ]
+    worst = 0.0
+    for metric in runs[0]["project"]:
+        lows = [r["project"][metric][0] for r in runs]
+        highs = [r["project"][metric][1] for r in runs]
+        worst = max(worst, max(lows) - min(lows), max(highs) - min(highs))
+    return worst
 
 
 if __name__ == "__main__":
