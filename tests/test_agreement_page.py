@@ -45,6 +45,7 @@ def test_page_reads_like_prose(app, session, client, login):
     assert "Landis &amp; Koch" in html
     # Relations: same ends and direction, different types -> F1 1, typed F1 0.
     assert 'id="relation-figures"' in html and "Relation F1, exact ends" in html
+    assert '<th scope="col">supports</th>' in html and '<th scope="col">attacks</th>' in html
     assert "Cohen&#39;s κ (relation type)" in html
     assert 'style="' not in html
 
