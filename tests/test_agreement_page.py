@@ -9,14 +9,20 @@ import pytest
 from annotator.accounts.tokens import create_token
 from annotator.accounts.users import find_user
 from annotator.annotation.relations import RelationInput, create_relation
+from annotator.projects.labels import create_label
 
 from .test_browser import log_in
 from .test_review_helpers import done, mark, setup
 
 
-def _ready(session, relations=True):
+def _ready(session, relations=True, four_labels=False):
     """Two annotators, two stances each on one statement, each linking them alike."""
     project, (st,) = setup(session)
+    if four_labels:  # four label columns, as in the demo (claim, condemnation, support, premise)
+        create_label(session, project, "long_premise_label", name="Long premise label")
+        for who in ("ann1", "ann2"):
+            mark(session, project, st, who, "The USA supports Israel", label="support", target="usa")
+            mark(session, project, st, who, "Israel.", label="long_premise_label", target="israel")
     ends = {}
     for who, target in (("ann1", "israel"), ("ann2", "usa")):
         a = mark(session, project, st, who, "Iran condemns Israel", target=target)
@@ -106,10 +112,12 @@ def test_api_has_relations_and_optional_intervals(app, session, client):
 
 @pytest.mark.browser
 def test_agreement_tables_fit_at_1400_px(app, session, live_server, page):
-    _ready(session)
+    _ready(session, four_labels=True)
     page.set_viewport_size({"width": 1400, "height": 900})
     log_in(page, live_server, "rev")
     page.goto(f"{live_server}/p/rev/review/agreement")
+    headers = page.eval_on_selector_all("#stance-figures thead th", "ths => ths.length")
+    assert headers == 6  # figure, all, four labels
     for table in ("#stance-figures", "#relation-figures"):
         widths = page.eval_on_selector(
             table, "t => [t.scrollWidth, t.parentElement.clientWidth, t.clientWidth]"
