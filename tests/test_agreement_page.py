@@ -21,8 +21,8 @@ def _ready(session, relations=True, four_labels=False):
     if four_labels:  # four label columns, as in the demo (claim, condemnation, support, premise)
         create_label(session, project, "long_premise_label", name="Long premise label")
         for who in ("ann1", "ann2"):
-            mark(session, project, st, who, "The USA supports Israel", label="support", target="usa")
-            mark(session, project, st, who, "Israel.", label="long_premise_label", target="israel")
+            mark(session, project, st, who, "The USA supports", label="support", target="usa")
+            mark(session, project, st, who, "Israel.", label="long_premise_label")
     ends = {}
     for who, target in (("ann1", "israel"), ("ann2", "usa")):
         a = mark(session, project, st, who, "Iran condemns Israel", target=target)
