@@ -45,8 +45,9 @@ def test_identical_annotators_give_the_interval_1_1():
         assert project[metric] == [1.0, 1.0], metric
     assert project["stance_agreement"] == project["target_alpha"] == [1.0, 1.0]
     assert found["pairs"]["A", "B"]["span_f1_exact"] == [1.0, 1.0]
-    # Fleiss' kappa and unitized alpha are not sums over statements: no interval.
-    assert "fleiss_kappa" not in project and "unitized_alpha" not in project
+    assert project["fleiss_kappa"] == [1.0, 1.0]
+    # Unitized alpha is not a sum over statements: no interval.
+    assert "unitized_alpha" not in project
 
 
 def test_hand_computed_two_statements_half_agreeing():

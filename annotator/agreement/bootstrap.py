@@ -4,8 +4,8 @@ Stances and relations on one statement depend on each other (one annotator's mar
 text, matching is per statement), so the statement is the unit drawn: each resample draws
 as many statements as the scope holds, with replacement (a statement drawn twice counts
 twice). The figures of a draw come from per-statement sums (``resampling``), not from a
-recomputation, which would cost the whole computation per resample. Fleiss' kappa and
-unitized alpha are not sums over statements and get no interval (see ``resampling``).
+recomputation, which would cost the whole computation per resample. Unitized alpha is not
+a sum over statements and gets no interval (see ``resampling``).
 
 Choices (docs/review.md):
 

@@ -6,12 +6,13 @@ it was drawn). Recomputing ``compute_agreement`` per draw costs its whole time p
 over statements is taken apart once into per-statement sums, and a draw's figure is a matrix
 product (``bench/intervals_bench.py``). Those figures are: the span, target and stance
 shares (numerator and denominator sums), Cohen's kappa (a confusion table per pair) and
-nominal alpha (per item agreement, pairable values, value totals), for stances and relations.
+nominal alpha (per item agreement, pairable values, value totals), for stances and relations;
+Fleiss' kappa over the items of the data's modal size (kept for every draw: a draw's own modal
+size would rarely differ, and then its figure would count other items).
 
-Fleiss' kappa (its items of the modal size change with the draw) and unitized alpha (its
-expected disagreement sets every unit against every gap of the continuum) are not sums over
-statements: they get no interval. The estimate of a draw of every statement once equals
-``compute_agreement``'s figure (tests compare them).
+Unitized alpha (its expected disagreement sets every unit against every gap of the
+continuum) is not a sum over statements: it gets no interval. The figures of a draw of every
+statement once equal ``compute_agreement``'s (tests compare them).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class Coding:
     totals: np.ndarray  # statements x v: pairable values per value
     n_pairs: int
     v: int
+    fleiss: FleissParts | None = None
 
 
 def coding(st_pair, pair, va, vb, st_item, item, value, n_st: int, n_pairs: int) -> Coding:
@@ -70,6 +72,47 @@ def coding(st_pair, pair, va, vb, st_item, item, value, n_st: int, n_pairs: int)
     pairable = per_statement(s, np.zeros(len(s), np.int64), c, n_st, 1)
     totals = per_statement(s, val, c, n_st, v)
     return Coding(conf, agree, pairable, totals, n_pairs, v)
+
+
+@dataclass
+class FleissParts:
+    """Fleiss' kappa as sums per statement, over the items of the estimate's modal size."""
+
+    items: np.ndarray  # statements x 1: modal-size items
+    agree: np.ndarray  # statements x 1: sum of P_i = (sum_v c^2 - n) / (n (n - 1))
+    totals: np.ndarray  # statements x v: values per category in those items
+
+
+def fleiss_parts(st_item, item, value, n_st: int) -> FleissParts:
+    """The sums of Fleiss' kappa; items of the modal size (>= 2) of the data, as the estimate."""
+    v = int(value.max(initial=0)) + 1
+    key, c = tally(item * v + value)
+    it, val = np.divmod(key, v)
+    size = np.bincount(it, weights=c)
+    sizes, freq = np.unique(size[size >= 2], return_counts=True)
+    modal = sizes[freq == freq.max()].max() if len(sizes) else -1
+    keep = size[it] == modal
+    it, val, c = it[keep], val[keep], c[keep].astype(float)
+    first = np.zeros(int(item.max(initial=-1)) + 1, np.int64)
+    first[item] = st_item
+    st, zero = first[it], np.zeros(len(it), np.int64)
+    m = max(float(modal), 2.0)  # no modal items: every sum below is empty anyway
+    p_i = (c * c - c) / (m * (m - 1))  # summed over an item's values: its P_i
+    starts = np.concatenate([[True], it[1:] != it[:-1]])[: len(it)]
+    n_items = per_statement(st, zero, starts * 1.0, n_st, 1)
+    agree = per_statement(st, zero, p_i, n_st, 1)
+    return FleissParts(n_items, agree, per_statement(st, val, c, n_st, v))
+
+
+def fleiss(f: FleissParts, w: np.ndarray) -> np.ndarray:
+    """Fleiss' kappa per draw, NaN where undefined (as ``coefficients.fleiss_kappa``)."""
+    n, agree, totals = (w @ f.items)[:, 0], (w @ f.agree)[:, 0], w @ f.totals
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = totals / totals.sum(axis=1, keepdims=True)
+        chance = (share**2).sum(axis=1)
+        out = (agree / n - chance) / (1 - chance)
+    out[(n == 0) | ~(chance < 1 - 1e-12)] = np.nan
+    return out
 
 
 def kappas(c: Coding, w: np.ndarray) -> np.ndarray:
@@ -152,6 +195,7 @@ class StanceParts:
         pair = t.pair_of(t.an[sp.ia], t.an[sp.ib])
         args = (t.st[sp.ia], pair, values[sp.ia], values[sp.ib], t.st[sp.members], sp.item)
         label = coding(*args, values[sp.members], self.n_st, self.n_pairs)
+        label.fleiss = fleiss_parts(t.st[sp.members], sp.item, values[sp.members], self.n_st)
         tgt = np.unique(t.tgt[own.members], return_inverse=True)[1].reshape(-1)
         targets = coding(
             t.st[own.ia], own_pair, None, None, t.st[own.members], own.item, tgt,
@@ -169,6 +213,7 @@ class StanceParts:
             out |= _stance_shares(part, {x: y.sum(axis=1) for x, y in s.items()})
             out[(*part, "cohen_kappa")] = mean_kappa(k)
             out[(*part, "krippendorff_alpha")] = alpha(label, w)
+            out[(*part, "fleiss_kappa")] = fleiss(label.fleiss, w)
             out[(*part, "target_alpha")] = alpha(targets, w)
             if not name:
                 for p, key in enumerate(self.t.pair_keys):
