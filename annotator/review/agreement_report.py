@@ -43,8 +43,6 @@ def agreement_report(
         result["notes"].insert(0, NO_STATEMENT)
     labels = _keys(session, Label, project)
     result = name_result(result, names, labels)
-    per_label = result["n_items_per_label"].items()
-    result["n_items_per_label"] = {labels.get(k, str(k)): v for k, v in per_label}
     units, nodes, links = load_relation_input(session, project, include_unfinished)
     types = _keys(session, RelationType, project)
     relations = compute_relation_agreement(units, nodes, links)
