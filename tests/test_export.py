@@ -220,8 +220,8 @@ def test_stdout_export_writes_no_sidecar(session, runner, tmp_path, monkeypatch)
             "Option label_studio_actors must be one of true, false, not 'no'.",
         ),
         (
-            ("demo", "--format", "jsonl", "--option", "doccano_offsets=utf16"),
-            "The jsonl format has no option 'doccano_offsets'; it takes no options.",
+            ("demo", "--format", "csv", "--option", "doccano_offsets=utf16"),
+            "The csv format has no option 'doccano_offsets'; it takes no options.",
         ),
         (
             ("demo", "--format", "doccano", "--option", "label_studio_offsets=utf16"),

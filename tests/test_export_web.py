@@ -21,15 +21,16 @@ from .test_export_data import (
 )
 
 
-def test_lead_sees_the_form_with_every_streamed_format(session, login):
+def test_lead_sees_the_form_with_every_format(session, login):
     demo_with_stances(session)
     page = login("lead").get("/p/demo/export/")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert 'method="get"' in html and 'action="/p/demo/export/download"' in html
-    for name, exporter in EXPORTERS.items():
-        assert (f'value="{name}"' in html) == (exporter.kind == "stream")
-    assert "--format hf -o FOLDER" in html
+    for name, exporter in EXPORTERS.items():  # folder formats as a zip
+        assert f'value="{name}"' in html
+        assert (f"{name} (zip):" in html) == (exporter.kind == "folder")
+    assert "--format hf --split" in html
 
 
 @pytest.mark.parametrize("username, status", [("reviewer", 403), ("annotator1", 403)])
@@ -81,7 +82,7 @@ def test_same_bytes_as_the_cli(session, login, runner):
     assert web.get_data(as_text=True) == cli.stdout
 
 
-@pytest.mark.parametrize("query", ["format=xmi&scope=gold", "format=jsonl&scope=best", "format=hf"])
+@pytest.mark.parametrize("query", ["format=xmi&scope=gold", "format=jsonl&scope=best"])
 def test_bad_options_re_render_the_form_with_422(session, login, query):
     demo_with_stances(session)
     response = login("lead").get(f"/p/demo/export/download?{query}")

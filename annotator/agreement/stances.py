@@ -158,6 +158,11 @@ def compute_agreement(units: Iterable[Unit], marks: Iterable[Mark]) -> dict:
     parts = [disagreement(t, np.flatnonzero(t.lab == k)) for k in range(len(t.labels))]
     spans = _span_figures(t, sp) | {"unitized_alpha": alpha_u(*parts)}
     out = _finish(coding, sp, spans, sp, "", notes)
+    out["n_items"] = _sizes(t, sp, sp, np.arange(len(t.st)))
+    out["n_items_per_label"] = {
+        name: _sizes(t, sp, _spans(t, np.flatnonzero(t.lab == k)), np.flatnonzero(t.lab == k))
+        for k, name in enumerate(t.labels)
+    }
     out["per_label"] = {
         name: _label_metrics(t, sp, k, parts[k], notes) for k, name in enumerate(t.labels)
     }
@@ -387,6 +392,31 @@ def _label_metrics(t: _Table, sp: _Spans, k: int, part: tuple[float, float], not
     own = _spans(t, np.flatnonzero(t.lab == k))
     figures = _span_figures(t, own) | {"unitized_alpha": alpha_u(part)}
     return _finish(coding, sp, figures, own, f"per_label.{t.labels[k]}.", notes)
+
+
+def _sizes(t: _Table, sp: _Spans, own: _Spans, idx: np.ndarray) -> dict[str, int]:
+    """How many things each figure rests on (reading.READINGS names what they are).
+
+    Stances in scope for the span and stance figures, matched pairs for the kappas and target
+    agreement, items (sets of matched stances) for the alphas and Fleiss' kappa (its modal
+    items), statements for unitized alpha. sp is the overall matching, own that of idx alone.
+    """
+    n_items = int(sp.item.max(initial=-1)) + 1
+    size = np.bincount(sp.item, minlength=n_items)
+    sizes, freq = np.unique(size[size >= 2], return_counts=True)
+    modal = int((size == sizes[freq == freq.max()].max()).sum()) if len(sizes) else 0
+    stances, matched = len(idx), int(sp.matched.sum())
+    return {
+        "cohen_kappa": matched,
+        "fleiss_kappa": modal,
+        "krippendorff_alpha": n_items,
+        "span_f1_exact": stances,
+        "span_f1_overlap": stances,
+        "target_agreement": int(own.matched.sum()),
+        "target_alpha": n_items,
+        "stance_agreement": stances,
+        "unitized_alpha": len(t.lengths),
+    }
 
 
 def _pair_row(t: _Table, sp: _Spans, kappas: np.ndarray, p: int) -> dict:

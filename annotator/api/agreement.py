@@ -8,13 +8,15 @@ from annotator.api import bp
 from annotator.api.access import Caller, needs
 from annotator.api.schemas import Flag, about
 from annotator.extensions import db
-from annotator.review.review import project_agreement, visible_names
+from annotator.review.agreement_report import agreement_report
+from annotator.review.review import visible_names
 
 OK = {"application/json": {"schema": {"type": "object", "required": ["n_statements"]}}}
 
 
 class AgreementQuery(Schema):
     include_unfinished = Flag(**about("Count statements not yet marked done."))
+    intervals = Flag(**about("Add 95% bootstrap intervals (200 resamples of statements; slower)."))
 
 
 @bp.get("/projects/<slug>/agreement", endpoint="review_agreement")
@@ -26,7 +28,13 @@ class AgreementQuery(Schema):
 )
 @bp.input(AgreementQuery, location="query", arg_name="query")
 def agreement(caller: Caller, query: dict) -> dict:
-    """Overall, per-label and per-pair agreement; names hidden from reviewers on request."""
+    """Stance and relation agreement, overall, per label or type and per pair; names hidden
+    from reviewers on request."""
     names = visible_names(db.session, caller.project, caller.role)
-    unfinished = query.get("include_unfinished", False)
-    return project_agreement(db.session, caller.project, names, include_unfinished=unfinished)
+    return agreement_report(
+        db.session,
+        caller.project,
+        names,
+        include_unfinished=query.get("include_unfinished", False),
+        intervals=query.get("intervals", False),
+    )

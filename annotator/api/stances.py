@@ -11,8 +11,17 @@ from annotator.annotation import rows as row_service
 from annotator.annotation import stances as stance_service
 from annotator.api import bp
 from annotator.api.access import Caller, known_annotator, needs
-from annotator.api.schemas import Id, StanceList, StanceOut, Text, about, stance_item, stance_json
-from annotator.errors import Forbidden
+from annotator.api.schemas import (
+    Choice,
+    Id,
+    StanceList,
+    StanceOut,
+    Text,
+    about,
+    stance_item,
+    stance_json,
+)
+from annotator.errors import Forbidden, Invalid
 from annotator.extensions import db
 from annotator.roles import Role
 from annotator.statements.statements import get_statement, statement_and_holder
@@ -53,6 +62,13 @@ class ListQuery(Schema):
             "named as the assignments list names them."
         },
     )
+    scope = Choice(
+        ["own", "gold"],
+        **about(
+            "own (default): one annotator's stances; gold: the adjudicated stances "
+            "(reviewers and leads; not with annotator)."
+        ),
+    )
 
 
 class DeleteQuery(Schema):
@@ -67,12 +83,24 @@ def list_stances(caller: Caller, statement_id: int, query: dict) -> Response:
     """Live stances of one annotator by position; annotators see only their own (blind)."""
     st = get_statement(db.session, caller.project, statement_id)
     name = query.get("annotator")
+    if query.get("scope") == "gold":
+        return _gold_list(caller, st.id, name)
     if name is None or name == caller.user.username:
         return _stance_list(st.id, caller.user.id, caller.user.username)
     if Role(caller.role) < Role.REVIEWER:
         raise Forbidden("Annotators see only their own stances.", field="annotator")
     uid = known_annotator(caller, name)
     return _stance_list(st.id, uid, name)  # a pseudonym, when that is all the caller may see
+
+
+def _gold_list(caller: Caller, statement_id: int, name: str | None) -> Response:
+    """The statement's live gold stances by position (reviewers and leads); owner null."""
+    if name is not None:
+        raise Invalid("Ask for scope=gold or for an annotator, not both.", field="scope")
+    if Role(caller.role) < Role.REVIEWER:
+        raise Forbidden("Gold stances are for reviewers and leads.", field="scope")
+    rows = [r for r in row_service.list_statement_rows(db.session, statement_id) if r.is_gold]
+    return stance_response({"items": [stance_item(row, None) for row in rows]})
 
 
 def _stance_list(statement_id: int, owner_id: int, shown: str) -> Response:

@@ -88,6 +88,11 @@ def parse_options(pairs: tuple[str, ...]) -> dict[str, str]:
     help="A format option, repeatable: doccano_offsets, label_studio_offsets, "
     "label_studio_actors (docs/export-formats.md).",
 )
+@click.option(
+    "--statement-text",
+    is_flag=True,
+    help="jsonl, hf: the statement's text in every record (same as --option statement_text=true).",
+)
 @read_only
 def export_command(session, project, format_name, scope, output, **opts) -> None:
     """Export PROJECT as a dataset to -o PATH (with PATH.meta.json) or standard output."""
@@ -120,8 +125,13 @@ def _write_stdout(session, project, request, progress) -> None:
         out.detach()
 
 
-def _request(project, format_name, scope, *, pseudonymize, csv_bom, split, seed, licence, options):
+def _request(
+    project, format_name, scope, *, pseudonymize, csv_bom, split, seed, licence, options,
+    statement_text,
+):  # fmt: skip
     """The request from the options; ``--split`` is read only where it applies (hf)."""
+    if statement_text:
+        options = (*options, "statement_text=true")
     return export_request.make_request(
         project,
         format_name,

@@ -12,15 +12,29 @@ straight into the response in its own read session, re-cut into UTF-8 chunks of 
 ``CHUNK`` bytes: memory holds one statement and one chunk, the first bytes leave at once,
 and a client that goes away closes the generator, which ends the export and its session.
 No thread and no queue: see ``stream_export`` for the figures.
+
+Folder formats (hf, aif, brat) download as a zip (``stream_zip``): the folder is written
+into a temporary directory first (their writers need a folder, and hf's card needs every
+split's counts), then zipped into the response as it is read, with the provenance sidecar.
 """
 
 from __future__ import annotations
 
+import json
+import tempfile
+import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from annotator.exchange.export import ExportRequest, check_request, export_chunks, pseudonym_key
+from annotator.exchange.export import (
+    ExportRequest,
+    check_request,
+    export_chunks,
+    pseudonym_key,
+    write_export,
+)
 from annotator.formats import EXPORTERS
 from annotator.models import Project
 
@@ -28,7 +42,12 @@ CHUNK = 64 * 1024
 # The formats a download can stream and the options they declare (the page's selects and
 # the API's query parameters).
 STREAMED = [e.name for e in EXPORTERS.values() if e.kind == "stream"]
-STREAMED_OPTIONS = [o for e in EXPORTERS.values() if e.kind == "stream" for o in e.options]
+STREAMED_OPTIONS = list(
+    {o.name: o for e in EXPORTERS.values() if e.kind == "stream" for o in e.options}.values()
+)
+# Every format and option a download offers (folder formats as a zip): the page's choices.
+DOWNLOADS = list(EXPORTERS)
+DOWNLOAD_OPTIONS = list({o.name: o for e in EXPORTERS.values() for o in e.options}.values())
 
 
 def make_request(
@@ -77,10 +96,13 @@ def open_download(factory: Callable, project: Project, format_name: str, **choic
     request is checked here (Invalid before any byte is sent) and the export starts when
     the first chunk is pulled."""
     request = make_request(project, format_name, **choices)
-    exporter = check_request(request, streamed=True)
-    filename = f"{project.slug}-{request.scope}-{request.format}{exporter.extension}"
+    exporter = check_request(request)
+    name = f"{project.slug}-{request.scope}-{request.format}"
+    if exporter.kind == "folder":
+        chunks = stream_zip(factory, project.id, request, name)
+        return Download(request, "application/zip", f"{name}.zip", chunks)
     chunks = stream_export(factory, project.id, request)
-    return Download(request, exporter.media_type, filename, chunks)
+    return Download(request, exporter.media_type, name + exporter.extension, chunks)
 
 
 def stream_export(factory: Callable, project_id: int, request: ExportRequest) -> Iterator[bytes]:
@@ -103,3 +125,50 @@ def stream_export(factory: Callable, project_id: int, request: ExportRequest) ->
                 parts, size = [], 0
         if parts:
             yield "".join(parts).encode()
+
+
+class _Sink:
+    """A write-only target for ``zipfile`` that hands the bytes on as they are written
+    (no ``tell``/``seek``: zipfile then writes data descriptors, as for a pipe)."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        """Nothing to flush: the parts are drained by the generator."""
+
+    def drain(self) -> Iterator[bytes]:
+        """The bytes written since the last drain, as one chunk."""
+        if self.parts:
+            chunk, self.parts = b"".join(self.parts), []
+            yield chunk
+
+
+def stream_zip(
+    factory: Callable, project_id: int, request: ExportRequest, name: str
+) -> Iterator[bytes]:
+    """A folder format as a zip: NAME/ holds the folder, NAME.meta.json its provenance.
+
+    The folder is written in a temporary directory (removed when the download ends or is
+    closed), then each file is deflated into the response in ``CHUNK``-sized reads.
+    """
+    with tempfile.TemporaryDirectory(prefix="annotator-export-") as tmp:
+        folder = Path(tmp) / name
+        with factory() as session:
+            project = session.get(Project, project_id)
+            _, meta = write_export(session, project, request, folder)
+        sink = _Sink()
+        with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+                arcname = f"{name}/{path.relative_to(folder).as_posix()}"
+                with path.open("rb") as src, archive.open(arcname, "w", force_zip64=True) as dst:
+                    for block in iter(lambda src=src: src.read(CHUNK), b""):
+                        dst.write(block)
+                        yield from sink.drain()
+            sidecar = json.dumps(meta, ensure_ascii=False, indent=2) + "\n"
+            archive.writestr(f"{name}.meta.json", sidecar.encode())
+        yield from sink.drain()

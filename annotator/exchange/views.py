@@ -1,5 +1,8 @@
 """The dataset download page for leads: pick format, scope and options; the file streams.
 
+Every format of ``annotator export`` is offered; the folder ones (hf, aif, brat) come as a
+zip of the folder and its provenance sidecar (``requests.stream_zip``).
+
 Downloads are GET requests (they change nothing, so no CSRF token is needed and the URL can
 be bookmarked). The request is built and streamed by ``services.export_request``, as the
 API's export endpoint does. The format options are selects named like the API's query
@@ -15,18 +18,18 @@ from wtforms import BooleanField, RadioField, SelectField
 from wtforms.fields.choices import SelectChoice
 
 from annotator.errors import Invalid
-from annotator.exchange.requests import STREAMED_OPTIONS, open_download
+from annotator.exchange.requests import DOWNLOAD_OPTIONS, open_download
 from annotator.extensions import db
 from annotator.formats import EXPORTERS, FormatOption
 from annotator.models import Project
 from annotator.web.access import project_view
+from annotator.web.forms import first_error, refuse
 
 bp = Blueprint("export", __name__, url_prefix="/p/<slug>/export")
 
 WEB_FORMATS = [
-    SelectChoice(e.name, f"{e.name}: {e.description}")
+    SelectChoice(e.name, f"{e.name}{' (zip)' if e.kind == 'folder' else ''}: {e.description}")
     for e in EXPORTERS.values()
-    if e.kind == "stream"
 ]
 SCOPE_CHOICES = [
     SelectChoice("gold", "Gold (adjudicated stances)"),
@@ -54,26 +57,26 @@ def option_field(option: FormatOption) -> SelectField:
     return SelectField(option.help, choices=choices, default="", validate_choice=False)
 
 
-for _option in STREAMED_OPTIONS:
+for _option in DOWNLOAD_OPTIONS:
     setattr(ExportForm, _option.name, option_field(_option))
 
 
 def chosen_options(form: ExportForm) -> dict[str, str]:
     """The format options the user set (empty selects keep the default)."""
-    return {o.name: form[o.name].data for o in STREAMED_OPTIONS if form[o.name].data}
+    return {o.name: form[o.name].data for o in DOWNLOAD_OPTIONS if form[o.name].data}
 
 
 def render_form(project: Project, form: ExportForm, status: int = 200):
     """The page with the option selects listed for the template."""
-    options = [form[o.name] for o in STREAMED_OPTIONS]
+    options = [form[o.name] for o in DOWNLOAD_OPTIONS]
     page = render_template("export/index.html", project=project, form=form, options=options)
     return page, status
 
 
-def refuse(project: Project, form: ExportForm, exc: Invalid):
-    """The service's message under the field it names (else under format), with 422."""
-    field = next((f for f in form if f.name == exc.field), form.format)
-    field.errors = [*field.errors, exc.message]
+def refuse_download(project: Project, form: ExportForm, exc: Invalid):
+    """The service's message as the form's alert, on the field it names (else format); 422."""
+    field = exc.field if any(f.name == exc.field for f in form) else "format"
+    refuse(form, exc.message, field)
     return render_form(project, form, 422)
 
 
@@ -90,6 +93,7 @@ def download(project: Project):
     """Stream the chosen export as an attachment; bad options re-render the form with 422."""
     form = ExportForm(request.args)
     if not form.validate():
+        form.refusal = first_error(form)
         return render_form(project, form, 422)
     try:
         download = open_download(
@@ -103,6 +107,6 @@ def download(project: Project):
             options=chosen_options(form),
         )
     except Invalid as exc:
-        return refuse(project, form, exc)
+        return refuse_download(project, form, exc)
     chunks = stream_with_context(download.chunks)
     return Response(chunks, mimetype=download.media_type, headers=download.headers)

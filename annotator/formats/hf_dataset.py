@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from annotator.formats import Bundles, Counts, ExportContext, Exporter, hf_card, iter_statements
-from annotator.formats.records import record_line
+from annotator.formats.records import STATEMENT_TEXT, record_line, with_statement_text
 
 SPLITS = ("train", "validation", "test")
 DEFAULT_RATIOS = {"train": 0.8, "validation": 0.1, "test": 0.1}
@@ -62,6 +62,8 @@ def write_folder(bundles: Bundles, folder: Path, ctx: ExportContext) -> Counts:
                 continue
             split = split_of(statement["id"], seed, ratios)
             per_split[split].add_bundle(stances)
+            if ctx.option(STATEMENT_TEXT):
+                stances = with_statement_text(stances, statement)
             languages.add(statement.get("lang"))
             files[split].write(b"".join([record_line(r) for r in stances]).decode())
     for split, counts in per_split.items():
@@ -84,4 +86,5 @@ EXPORTER = Exporter(
     extension="",
     description="Hugging Face dataset folder: train/validation/test JSON Lines and a card.",
     write_folder=write_folder,
+    options=(STATEMENT_TEXT,),
 )

@@ -11,6 +11,8 @@ from typing import Any
 
 import orjson
 
+from annotator.formats import FormatOption
+
 # The record's frame: where the stance is, what it says, about whom, and whose it is.
 HEAD_FIELDS = (
     "project",
@@ -43,6 +45,21 @@ STATEMENT_COPIES = {
     "organization": "organization",
 }
 STATEMENT_FIELDS = ("id", "title", "author", "organization", "date", "url", "lang", "meta")
+
+# jsonl and hf: each record may carry its statement's whole text, so offsets can be checked
+# (text[start:end] == record["text"]) without a second download. Off by default: it
+# repeats the text on every stance of a statement.
+STATEMENT_TEXT = FormatOption(
+    "statement_text",
+    "Statement text in every record (jsonl, hf): true or false",
+    {"false": False, "true": True},
+    "false",
+)
+
+
+def with_statement_text(stances: list, statement: Mapping[str, Any]) -> list:
+    """The records with ``statement_text`` added after the stance's own values."""
+    return [ordered({**record, "statement_text": statement["text"]}) for record in stances]
 
 
 def record_fields(stance_values: tuple[str, ...]) -> tuple[str, ...]:

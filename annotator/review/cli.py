@@ -10,11 +10,13 @@ import json
 
 import click
 
+from annotator.agreement.relations import METRICS as RELATION_METRICS
 from annotator.agreement.stances import METRICS
 from annotator.cli.frame import unit_of_work
 from annotator.extensions import db
 from annotator.projects.projects import get_project
-from annotator.review.review import NO_STATEMENT, annotator_names, project_agreement
+from annotator.review.agreement_report import agreement_report
+from annotator.review.review import NO_STATEMENT, annotator_names
 from annotator.review.unanimous import adjudicate_auto
 
 _UNFINISHED = click.option(
@@ -28,12 +30,29 @@ _UNFINISHED = click.option(
 @click.argument("project")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @_UNFINISHED
+@click.option(
+    "--intervals",
+    "resamples",
+    type=click.IntRange(1, 10_000),
+    default=None,
+    help="Add 95% bootstrap intervals over N resamples of statements (the page uses 200).",
+)
 @unit_of_work
-def agreement_command(project: str, as_json: bool, include_unfinished: bool) -> None:
-    """Inter-annotator agreement of PROJECT: overall, per label and per annotator pair."""
+def agreement_command(
+    project: str, as_json: bool, include_unfinished: bool, resamples: int | None
+) -> None:
+    """Inter-annotator agreement of PROJECT: stances and relations, overall, per label or
+    relation type and per annotator pair."""
     proj = get_project(db.session, project)
     names = annotator_names(db.session, proj, hide=False)
-    result = project_agreement(db.session, proj, names, include_unfinished=include_unfinished)
+    result = agreement_report(
+        db.session,
+        proj,
+        names,
+        include_unfinished=include_unfinished,
+        intervals=resamples is not None,
+        resamples=resamples or 0,
+    )
     if not result["n_statements"]:
         click.echo(NO_STATEMENT, err=True)
     if as_json:
@@ -61,9 +80,31 @@ def format_table(result: dict) -> str:
         for p in result["pairs"]:
             name = f"{p['a']} / {p['b']}"[:29].ljust(30)
             lines.append(name + " ".join(_fmt(p[m]).rjust(18) for m in pair_metrics))
+    if "relations" in result:
+        lines += ["", *format_relations(result["relations"])]
     if result["notes"]:
         lines += ["", "Notes:"] + [f"  {n}" for n in result["notes"]]
     return "\n".join(lines)
+
+
+def format_relations(rel: dict) -> list[str]:
+    """The relation figures: project and types, then pairs, then their notes."""
+    lines = [f"Relations: {rel['n_relations']} on {rel['n_statements']} statements", ""]
+    rows = [("project", rel)] + list(rel["per_type"].items())
+    width = max(len(name) for name, _ in rows) + 2
+    lines.append("".ljust(width) + " ".join(m.rjust(20) for m in RELATION_METRICS))
+    lines += [
+        name.ljust(width) + " ".join(_fmt(r.get(m)).rjust(20) for m in RELATION_METRICS)
+        for name, r in rows
+    ]
+    if rel["pairs"]:
+        lines += ["", "pair".ljust(30) + " ".join(m.rjust(20) for m in RELATION_METRICS)]
+        for p in rel["pairs"]:
+            name = f"{p['a']} / {p['b']}"[:29].ljust(30)
+            lines.append(name + " ".join(_fmt(p[m]).rjust(20) for m in RELATION_METRICS))
+    if rel["notes"]:
+        lines += ["", "Relation notes:"] + [f"  {n}" for n in rel["notes"]]
+    return lines
 
 
 @click.command("adjudicate")

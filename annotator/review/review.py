@@ -164,6 +164,8 @@ def project_agreement(
 def name_result(result: dict, names: dict[int, str], labels: dict[int, str]) -> dict:
     """Replace the ids the figures were computed on by annotator names and label keys."""
     result["per_label"] = {labels[k]: v for k, v in result["per_label"].items()}
+    sizes = result.get("n_items_per_label", {})
+    result["n_items_per_label"] = {labels[k]: v for k, v in sizes.items()}
     for pair in result["pairs"]:
         pair["a"], pair["b"] = names.get(pair["a"], "?"), names.get(pair["b"], "?")
     result["notes"] = [_name_note(note, labels) for note in result["notes"]]

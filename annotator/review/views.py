@@ -7,6 +7,8 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from wtforms.fields.choices import SelectChoice
 
+from annotator.agreement.reading import READINGS
+from annotator.agreement.relations import METRICS as REL_METRICS
 from annotator.agreement.stances import METRICS
 from annotator.annotation.relation_types import list_relation_types
 from annotator.annotation.rows import VALUE_FIELDS, form_data, get_stance_row, list_statement_rows
@@ -19,9 +21,11 @@ from annotator.errors import Invalid
 from annotator.extensions import db, htmx
 from annotator.projects.projects import list_labels
 from annotator.review import adjudication as adj
+from annotator.review import agreement_page
 from annotator.review import relation_adjudication as radj
 from annotator.review import review as rs
 from annotator.review import side_by_side as sbs
+from annotator.review.agreement_report import agreement_report
 from annotator.review.finish import finish_review, reopen_review, review_state
 from annotator.review.forms import (
     AcceptForm,
@@ -77,20 +81,40 @@ def queue(project):
 @bp.get("/agreement")
 @project_view(Role.REVIEWER)
 def agreement(project):
-    """Agreement figures with a bar chart per label and per annotator pair."""
+    """Agreement figures: readable tables with bands and intervals, charts per label and pair."""
     unfinished = request.args.get("include_unfinished") == "1"
-    result = rs.project_agreement(
-        db.session, project, names_for(project), include_unfinished=unfinished
+    report = agreement_report(
+        db.session, project, names_for(project), include_unfinished=unfinished, intervals=True
     )
     return render_template(
         "review/agreement.html",
         project=project,
-        r=result,
-        metrics=METRICS,
+        r=report,
+        page=agreement_page.page_values(report),
         unfinished=unfinished,
-        label_charts=[(k, bars(v, METRICS)) for k, v in result["per_label"].items()],
-        pair_charts=[(f"{p['a']} / {p['b']}", bars(p, METRICS)) for p in result["pairs"]],
+        **agreement_charts(report),
     )
+
+
+def agreement_charts(report: dict) -> dict:
+    """Bar charts per label and per annotator pair (stances), per pair (relations)."""
+    rel = report["relations"]
+    return {
+        "label_charts": [(k, named_bars(v, METRICS)) for k, v in report["per_label"].items()],
+        "pair_charts": [(_pair(p), named_bars(p, METRICS)) for p in report["pairs"]],
+        "relation_pair_charts": [
+            (_pair(p), named_bars(p, REL_METRICS)) for p in rel["pairs"] if rel["n_relations"]
+        ],
+    }
+
+
+def _pair(p: dict) -> str:
+    return f"{p['a']} / {p['b']}"
+
+
+def named_bars(figures: dict, metrics) -> list[dict]:
+    """``bars`` with each figure's readable name."""
+    return [b | {"metric": READINGS[b["metric"]].name} for b in bars(figures, metrics)]
 
 
 def bars(figures: dict, metrics) -> list[dict]:

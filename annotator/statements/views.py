@@ -7,12 +7,14 @@ from pathlib import PurePosixPath
 
 from flask import Blueprint, current_app, request
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from annotator.errors import DomainError, Invalid
 from annotator.extensions import db, htmx
 from annotator.formats import FormatError
 from annotator.formats.statement_readers import iter_statements
+from annotator.projects.assignments import assignment_summary
 from annotator.projects.projects import require_role
 from annotator.roles import Role
 from annotator.statements.forms import ImportForm
@@ -91,6 +93,7 @@ def _lead_project():
 
 
 def _render(project, form, *, report=None, status=200):
+    summary = assignment_summary(db.session, project) if report else None
     return page_or_fragment(
         "imports/index.html",
         "imports/_panel.html",
@@ -98,6 +101,9 @@ def _render(project, form, *, report=None, status=200):
         project=project,
         form=form,
         report=report,
+        unassigned=summary.short if summary else 0,
+        annotators=summary.annotators if summary else 0,
+        token=generate_csrf(),
         history=list_imports(db.session, project),
         limit=_mb(current_app.config["MAX_CONTENT_LENGTH"]),
         file_limit=_mb(current_app.config["IMPORT_MAX_BYTES"]),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, g, render_template
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from annotator.extensions import db
+from annotator.projects.home import lead_home
 from annotator.projects.projects import list_user_projects
 from annotator.roles import Role
 from annotator.web.access import login_view, project_view
@@ -27,8 +29,16 @@ def index():
 @bp.get("/p/<slug>/")
 @project_view(Role.ANNOTATOR)
 def show(project):
-    """A project's home: its statements for the user (the queue lives in the workspace)."""
+    """A project's home: a lead's overview, and the user's queue (a lead's only if not empty)."""
     from annotator.projects.queue import list_queue
 
     queue = list_queue(db.session, project, current_user)
-    return render_template("projects/show.html", project=project, queue=queue)
+    home = lead_home(db.session, project) if g.role == Role.LEAD else None
+    return render_template(
+        "projects/show.html",
+        project=project,
+        queue=queue,
+        home=home,
+        annotators=home.annotators if home else 0,
+        token=generate_csrf(),
+    )
