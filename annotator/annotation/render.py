@@ -74,9 +74,15 @@ def stance_title(row) -> str:
     return f"{row.label_name} → {row.target_name}" if row.target_name else row.label_name
 
 
-def stance_items(rows, stances_url: str, csrf: str) -> Markup:
-    """The items of "My stances" in order, as one string (see ``statement_text``)."""
-    return Markup("".join(_live(row, f"{stances_url}/{row.id}", csrf) for row in rows))
+def stance_items(rows, stances_url: str, csrf: str, editable: bool = True) -> Markup:
+    """The items of "My stances" in order, as one string (see ``statement_text``).
+
+    A statement that is not ``editable`` (marked done or skipped) shows no Edit or Delete:
+    a control that cannot act is not offered.
+    """
+    return Markup(
+        "".join(_live(row, f"{stances_url}/{row.id}", csrf, editable=editable) for row in rows)
+    )
 
 
 def stance_item(row, stances_url: str, csrf: str, oob: bool = False) -> Markup:
@@ -96,7 +102,7 @@ def deleted_item(stance, stances_url: str, csrf: str) -> Markup:
     return Markup(_item(stance.id, "stance deleted", "", inner, oob=True))
 
 
-def _live(row, url: str, csrf: str, oob: bool = False) -> str:
+def _live(row, url: str, csrf: str, oob: bool = False, editable: bool = True) -> str:
     """Label chip, covered text, actors, note, edit and delete.
 
     Plain links and forms: the list's hx-boost upgrades them, so each item stays small.
@@ -113,16 +119,24 @@ def _live(row, url: str, csrf: str, oob: bool = False) -> str:
         parts.append(f'<span class="who">holder <b>{escape(row.holder_name)}</b></span>')
     if row.note:
         parts.append(f'<span class="note">{escape(row.note)}</span>')
-    parts += [
-        f'<span class="actions"><a href="{url}/edit">Edit<span class="sr-only"> stance “',
-        f"{escape(truncate(row.text, 30))}”</span></a>",
-        f'<form method="post" class="inline" action="{url}/delete">',
-        _version_inputs(csrf, row.version),
-        '<button type="submit" class="link">Delete<span class="sr-only"> stance</span></button>',
-        "</form></span>",
-    ]
+    if editable:
+        parts.append(_actions(row, url, csrf))
     span = f' data-start="{row.start}" data-end="{row.end}"'
     return _item(row.id, f"stance lbl-{key}", span, "".join(parts), oob)
+
+
+def _actions(row, url: str, csrf: str) -> str:
+    """Edit and Delete of a list item (plain link and form; hx-boost upgrades them)."""
+    return "".join(
+        [
+            f'<span class="actions"><a href="{url}/edit">Edit<span class="sr-only"> stance “',
+            f"{escape(truncate(row.text, 30))}”</span></a>",
+            f'<form method="post" class="inline" action="{url}/delete">',
+            _version_inputs(csrf, row.version),
+            '<button type="submit" class="link">Delete<span class="sr-only"> stance</span></button>',
+            "</form></span>",
+        ]
+    )
 
 
 def _item(stance_id: int, classes: str, attrs: str, inner: str, oob: bool) -> str:

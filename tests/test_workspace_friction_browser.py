@@ -1,0 +1,112 @@
+"""Browser tests for the annotator workspace's bugs and friction (issue 17, daily use).
+
+Each test failed before its fix: Playwright driving Debian's Chromium, headless.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from annotator.accounts.users import get_user
+from annotator.projects.assignments import set_assignment_state
+
+from .test_browser import demo_with_stance, drag_select, log_in, stances
+from .workspace_helpers import PHRASE, demo
+
+pytestmark = pytest.mark.browser
+
+REBELS = "continue our support for the rebels in Syria"
+
+
+def _open_statement(session, page, base, size=(1400, 1000), with_stance=False):
+    """annotator1 on the demo statement in a window of ``size``; returns the statement."""
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    st = demo_with_stance(session) if with_stance else demo(session)[1]
+    log_in(page, base, "annotator1")
+    page.goto(f"{base}/p/demo/s/{st.id}")
+    return st
+
+
+def _in_window(page, selector):
+    """True when the element's box lies wholly inside the window (no scrolling needed)."""
+    box = page.locator(selector).bounding_box()
+    size = page.viewport_size
+    assert box, f"{selector} has no box"
+    inside = box["x"] >= 0 and box["y"] >= 0
+    return (
+        inside
+        and box["x"] + box["width"] <= size["width"]
+        and (box["y"] + box["height"] <= size["height"])
+    )
+
+
+def test_edit_opens_the_form_beside_the_highlight_with_focus_in_it(session, live_server, page):
+    _open_statement(session, page, live_server, with_stance=True)
+    page.locator("#stance-list a", has_text="Edit").click()
+    page.wait_for_selector('#stance-form.open[data-mode="edit"]')
+    assert page.evaluate("document.getElementById('stance-form-slot').style.left") != ""
+    assert _in_window(page, "#stance-form button[type=submit]")
+    mark = page.locator("mark.seg").first.bounding_box()
+    form = page.locator("#stance-form").bounding_box()
+    assert mark["y"] >= 0 and mark["y"] + mark["height"] <= 1000  # the highlight stays in view
+    # beside it: the form's nearest edge is within 40 px of the highlight, above or below
+    gap = min(
+        abs(form["y"] - (mark["y"] + mark["height"])), abs(mark["y"] - (form["y"] + form["height"]))
+    )
+    assert gap < 40 or (form["y"] <= mark["y"] <= form["y"] + form["height"])
+    assert page.evaluate("!!document.activeElement.closest('#stance-form')")
+
+
+def test_clicking_a_mention_inside_the_selection_sets_the_target_first_time(
+    session, live_server, page
+):
+    _open_statement(session, page, live_server)
+    drag_select(page, REBELS)
+    page.wait_for_selector("#stance-form.open")
+    page.keyboard.press("3")
+    page.locator('#text .seg.mention[data-actor="syria-rebels"]').last.click()
+    assert page.locator("#target").input_value() == "syria-rebels"
+    with page.expect_response(lambda r: r.request.method == "POST") as info:
+        page.click("#stance-form button[type=submit]")
+    assert info.value.status == 200
+    saved = stances(session)
+    assert [(s.text, s.label.key, s.target.key) for s in saved] == [
+        (REBELS, "support", "syria-rebels")
+    ]
+
+
+def test_a_statement_marked_done_shows_no_dead_controls(session, live_server, page):
+    from annotator.projects.projects import get_project
+
+    st = demo_with_stance(session)
+    project = get_project(session, "demo")
+    set_assignment_state(session, project, st, get_user(session, "annotator1"), "done")
+    session.commit()
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    log_in(page, live_server, "annotator1")
+    page.goto(f"{live_server}/p/demo/s/{st.id}")
+    items = page.locator("#stance-list li.stance")
+    assert items.count() == 1
+    assert items.locator("a, button, form").count() == 0  # no Edit, no Delete
+    hint = page.locator("#text-hint").inner_text()
+    assert "Select words" not in hint
+    assert "Reopen" in hint
+    assert page.locator("[data-open-form]").count() == 0
+    assert errors == []
+
+
+@pytest.mark.parametrize("size", [(1400, 1000), (820, 1000)])
+def test_the_form_is_fully_visible_without_scrolling(session, live_server, page, size):
+    _open_statement(session, page, live_server, size=size)
+    scrolled = []
+    for phrase in (REBELS, "The Mullah regime in Iran", PHRASE):
+        drag_select(page, phrase)
+        page.wait_for_selector("#stance-form.open")
+        y = page.evaluate("window.scrollY")
+        assert _in_window(page, "#stance-form button[type=submit]"), phrase
+        assert _in_window(page, "#stance-form"), phrase
+        scrolled.append(page.evaluate("window.scrollY") == y)
+        page.keyboard.press("Escape")
+        page.wait_for_selector("#stance-form", state="hidden")
+    assert all(scrolled)
