@@ -133,7 +133,8 @@ def _actions(row, url: str, csrf: str) -> str:
             f"{escape(truncate(row.text, 30))}”</span></a>",
             f'<form method="post" class="inline" action="{url}/delete">',
             _version_inputs(csrf, row.version),
-            '<button type="submit" class="link">Delete<span class="sr-only"> stance</span></button>',
+            '<button type="submit" class="link">Delete',
+            '<span class="sr-only"> stance</span></button>',
             "</form></span>",
         ]
     )
