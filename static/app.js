@@ -106,9 +106,10 @@
 
   /* Where focus goes back to after a save or cancel: where the annotator was. */
   let returnTo = null;
-  function remember(el) { returnTo = el && el.id ? "#" + el.id : null; }
+  function remember(el) { returnTo = el; } // an element, or a selector for one a save replaces
   function restoreFocus() {
-    const el = (returnTo && document.querySelector(returnTo)) || textEl();
+    const back = typeof returnTo === "string" ? document.querySelector(returnTo) : returnTo;
+    const el = (back && back.isConnected && back) || textEl();
     if (!el) return;
     if (el === textEl()) {
       el.classList.add("quiet-focus"); // back in the text: no thick outline round the whole panel

@@ -110,3 +110,62 @@ def test_the_form_is_fully_visible_without_scrolling(session, live_server, page,
         page.keyboard.press("Escape")
         page.wait_for_selector("#stance-form", state="hidden")
     assert all(scrolled)
+
+
+def test_each_validation_message_appears_once(session, live_server, page):
+    _open_statement(session, page, live_server)
+    drag_select(page, PHRASE)
+    page.wait_for_selector("#stance-form.open")
+    page.keyboard.press("2")  # condemnation needs a target
+    with page.expect_response(lambda r: r.request.method == "POST") as info:
+        page.keyboard.press("Enter")
+    assert info.value.status == 422
+    page.wait_for_selector("#form-error")
+    assert page.locator("#stance-form").inner_text().count("needs a target actor") == 1
+    assert page.evaluate("document.activeElement.id") == "target_q"
+    assert _in_window(page, "#stance-form button[type=submit]")
+
+
+def test_after_a_save_focus_returns_to_the_text_without_an_outline(session, live_server, page):
+    _open_statement(session, page, live_server)
+    drag_select(page, "Daesh")
+    page.wait_for_selector("#stance-form.open")
+    page.keyboard.press("1")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#stance-form", state="hidden")
+    assert page.evaluate("document.activeElement.id") == "text"
+    outline = page.evaluate("getComputedStyle(document.getElementById('text')).outlineStyle")
+    assert outline == "none"
+
+
+def test_after_a_keyboard_save_focus_returns_to_the_button(session, live_server, page):
+    _open_statement(session, page, live_server)
+    page.locator("[data-open-form]").focus()
+    page.keyboard.press("Enter")
+    page.keyboard.type("Daesh")
+    page.locator("input[name=label][value=claim]").focus()
+    page.keyboard.press("1")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#stance-form", state="hidden")
+    assert page.evaluate("document.activeElement.matches('[data-open-form]')")
+
+
+def test_keyboard_path_puts_the_words_first_and_shows_the_match(session, live_server, page):
+    st = _open_statement(session, page, live_server)
+    page.locator("[data-open-form]").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#stance-form.open")
+    assert page.evaluate("document.activeElement.id") == "quote"
+    first = page.evaluate(
+        """() => Array.from(document.querySelectorAll('#stance-form input, #stance-form textarea'))
+             .find(el => el.type !== 'hidden' && el.offsetParent !== null).id"""
+    )
+    assert first == "quote"
+    assert not page.locator("p.selected").is_visible()  # no `Selected: “”`
+    page.keyboard.type("Iran")
+    start = st.text.find("Iran")
+    match = page.locator("#quote-match").inner_text()
+    assert f"{start}–{start + 4}" in match and "first of" in match
+    page.fill("#quote", "no such words")
+    assert "Not found" in page.locator("#quote-match").inner_text()
+    assert _in_window(page, "#stance-form button[type=submit]")
