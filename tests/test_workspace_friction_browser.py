@@ -169,3 +169,104 @@ def test_keyboard_path_puts_the_words_first_and_shows_the_match(session, live_se
     page.fill("#quote", "no such words")
     assert "Not found" in page.locator("#quote-match").inner_text()
     assert _in_window(page, "#stance-form button[type=submit]")
+
+
+def _second_statement(session, text="A second statement about Iran."):
+    """Another statement assigned to annotator1 (queue order follows the statement ids)."""
+    from annotator.formats.statement_readers import StatementRecord
+    from annotator.projects.assignments import assign_statement
+    from annotator.projects.projects import get_project
+    from annotator.statements.statements import import_statements, list_statements
+
+    project = get_project(session, "demo")
+    import_statements(session, project, [StatementRecord(external_id="second", text=text)])
+    st = [s for s in list_statements(session, project) if s.external_id == "second"][0]
+    assign_statement(session, project, st, get_user(session, "annotator1"))
+    session.commit()
+    return st
+
+
+def test_question_mark_lists_the_keys_and_scripts_can_add_keys(session, live_server, page):
+    _open_statement(session, page, live_server)
+    page.evaluate("annotatorKeys.register('L', 'Link two stances', () => { window.__linked = 1; })")
+    page.locator("#text").focus()
+    page.keyboard.press("?")
+    dialog = page.locator("dialog.keys-help")
+    dialog.wait_for()
+    listed = dialog.inner_text()
+    for key, words in (("J", "Next statement"), ("K", "Previous"), ("D", "done"), ("Z", "Undo")):
+        assert key in listed and words in listed
+    assert "Link two stances" in listed
+    page.keyboard.press("Escape")
+    assert not dialog.is_visible()
+    page.keyboard.press("l")
+    assert page.evaluate("window.__linked") == 1
+
+
+def test_hotkeys_never_fire_while_typing(session, live_server, page):
+    _open_statement(session, page, live_server)
+    url = page.url
+    page.locator("[data-open-form]").click()
+    page.keyboard.type("jkd?")
+    assert page.input_value("#quote") == "jkd?"
+    assert page.url == url and not page.locator("dialog.keys-help").is_visible()
+
+
+def test_j_and_k_walk_the_queue_and_d_marks_done(session, live_server, page):
+    first = _open_statement(session, page, live_server)
+    second = _second_statement(session)
+    page.locator("#text").focus()
+    page.keyboard.press("j")
+    page.wait_for_url(f"{live_server}/p/demo/s/{second.id}")
+    page.keyboard.press("k")
+    page.wait_for_url(f"{live_server}/p/demo/s/{first.id}")
+    page.keyboard.press("k")  # the first of the queue: stays, and says so
+    page.wait_for_selector("#flash .flash")
+    assert "first statement of your queue" in page.locator("#flash").inner_text()
+    page.keyboard.press("d")
+    page.wait_for_url(f"{live_server}/p/demo/s/{second.id}")  # done leads on to the next
+    from annotator.models import Assignment
+
+    session.commit()
+    annotator = get_user(session, "annotator1")
+    state = (
+        session.query(Assignment.state)
+        .filter_by(statement_id=first.id, annotator_id=annotator.id, active=True)
+        .scalar()
+    )
+    assert state == "done"
+
+
+def test_ctrl_z_undoes_create_edit_and_delete(session, live_server, page):
+    _open_statement(session, page, live_server)
+    drag_select(page, "Daesh")
+    page.wait_for_selector("#stance-form.open")
+    page.keyboard.press("1")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#stance-list li.stance")
+    page.keyboard.press("Control+z")  # undo the create
+    page.wait_for_selector("#stance-list li.stance.deleted")
+    assert stances(session)[0].deleted_at is not None
+    page.locator("#stance-list button.undo").click()
+    page.wait_for_selector("#stance-list .chip.lbl-claim")
+    page.locator("#stance-list a", has_text="Edit").click()
+    page.wait_for_selector('#stance-form.open[data-mode="edit"]')
+    page.fill("#note", "second thoughts")
+    page.click("#stance-form button[type=submit]")
+    page.wait_for_selector("#stance-list .note")
+    assert stances(session)[0].note == "second thoughts"
+    page.keyboard.press("Control+z")  # undo the edit
+    page.wait_for_selector("#stance-list .note", state="detached")
+    saved = stances(session)[0]
+    assert (saved.label.key, saved.deleted_at, saved.text, saved.note) == (
+        "claim",
+        None,
+        "Daesh",
+        "",
+    )
+    page.locator("#stance-list button", has_text="Delete").click()
+    page.wait_for_selector("#stance-list li.stance.deleted")
+    page.locator("#text").focus()
+    page.keyboard.press("Control+z")  # undo the delete
+    page.wait_for_selector("#stance-list .chip.lbl-claim")
+    assert stances(session)[0].deleted_at is None
