@@ -270,3 +270,61 @@ def test_ctrl_z_undoes_create_edit_and_delete(session, live_server, page):
     page.keyboard.press("Control+z")  # undo the delete
     page.wait_for_selector("#stance-list .chip.lbl-claim")
     assert stances(session)[0].deleted_at is None
+
+
+def test_labels_are_drawn_on_the_text_and_highlight_and_item_light_each_other(
+    session, live_server, page
+):
+    _open_statement(session, page, live_server, with_stance=True)
+    saved = stances(session)[0]
+    tag = page.locator(f'#text .tag[data-for="{saved.id}"]')
+    content = "getComputedStyle(document.querySelector('#text .tag'), '::before').content"
+    assert page.evaluate(content) == '"Condemnation"'
+    box = tag.bounding_box()
+    first = "(() => { const r = document.querySelector('mark.seg').getClientRects()[0];"
+    mark = page.evaluate(first + " return {x: r.left, y: r.top, height: r.height}; })()")
+    assert box["width"] > 10 and abs(box["y"] - mark["y"]) < mark["height"]  # on the line
+    assert mark["x"] - 8 <= box["x"] + box["width"] <= mark["x"] + 2  # just before the words
+    item = page.locator(f"#stance-{saved.id}")
+    page.locator("mark.seg").first.hover()
+    assert "linked" in item.get_attribute("class")
+    page.mouse.move(1, 1)
+    page.locator("#st-title").hover()
+    assert "linked" not in item.get_attribute("class")
+    item.locator("a", has_text="Edit").focus()
+    assert "linked" in page.locator("mark.seg").first.get_attribute("class")
+
+
+ARABIC_THEN_ENGLISH = "قال المتحدث الرسمي: We condemn the attack on civilians."
+
+# Where the final full stop and the word before it are drawn.
+STOP_AND_WORD = """() => {
+  const range = (node, a, b) => { const r = document.createRange(); r.setStart(node, a);
+    r.setEnd(node, b); return r.getBoundingClientRect(); };
+  const seg = Array.from(document.querySelectorAll('#text .seg')).find(
+    s => s.textContent.includes('civilians.'));
+  const node = seg.firstChild, at = node.data.indexOf('civilians.');
+  return {word: range(node, at, at + 9).right, stop: range(node, at + 9, at + 10).left};
+}"""
+
+
+def test_a_paragraph_in_arabic_then_english_keeps_the_full_stop_with_the_english(
+    session, live_server, page
+):
+    _open_statement(session, page, live_server)
+    st = _second_statement(session, ARABIC_THEN_ENGLISH)
+    page.goto(f"{live_server}/p/demo/s/{st.id}")
+    assert page.locator("#text .para").first.get_attribute("dir") == "auto"
+    assert page.locator("#text bdi[dir=ltr]").inner_text() == "We condemn the attack on civilians."
+    where = page.evaluate(STOP_AND_WORD)
+    assert where["stop"] >= where["word"] - 1  # to the right of "civilians", not at the left
+    # offsets stay exact across the isolate
+    drag_select(page, "the attack on civilians")
+    page.wait_for_selector("#stance-form.open")
+    page.keyboard.press("1")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#stance-list li.stance")
+    saved = stances(session)[-1]
+    assert saved.start == ARABIC_THEN_ENGLISH.find("the attack on civilians")
+    assert saved.text == "the attack on civilians"
+    assert page.locator("#text bdi[dir=ltr]").inner_text() == "We condemn the attack on civilians."

@@ -20,6 +20,7 @@ from html import escape
 
 from markupsafe import Markup
 
+from annotator.text.bidi import isolated_runs
 from annotator.text.layout import Paragraph, Segment
 
 
@@ -32,18 +33,69 @@ def statement_text(
     paragraph an out-of-band swap (after a save, only the paragraphs it touched).
     """
     titles = {str(row.id): stance_title(row) for row in rows}
-    return Markup("".join(_paragraph(p, titles, names, oob) for p in paragraphs))
+    tags = _tags(rows)
+    return Markup("".join(_paragraph(p, titles, names, tags, oob) for p in paragraphs))
 
 
-def _paragraph(p: Paragraph, titles: dict[str, str], names: dict[str, str], oob: bool) -> str:
-    """One paragraph ``div`` with its trailing newlines."""
-    parts = [f'<div class="para" id="para-{p.index}" data-start="{p.start}"']
+def _tags(rows) -> dict[int, str]:
+    """The label tag drawn where each stance starts, by offset (several may start together).
+
+    The name is in a ``data-tag`` attribute that CSS shows (``::before``): generated text is
+    neither in the segments' text nor selectable, so offsets and copying stay exact.
+    """
+    tags: dict[int, str] = {}
+    for row in rows:
+        key = escape(row.label_key)
+        tag = (
+            f'<span class="tag lbl-{key}" data-tag="{escape(row.label_name)}" '
+            f'data-for="{row.id}" aria-hidden="true"></span>'
+        )
+        tags[row.start] = tags.get(row.start, "") + tag
+    return tags
+
+
+def _paragraph(p: Paragraph, titles, names, tags: dict[int, str], oob: bool) -> str:
+    """One paragraph ``div`` (its direction from its first letter) with its trailing newlines."""
+    parts = [f'<div class="para" id="para-{p.index}" data-start="{p.start}" dir="auto"']
     parts.append(' hx-swap-oob="true">' if oob else ">")
-    parts.extend(_segment(s, titles, names) for s in p.segments)
+    runs = isolated_runs("".join([s.text for s in p.segments]))
+    if runs:
+        parts.extend(_isolated(p, runs, titles, names, tags))
+    else:
+        parts.extend(tags.get(s.start, "") + _segment(s, titles, names) for s in p.segments)
     if p.newline:
         parts.append(f'<span class="seg nl" data-start="{p.end}" hidden>{p.newline}</span>')
     parts.append("</div>")
     return "".join(parts)
+
+
+def _isolated(p: Paragraph, runs, titles, names, tags) -> list[str]:
+    """The segments of a mixed-script paragraph, cut at the runs' edges, runs in ``<bdi>``."""
+    opens = {p.start + a: f'<bdi dir="{d}">' for a, _, d in runs}
+    closes = {p.start + b for _, b, _ in runs}
+    cuts = sorted({*opens, *closes})
+    out = []
+    for seg in p.segments:
+        for piece in _cut(seg, cuts):
+            if piece.start in closes:
+                out.append("</bdi>")
+            out.append(opens.get(piece.start, "") + tags.get(piece.start, ""))
+            out.append(_segment(piece, titles, names))
+    if p.end in closes:
+        out.append("</bdi>")
+    return out
+
+
+def _cut(seg: Segment, cuts: list[int]) -> list[Segment]:
+    """``seg`` split at the offsets in ``cuts`` that fall inside it (each piece a segment)."""
+    inside = [c for c in cuts if seg.start < c < seg.end]
+    if not inside:
+        return [seg]
+    edges = [seg.start, *inside, seg.end]
+    return [
+        seg._replace(start=a, end=b, text=seg.text[a - seg.start : b - seg.start])
+        for a, b in zip(edges, edges[1:], strict=False)
+    ]
 
 
 def _segment(seg: Segment, titles: dict[str, str], names: dict[str, str]) -> str:
