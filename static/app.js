@@ -93,6 +93,7 @@
     showSelected(span.text);
     f.dataset.source = "selection";
     f.classList.add("open");
+    anchor = () => span.range.getBoundingClientRect();
     place(span.rect);
     pending(span.range);
   }
@@ -103,6 +104,8 @@
     q.textContent = text;
     q.parentElement.hidden = !text;
   }
+
+  let anchor = null; // what the open form is placed by: () => its rect in the window
 
   /* Where focus goes back to after a save or cancel: where the annotator was. */
   let returnTo = null;
@@ -274,8 +277,9 @@
     if (mark) {
       const r = mark.getBoundingClientRect();
       if (r.top < 0 || r.bottom > window.innerHeight) mark.scrollIntoView({ block: "center" });
-      place(mark.getBoundingClientRect());
-    } else if (!f.style.left) place(document.querySelector("[data-open-form]").getBoundingClientRect());
+      anchor = () => mark.getBoundingClientRect();
+    }
+    if (anchor) place(anchor()); // again: an error message may have made the form taller
     showSelected(f.elements.text.value);
     const err = f.querySelector('[role="alert"]');
     const bad = f.querySelector('[aria-invalid="true"]');
@@ -310,7 +314,8 @@
     f.dataset.source = "words";
     f.querySelector(".by-words").hidden = false;
     f.classList.add("open");
-    if (button) place(button.getBoundingClientRect());
+    anchor = button ? () => button.getBoundingClientRect() : null;
+    if (anchor) place(anchor());
     showMatch(f.querySelector("#quote").value);
     f.querySelector("#quote").focus({ preventScroll: true });
   }

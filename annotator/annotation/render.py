@@ -15,6 +15,7 @@ and ``'``).
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from html import escape
 
@@ -44,13 +45,15 @@ def _tags(rows) -> dict[int, str]:
     neither in the segments' text nor selectable, so offsets and copying stay exact.
     """
     tags: dict[int, str] = {}
+    heads: dict[str, str] = {}  # per label: escaping 500 times the same two values costs
     for row in rows:
-        key = escape(row.label_key)
-        tag = (
-            f'<span class="tag lbl-{key}" data-tag="{escape(row.label_name)}" '
-            f'data-for="{row.id}" aria-hidden="true"></span>'
-        )
-        tags[row.start] = tags.get(row.start, "") + tag
+        head = heads.get(row.label_key)
+        if head is None:
+            key, name = escape(row.label_key), escape(row.label_name)
+            head = heads[row.label_key] = (
+                f'<span class="tag lbl-{key}" data-tag="{name}" aria-hidden="true" data-for="'
+            )
+        tags[row.start] = f'{tags.get(row.start, "")}{head}{row.id}"></span>'
     return tags
 
 
@@ -62,7 +65,7 @@ def _paragraph(p: Paragraph, titles, names, tags: dict[int, str], oob: bool) -> 
     if runs:
         parts.extend(_isolated(p, runs, titles, names, tags))
     else:
-        parts.extend(tags.get(s.start, "") + _segment(s, titles, names) for s in p.segments)
+        parts.extend(_segment(s, titles, names, tags) for s in p.segments)
     if p.newline:
         parts.append(f'<span class="seg nl" data-start="{p.end}" hidden>{p.newline}</span>')
     parts.append("</div>")
@@ -79,8 +82,8 @@ def _isolated(p: Paragraph, runs, titles, names, tags) -> list[str]:
         for piece in _cut(seg, cuts):
             if piece.start in closes:
                 out.append("</bdi>")
-            out.append(opens.get(piece.start, "") + tags.get(piece.start, ""))
-            out.append(_segment(piece, titles, names))
+            out.append(opens.get(piece.start, ""))
+            out.append(_segment(piece, titles, names, tags))
     if p.end in closes:
         out.append("</bdi>")
     return out
@@ -88,9 +91,10 @@ def _isolated(p: Paragraph, runs, titles, names, tags) -> list[str]:
 
 def _cut(seg: Segment, cuts: list[int]) -> list[Segment]:
     """``seg`` split at the offsets in ``cuts`` that fall inside it (each piece a segment)."""
-    inside = [c for c in cuts if seg.start < c < seg.end]
-    if not inside:
+    first = bisect_right(cuts, seg.start)
+    if first == len(cuts) or cuts[first] >= seg.end:
         return [seg]
+    inside = cuts[first : bisect_left(cuts, seg.end)]
     edges = [seg.start, *inside, seg.end]
     return [
         seg._replace(start=a, end=b, text=seg.text[a - seg.start : b - seg.start])
@@ -98,7 +102,8 @@ def _cut(seg: Segment, cuts: list[int]) -> list[Segment]:
     ]
 
 
-def _segment(seg: Segment, titles: dict[str, str], names: dict[str, str]) -> str:
+def _segment(seg: Segment, titles: dict[str, str], names: dict[str, str], tags) -> str:
+    """One ``.seg``; a stance's first one is preceded by its label tag (``_tags``)."""
     stances, mention = seg.stances, seg.mention
     if not stances and not mention:
         return f'<span class="seg" data-start="{seg.start}">{escape(seg.text)}</span>'
@@ -117,8 +122,9 @@ def _segment(seg: Segment, titles: dict[str, str], names: dict[str, str]) -> str
         attrs += f' data-actor="{escape(mention.ref)}" data-actor-name="{escape(name)}"'
         if not stances:
             attrs += f' title="{escape(f"Mention of {name} (click to set as target)")}"'
-    tag = "mark" if stances else "span"
-    return f"<{tag} {attrs}>{escape(seg.text)}</{tag}>"
+    if stances:
+        return f"{tags.get(seg.start, '')}<mark {attrs}>{escape(seg.text)}</mark>"
+    return f"<span {attrs}>{escape(seg.text)}</span>"
 
 
 def stance_title(row) -> str:
