@@ -12,11 +12,13 @@ Usage:  python bench/render_bench.py [--runs 200]
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import re
 import statistics
 import sys
 import time
+from functools import partial
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -29,8 +31,6 @@ ARABIC = "قال المتحدث باسم الحكومة إن الهجوم مرف
 def statement(mixed: bool) -> str:
     """20,000 characters of the demo text; ``mixed``: every third paragraph starts in Arabic."""
     demo = (ROOT / "annotator/demo/statements.jsonl").read_text(encoding="utf-8")
-    import json
-
     paragraphs = json.loads(demo.splitlines()[0])["text"].split("\n\n")
     text, i = "", 0
     while len(text) < 20_000:
@@ -81,8 +81,8 @@ def main() -> None:
         paragraphs = layout(text, stance_highlights(stances))
         segments = sum(len(p.segments) for p in paragraphs)
         html = statement_text(paragraphs, stances, {})
-        med, best = timed(lambda: statement_text(paragraphs, stances, {}), args.runs)
-        lmed, lbest = timed(lambda: stance_items(stances, "/p/x/s/1/stances", "tok"), args.runs)
+        med, best = timed(partial(statement_text, paragraphs, stances, {}), args.runs)
+        lmed, lbest = timed(partial(stance_items, stances, "/p/x/s/1/stances", "tok"), args.runs)
         name = "mixed Arabic/English" if mixed else "English"
         print(f"{name}: {segments} segments, {len(html):,} bytes of text HTML")
         print(f"  statement_text  median {med:.2f} ms  best {best:.2f} ms")
