@@ -5,8 +5,8 @@
  * ``key`` is a single key as KeyboardEvent.key names it ("j", "?", "Escape"), optionally
  * with "Ctrl+" (Ctrl or ⌘); letters match either case. A registration without a handler
  * only documents a key that another script handles (the form's 1–9, Enter, Esc). Keys never
- * fire while the user types in a field, nor inside the open stance form (it owns the
- * keyboard there), nor with Alt. A later registration of the same key replaces the earlier.
+ * fire while the user types in a field, nor while the stance form is open (it owns the
+ * keyboard then), nor with Alt. A later registration of the same key replaces the earlier.
  */
 (function () {
   "use strict";
@@ -40,7 +40,9 @@
 
   function onKey(ev) {
     if (ev.defaultPrevented || ev.altKey || ev.isComposing || typing(ev.target)) return;
-    if (ev.target.closest && ev.target.closest("#stance-form.open, dialog")) return;
+    // The open stance form owns the keyboard (1–9, Enter, Esc), wherever focus is: a J
+    // pressed beside a half-made stance must not leave the page.
+    if (document.querySelector("#stance-form.open") || (ev.target.closest && ev.target.closest("dialog"))) return;
     const name = (ev.ctrlKey || ev.metaKey ? "ctrl+" : "") + (ev.key.length === 1 ? ev.key.toLowerCase() : ev.key);
     const entry = entries.find((e) => e.name === name && e.handler);
     if (!entry) return;

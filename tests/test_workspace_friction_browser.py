@@ -210,6 +210,13 @@ def test_hotkeys_never_fire_while_typing(session, live_server, page):
     page.keyboard.type("jkd?")
     assert page.input_value("#quote") == "jkd?"
     assert page.url == url and not page.locator("dialog.keys-help").is_visible()
+    page.keyboard.press("Escape")
+    drag_select(page, "Daesh")  # the form is open, focus in the text: J must not leave
+    page.wait_for_selector("#stance-form.open")
+    page.locator("#text").focus()
+    page.keyboard.press("j")
+    page.wait_for_timeout(300)
+    assert page.url == url and page.locator("#stance-form.open").count() == 1
 
 
 def test_j_and_k_walk_the_queue_and_d_marks_done(session, live_server, page):
