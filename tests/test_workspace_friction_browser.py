@@ -96,7 +96,7 @@ def test_a_statement_marked_done_shows_no_dead_controls(session, live_server, pa
     assert errors == []
 
 
-@pytest.mark.parametrize("size", [(1400, 1000), (820, 1000)])
+@pytest.mark.parametrize("size", [(1400, 1000), (820, 1000), (820, 560)])
 def test_the_form_is_fully_visible_without_scrolling(session, live_server, page, size):
     _open_statement(session, page, live_server, size=size)
     scrolled = []
