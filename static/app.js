@@ -62,25 +62,64 @@
   function form() { return document.getElementById("stance-form"); }
   function isOpen() { const f = form(); return !!f && f.classList.contains("open"); }
 
+  /** Put the floating form by ``rect`` (viewport coordinates) wholly inside the window:
+   * below it, else above, else beside, else on the side with more room. */
   function place(rect) {
     const slot = document.getElementById("stance-form-slot");
     if (!slot || !slot.classList.contains("floating-slot") || !rect) return;
-    const width = 380;
-    const left = Math.max(8, Math.min(rect.left + window.scrollX, window.scrollX + document.documentElement.clientWidth - width - 8));
-    slot.style.left = left + "px";
-    slot.style.top = (rect.bottom + window.scrollY + 8) + "px";
+    const m = 8, vw = document.documentElement.clientWidth, vh = window.innerHeight;
+    const width = Math.min(380, vw - 2 * m);
+    slot.style.width = width + "px";
+    const h = Math.min(slot.offsetHeight, vh - 2 * m);
+    const clamp = (v, lo, hi) => Math.max(lo, Math.min(v, hi));
+    let left = clamp(rect.left, m, vw - width - m);
+    let top;
+    if (rect.bottom + m + h <= vh - m) top = rect.bottom + m;
+    else if (rect.top - m - h >= m) top = rect.top - m - h;
+    else if (rect.right + m + width <= vw - m) { left = rect.right + m; top = clamp(rect.top, m, vh - h - m); }
+    else if (rect.left - m - width >= m) { left = rect.left - m - width; top = clamp(rect.top, m, vh - h - m); }
+    else top = (vh - rect.bottom > rect.top) ? vh - h - m : m;
+    slot.style.left = (left + window.scrollX) + "px";
+    slot.style.top = (clamp(top, m, vh - h - m) + window.scrollY) + "px";
   }
 
   function openWith(span) {
     const f = form();
     if (!f || textEl().dataset.editable !== "true") return;
+    if (!isOpen()) remember(textEl());
     f.elements.start.value = span.start;
     f.elements.end.value = span.end;
     f.elements.text.value = span.text;
-    document.getElementById("sel-text").textContent = span.text;
+    showSelected(span.text);
+    f.dataset.source = "selection";
     f.classList.add("open");
+    anchor = () => span.range.getBoundingClientRect();
     place(span.rect);
     pending(span.range);
+  }
+
+  /** The "Selected:" line, hidden while nothing is selected (no empty quotes). */
+  function showSelected(text) {
+    const q = document.getElementById("sel-text");
+    if (!q) return;
+    q.textContent = text;
+    q.parentElement.hidden = !text;
+  }
+
+  let anchor = null; // what the open form is placed by: () => its rect in the window
+
+  /* Where focus goes back to after a save or cancel: where the annotator was. */
+  let returnTo = null;
+  function remember(el) { returnTo = el; } // an element, or a selector for one a save replaces
+  function restoreFocus() {
+    const back = typeof returnTo === "string" ? document.querySelector(returnTo) : returnTo;
+    const el = (back && back.isConnected && back) || textEl();
+    if (!el) return;
+    if (el === textEl()) {
+      el.classList.add("quiet-focus"); // back in the text: no thick outline round the whole panel
+      el.addEventListener("blur", () => el.classList.remove("quiet-focus"), { once: true });
+    }
+    el.focus({ preventScroll: true });
   }
 
   /** Keep the chosen span visible while focus is in the form (CSS Custom Highlight API). */
@@ -97,7 +136,7 @@
     if (f.dataset.mode === "gold") { pending(null); textEl().focus(); return; } // the page is the form
     f.classList.remove("open");
     pending(null);
-    textEl().focus();
+    restoreFocus();
   }
 
   function onSelect() {
@@ -183,8 +222,10 @@
     if (option) { choose(option); return; }
     if (ev.target.closest("[data-close]")) { closeForm(); return; }
     if (ev.target.closest("[data-open-form]")) { openForKeyboard(); return; }
+    const edit = ev.target.closest('#stance-list a[href$="/edit"]');
+    if (edit) { returnTo = "#" + edit.closest("li").id + ' a[href$="/edit"]'; return; }
     const mention = ev.target.closest(".seg.mention");
-    if (mention && isOpen() && window.getSelection().isCollapsed) {
+    if (mention && isOpen() && (window.getSelection().isCollapsed || isClick(ev))) {
       const field = form().querySelector('.actor-field[data-field="target"]');
       field.querySelector('input[name="target"]').value = mention.dataset.actor;
       field.querySelector('input[type="search"]').value = mention.dataset.actorName;
@@ -193,14 +234,21 @@
     }
   }
 
+  /* A click inside a selection leaves it standing until after the click event, so a
+   * click on a mention is told from a drag by how far the pointer moved. */
+  let downAt = null;
+  function isClick(ev) {
+    return !!downAt && Math.abs(ev.clientX - downAt.x) < 4 && Math.abs(ev.clientY - downAt.y) < 4;
+  }
+
   function onInput(ev) {
     if (ev.target.id === "quote" && ev.target.form) {
       // The typed words replace any mouse selection; the server finds their offsets.
       // The field's own form: the reviewer's gold form has no #stance-form (bug 4).
       const f = ev.target.form;
       ["start", "end", "text"].forEach((name) => { if (f.elements[name]) f.elements[name].value = ""; });
-      const shown = document.getElementById("sel-text");
-      if (shown) shown.textContent = ev.target.value;
+      showSelected("");
+      showMatch(ev.target.value);
     }
     // Typing in an actor field forgets the earlier choice, so a stale key is never sent.
     if (ev.target.matches('.actor-field input[type="search"]')) {
@@ -221,22 +269,25 @@
     box.appendChild(p);
   }
 
-  function afterSwap(ev) {
-    cache = null;
+  /** After the form slot settled (htmx settles the class list only now): place the form and
+   * focus its first error or label, or, once closed, go back to where the annotator was. */
+  function afterSettle(ev) {
     const f = form();
-    if (ev.detail.target && ev.detail.target.id === "stance-form-slot" && f) {
-      if (f.classList.contains("open")) {
-        const id = f.action.match(/stances\/(\d+)$/);
-        const mark = id && document.querySelector('.seg[data-stances~="' + id[1] + '"]');
-        if (mark) place(mark.getBoundingClientRect());
-        const err = f.querySelector('[role="alert"]');
-        const bad = f.querySelector('[aria-invalid="true"]');
-        (bad || (err ? f.querySelector("input:not([type=hidden]), textarea") : f.querySelector('input[name="label"]:checked, input[name="label"]'))).focus();
-      } else {
-        pending(null);
-        textEl() && textEl().focus();
-      }
+    if (!ev.detail.target || ev.detail.target.id !== "stance-form-slot" || !f) return;
+    if (!f.classList.contains("open")) { pending(null); restoreFocus(); return; }
+    const id = f.action.match(/stances\/(\d+)$/);
+    const mark = id && document.querySelector('mark[data-stances~="' + id[1] + '"]');
+    if (mark) {
+      const r = mark.getBoundingClientRect();
+      if (r.top < 0 || r.bottom > window.innerHeight) mark.scrollIntoView({ block: "center" });
+      anchor = () => mark.getBoundingClientRect();
     }
+    if (anchor) place(anchor()); // again: an error message may have made the form taller
+    showSelected(f.elements.text.value);
+    const err = f.querySelector('[role="alert"]');
+    const bad = f.querySelector('[aria-invalid="true"]');
+    const first = err ? f.querySelector("input:not([type=hidden]), textarea") : null;
+    (bad || first || f.querySelector('input[name="label"]:checked, input[name="label"]')).focus({ preventScroll: true });
   }
 
   /** After a create the server leaves the form alone (HX-Reswap: none): empty and close it.
@@ -250,22 +301,54 @@
     }
     f.querySelectorAll(".error").forEach((e) => e.remove());
     f.querySelectorAll(".options").forEach((o) => { o.innerHTML = ""; });
-    document.getElementById("sel-text").textContent = "";
+    showSelected("");
+    showMatch("");
     f.classList.remove("open");
     pending(null);
-    if (textEl()) textEl().focus();
+    restoreFocus();
   }
 
   /** Keyboard path: open the empty form with the "exact words" field focused. */
   function openForKeyboard() {
     const f = form();
     if (!f) return;
-    f.classList.add("open");
-    const details = f.querySelector("details.offsets");
-    if (details) details.open = true;
     const button = document.querySelector("[data-open-form]");
-    if (button) place(button.getBoundingClientRect());
-    f.querySelector("#quote").focus();
+    remember(button);
+    f.dataset.source = "words";
+    f.querySelector(".by-words").hidden = false;
+    f.classList.add("open");
+    anchor = button ? () => button.getBoundingClientRect() : null;
+    if (anchor) place(anchor());
+    showMatch(f.querySelector("#quote").value);
+    f.querySelector("#quote").focus({ preventScroll: true });
+  }
+
+  /** Keyboard path: say where the typed words occur (the server takes the same first match). */
+  function showMatch(words) {
+    const out = document.getElementById("quote-match");
+    if (!out) return;
+    if (!words) { out.textContent = ""; pending(null); return; }
+    const full = fullText().join("");
+    const at = full.indexOf(words);
+    if (at < 0) { out.textContent = "Not found in the text."; pending(null); return; }
+    const start = cpLen(full.slice(0, at)), end = start + cpLen(words);
+    const count = full.split(words).length - 1;
+    out.textContent = "Matches characters " + start + "–" + end +
+      (count > 1 ? " (the first of " + count + " occurrences)" : "") + ".";
+    pending(rangeOf(at, at + words.length));
+  }
+
+  /** A DOM range over UTF-16 offsets [from, to) of the joined segment texts. */
+  function rangeOf(from, to) {
+    const range = document.createRange();
+    let acc = 0, started = false;
+    for (const seg of textEl().querySelectorAll(".seg")) {
+      const n = seg.textContent.length, node = seg.firstChild;
+      if (node && !started && from <= acc + n) { range.setStart(node, from - acc); started = true; }
+      if (node && started && to <= acc + n) { range.setEnd(node, to - acc); return range; }
+      acc += n;
+    }
+    return null;
   }
 
   function init() {
@@ -276,15 +359,14 @@
       if (slot) { document.body.appendChild(slot); slot.classList.add("floating-slot"); }
       document.addEventListener("mouseup", () => setTimeout(onSelect, 0));
       root.addEventListener("keyup", (ev) => { if (ev.shiftKey) onSelect(); });
-      if (form() && form().classList.contains("open")) {
-        const first = root.querySelector(".seg");
-        if (first) place(root.getBoundingClientRect());
-      }
+      if (form() && form().classList.contains("open")) place(root.getBoundingClientRect());
     }
     document.addEventListener("keydown", onKey);
     document.addEventListener("click", onClick);
+    document.addEventListener("mousedown", (ev) => { downAt = { x: ev.clientX, y: ev.clientY }; });
     document.addEventListener("input", onInput);
-    document.body.addEventListener("htmx:afterSwap", afterSwap);
+    document.body.addEventListener("htmx:afterSwap", () => { cache = null; });
+    document.body.addEventListener("htmx:afterSettle", afterSettle);
     document.body.addEventListener("stance-created", clearForm);
     document.body.addEventListener("htmx:responseError", (ev) => {
       flash(ev.detail.xhr.responseText || "The server refused the request.", "error");

@@ -21,7 +21,7 @@ class StanceForm(FlaskForm):
     start = IntegerField("From character", validators=[Optional(), NumberRange(min=0)])
     end = IntegerField("To character", validators=[Optional(), NumberRange(min=0)])
     text = HiddenField()
-    quote = StringField("Or type the exact words", validators=[Optional(), Length(max=20000)])
+    quote = StringField("Exact words from the text", validators=[Optional(), Length(max=20000)])
     label = RadioField("Label", validate_choice=False, validators=[DataRequired("Pick a label.")])
     target = HiddenField()
     target_q = StringField("Target actor", validators=[Optional(), Length(max=300)])

@@ -15,11 +15,13 @@ and ``'``).
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from html import escape
 
 from markupsafe import Markup
 
+from annotator.text.bidi import isolated_runs
 from annotator.text.layout import Paragraph, Segment
 
 
@@ -32,21 +34,76 @@ def statement_text(
     paragraph an out-of-band swap (after a save, only the paragraphs it touched).
     """
     titles = {str(row.id): stance_title(row) for row in rows}
-    return Markup("".join(_paragraph(p, titles, names, oob) for p in paragraphs))
+    tags = _tags(rows)
+    return Markup("".join(_paragraph(p, titles, names, tags, oob) for p in paragraphs))
 
 
-def _paragraph(p: Paragraph, titles: dict[str, str], names: dict[str, str], oob: bool) -> str:
-    """One paragraph ``div`` with its trailing newlines."""
-    parts = [f'<div class="para" id="para-{p.index}" data-start="{p.start}"']
+def _tags(rows) -> dict[int, str]:
+    """The label tag drawn where each stance starts, by offset (several may start together).
+
+    The name is in a ``data-tag`` attribute that CSS shows (``::before``): generated text is
+    neither in the segments' text nor selectable, so offsets and copying stay exact.
+    """
+    tags: dict[int, str] = {}
+    heads: dict[str, str] = {}  # per label: escaping 500 times the same two values costs
+    for row in rows:
+        head = heads.get(row.label_key)
+        if head is None:
+            key, name = escape(row.label_key), escape(row.label_name)
+            head = heads[row.label_key] = (
+                f'<span class="tag lbl-{key}" data-tag="{name}" aria-hidden="true" data-for="'
+            )
+        tags[row.start] = f'{tags.get(row.start, "")}{head}{row.id}"></span>'
+    return tags
+
+
+def _paragraph(p: Paragraph, titles, names, tags: dict[int, str], oob: bool) -> str:
+    """One paragraph ``div`` (its direction from its first letter) with its trailing newlines."""
+    parts = [f'<div class="para" id="para-{p.index}" data-start="{p.start}" dir="auto"']
     parts.append(' hx-swap-oob="true">' if oob else ">")
-    parts.extend(_segment(s, titles, names) for s in p.segments)
+    runs = isolated_runs("".join([s.text for s in p.segments]))
+    if runs:
+        parts.extend(_isolated(p, runs, titles, names, tags))
+    else:
+        parts.extend(_segment(s, titles, names, tags) for s in p.segments)
     if p.newline:
         parts.append(f'<span class="seg nl" data-start="{p.end}" hidden>{p.newline}</span>')
     parts.append("</div>")
     return "".join(parts)
 
 
-def _segment(seg: Segment, titles: dict[str, str], names: dict[str, str]) -> str:
+def _isolated(p: Paragraph, runs, titles, names, tags) -> list[str]:
+    """The segments of a mixed-script paragraph, cut at the runs' edges, runs in ``<bdi>``."""
+    opens = {p.start + a: f'<bdi dir="{d}">' for a, _, d in runs}
+    closes = {p.start + b for _, b, _ in runs}
+    cuts = sorted({*opens, *closes})
+    out = []
+    for seg in p.segments:
+        for piece in _cut(seg, cuts):
+            if piece.start in closes:
+                out.append("</bdi>")
+            out.append(opens.get(piece.start, ""))
+            out.append(_segment(piece, titles, names, tags))
+    if p.end in closes:
+        out.append("</bdi>")
+    return out
+
+
+def _cut(seg: Segment, cuts: list[int]) -> list[Segment]:
+    """``seg`` split at the offsets in ``cuts`` that fall inside it (each piece a segment)."""
+    first = bisect_right(cuts, seg.start)
+    if first == len(cuts) or cuts[first] >= seg.end:
+        return [seg]
+    inside = cuts[first : bisect_left(cuts, seg.end)]
+    edges = [seg.start, *inside, seg.end]
+    return [
+        seg._replace(start=a, end=b, text=seg.text[a - seg.start : b - seg.start])
+        for a, b in zip(edges, edges[1:], strict=False)
+    ]
+
+
+def _segment(seg: Segment, titles: dict[str, str], names: dict[str, str], tags) -> str:
+    """One ``.seg``; a stance's first one is preceded by its label tag (``_tags``)."""
     stances, mention = seg.stances, seg.mention
     if not stances and not mention:
         return f'<span class="seg" data-start="{seg.start}">{escape(seg.text)}</span>'
@@ -65,8 +122,9 @@ def _segment(seg: Segment, titles: dict[str, str], names: dict[str, str]) -> str
         attrs += f' data-actor="{escape(mention.ref)}" data-actor-name="{escape(name)}"'
         if not stances:
             attrs += f' title="{escape(f"Mention of {name} (click to set as target)")}"'
-    tag = "mark" if stances else "span"
-    return f"<{tag} {attrs}>{escape(seg.text)}</{tag}>"
+    if stances:
+        return f"{tags.get(seg.start, '')}<mark {attrs}>{escape(seg.text)}</mark>"
+    return f"<span {attrs}>{escape(seg.text)}</span>"
 
 
 def stance_title(row) -> str:
@@ -74,9 +132,15 @@ def stance_title(row) -> str:
     return f"{row.label_name} → {row.target_name}" if row.target_name else row.label_name
 
 
-def stance_items(rows, stances_url: str, csrf: str) -> Markup:
-    """The items of "My stances" in order, as one string (see ``statement_text``)."""
-    return Markup("".join(_live(row, f"{stances_url}/{row.id}", csrf) for row in rows))
+def stance_items(rows, stances_url: str, csrf: str, editable: bool = True) -> Markup:
+    """The items of "My stances" in order, as one string (see ``statement_text``).
+
+    A statement that is not ``editable`` (marked done or skipped) shows no Edit or Delete:
+    a control that cannot act is not offered.
+    """
+    return Markup(
+        "".join(_live(row, f"{stances_url}/{row.id}", csrf, editable=editable) for row in rows)
+    )
 
 
 def stance_item(row, stances_url: str, csrf: str, oob: bool = False) -> Markup:
@@ -96,7 +160,7 @@ def deleted_item(stance, stances_url: str, csrf: str) -> Markup:
     return Markup(_item(stance.id, "stance deleted", "", inner, oob=True))
 
 
-def _live(row, url: str, csrf: str, oob: bool = False) -> str:
+def _live(row, url: str, csrf: str, oob: bool = False, editable: bool = True) -> str:
     """Label chip, covered text, actors, note, edit and delete.
 
     Plain links and forms: the list's hx-boost upgrades them, so each item stays small.
@@ -113,16 +177,25 @@ def _live(row, url: str, csrf: str, oob: bool = False) -> str:
         parts.append(f'<span class="who">holder <b>{escape(row.holder_name)}</b></span>')
     if row.note:
         parts.append(f'<span class="note">{escape(row.note)}</span>')
-    parts += [
-        f'<span class="actions"><a href="{url}/edit">Edit<span class="sr-only"> stance “',
-        f"{escape(truncate(row.text, 30))}”</span></a>",
-        f'<form method="post" class="inline" action="{url}/delete">',
-        _version_inputs(csrf, row.version),
-        '<button type="submit" class="link">Delete<span class="sr-only"> stance</span></button>',
-        "</form></span>",
-    ]
+    if editable:
+        parts.append(_actions(row, url, csrf))
     span = f' data-start="{row.start}" data-end="{row.end}"'
     return _item(row.id, f"stance lbl-{key}", span, "".join(parts), oob)
+
+
+def _actions(row, url: str, csrf: str) -> str:
+    """Edit and Delete of a list item (plain link and form; hx-boost upgrades them)."""
+    return "".join(
+        [
+            f'<span class="actions"><a href="{url}/edit">Edit<span class="sr-only"> stance “',
+            f"{escape(truncate(row.text, 30))}”</span></a>",
+            f'<form method="post" class="inline" action="{url}/delete">',
+            _version_inputs(csrf, row.version),
+            '<button type="submit" class="link">Delete',
+            '<span class="sr-only"> stance</span></button>',
+            "</form></span>",
+        ]
+    )
 
 
 def _item(stance_id: int, classes: str, attrs: str, inner: str, oob: bool) -> str:

@@ -82,6 +82,20 @@ def next_open_statement(
     return session.scalar(later) or session.scalar(first.limit(1))
 
 
+def neighbour_statement(
+    session: Session, project: Project, user: User, statement_id: int, step: int
+) -> int | None:
+    """The assigned statement just after (``step`` > 0) or before this one in queue order,
+    whatever its state (the J and K keys); None at either end of the queue."""
+    mine = _mine(project, user).with_only_columns(Assignment.statement_id)
+    if step > 0:
+        near = mine.where(Assignment.statement_id > statement_id).order_by(Assignment.statement_id)
+    else:
+        near = mine.where(Assignment.statement_id < statement_id)
+        near = near.order_by(Assignment.statement_id.desc())
+    return session.scalar(near.limit(1))
+
+
 def list_queue(session: Session, project: Project, user: User) -> Queue:
     """The statements assigned to ``user`` in ``project`` with state and own stance count."""
     counts = (

@@ -256,9 +256,11 @@ def _saved(project, st, action, saved: Saved):
         message=_MESSAGES[action], stances_url=stances_url(project, st),
         form=stance_form(project) if action == "update" else None, editing=None, open_form=False,
     )  # fmt: skip
+    # The event names the stance and its new version: the page's undo (Ctrl+Z) reads them.
+    trigger = {f"stance-{action}d": {"id": saved.stance.id, "version": saved.stance.version}}
     if action == "update":
-        return body
-    return make_response(body, reswap="none", trigger=f"stance-{action}d")
+        return make_response(body, trigger=trigger)
+    return make_response(body, reswap="none", trigger=trigger)
 
 
 _MESSAGES = {

@@ -14,7 +14,7 @@ from annotator.extensions import db
 from annotator.models import OPEN_STATES
 from annotator.projects.assignments import set_assignment_state
 from annotator.projects.projects import list_labels
-from annotator.projects.queue import next_open_statement
+from annotator.projects.queue import neighbour_statement, next_open_statement
 from annotator.roles import Role
 from annotator.statements.statements import get_statement
 from annotator.web.access import project_view
@@ -95,6 +95,19 @@ def next_statement(project):
         flash("Your queue is finished. Thank you!", "info")
         return redirect(url_for("projects.show", slug=project.slug), 303)
     return redirect(url_for(".statement", slug=project.slug, statement_id=statement_id), 303)
+
+
+@bp.get("/s/<int:statement_id>/step")
+@project_view(Role.ANNOTATOR)
+def step(project, statement_id: int):
+    """The J and K keys: the next (``?to=next``) or previous statement of the queue."""
+    st = get_statement(db.session, project, statement_id)
+    forward = request.args.get("to", "next") != "previous"
+    found = neighbour_statement(db.session, project, current_user, st.id, 1 if forward else -1)
+    if found is None:
+        flash(f"This is the {'last' if forward else 'first'} statement of your queue.", "info")
+        found = st.id
+    return redirect(url_for(".statement", slug=project.slug, statement_id=found), 303)
 
 
 @bp.get("/actors/suggest")
