@@ -151,9 +151,9 @@
     const el = card();
     const e = li && entry(li);
     if (!e || !e.rects.length) { el.hidden = true; return; }
-    const d = li.dataset;
-    const lines = [d.label + (d.target ? " → " + d.target : ""),
-      (d.holder ? "holder " + d.holder + " · " : "") + "score " + d.score + " · " + d.source];
+    const text = (sel) => { const el = li.querySelector(sel); return el ? el.textContent : ""; };
+    const lines = [text(".chip") + (text(".t") ? " → " + text(".t") : ""),
+      (text(".h") ? "holder " + text(".h") + " · " : "") + text(".score")];
     if (document.getElementById("suggestions").dataset.editable === "true") lines.push("A accept · E edit · X reject");
     el.textContent = "";
     lines.forEach((line, i) => {

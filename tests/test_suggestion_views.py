@@ -63,8 +63,10 @@ def test_the_page_lists_the_suggestions_with_their_offsets(session, login, world
     start = SECOND_TEXT.index("Teheran claims")
     item = re.search(rf'<li id="sugg-{ids["Teheran claims"]}"[^>]*>', html).group(0)
     assert f'data-start="{start}"' in item and f'data-end="{start + 14}"' in item
-    assert 'data-label="Claim"' in item and 'data-score="1.00"' in item
-    assert 'data-target="Iran"' in item
+    assert 'data-score="1.00"' in item and "lbl-claim" in item
+    row = html[html.index(item) : html.index("</li>", html.index(item))]
+    assert '<b class="t">Iran</b>' in row and "score 1.00 · memory" in row
+    assert f'formaction="{base(b)}/{ids["Teheran claims"]}/accept"' in row
     assert 'id="sugg-count">2<' in html and "suggestions.js" in html
     assert 'id="stance-count">0<' in html  # suggestions are nobody's stances
 

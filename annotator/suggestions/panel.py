@@ -1,7 +1,7 @@
 """What the statement page shows of suggestions: the one function the workspace calls.
 
-It reads what the recommenders' jobs stored (``list_suggestions``: two queries, no model, no
-network), so a slow or broken model server never delays the page. Anything the page should
+It reads what the recommenders' jobs stored (``list_suggestion_rows``: two queries, no
+model, no network), so a slow or broken model server never delays the page. Anything the page should
 learn about the suggestions it shows (a "shown" counter, say) is added here, once.
 """
 
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from annotator.models import OPEN_STATES, Assignment, Project, Statement, User
-from annotator.suggestions.suggestions import list_suggestions
+from annotator.suggestions.suggestions import list_suggestion_rows
 
 
 @dataclass(frozen=True)
@@ -50,21 +50,7 @@ def page_suggestions(
     """
     if not isinstance(assignment, Assignment):
         return None
-    rows = list_suggestions(session, project, statement, user)
+    rows = list_suggestion_rows(session, project, statement, user)
     editable = assignment.state in OPEN_STATES
-    return SuggestionPanel([_item(s) for s in rows], editable, editable and project.bulk_accept)
-
-
-def _item(s) -> SuggestionItem:
-    return SuggestionItem(
-        id=s.id,
-        start=s.start,
-        end=s.end,
-        text=s.text,
-        label_key=s.label.key,
-        label_name=s.label.name,
-        target_name=s.target.name if s.target else None,
-        holder_name=s.holder.name if s.holder else None,
-        score=s.score,
-        recommender=s.recommender.name,
-    )
+    items = [SuggestionItem(*row[:10]) for row in rows]  # the rows' columns, in order
+    return SuggestionPanel(items, editable, editable and project.bulk_accept)

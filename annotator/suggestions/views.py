@@ -32,12 +32,14 @@ from annotator.statements.statements import get_statement
 from annotator.suggestions import suggestions as service
 from annotator.suggestions.forms import AcceptAllForm
 from annotator.suggestions.panel import page_suggestions
+from annotator.suggestions.render import suggestion_items
 from annotator.text.layout import Paragraph
 from annotator.web.access import project_view
 from annotator.web.errors import render_refusal
 from annotator.web.forms import ConfirmForm, Refused, submit
 
 bp = Blueprint("suggestions", __name__, url_prefix="/p/<slug>/s/<int:statement_id>/suggestions")
+bp.add_app_template_global(suggestion_items)  # the panel's rows are built in render.py
 
 
 @bp.post("/<int:suggestion_id>/accept")
