@@ -1,7 +1,8 @@
 """The statement page with 200 suggestions against the same page without them, in one run.
 
-Two copies (the last character differs: an import skips a text it holds) of the statement of bench/workspace_bench.py (20,000 characters), each
-with the same 500 stances of bench0; the second also holds 200 suggestions of an external
+Two copies of the statement of bench/workspace_bench.py (20,000 characters; the copy's last
+character differs, as an import skips a text it holds), each with the same 500 stances of
+bench0; the second also holds 200 suggestions of an external
 recommender at random word spans (none at a stance's span, so all 200 are shown). The page
 of each is then loaded by one keep-alive client, alternately, 200 times each, over
 ``annotator serve``: the two medians are measured under the same load. Target: the page with
@@ -42,8 +43,9 @@ def build(url: str) -> tuple[int, int]:
         session = db.session
         project = get_project(session, "demo")
         original = session.get(Statement, plain)
+        text = original.text[:-1] + "!"
         record = StatementRecord(
-            external_id="big-suggested", text=original.text[:-1] + "!", title="Benchmark statement (2)",
+            external_id="big-suggested", text=text, title="Benchmark statement (2)",
             organization=original.organization,
         )  # fmt: skip
         import_statements(session, project, [record])
@@ -119,7 +121,8 @@ def main() -> None:
         f"500 stances, {SUGGESTIONS} suggestions vs none"
     )
     wb.report(title, figures)
-    print(f"  target: ratio_p50 <= 1.3: {'met' if figures['ratio_p50'] <= 1.3 else 'MISSED'}")
+    ratio = figures["ratio_p50"]
+    print(f"  target: ratio_p50 {ratio:.2f} <= 1.3: {'met' if ratio <= 1.3 else 'MISSED'}")
 
 
 if __name__ == "__main__":
