@@ -157,3 +157,25 @@ def test_the_toggle_hides_suggestions_and_is_remembered(session, live_server, pa
     assert focused_id(page) != "sugg-1" and not focused_id(page).startswith("sugg-")
     page.click("[data-sugg-toggle]")
     assert page.locator(".sugg-box").count() >= 2 and page.locator("#suggestion-list").is_visible()
+
+
+def test_two_tabs_accepting_one_suggestion_give_one_stance_and_a_409(
+    session, live_server, browser, world
+):
+    st, ids = world
+    tabs = [browser.new_context().new_page() for _ in range(2)]
+    try:
+        for tab in tabs:
+            tab.set_default_timeout(10_000)
+            open_statement(tab, live_server, st)
+        row = f"#sugg-{ids['Teheran claims']}"
+        for tab in tabs:
+            tab.click(f"{row} [data-act=accept]")
+            tab.wait_for_selector(row, state="detached")  # both panels redrawn by the server
+        assert tabs[0].locator("#flash").inner_text() == "Suggestion accepted."
+        assert "You already accepted this suggestion." in tabs[1].locator("#flash").inner_text()
+        assert len(stances(session, st)) == 1
+        assert tabs[1].locator("#sugg-count").inner_text() == "1"
+    finally:
+        for tab in tabs:
+            tab.context.close()
