@@ -102,6 +102,10 @@ def test_keys_move_accept_and_the_offsets_are_code_points(session, live_server, 
 def test_reject_with_x_stays_rejected_after_a_reload(session, live_server, page, world):
     st, ids = world
     open_statement(page, live_server, st)
+    box = page.locator(f'.sugg-box[data-id="{ids["Mullah regime"]}"]').first.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_selector("#sugg-card:not([hidden])")  # hover shows what it proposes
+    assert page.locator("#sugg-card").inner_text().startswith("Condemnation → Iran")
     page.focus("#text")
     page.keyboard.press("Tab")
     page.keyboard.press("Tab")
