@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -146,6 +147,8 @@ class Project(Base):
     allow_overlap: Mapped[bool] = mapped_column(Boolean, default=True)
     snap_to_words: Mapped[bool] = mapped_column(Boolean, default=False)
     hide_annotator_names: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The lead lets annotators accept every suggestion above a score in one go (off: one by one).
+    bulk_accept: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Raised by every flush that changes an actor or alias: keys the per-process caches of
     # alias patterns and actor names (services/workspace), so they are exact without a query.
     registry_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -32,6 +32,7 @@ GRANTED = {200, 201, 204, 302, 303, 400, 409, 422}
 OWNED = {"stances.create", "stances.edit", "stances.update", "stances.delete", "stances.restore"}
 OWNED |= {"workspace.state", "api.stances_create_stance", "api.stances_update_stance"}
 OWNED |= {"api.stances_delete_stance"}
+OWNED |= {"suggestions.accept", "suggestions.edit", "suggestions.reject", "suggestions.accept_all"}
 DENIALS = ("This needs the", "Unknown project", "This needs a site admin")
 SKIP = {"static"}
 
@@ -71,6 +72,7 @@ def _world(session) -> dict[str, object]:
         "action": "move",
         "version": 1,
         "username": "annotator2",
+        "suggestion_id": 1,
     }
     return {"values": values, "theirs": theirs.id, "bearer": bearer, "spare": spare}
 

@@ -119,6 +119,7 @@ class Settings(Out):
     allow_overlap = fields.Boolean()
     snap_to_words = fields.Boolean()
     hide_annotator_names = fields.Boolean()
+    bulk_accept = fields.Boolean()
 
 
 class Project(Out):

@@ -34,6 +34,7 @@ class ProjectSettingsForm(FlaskForm):
     allow_overlap = BooleanField("Overlapping stances allowed")
     snap_to_words = BooleanField("Snap selections to word boundaries")
     hide_annotator_names = BooleanField("Hide annotator names from reviewers")
+    bulk_accept = BooleanField("Annotators may accept all suggestions above a score at once")
 
 
 class LabelForm(FlaskForm):

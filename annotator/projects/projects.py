@@ -237,7 +237,13 @@ def latest_guidelines(session: Session, project: Project):
     )
 
 
-SETTINGS = ("annotators_per_statement", "allow_overlap", "snap_to_words", "hide_annotator_names")
+SETTINGS = (
+    "annotators_per_statement",
+    "allow_overlap",
+    "snap_to_words",
+    "hide_annotator_names",
+    "bulk_accept",
+)
 MAX_PER_STATEMENT = 50
 
 

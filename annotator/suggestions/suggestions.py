@@ -16,18 +16,19 @@ the project, none overlapping them either); and one per span and label (the high
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, aliased, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from annotator.annotation.stances import StanceInput, create_stance, require_assignment
 from annotator.db.audit import record_event
-from annotator.errors import Conflict, NotFound
+from annotator.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from annotator.models import (
+    Actor,
     Label,
     Project,
     Recommender,
@@ -44,19 +45,26 @@ LOCAL_KINDS = ("span_memory", "classifier")  # versioned by training: only the a
 
 @dataclass(frozen=True)
 class SuggestionEdit:
-    """What the annotator changes while accepting; None keeps the suggestion's value."""
+    """What the annotator changes while accepting; None keeps the suggestion's value.
+
+    A new span (``start``, ``end`` and the ``text`` it covers, all three) is the annotator
+    selecting again in the accept form: the stance service checks it like any selection.
+    """
 
     label: str | None = None
     target: str | None = None  # a registry key; "" for no target
     holder: str | None = None
     note: str = ""
+    start: int | None = None
+    end: int | None = None
+    text: str | None = None
 
 
-def _offered():
-    """Suggestions an annotator may be offered, whoever they are (see the module docstring)."""
+def _offering(query):
+    """``query`` over suggestions limited to those an annotator may be offered, whoever
+    they are (see the module docstring)."""
     return (
-        select(Suggestion)
-        .join(Recommender, Recommender.id == Suggestion.recommender_id)
+        query.join(Recommender, Recommender.id == Suggestion.recommender_id)
         .join(Label, Label.id == Suggestion.label_id)
         .outerjoin(
             RecommenderModel,
@@ -79,7 +87,13 @@ def _offered():
                 RecommenderModel.precision >= Recommender.min_precision,
             ),
         )
-        .options(joinedload(Suggestion.label), joinedload(Suggestion.recommender))
+    )
+
+
+def _offered():
+    """The offered suggestions as models, with label and recommender loaded."""
+    return _offering(select(Suggestion)).options(
+        joinedload(Suggestion.label), joinedload(Suggestion.recommender)
     )
 
 
@@ -87,17 +101,56 @@ def list_suggestions(
     session: Session, project: Project, statement: Statement, user: User
 ) -> list[Suggestion]:
     """The suggestions to show this annotator on this statement, in text order."""
+    query = _offered().options(*_ACTORS)
+    return _shown(session, project, statement, user, query, lambda q: session.scalars(q).unique())
+
+
+_TARGET, _HOLDER = aliased(Actor), aliased(Actor)
+_ROWS = _offering(
+    select(
+        Suggestion.id,
+        Suggestion.start,
+        Suggestion.end,
+        Suggestion.text,
+        Label.key.label("label_key"),
+        Label.name.label("label_name"),
+        _TARGET.name.label("target_name"),
+        _HOLDER.name.label("holder_name"),
+        Suggestion.score,
+        Recommender.name.label("recommender"),
+        Suggestion.label_id,
+    ).select_from(Suggestion)
+)
+_ROWS = _ROWS.outerjoin(_TARGET, _TARGET.id == Suggestion.target_id).outerjoin(
+    _HOLDER, _HOLDER.id == Suggestion.holder_id
+)
+
+
+def list_suggestion_rows(session: Session, project: Project, statement: Statement, user: User):
+    """``list_suggestions`` as plain rows (id, start, end, text, label_key, label_name,
+    target_name, holder_name, score, recommender, label_id) for the statement page.
+
+    The same rules; only columns are read, no models: loading 200 suggestions with their
+    label, actors and recommender as models took most of the page's added time.
+    """
+    return _shown(session, project, statement, user, _ROWS, lambda q: session.execute(q))
+
+
+def _shown(session, project, statement, user, query, run) -> list:
+    """Apply the per-user rules of ``list_suggestions`` to ``query`` (models or rows)."""
     _check_statement(project, statement)
     require_assignment(session, statement, user, editable=False)
     decided = exists().where(
         SuggestionDecision.suggestion_id == Suggestion.id, SuggestionDecision.user_id == user.id
     )
-    query = _offered().where(
+    query = query.where(
         Suggestion.statement_id == statement.id, Recommender.project_id == project.id, ~decided
     )
-    candidates = session.scalars(query.options(*_ACTORS)).unique().all()
+    candidates = run(query).all()
     spans = own_spans(session, statement, user)
-    best: dict[tuple, Suggestion] = {}
+    if project.allow_overlap:
+        spans = set(spans)  # only exact spans are looked up: 200 x 500 list scans took 5 ms
+    best: dict[tuple, object] = {}
     for s in candidates:
         if _covered(s, spans, project.allow_overlap):
             continue
@@ -122,7 +175,7 @@ def own_spans(session: Session, statement: Statement, user: User) -> list[tuple[
     return [(start, end) for start, end in rows]
 
 
-def _covered(s: Suggestion, spans: Sequence[tuple[int, int]], allow_overlap: bool) -> bool:
+def _covered(s, spans: Collection[tuple[int, int]], allow_overlap: bool) -> bool:
     if allow_overlap:
         return (s.start, s.end) in spans
     return any(s.start < end and start < s.end for start, end in spans)
@@ -184,15 +237,45 @@ def _stance_input(s: Suggestion, edit: SuggestionEdit | None) -> StanceInput:
     edit = edit or SuggestionEdit()
     target = s.target.key if s.target else None
     holder = s.holder.key if s.holder else None
+    moved = None not in (edit.start, edit.end, edit.text)
     return StanceInput(
-        start=s.start,
-        end=s.end,
-        text=s.text,
+        start=edit.start if moved else s.start,
+        end=edit.end if moved else s.end,
+        text=edit.text if moved else s.text,
         label=edit.label or s.label.key,
         target=target if edit.target is None else edit.target or None,
         holder=holder if edit.holder is None else edit.holder or None,
         note=edit.note,
     )
+
+
+def accept_all_above(
+    session: Session, project: Project, statement: Statement, user: User, min_score: float
+) -> tuple[list[Stance], list[tuple[Suggestion, str]]]:
+    """Accept every suggestion shown to the user at or above ``min_score``, highest first.
+
+    Only where the lead allows it (``Project.bulk_accept``). One stance per suggestion, in
+    the caller's one transaction; a suggestion the stance rules refuse (say an overlap with
+    one just accepted, when the project refuses overlaps, or a label that needs a target the
+    model did not give) is rolled back to its savepoint and returned with the reason, left
+    for the annotator to decide by hand. Returns (stances made, (suggestion, reason) skipped).
+    """
+    if not project.bulk_accept:
+        raise Forbidden("The project lead has not allowed accepting all suggestions at once.")
+    if isinstance(min_score, bool) or not 0 <= min_score <= 1:
+        raise Invalid("Give a score from 0 to 1.", field="min_score")
+    require_assignment(session, statement, user)
+    chosen = [
+        s for s in list_suggestions(session, project, statement, user) if s.score >= min_score
+    ]
+    made, skipped = [], []
+    for suggestion in sorted(chosen, key=lambda s: (-s.score, s.start, s.end)):
+        try:
+            with session.begin_nested():
+                made.append(accept_suggestion(session, project, statement, user, suggestion.id))
+        except DomainError as exc:
+            skipped.append((suggestion, exc.message))
+    return made, skipped
 
 
 def reject_suggestion(

@@ -18,10 +18,11 @@ def register(app: Flask) -> None:
     from annotator.projects.views import labels, lead, overview
     from annotator.review import views as review
     from annotator.statements import views as statements
+    from annotator.suggestions import views as suggestions
 
     accounts = (auth, tokens, account, admin)
     modules = (*accounts, overview, lead, labels, workspace, stances, actors, statements)
-    for bp in dict.fromkeys(m.bp for m in (*modules, exchange, review, api)):
+    for bp in dict.fromkeys(m.bp for m in (*modules, exchange, review, suggestions, api)):
         app.register_blueprint(bp)  # once each: lead and labels share the ``lead`` blueprint
     app.add_template_global(error_attrs)
     app.add_template_global(can)

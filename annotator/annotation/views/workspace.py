@@ -17,6 +17,7 @@ from annotator.projects.projects import list_labels
 from annotator.projects.queue import neighbour_statement, next_open_statement
 from annotator.roles import Role
 from annotator.statements.statements import get_statement
+from annotator.suggestions.panel import page_suggestions
 from annotator.web.access import project_view
 from annotator.web.errors import render_refusal
 from annotator.web.forms import Refused, submit
@@ -45,6 +46,7 @@ def page_context(project, st, form=None, *, editing=None) -> dict:
         can_edit=_can_edit(view.assignment),
         stances_url=stances_url(project, st),
         open_form=form is not None,
+        suggestions=page_suggestions(db.session, project, st, current_user, view.assignment),
     )
 
 
