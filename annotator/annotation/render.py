@@ -119,10 +119,16 @@ def _live(row, url: str, csrf: str, oob: bool = False) -> str:
         f'<form method="post" class="inline" action="{url}/delete">',
         _version_inputs(csrf, row.version),
         '<button type="submit" class="link">Delete<span class="sr-only"> stance</span></button>',
-        "</form></span>",
+        f'</form><a class="link-to" href="{_link_url(url, row.id)}" hx-boost="false" ',
+        f'data-link-from="{row.id}">Link to…</a></span>',
     ]
     span = f' data-start="{row.start}" data-end="{row.end}"'
     return _item(row.id, f"stance lbl-{key}", span, "".join(parts), oob)
+
+
+def _link_url(url: str, stance_id: int) -> str:
+    """The "Link to…" page of a stance (views/relations.py), beside its stance URL."""
+    return f"{url.rsplit('/stances/', 1)[0]}/relations/new?from={stance_id}"
 
 
 def _item(stance_id: int, classes: str, attrs: str, inner: str, oob: bool) -> str:
