@@ -32,6 +32,8 @@ GRANTED = {200, 201, 204, 302, 303, 400, 409, 422}
 OWNED = {"stances.create", "stances.edit", "stances.update", "stances.delete", "stances.restore"}
 OWNED |= {"workspace.state", "api.stances_create_stance", "api.stances_update_stance"}
 OWNED |= {"api.stances_delete_stance"}
+OWNED |= {"relations.create", "relations.edit", "relations.update", "relations.delete"}
+OWNED |= {"relations.restore"}
 DENIALS = ("This needs the", "Unknown project", "This needs a site admin")
 SKIP = {"static"}
 
@@ -71,6 +73,7 @@ def _world(session) -> dict[str, object]:
         "action": "move",
         "version": 1,
         "username": "annotator2",
+        "relation_id": 1,  # none exists: each relation route answers its own 404 or refusal
     }
     return {"values": values, "theirs": theirs.id, "bearer": bearer, "spare": spare}
 
