@@ -82,11 +82,11 @@
     let first = null;
     let left = Infinity;
     let right = -Infinity;
-    for (const mark of marks) {
+    outer: for (const mark of marks) {
       for (const r of mark.getClientRects()) {
         if (r.width < 1) continue;
         if (!first) first = r;
-        if (Math.abs(r.top - first.top) > 2) continue; // the first line only
+        if (Math.abs(r.top - first.top) > 2) break outer; // the first line only
         left = Math.min(left, r.left);
         right = Math.max(right, r.right);
       }
@@ -190,12 +190,20 @@
       add(li.dataset.to, [li.id, "← " + name + " ", ends[0] ? ends[0].textContent : ""]);
     }
     if (list) {
-      list.querySelectorAll("ul.stance-rels").forEach((ul) => ul.remove());
+      // Only the items whose lines changed are touched: a steady list costs no layout.
+      for (const ul of list.querySelectorAll("ul.stance-rels")) {
+        const item = ul.closest("li.stance");
+        if (!item || !byStance.has(item.id.slice("stance-".length))) ul.remove();
+      }
       for (const [id, lines] of byStance) {
         const item = document.getElementById("stance-" + id);
         if (!item || item.classList.contains("deleted")) continue;
+        const sig = JSON.stringify(lines);
+        const old = item.querySelector(":scope > ul.stance-rels");
+        if (old && old.dataset.sig === sig) continue;
         const ul = document.createElement("ul");
         ul.className = "stance-rels";
+        ul.dataset.sig = sig;
         for (const [rid, words, other] of lines) {
           const li = document.createElement("li");
           const a = document.createElement("a");
@@ -207,7 +215,8 @@
           li.appendChild(a);
           ul.appendChild(li);
         }
-        item.appendChild(ul);
+        if (old) old.replaceWith(ul);
+        else item.appendChild(ul);
       }
     }
     if (observer) observer.takeRecords(); // our own changes need no redraw
@@ -546,7 +555,7 @@
     schedule(true);
   }
 
-  window.stanceRelations = { redraw: () => { fullRedraw = true; redraw(); } };
+  window.stanceRelations = { redraw: draw, decorate };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();
 })();

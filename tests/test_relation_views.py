@@ -74,7 +74,7 @@ def test_htmx_create_answers_the_item_counter_and_event(session, client, login, 
         "attacks",
     )
     item = f'id="relation-{saved.id}" class="relation" data-from="{world["a"]}"'
-    assert item in body and 'data-to="%d"' % world["b"] in body
+    assert item in body and f'data-to="{world["b"]}"' in body
     assert '<span id="relation-count" hx-swap-oob="true">1</span>' in body
     page = client.get(url(st)).get_data(as_text=True)
     assert item in page and '<span id="relation-count">1</span>' in page

@@ -53,9 +53,18 @@ def load_relation_panel(
 
 
 def get_relation_row(session: Session, relation_id: int) -> RelationRow | None:
-    """One relation as a row, live or not (after a save: the item the page swaps in)."""
+    """One relation as a row, live or not (an edit form shows its ends)."""
     row = session.connection().execute(_ONE, {"relation_id": relation_id}).first()
     return RelationRow(*row) if row is not None else None
+
+
+def saved_relation_row(
+    session: Session, relation_id: int, statement: Statement, user: User
+) -> tuple[RelationRow, int]:
+    """After a save, in one query: the relation as a row and the user's live relation count."""
+    params = {"relation_id": relation_id, "statement_id": statement.id, "owner_id": user.id}
+    *row, count = session.connection().execute(_SAVED, params).one()
+    return RelationRow(*row), count
 
 
 def count_relations(session: Session, statement: Statement, user: User) -> int:
@@ -90,3 +99,4 @@ _MINE = (
 _ROWS = _COLUMNS.where(*_MINE).order_by(Relation.id)
 _ONE = _COLUMNS.where(Relation.id == bindparam("relation_id"))
 _COUNT = select(func.count()).select_from(Relation).where(*_MINE)
+_SAVED = _ONE.add_columns(_COUNT.scalar_subquery())
