@@ -294,3 +294,27 @@ def test_a_done_statement_is_read_only(session, client, login, world):
     )
     assert delete.status_code == 409
     assert [r.deleted_at for r in _relations(session)] == [None]
+
+
+def test_without_javascript_edit_and_delete_are_pages(session, client, login, world):
+    st, rid = world["st"], _linked(session, world)
+    login("annotator1")
+    edit = client.get(url(st, f"/relations/{rid}/edit"))
+    page = edit.get_data(as_text=True)
+    assert edit.status_code == 200 and "<html" in page and 'data-mode="edit"' in page
+    assert 'class="relation-slot open"' in page  # the form is shown in the panel
+    token = csrf_from(edit)
+    saved = client.post(
+        url(st, f"/relations/{rid}"), data={"type": "attacks", "version": 1, "csrf_token": token}
+    )
+    assert saved.status_code == 303
+    missing = client.post(url(st, f"/relations/{rid}"), data={"type": "", "csrf_token": token})
+    assert missing.status_code == 422 and "<html" in missing.get_data(as_text=True)
+    deleted = client.post(
+        url(st, f"/relations/{rid}/delete"), data={"version": 2, "csrf_token": token}
+    )
+    assert deleted.status_code == 303
+    assert "Relation deleted." in client.get(deleted.headers["Location"]).get_data(as_text=True)
+    assert [(r.type.key, r.deleted_at is not None) for r in _relations(session)] == [
+        ("attacks", True)
+    ]
