@@ -212,11 +212,14 @@ def _ends(
     """The two stances, checked: distinct, the owner's, on this statement, not deleted."""
     if from_id == to_id:
         raise Invalid("A relation links two different stances, not a stance to itself.", field="to")
-    # Both stances in one query: the two ``session.get`` below then find them loaded.
+    # Both stances in one query; the two ``session.get`` below then find them in the identity
+    # map (which holds weak references: ``loaded`` keeps them there until then).
     ids = [i for i in (from_id, to_id) if isinstance(i, int) and not isinstance(i, bool)]
-    session.scalars(select(Stance).where(Stance.id.in_(ids))).all()
+    loaded = session.scalars(select(Stance).where(Stance.id.in_(ids))).all()
     source = _end(session, statement, user, gold, from_id, "from")
-    return source, _end(session, statement, user, gold, to_id, "to")
+    ends = source, _end(session, statement, user, gold, to_id, "to")
+    del loaded
+    return ends
 
 
 def _end(
