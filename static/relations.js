@@ -280,7 +280,7 @@
 
   function freshForm() {
     const f = relForm();
-    if (f && f.dataset.mode === "create") return f;
+    if (f && f.dataset.mode === "create" && f.classList.contains("needs-js")) return f;
     if (!blank) return null;
     slot().replaceChildren(blank.cloneNode(true));
     if (window.htmx) window.htmx.process(slot());

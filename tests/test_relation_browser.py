@@ -219,6 +219,31 @@ def test_deleting_a_stance_takes_its_arcs_and_undo_brings_them_back(session, liv
     assert_arc_over_spans(page, rid, "Supports")
 
 
+def test_a_refused_link_shows_why_and_the_next_one_works(session, live_server, page):
+    st, a, b = two_stances(session)
+    _linked(session, st, a, b, "supports")
+    open_statement(page, live_server, st)
+
+    def link(hotkey):
+        page.locator(f"#stance-{a} a.link-to").focus()
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#rel-targets:focus")
+        page.keyboard.press("Enter")  # the only other stance
+        page.keyboard.press(hotkey)
+        with page.expect_response(lambda r: r.request.method == "POST") as info:
+            page.keyboard.press("Enter")
+        return info.value.status
+
+    assert link("s") == 409  # a→b supports exists already
+    page.wait_for_selector("#rel-form-error")
+    assert "already linked" in page.locator("#rel-form-error").inner_text()
+    page.keyboard.press("Escape")
+    page.wait_for_selector("#relation-form-slot", state="hidden")
+    assert link("a") == 200
+    page.wait_for_selector('#relation-list li.relation[data-type="attacks"]')
+    assert sorted(r.type.key for r in relations(session)) == ["attacks", "supports"]
+
+
 def test_two_contexts_a_stale_delete_is_a_409_on_the_page(session, live_server, browser):
     st, a, b = two_stances(session)
     rid = _linked(session, st, a, b)
