@@ -33,6 +33,8 @@ OWNED = {"stances.create", "stances.edit", "stances.update", "stances.delete", "
 OWNED |= {"workspace.state", "api.stances_create_stance", "api.stances_update_stance"}
 OWNED |= {"api.stances_delete_stance"}
 OWNED |= {"suggestions.accept", "suggestions.edit", "suggestions.reject", "suggestions.accept_all"}
+OWNED |= {"relations.create", "relations.edit", "relations.update", "relations.delete"}
+OWNED |= {"relations.restore"}
 DENIALS = ("This needs the", "Unknown project", "This needs a site admin")
 SKIP = {"static"}
 
@@ -73,6 +75,7 @@ def _world(session) -> dict[str, object]:
         "version": 1,
         "username": "annotator2",
         "suggestion_id": 1,
+        "relation_id": 1,  # none exists: each relation route answers its own 404 or refusal
     }
     return {"values": values, "theirs": theirs.id, "bearer": bearer, "spare": spare}
 

@@ -47,3 +47,41 @@ class VersionForm(FlaskForm):
         validators=[DataRequired("The form lacks the stance's version; reload the page."),
                     NumberRange(min=1)]
     )  # fmt: skip
+
+
+class RelationForm(FlaskForm):
+    """A new relation: two stance ids (the page's script or the "Link to…" form) and a type."""
+
+    from_stance = IntegerField(
+        "From stance", validators=[DataRequired("Choose the stance to link from.")]
+    )
+    to_stance = IntegerField("Link to", validators=[DataRequired("Choose the stance to link to.")])
+    type = RadioField(
+        "Relation type", validate_choice=False, validators=[DataRequired("Pick a relation type.")]
+    )
+    note = TextAreaField("Note", validators=[Optional(), Length(max=5000)])
+
+    # The service names the ends "from" and "to"; these inputs show their errors.
+    error_fields = {"from": "from_stance", "to": "to_stance"}
+
+
+class RelationEditForm(FlaskForm):
+    """A relation's type and note, with the version the annotator saw."""
+
+    type = RadioField(
+        "Relation type", validate_choice=False, validators=[DataRequired("Pick a relation type.")]
+    )
+    note = TextAreaField("Note", validators=[Optional(), Length(max=5000)])
+    version = IntegerField(
+        validators=[DataRequired("The form lacks the relation's version; reload the page."),
+                    NumberRange(min=1)]
+    )  # fmt: skip
+
+
+class RelationVersionForm(FlaskForm):
+    """Delete or undo: only the version the annotator saw (and the CSRF token)."""
+
+    version = IntegerField(
+        validators=[DataRequired("The form lacks the relation's version; reload the page."),
+                    NumberRange(min=1)]
+    )  # fmt: skip

@@ -46,8 +46,8 @@ def create_relation(
     """Validate and store a new relation; nothing is written when any check fails."""
     _require_owner(session, project, statement, user, gold)
     ends = _ends(session, statement, user, gold, data.from_stance, data.to_stance)
-    rtype = _type(session, project, data.type)
-    if has_live_link(session, ends[0].id, ends[1].id, rtype.id):
+    rtype, linked = _type_and_link(session, project, data.type, ends)
+    if linked:
         raise Conflict("These two stances are already linked by this type.", field="type")
     relation = Relation(
         statement_id=statement.id,
@@ -212,8 +212,14 @@ def _ends(
     """The two stances, checked: distinct, the owner's, on this statement, not deleted."""
     if from_id == to_id:
         raise Invalid("A relation links two different stances, not a stance to itself.", field="to")
+    # Both stances in one query; the two ``session.get`` below then find them in the identity
+    # map (which holds weak references: ``loaded`` keeps them there until then).
+    ids = [i for i in (from_id, to_id) if isinstance(i, int) and not isinstance(i, bool)]
+    loaded = session.scalars(select(Stance).where(Stance.id.in_(ids))).all()
     source = _end(session, statement, user, gold, from_id, "from")
-    return source, _end(session, statement, user, gold, to_id, "to")
+    ends = source, _end(session, statement, user, gold, to_id, "to")
+    del loaded
+    return ends
 
 
 def _end(
@@ -249,6 +255,36 @@ def _type(session: Session, project: Project, key: str) -> RelationType:
         state = "retired" if rtype is not None else "unknown"
         raise Invalid(f"The relation type '{key}' is {state} in this project.", field="type")
     return rtype
+
+
+def _type_and_link(
+    session: Session, project: Project, key: str, ends: tuple[Stance, Stance]
+) -> tuple[RelationType, bool]:
+    """The active type by key, and whether these ends are live-linked by it already.
+
+    One query for both (the save path is as short as a stance's); the rule is the one of
+    ``has_live_link`` and of the unique index.
+    """
+    live = (
+        select(Relation.id)
+        .where(
+            Relation.from_stance_id == ends[0].id,
+            Relation.to_stance_id == ends[1].id,
+            Relation.type_id == RelationType.id,
+            Relation.deleted_at.is_(None),
+        )
+        .exists()
+    )
+    query = select(RelationType, live).where(
+        RelationType.project_id == project.id, RelationType.key == key
+    )
+    row = session.execute(query).first()
+    if row is None:
+        return _type(session, project, key), False  # raises the message for an unknown type
+    rtype, linked = row
+    if rtype.retired:
+        _type(session, project, key)  # raises the message for a retired type
+    return rtype, bool(linked)
 
 
 def _current(session, statement, relation_id, user, gold, version) -> Relation:

@@ -184,7 +184,7 @@ def _live(row, url: str, csrf: str, oob: bool = False, editable: bool = True) ->
 
 
 def _actions(row, url: str, csrf: str) -> str:
-    """Edit and Delete of a list item (plain link and form; hx-boost upgrades them)."""
+    """Edit, Delete and Link to… of a list item (plain links and form; hx-boost upgrades them)."""
     return "".join(
         [
             f'<span class="actions"><a href="{url}/edit">Edit<span class="sr-only"> stance “',
@@ -193,9 +193,15 @@ def _actions(row, url: str, csrf: str) -> str:
             _version_inputs(csrf, row.version),
             '<button type="submit" class="link">Delete',
             '<span class="sr-only"> stance</span></button>',
-            "</form></span>",
+            f'</form><a class="link-to" href="{_link_url(url, row.id)}" hx-boost="false" ',
+            f'data-link-from="{row.id}">Link to…</a></span>',
         ]
     )
+
+
+def _link_url(url: str, stance_id: int) -> str:
+    """The "Link to…" page of a stance (views/relations.py), beside its stance URL."""
+    return f"{url.rsplit('/stances/', 1)[0]}/relations/new?from={stance_id}"
 
 
 def _item(stance_id: int, classes: str, attrs: str, inner: str, oob: bool) -> str:

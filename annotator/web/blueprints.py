@@ -13,7 +13,7 @@ def register(app: Flask) -> None:
     from annotator import api
     from annotator.accounts.views import account, admin, auth, tokens
     from annotator.actors import views as actors
-    from annotator.annotation.views import stances, workspace
+    from annotator.annotation.views import relations, stances, workspace
     from annotator.exchange import views as exchange
     from annotator.projects.views import labels, lead, overview
     from annotator.review import views as review
@@ -21,7 +21,7 @@ def register(app: Flask) -> None:
     from annotator.suggestions import views as suggestions
 
     accounts = (auth, tokens, account, admin)
-    modules = (*accounts, overview, lead, labels, workspace, stances, actors, statements)
+    modules = (*accounts, overview, lead, labels, workspace, stances, relations, actors, statements)
     for bp in dict.fromkeys(m.bp for m in (*modules, exchange, review, suggestions, api)):
         app.register_blueprint(bp)  # once each: lead and labels share the ``lead`` blueprint
     app.add_template_global(error_attrs)

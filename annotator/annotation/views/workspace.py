@@ -8,6 +8,7 @@ from wtforms.fields.choices import SelectChoice
 
 from annotator.actors.registry import search_actors
 from annotator.annotation.forms import StanceForm, StateForm
+from annotator.annotation.relation_panel import load_relation_panel
 from annotator.annotation.render import deleted_item, stance_item, stance_items, statement_text
 from annotator.annotation.workspace import active_labels, load_statement_view
 from annotator.extensions import db
@@ -47,6 +48,7 @@ def page_context(project, st, form=None, *, editing=None) -> dict:
         stances_url=stances_url(project, st),
         open_form=form is not None,
         suggestions=page_suggestions(db.session, project, st, current_user, view.assignment),
+        relations=load_relation_panel(db.session, project, st, current_user),
     )
 
 
