@@ -82,6 +82,7 @@
     let first = null;
     let left = Infinity;
     let right = -Infinity;
+    const line = [];
     outer: for (const mark of marks) {
       for (const r of mark.getClientRects()) {
         if (r.width < 1) continue;
@@ -89,10 +90,23 @@
         if (Math.abs(r.top - first.top) > 2) break outer; // the first line only
         left = Math.min(left, r.left);
         right = Math.max(right, r.right);
+        line.push(r);
       }
     }
     if (!first) return null;
-    return { x: (left + right) / 2 - ox, y: first.top - oy, left: left - ox, right: right - ox };
+    return { x: onText(line, (left + right) / 2) - ox, y: first.top - oy, left: left - ox, right: right - ox };
+  }
+
+  /** The x nearest to ``x`` that lies over the span's own text: a nested stance's label tag
+   * may sit between two of its segments, and an arc must not end on that tag. */
+  function onText(rects, x) {
+    let best = x;
+    let gap = Infinity;
+    for (const r of rects) {
+      const on = Math.min(Math.max(x, r.left), r.right);
+      if (Math.abs(on - x) < gap) { gap = Math.abs(on - x); best = on; }
+    }
+    return best;
   }
 
   /** Stack arcs that share a line and overlap horizontally: short ones low, long ones high. */
