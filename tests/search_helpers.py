@@ -12,9 +12,9 @@ class Record:
     external_id: str
     text: str
     title: str | None = None
-    author: str | None = None
     organization: str | None = None
     date: str | None = None
+    author: str | None = None
     url: str | None = None
     lang: str | None = None
     meta: dict = field(default_factory=dict)
@@ -22,12 +22,22 @@ class Record:
     line: int = 1
 
 
-CORPUS = (
-    Record("s1", "The regime in Teheran condemns the strikes.", "Teheran speaks", "RCIT", "2024-01-19"),
-    Record("s2", "Die Regierung verurteilt den Angriff auf Café Zürich.", "Berlin", "SPD", "2023-05-02"),
+CORPUS = (  # fmt: off
+    Record(
+        "s1", "The regime in Teheran condemns the strikes.", "Teheran speaks", "RCIT", "2024-01-19"
+    ),
+    Record(
+        "s2", "Die Regierung verurteilt den Angriff auf Café Zürich.", "Berlin", "SPD", "2023-05-02"
+    ),
     Record("s3", "داعش تهاجم المدينة", "Arabic report", "RCIT", "2022-11-30"),
-    Record("s4", "NEAR the border, e-mail (quoted \"news\") came in.", None, None, None),
-    Record("s5", "Support for the strikes * across the board -- said the party.", "Party line", "SPD", "2024-03-01"),
+    Record("s4", 'NEAR the border, e-mail (quoted "news") came in.', None, None, None),
+    Record(
+        "s5",
+        "Support for the strikes * across the board -- said the party.",
+        "Party line",
+        "SPD",
+        "2024-03-01",
+    ),
 )
 
 

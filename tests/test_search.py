@@ -88,7 +88,7 @@ def test_a_query_without_words_filters_nothing(session, project):
 
 
 def test_fts5_query_quotes_every_word():
-    assert search.fts5_query(['NEAR(a', 'b"c']) == '"NEAR(a" "b""c"'
+    assert search.fts5_query(["NEAR(a", 'b"c']) == '"NEAR(a" "b""c"'
 
 
 def test_other_projects_statements_are_not_found(session, project):

@@ -78,9 +78,7 @@ def browse(session: Session, project: Project, filters: Filters, *, own: User | 
     query = _filtered(session, project, filters, words, own)
     if cursor is not None:
         query = query.where(_after(filters.sort, key, cursor))
-    order = [key.desc(), Statement.id.desc()] if filters.sort.startswith("-") else [key, Statement.id]
-    if filters.sort in ("id", "-id"):
-        order = order[1:]
+    order = _order(filters.sort, key)
     found = session.execute(query.add_columns(key).order_by(*order).limit(PAGE_SIZE + 1)).all()
     more = len(found) > PAGE_SIZE
     rows = _rows(session, found[:PAGE_SIZE], own)
@@ -149,6 +147,12 @@ def _has_stance(own: User | None, condition):
     return exists(query)
 
 
+def _order(sort: str, key) -> list:
+    """Sort key then id (the tie-break that makes the keyset exact); id alone for id sorts."""
+    columns = [Statement.id] if sort.endswith("id") else [key, Statement.id]
+    return [c.desc() for c in columns] if sort.startswith("-") else columns
+
+
 def _sort_key(sort: str):
     return func.coalesce(Statement.date, "") if sort.endswith("date") else Statement.id
 
@@ -160,8 +164,8 @@ def _parse_cursor(after: str, sort: str):
     """``id`` or ``date,id``; anything else (or an id no database holds) is a bad cursor."""
     if not after:
         return None
-    value, _, last_id = after.rpartition(",") if sort.endswith("date") else ("", "", after)
-    if not last_id.isascii() or not last_id.isdigit() or int(last_id) > INT_MAX:
+    value, comma, last_id = after.rpartition(",") if sort.endswith("date") else ("", ",", after)
+    if not comma or not last_id.isascii() or not last_id.isdigit() or int(last_id) > INT_MAX:
         return _BAD
     return (value, int(last_id))
 
