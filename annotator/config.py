@@ -19,6 +19,12 @@ DEFAULTS = {
     "WTF_CSRF_TIME_LIMIT": None,
     "PASSWORD_METHOD": "scrypt",
     "LOGIN_MAX_FAILURES": 5,
+    # Responses compressed when the client accepts it (flask-compress; web/compression.py).
+    "COMPRESS_RESPONSES": True,
+    "COMPRESS_ALGORITHM": ["br", "gzip"],
+    "COMPRESS_BR_LEVEL": 4,
+    "COMPRESS_LEVEL": 6,
+    "COMPRESS_STREAMS": False,  # streamed exports go out as they are made, never buffered
 }
 # Settings that are text even when they look like JSON (a secret key of digits stays a string).
 _TEXT_KEYS = ("SECRET_KEY", "DATABASE_URL")

@@ -249,9 +249,8 @@ class Statement(Base):
     __table_args__ = (
         UniqueConstraint("project_id", "external_id"),
         Index("ix_statements_project_sha", "project_id", "text_sha256"),
-        # Keyset pages of a project's statements, in import order and by date (migration 0009).
+        # Keyset pages of a project's statements in import order (migration 0009).
         Index("ix_statements_project_id", "project_id", "id"),
-        Index("ix_statements_project_date", "project_id", "date", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

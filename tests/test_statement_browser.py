@@ -12,7 +12,7 @@ from annotator.statements import browser
 from annotator.statements.browser import Filters, browse
 
 from .factories import make_project, make_user
-from .search_helpers import Record, import_corpus
+from .search_helpers import import_corpus
 
 URL = "/p/p/statements/"
 

@@ -19,7 +19,6 @@ depends_on = None
 
 INDEXES = (
     ("ix_statements_project_id", "statements", ["project_id", "id"]),
-    ("ix_statements_project_date", "statements", ["project_id", "date", "id"]),
     ("ix_assignments_annotator_statement", "assignments", ["annotator_id", "statement_id"]),
     ("ix_stances_owner_statement", "stances", ["annotator_id", "statement_id"]),
     ("ix_stances_label_statement", "stances", ["label_id", "statement_id"]),
