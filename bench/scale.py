@@ -133,8 +133,8 @@ def _actors(session, project, n) -> list[int]:
 
     now = utcnow()
     rows = [
-        dict(project_id=project.id, key=f"actor-{k}", name=f"Actor {k} {SCRIPTS[k % 4].split()[k % 5]}",
-             type="party", status="approved", created_at=now)
+        dict(project_id=project.id, key=f"actor-{k}", type="party", status="approved",
+             name=f"Actor {k} {SCRIPTS[k % 4].split()[k % 5]}", created_at=now)
         for k in range(n["actors"])
     ]  # fmt: skip
     with _bar("actors", len(rows)) as bar:
@@ -161,7 +161,8 @@ def _statements(session, project, n) -> None:
         for k in range(n["statements"]):
             text = f"Statement {k}. " + pool[k % len(pool)]
             yield StatementRecord(
-                external_id=f"s{k:06d}", text=text, title=f"Statement {k} on {rng.choice(SCRIPTS[0].split())}",
+                external_id=f"s{k:06d}", text=text,
+                title=f"Statement {k} on {rng.choice(SCRIPTS[0].split())}",
                 organization=orgs[k % 4], date=f"20{10 + k % 15}-{1 + k % 12:02d}-{1 + k % 28:02d}",
             )  # fmt: skip
 
@@ -376,17 +377,25 @@ def main() -> None:
     _report(results, args)
 
 
+DEMO_STATEMENT = (
+    "SELECT min(s.id) FROM statements s JOIN projects p ON p.id = s.project_id "
+    "WHERE p.slug = 'demo'"
+)
+ANNOTATOR1_STATEMENT = (  # the last scale statement of annotator1, the demo's annotator
+    "SELECT s.id FROM statements s JOIN assignments a ON a.statement_id = s.id "
+    "JOIN users u ON u.id = a.annotator_id JOIN projects p ON p.id = s.project_id "
+    "WHERE u.username = 'annotator1' AND p.slug = 'scale' ORDER BY s.id DESC LIMIT 1"
+)
+
+
 def _demo_ids(url: str) -> tuple[int, int]:
     from sqlalchemy import text
 
     from annotator.db.engine import make_engine
 
     with make_engine(url).connect() as conn:
-        demo = conn.execute(text("SELECT min(s.id) FROM statements s JOIN projects p ON "
-                                 "p.id = s.project_id WHERE p.slug = 'demo'")).scalar()  # fmt: skip
-        scale = conn.execute(text("SELECT s.id FROM statements s JOIN assignments a ON "
-                                  "a.statement_id = s.id JOIN users u ON u.id = a.annotator_id "
-                                  "WHERE u.username = 'annotator1' ORDER BY s.id DESC LIMIT 1")).scalar()  # fmt: skip
+        demo = conn.execute(text(DEMO_STATEMENT)).scalar()
+        scale = conn.execute(text(ANNOTATOR1_STATEMENT)).scalar()
     return demo, scale
 
 
