@@ -53,9 +53,8 @@ def main() -> None:
         median = statistics.median(cpu[encoding])
         extra = 100 * (median - plain) / plain
         name = encoding or "none"
-        print(
-            f"{name:>5}: {size[encoding] / 1000:7.1f} kB, CPU {median:6.1f} ms/page ({extra:+.1f} %)"
-        )
+        kb = size[encoding] / 1000
+        print(f"{name:>5}: {kb:7.1f} kB, CPU {median:6.1f} ms/page ({extra:+.1f} %)")
 
 
 if __name__ == "__main__":
