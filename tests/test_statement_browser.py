@@ -144,3 +144,20 @@ def test_next_link_keeps_the_filters(session, project, login, monkeypatch):
     monkeypatch.setattr(browser, "PAGE_SIZE", 1)
     body = login("boss").get(URL + "?q=strikes&sort=-id").get_data(True)
     assert "after=5" in body and "q=strikes" in body and "Party line" in body
+
+
+def test_queue_pages_by_keyset_with_progress_over_the_whole_queue(session, project):
+    from annotator.projects.queue import list_queue
+
+    ann = find_user(session, "ann")
+    first = list_queue(session, project, ann, limit=1)
+    assert [i.external_id for i in first.items] == ["s1"] and first.progress.total == 2
+    second = list_queue(session, project, ann, after=first.next_after, limit=1)
+    assert [i.external_id for i in second.items] == ["s2"] and second.next_after is None
+    assert list_queue(session, project, ann, after=10**6).items == []
+
+
+@pytest.mark.parametrize("after", ["1", "999999", "-5", "abc", "9" * 30])
+def test_queue_page_after_never_500(session, project, login, after):
+    response = login("ann").get(f"/p/p/?after={after}")
+    assert response.status_code == 200 and "statements finished" in response.get_data(True)

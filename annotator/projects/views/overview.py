@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from annotator.extensions import db
 from annotator.projects.projects import list_user_projects
 from annotator.roles import Role
 from annotator.web.access import login_view, project_view
+from annotator.web.input_guard import db_int
 
 bp = Blueprint("projects", __name__)
 
@@ -30,5 +31,6 @@ def show(project):
     """A project's home: its statements for the user (the queue lives in the workspace)."""
     from annotator.projects.queue import list_queue
 
-    queue = list_queue(db.session, project, current_user)
-    return render_template("projects/show.html", project=project, queue=queue)
+    after = request.args.get("after", 0, type=db_int)
+    queue = list_queue(db.session, project, current_user, after=max(after, 0))
+    return render_template("projects/show.html", project=project, queue=queue, after=after)
