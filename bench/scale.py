@@ -22,6 +22,7 @@ import random
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -403,7 +404,7 @@ def _measure_all(url: str, ids: dict, args) -> list[dict]:
     demo_id, scale_id = _demo_ids(url)
     wanted = set(args.concurrent.split(","))
     results = []
-    with serving(url, 2, 4) as served:
+    with _serving(url) as served:
         for slug, sid, rid in (("demo", demo_id, demo_id), ("scale", scale_id, ids["gold"])):
             for name, (who, path) in pages(slug, sid, rid).items():
                 row = {
@@ -416,6 +417,24 @@ def _measure_all(url: str, ids: dict, args) -> list[dict]:
                 print(_line(row), flush=True)
         results.append({"rss": worker_rss_mb(served.pid)})
     return results
+
+
+@contextmanager
+def _serving(url: str):
+    """``serving`` with a second and third try: on a loaded machine gunicorn can take longer
+    to boot than workspace_bench's wait."""
+    for attempt in range(3):
+        server = serving(url, 2, 4)
+        try:
+            served = server.__enter__()
+            break
+        except RuntimeError:
+            if attempt == 2:
+                raise
+    try:
+        yield served
+    finally:
+        server.__exit__(None, None, None)
 
 
 def _line(row: dict) -> str:
