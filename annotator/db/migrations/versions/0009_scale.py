@@ -7,7 +7,9 @@ SQLite gets an FTS5 table over the statements' title and text (external content:
 only the index, the text stays in ``statements``); rows are indexed in bulk after each
 import (``statements/search.py``), not by an insert trigger, which measured at half the
 import rate. A delete trigger keeps the index free of deleted statements. PostgreSQL gets a
-GIN index on the ``tsvector`` expression the search queries use.
+stored generated ``search_vector`` column (the ``tsvector`` of title and text) with a GIN
+index: with an expression index alone, a page of common words went through the project's
+id index and recomputed the vector of every row it filtered (186 ms for 51 rows of 10 kB).
 """
 
 from alembic import op
@@ -24,9 +26,12 @@ INDEXES = (
     ("ix_stances_label_statement", "stances", ["label_id", "statement_id"]),
 )
 
-# The expression is repeated verbatim in statements/search.py: PostgreSQL uses the index
-# only for a query whose expression matches it.
 PG_DOCUMENT = "to_tsvector('simple', coalesce(title, '') || ' ' || text)"
+PG_SEARCH = (
+    f"ALTER TABLE statements ADD COLUMN search_vector tsvector "
+    f"GENERATED ALWAYS AS ({PG_DOCUMENT}) STORED",
+    "CREATE INDEX ix_statements_fts ON statements USING gin (search_vector)",
+)
 
 SQLITE_FTS = (
     "CREATE VIRTUAL TABLE statements_fts USING fts5(title, text, content='statements', "
@@ -45,7 +50,8 @@ def upgrade() -> None:
         for sql in SQLITE_FTS:
             op.execute(sql)
     else:
-        op.execute(f"CREATE INDEX ix_statements_fts ON statements USING gin ({PG_DOCUMENT})")
+        for sql in PG_SEARCH:
+            op.execute(sql)
 
 
 def downgrade() -> None:
@@ -54,5 +60,6 @@ def downgrade() -> None:
         op.execute("DROP TABLE IF EXISTS statements_fts")
     else:
         op.execute("DROP INDEX IF EXISTS ix_statements_fts")
+        op.execute("ALTER TABLE statements DROP COLUMN IF EXISTS search_vector")
     for name, table, _columns in reversed(INDEXES):
         op.drop_index(name, table_name=table)
