@@ -116,3 +116,14 @@ def test_deleted_statements_leave_the_index(session, project):
     import_corpus(session, project, [Record("s8", "fresh text without the old word")])
     session.commit()
     assert ids(session, project, "Teheran") == []
+
+
+def test_a_restored_backup_is_searchable(session, project):
+    from annotator.exchange.backup import iter_backup_lines, restore_backup
+
+    lines = list(iter_backup_lines(session))
+    session.rollback()
+    restore_backup(session, lines, force=True)
+    session.commit()
+    assert ids(session, project, "strikes") == ["s1", "s5"]
+    assert ids(session, project, "Teheran") == ["s1"]
