@@ -29,7 +29,7 @@ def create_app(test_config: dict | None = None) -> APIFlask:
     from annotator import config
     from annotator.cli import register_cli
     from annotator.extensions import csrf, db, htmx, login_manager
-    from annotator.web import blueprints, errors, input_guard, security
+    from annotator.web import blueprints, compression, errors, input_guard, security
 
     app = APIFlask(
         __name__,
@@ -48,6 +48,7 @@ def create_app(test_config: dict | None = None) -> APIFlask:
     login_manager.init_app(app)
     security.init_app(app)
     input_guard.init_app(app)
+    compression.init_app(app)
     blueprints.register(app)
     errors.register(app)
     register_cli(app)

@@ -252,6 +252,8 @@ class Statement(Base):
     __table_args__ = (
         UniqueConstraint("project_id", "external_id"),
         Index("ix_statements_project_sha", "project_id", "text_sha256"),
+        # Keyset pages of a project's statements in import order (migration 0009).
+        Index("ix_statements_project_id", "project_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -282,6 +284,7 @@ class Assignment(Base):
     __table_args__ = (
         UniqueConstraint("statement_id", "annotator_id"),
         CheckConstraint(_in("state", ASSIGNMENT_STATES), name="state"),
+        Index("ix_assignments_annotator_statement", "annotator_id", "statement_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -305,6 +308,9 @@ class Stance(Base):
         CheckConstraint('"start" >= 0 AND "start" < "end"', name="span"),
         CheckConstraint("is_gold OR annotator_id IS NOT NULL", name="owner"),
         Index("ix_stances_statement_owner", "statement_id", "annotator_id"),
+        # An annotator's stances (queue counts) and a label's (browser filter), migration 0009.
+        Index("ix_stances_owner_statement", "annotator_id", "statement_id"),
+        Index("ix_stances_label_statement", "label_id", "statement_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -13,10 +13,17 @@ from annotator.models import Base
 def test_migrated_schema_matches_models(database_url):
     engine = make_engine(database_url)
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        opts = {"compare_type": True, "include_name": _not_search_index}
+        context = MigrationContext.configure(conn, opts=opts)
         diff = compare_metadata(context, Base.metadata)
     engine.dispose()
     assert diff == [], f"models and migrations differ; add a migration: {diff}"
+
+
+def _not_search_index(name, type_, _parent) -> bool:
+    """The full-text index (FTS5 tables on SQLite; on PostgreSQL a generated tsvector column
+    and its GIN index) lives in migration 0009 only: the models cannot declare either."""
+    return not (name or "").startswith(("statements_fts", "ix_statements_fts", "search_vector"))
 
 
 def test_every_table_has_a_primary_key_and_named_constraints(database_url):

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from annotator.errors import Conflict, Invalid
 from annotator.models import Base
+from annotator.statements import search
 
 FORMAT = "annotator-backup/1"
 EXCLUDED = frozenset({"login_throttles", "api_tokens"})
@@ -91,6 +92,7 @@ def restore_backup(
     _make_room(session, force)
     counts = _insert_rows(session, stream, include_credentials)
     _reset_sequences(session)
+    search.rebuild_index(session)  # the rows came in around the importer's indexing
     return counts
 
 

@@ -31,14 +31,14 @@ class Progress:
         return round(100 * self.done / self.total) if self.total else 0
 
 
+QUEUE_PAGE = 100  # an annotator may hold thousands of statements; the page shows a keyset page
+
+
 @dataclass(frozen=True)
 class Queue:
     items: list[QueueItem]
-
-    @property
-    def progress(self) -> Progress:
-        done = sum(1 for i in self.items if i.state not in OPEN_STATES)
-        return Progress(done, len(self.items))
+    progress: Progress  # over the whole queue, counted in SQL
+    next_after: int | None = None  # the statement id the next page starts after
 
 
 def _mine(project: Project, user: User):
@@ -96,8 +96,11 @@ def neighbour_statement(
     return session.scalar(near.limit(1))
 
 
-def list_queue(session: Session, project: Project, user: User) -> Queue:
-    """The statements assigned to ``user`` in ``project`` with state and own stance count."""
+def list_queue(
+    session: Session, project: Project, user: User, *, after: int = 0, limit: int = QUEUE_PAGE
+) -> Queue:
+    """One keyset page of the statements assigned to ``user`` in ``project`` (ids above
+    ``after``), with state and own stance count, and the progress over the whole queue."""
     counts = (
         select(Stance.statement_id, func.count().label("n"))
         .where(Stance.annotator_id == user.id, Stance.deleted_at.is_(None))
@@ -115,7 +118,10 @@ def list_queue(session: Session, project: Project, user: User) -> Queue:
             ),
         )
         .outerjoin(counts, counts.c.statement_id == Statement.id)
-        .where(Statement.project_id == project.id)
+        .where(Statement.project_id == project.id, Statement.id > after)
         .order_by(Statement.id)
-    )
-    return Queue([QueueItem(r[0], r[1], r[2], r[3], r[4] or 0) for r in rows])
+        .limit(limit + 1)
+    ).all()
+    items = [QueueItem(r[0], r[1], r[2], r[3], r[4] or 0) for r in rows[:limit]]
+    more = items[-1].statement_id if len(rows) > limit else None
+    return Queue(items, queue_progress(session, project, user), more)

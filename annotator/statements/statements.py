@@ -16,6 +16,7 @@ from annotator.db import locks
 from annotator.db.audit import record_event
 from annotator.errors import Conflict, NotFound
 from annotator.models import Actor, ActorAlias, AuditEvent, Project, Statement, User, utcnow
+from annotator.statements import search
 
 BATCH = 1000
 MAX_FILES_LOGGED = 20
@@ -69,6 +70,7 @@ def import_statements(
     report, files = ImportReport(), {}
     org_actors = _organization_resolver(session, project)
     fixed = {"project_id": project.id, "created_at": utcnow(), "review_version": 0}
+    before = search.last_statement_id(session)
     for batch in _batches(records):
         if len(files) < MAX_FILES_LOGGED:
             files.update(dict.fromkeys(r.file.partition("!")[0] for r in batch))
@@ -81,6 +83,8 @@ def import_statements(
         if progress:
             progress(len(batch))
     if report.imported:  # an import that changed nothing leaves no event
+        # One bulk pass over the new rows, inside the same transaction (all or nothing).
+        search.index_new_statements(session, project.id, before)
         _record_import(session, project, user, report, list(files)[:MAX_FILES_LOGGED])
     return report
 

@@ -1,28 +1,32 @@
-"""Statement import by browser upload: a lead's form, all or nothing, with a size limit."""
+"""Statement pages: import by browser upload (a lead's form, all or nothing, with a size
+limit) and the statement browser (search, filters, keyset pages)."""
 
 from __future__ import annotations
 
 from itertools import chain
 from pathlib import PurePosixPath
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app, g, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from annotator.actors.registry import resolve_actor
 from annotator.errors import DomainError, Invalid
 from annotator.extensions import db, htmx
 from annotator.formats import FormatError
 from annotator.formats.statement_readers import iter_statements
-from annotator.projects.assignments import assignment_summary
-from annotator.projects.projects import require_role
+from annotator.projects.assignments import assignment_summary, list_annotators
+from annotator.projects.projects import list_labels, require_role
 from annotator.roles import Role
+from annotator.statements import browser
 from annotator.statements.forms import ImportForm
 from annotator.statements.statements import import_statements, list_imports
 from annotator.web.access import project_view
 from annotator.web.errors import render_error
 from annotator.web.forms import Refused, refuse, submit
 from annotator.web.htmx import page_or_fragment
+from annotator.web.input_guard import db_int
 
 bp = Blueprint("imports", __name__, url_prefix="/p/<slug>/import")
 
@@ -118,3 +122,65 @@ def _basename(filename: str) -> str:
 def _mb(size: int) -> str:
     """A size in decimal units, precise enough that two different sizes read differently."""
     return f"{size / 1_000_000:.1f} MB" if size >= 100_000 else f"{size / 1_000:.1f} kB"
+
+
+browser_bp = Blueprint("statements", __name__, url_prefix="/p/<slug>/statements")
+
+
+@browser_bp.get("/")
+@project_view(Role.ANNOTATOR)
+def browse(project):
+    """Search and filter statements: the project for reviewers and leads, an annotator's queue
+    for an annotator; keyset pages of 50."""
+    wide = g.role >= Role.REVIEWER
+    filters, target_error = _filters(project)
+    own = None if wide else current_user
+    page = browser.browse(db.session, project, filters, own=own)
+    if target_error:
+        page = browser.Page([], None, page.words)
+    return render_template(
+        "statements/browse.html",
+        project=project,
+        f=filters,
+        page=page,
+        wide=wide,
+        target_error=target_error,
+        target_text=request.args.get("target", "")[:300],
+        labels=list_labels(db.session, project, include_retired=True),
+        annotators=list_annotators(db.session, project) if wide else [],
+        states=browser.STATES,
+        sorts=browser.SORTS,
+        params=_params(filters),
+    )
+
+
+def _filters(project) -> tuple[browser.Filters, str]:
+    """The query string as filters; an unknown target actor is a message, not a 500."""
+    args = request.args
+    target, error = None, ""
+    if target_text := args.get("target", "").strip()[:300]:
+        actor = resolve_actor(db.session, project, target_text)
+        target = actor.id if actor else None
+        error = "" if actor else f"No actor “{target_text}” in the registry."
+    filters = browser.Filters(
+        q=args.get("q", "")[:500],
+        state=args.get("state", ""),
+        annotator_id=args.get("annotator", type=db_int),
+        label_id=args.get("label", type=db_int),
+        target_id=target,
+        organization=args.get("organization", "")[:300],
+        date_from=args.get("from", "")[:10],
+        date_to=args.get("to", "")[:10],
+        review=args.get("review", ""),
+        sort=args.get("sort", "id"),
+        after=args.get("after", "")[:40],
+    )
+    return filters.cleaned(), error
+
+
+def _params(filters: browser.Filters) -> dict:
+    """The current filters as query arguments (for the next-page link), empty ones left out."""
+    args = request.args.to_dict()
+    args.pop("after", None)
+    args["sort"] = filters.sort
+    return {k: v for k, v in args.items() if v and k != "slug"}

@@ -24,5 +24,6 @@ def register(app: Flask) -> None:
     modules = (*accounts, overview, lead, labels, workspace, stances, relations, actors, statements)
     for bp in dict.fromkeys(m.bp for m in (*modules, exchange, review, suggestions, api)):
         app.register_blueprint(bp)  # once each: lead and labels share the ``lead`` blueprint
+    app.register_blueprint(statements.browser_bp)
     app.add_template_global(error_attrs)
     app.add_template_global(can)

@@ -1,0 +1,111 @@
+"""The hot queries use indexes: no full scan of stances or statements in their plans.
+
+Each hot read runs once through its real service while the emitted SQL is recorded; then every
+recorded statement is explained (EXPLAIN QUERY PLAN on SQLite; EXPLAIN with sequential scans
+priced out on PostgreSQL, whose planner would otherwise pick them on a test's tiny tables) and
+the test fails on a full scan of ``stances`` or ``statements``.
+"""
+
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event, select
+
+from annotator.accounts.users import find_user
+from annotator.annotation.rows import list_statement_rows
+from annotator.models import Label, Statement
+from annotator.projects import progress, queue
+from annotator.review.review import list_review_queue
+from annotator.statements.browser import Filters, browse
+
+from .workspace_helpers import demo
+
+SQLITE_SCAN = re.compile(r"\bSCAN (stances|statements)\b(?!_)")
+PG_SCAN = re.compile(r"Seq Scan on (stances|statements)\b")
+
+
+@contextmanager
+def recorded(session):
+    """The SELECT statements (with parameters) the block sends to the database."""
+    engine, seen = session.get_bind(), []
+
+    def note(_conn, _cursor, statement, parameters, _context, _many):
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
+            seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
+def full_scans(session, statements) -> list[str]:
+    """The plan lines that scan stances or statements in full, with their query."""
+    conn = session.connection()
+    sqlite = conn.dialect.name == "sqlite"
+    if not sqlite:
+        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+    found = []
+    for statement, parameters in statements:
+        prefix = "EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN "
+        rows = conn.exec_driver_sql(prefix + statement, parameters).all()
+        plan = "\n".join(str(r[-1]) for r in rows)
+        if (SQLITE_SCAN if sqlite else PG_SCAN).search(plan):
+            found.append(f"{statement}\n{plan}")
+    return found
+
+
+@pytest.fixture
+def world(session):
+    project, statement = demo(session)
+    return project, statement, find_user(session, "annotator1")
+
+
+def _queue(session, project, statement, user):
+    queue.list_queue(session, project, user)
+    queue.queue_progress(session, project, user)
+    queue.next_open_statement(session, project, user, statement.id)
+
+
+def _search(session, project, statement, user):
+    label = session.scalar(select(Label.id).where(Label.project_id == project.id))
+    browse(session, project, Filters(q="Iran regime"), own=None)
+    browse(session, project, Filters(q="Iran", after=str(statement.id)), own=user)
+    browse(session, project, Filters(label_id=label, state="new"), own=None)
+
+
+def _progress(session, project, statement, user):
+    progress.annotator_progress(session, project)
+    progress.label_counts(session, project)
+    progress.statement_rows(session, project, 1)
+
+
+def _review(session, project, statement, user):
+    list_review_queue(session, project, {})
+
+
+def _stances(session, project, statement, user):
+    list_statement_rows(session, statement.id)
+    session.scalar(select(Statement).where(Statement.id == statement.id))
+
+
+@pytest.mark.parametrize("hot", [_queue, _search, _progress, _review, _stances])
+def test_hot_queries_scan_no_table_in_full(session, world, hot):
+    project, statement, user = world
+    with recorded(session) as statements:
+        hot(session, project, statement, user)
+    assert statements, "the service sent no query"
+    scans = full_scans(session, statements)
+    session.rollback()
+    assert not scans, "full scans:\n\n" + "\n\n".join(scans)
+
+
+def test_the_check_finds_a_full_scan(session, world):
+    with recorded(session) as statements:
+        session.execute(select(Statement.id).where(Statement.text.like("%Iran%"))).all()
+    assert full_scans(session, statements)
+    session.rollback()
