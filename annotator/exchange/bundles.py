@@ -21,6 +21,8 @@ from sqlalchemy.orm import Session
 
 from annotator.annotation.relation_records import relation_records
 from annotator.annotation.rows import CONTENT, RECORD_VALUES, StanceRow, stance_select
+from annotator.formats.records import stance_id, unique_ids
+from annotator.formats.relations import relation_id
 from annotator.models import Actor, GoldDecision, Label, Project, Stance, Statement, User
 
 BATCH = 500
@@ -162,9 +164,9 @@ def iter_bundles(
             relation_records(session, project.slug, rows, scope, look.names) if relations else {}
         )
         for row in rows:
-            bundle = _bundle(row, stances.get(row.id, ()), scope, gold, look)
+            bundle, ids = _bundle(row, stances.get(row.id, ()), scope, gold, look)
             if relations:
-                bundle["relations"] = links.get(row.id, [])
+                bundle["relations"] = _linked(links.get(row.id, ()), ids)
             yield bundle
 
 
@@ -243,7 +245,8 @@ def _id_list(value: Any) -> list[int]:
     return list(value or ())
 
 
-def _bundle(row, stances, scope: str, gold: Mapping, look: _Lookups) -> dict[str, Any]:
+def _bundle(row, stances, scope: str, gold: Mapping, look: _Lookups) -> tuple[dict, dict]:
+    """The statement's bundle, and its stances' record ids by database id."""
     _id, external_id, title, author, organization, date, url, lang, meta, text = row
     statement = {
         "id": external_id,
@@ -264,7 +267,23 @@ def _bundle(row, stances, scope: str, gold: Mapping, look: _Lookups) -> dict[str
         if scope == "all" or s[_GOLD] == (scope == "gold")
     ]
     keyed.sort(key=_order_key)
-    return {"statement": statement, "stances": [record for _key, record in keyed]}
+    records = [record for _key, record, _sid in keyed]
+    unique_ids(records)
+    ids = {sid: record["id"] for _key, record, sid in keyed}
+    return {"statement": statement, "stances": records}, ids
+
+
+def _linked(relations, ids: Mapping[int, str]) -> list[dict[str, Any]]:
+    """The statement's relation records with ends and ids in stance-record ids (both ends
+    are live stances of the relation's owner, so both are among the bundle's stances)."""
+    out = []
+    for relation in relations:
+        ends = relation["from"], relation["to"]
+        for end in ends:
+            end["id"] = ids[end["id"]]
+        relation["id"] = relation_id(ends[0]["id"], ends[1]["id"], relation["type"])
+        out.append(relation)
+    return out
 
 
 _order_key = itemgetter(0)
@@ -280,8 +299,8 @@ def _votes(stances) -> dict[tuple, int]:
 
 
 def _record(s, head: tuple, text: str, look: _Lookups, votes: Mapping, gold: Mapping) -> tuple:
-    """(content order key, canonical record); rows are unpacked as tuples (name access
-    costs per field), and the key is built from locals rather than read back from the dict.
+    """(content order key, canonical record, database id); rows are unpacked as tuples
+    (name access costs per field), and the key is built from locals rather than read back.
 
     The stance's own values (``RECORD_VALUES``: note, guidelines version and any field
     declared there) follow annotator and scope under their own names.
@@ -298,6 +317,15 @@ def _record(s, head: tuple, text: str, look: _Lookups, votes: Mapping, gold: Map
     record = {
         "project": head[0],
         "statement_id": head[1],
+        "id": stance_id(
+            head[1],
+            annotator,
+            start,
+            end,
+            label,
+            target["id"] if target else None,
+            holder["id"] if holder else None,
+        ),
         "statement_title": head[2],
         "statement_date": head[3],
         "organization": head[4],
@@ -329,4 +357,4 @@ def _record(s, head: tuple, text: str, look: _Lookups, votes: Mapping, gold: Map
         record.get("note") or "",
         created or "",
     )
-    return key, record
+    return key, record, sid

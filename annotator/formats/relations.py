@@ -23,6 +23,7 @@ from typing import Any
 import orjson
 
 from annotator.formats import Bundles, Chunks, Counts, ExportContext, Exporter
+from annotator.formats.records import content_id
 
 RELATION_FIELDS = (
     "project",
@@ -41,6 +42,12 @@ RELATION_FIELDS = (
 END_FIELDS = ("id", "start", "end", "text", "label")
 OWNER_SEPARATOR = "__"  # never inside, at the start or at the end of a safe name
 _UNSAFE = re.compile(r"[^A-Za-z0-9.-]+")  # a run of them, '_' included, becomes one '_'
+
+
+def relation_id(from_id: str, to_id: str, type_key: str) -> str:
+    """A relation record's ``id``: its two ends' stance ids and its type (one live relation
+    per (from, to, type), so this names it), stable across exports and imports."""
+    return content_id("relation", from_id, to_id, type_key)
 
 
 def relation_line(record: Mapping[str, Any]) -> bytes:
