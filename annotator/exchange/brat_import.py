@@ -135,6 +135,7 @@ class _Loader:
         linker = RelationImporter(self.session, self.project, "")
         for bundle in bundles:
             stances.file = linker.file = bundle["file"]
+            linker.forget()
             records = [self._record(bundle, s) for s in bundle["stances"]]
             if records:
                 stances.statement_group(records)
@@ -152,10 +153,10 @@ class _Loader:
             if seen.setdefault(statement["id"], statement["text"]) != statement["text"]:
                 raise FormatError("its .txt differs from another document of this statement",
                                   file=bundle["file"])  # fmt: skip
-        stored = dict(self.session.execute(
-            select(Statement.external_id, Statement.text)
-            .where(Statement.project_id == self.project.id, Statement.external_id.in_(seen))
-        ).tuples()) if seen else {}  # fmt: skip
+        query = select(Statement.external_id, Statement.text).where(
+            Statement.project_id == self.project.id, Statement.external_id.in_(list(seen))
+        )
+        stored = {external_id: text for external_id, text in self.session.execute(query)}
         for external_id, text in stored.items():
             if text != seen[external_id]:
                 raise FormatError(f"the .txt differs from stored statement '{external_id}'",

@@ -56,6 +56,10 @@ class RelationImporter:
         """Stop the import at this line."""
         raise FormatError(message, file=self.file, line=line, field=field)
 
+    def forget(self) -> None:
+        """Read the next statement's stances afresh (more were inserted since)."""
+        self._statement = None
+
     def run(self, items: Iterable[tuple[int, Mapping[str, Any]]]) -> None:
         """Import each (line, relation record) in file order."""
         for line, record in items:
