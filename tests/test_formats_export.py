@@ -212,8 +212,8 @@ def test_registry_lists_every_format_with_its_metadata():
         assert exporter.kind in ("stream", "folder")
         assert exporter.media_type and callable(exporter.write) and exporter.description
     assert EXPORTERS["hf"].kind == EXPORTERS["aif"].kind == EXPORTERS["brat"].kind == "folder"
-    assert RELATION_FORMATS == {"relations", "aif", "brat", "statements-jsonl", "doccano",
-                                "label-studio", "hf"}  # only these read relations  # fmt: skip
+    readers = {"relations", "aif", "brat", "statements-jsonl", "doccano", "label-studio", "hf"}
+    assert readers == RELATION_FORMATS  # only these read relations
 
 
 RELATION_RECORDS = ("relations", "aif", "brat")  # their records are relations, not stances
