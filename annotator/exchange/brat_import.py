@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import tempfile
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ from annotator.exchange.stance_import import StanceImporter, StanceImportReport
 from annotator.formats import FormatError, archive, brat
 from annotator.formats.statement_readers import StatementRecord
 from annotator.models import Actor, Label, Project, RelationType, Statement, User
-from annotator.statements.statements import import_statements
+from annotator.statements.statements import import_statements, text_sha256
 
 
 @dataclass
@@ -97,8 +97,11 @@ def import_brat(
             folder = archive.unzip(source, tmp) if source.is_file() else source
             if not any(folder.glob("*.ann")):
                 raise Invalid(f"{source.name}: no .ann files in it.")
-            bundles = list(brat.read_folder(folder, labels=label_map, relation_types=type_map))
-        return _Loader(session, project, user).load(bundles)
+
+            def read() -> Iterator[dict[str, Any]]:
+                return brat.read_folder(folder, labels=label_map, relation_types=type_map)
+
+            return _Loader(session, project, user).load(read)
     except FormatError as exc:
         raise Invalid(f"{exc}; nothing was imported.") from None
     except UnicodeDecodeError:
@@ -129,11 +132,13 @@ class _Loader:
         for qid, key, _merged in rows:
             self.by_qid.setdefault(qid, key)
 
-    def load(self, bundles: list[dict[str, Any]]) -> StanceImportReport:
-        self._statements(bundles)
+    def load(self, read: Callable[[], Iterator[dict[str, Any]]]) -> StanceImportReport:
+        """Three passes over the documents (each read afresh, one in memory at a time):
+        check the statements, create the missing ones, then stances and relations."""
+        self._statements(read)
         stances = StanceImporter(self.session, self.project, "", self.user, self.report)
         linker = RelationImporter(self.session, self.project, "")
-        for bundle in bundles:
+        for bundle in read():
             stances.file = linker.file = bundle["file"]
             linker.forget()
             records = [self._record(bundle, s) for s in bundle["stances"]]
@@ -145,27 +150,38 @@ class _Loader:
         self.report.relations_skipped += linker.skipped
         return self.report
 
-    def _statements(self, bundles: list[dict[str, Any]]) -> None:
-        """Create the statements the project lacks; a stored one must have the same text."""
+    def _statements(self, read: Callable[[], Iterator[dict[str, Any]]]) -> None:
+        """Create the statements the project lacks; a stored one must have the same text.
+        Only each statement's text hash is kept between the passes."""
         seen: dict[str, str] = {}
-        for bundle in bundles:
+        for bundle in read():
             statement = bundle["statement"]
-            if seen.setdefault(statement["id"], statement["text"]) != statement["text"]:
+            sha = text_sha256(statement["text"])
+            if seen.setdefault(statement["id"], sha) != sha:
                 raise FormatError("its .txt differs from another document of this statement",
                                   file=bundle["file"])  # fmt: skip
-        query = select(Statement.external_id, Statement.text).where(
-            Statement.project_id == self.project.id, Statement.external_id.in_(list(seen))
-        )
-        stored = {external_id: text for external_id, text in self.session.execute(query)}
-        for external_id, text in stored.items():
-            if text != seen[external_id]:
-                raise FormatError(f"the .txt differs from stored statement '{external_id}'",
-                                  file=f"{external_id}.txt")  # fmt: skip
-        rows = (StatementRecord(external_id=i, text=t, file="brat") for i, t in seen.items()
-                if i not in stored)  # fmt: skip
+            stored = self._stored_sha(statement["id"])
+            if stored is not None and stored != sha:
+                raise FormatError(f"the .txt differs from stored statement '{statement['id']}'",
+                                  file=bundle["file"])  # fmt: skip
+        new = {i for i in seen if self._stored_sha(i) is None}
+
+        def rows() -> Iterator[StatementRecord]:
+            for bundle in read():
+                external_id = bundle["statement"]["id"]
+                if external_id in new:
+                    new.discard(external_id)
+                    yield StatementRecord(external_id=external_id, text=bundle["statement"]["text"],
+                                          file=bundle["file"])  # fmt: skip
+
         self.report.statements = import_statements(
-            self.session, self.project, rows, user=self.user
+            self.session, self.project, rows(), user=self.user
         ).imported
+
+    def _stored_sha(self, external_id: str) -> str | None:
+        return self.session.scalar(select(Statement.text_sha256).where(
+            Statement.project_id == self.project.id, Statement.external_id == external_id
+        ))  # fmt: skip
 
     def _record(self, bundle: Mapping, stance: Mapping) -> dict[str, Any]:
         """A brat stance as a canonical record the stance importer reads."""
