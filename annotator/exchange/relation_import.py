@@ -119,10 +119,11 @@ class RelationImporter:
                             self.actors.get(holder_id))  # fmt: skip
             index.setdefault((owner, "id", rid), sid)
             index.setdefault((owner, "span", start, end, label), sid)
-        links = set(self.session.execute(
+        live = self.session.execute(
             select(Relation.from_stance_id, Relation.to_stance_id, Relation.type_id)
             .where(Relation.statement_id == statement.id, Relation.deleted_at.is_(None))
-        ).tuples())  # fmt: skip
+        )  # fmt: skip
+        links = {(source, target, kind) for source, target, kind in live}
         return index, links
 
     def _name(self, user_id: int) -> str:
