@@ -338,3 +338,34 @@ def test_hf_records_carry_a_relations_feature_and_the_card_a_section(session, ru
     links = [(row["id"], link) for row in rows for link in row["relations"]]
     assert len(links) == 5 and all(link["to"] in ids for _, link in links)
     assert {link["type"] for _, link in links} == {"supports", "attacks"}
+
+
+def test_import_brat_refuses_an_unsafe_zip_and_a_non_zip(session, runner, tmp_path):
+    essay_project(session)
+    evil = tmp_path / "evil.zip"
+    with zipfile.ZipFile(evil, "w") as archive:
+        archive.writestr("../essay001.ann", ESSAY_ANN)
+        archive.writestr("essay001.txt", ESSAY)
+    result = runner.invoke(args=["import-brat", "aae", str(evil)])
+    assert result.exit_code == 1 and "unsafe entry name" in result.output
+    assert not (tmp_path.parent / "essay001.ann").exists()
+    text = tmp_path / "plain.zip"
+    text.write_text("not a zip")
+    result = runner.invoke(args=["import-brat", "aae", str(text)])
+    assert result.exit_code == 1 and "plain.zip: not a zip archive" in result.output
+
+
+def test_a_statement_line_relation_must_name_a_stance_on_its_line(session, runner, tmp_path):
+    source = related_project(session)
+    first, _ = export(runner, "uni", "statements-jsonl", tmp_path / "first.jsonl")
+    items = lines(first)
+    items[0]["relations"][0]["to"] = "0123456789abcdef"
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in items), "utf-8")
+    copy = empty_copy(session, runner, source, tmp_path, with_statements=False)
+    result = import_file(runner, "copy", bad)
+    assert result.exit_code == 1
+    assert "bad.jsonl:1: relations[0].to: '0123456789abcdef' is not the id of a stance" in (
+        result.output
+    )
+    assert count(session, copy, Stance) == 0 and count(session, copy, Relation) == 0
