@@ -33,6 +33,21 @@ def _stance(client, st, tokens) -> dict:
     return api(client, "POST", base, tokens["annotator1"], json=stance_data(st)).get_json()
 
 
+def _ends(client, st, tokens) -> dict:
+    """Two of annotator1's stances as a relation's ends."""
+    claim = stance_data(st, phrase="Teheran claims", label="claim", target=None)
+    base = f"/projects/demo/statements/{st.id}/stances"
+    made = api(client, "POST", base, tokens["annotator1"], json=claim).get_json()
+    return {"from": made["id"], "to": _stance(client, st, tokens)["id"]}
+
+
+def _relation(client, st, tokens) -> int:
+    """A relation of annotator1's; its id."""
+    body = _ends(client, st, tokens) | {"type": "supports"}
+    base = f"/projects/demo/statements/{st.id}/relations"
+    return api(client, "POST", base, tokens["annotator1"], json=body).get_json()["id"]
+
+
 # name -> (expected statuses by WHO, function building (method, path, kwargs))
 CASES = {
     "projects list": ((401, 200, 200, 200, 200, 200), lambda c, s, st, t: ("GET", "/projects", {})),
@@ -101,6 +116,34 @@ CASES = {
         lambda c, s, st, t: (
             "DELETE",
             f"/projects/demo/statements/{st.id}/stances/{_stance(c, st, t)['id']}?version=1",
+            {},
+        ),
+    ),
+    "relations list": (
+        ASSIGNED,
+        lambda c, s, st, t: ("GET", f"/projects/demo/statements/{st.id}/relations", {}),
+    ),
+    "relation create": (
+        _created(ASSIGNED),
+        lambda c, s, st, t: (
+            "POST",
+            f"/projects/demo/statements/{st.id}/relations",
+            {"json": _ends(c, st, t) | {"type": "supports"}},
+        ),
+    ),
+    "relation update": (
+        ASSIGNED,
+        lambda c, s, st, t: (
+            "PUT",
+            f"/projects/demo/statements/{st.id}/relations/{_relation(c, st, t)}",
+            {"json": {"version": 1, "type": "attacks"}},
+        ),
+    ),
+    "relation delete": (
+        ASSIGNED,
+        lambda c, s, st, t: (
+            "DELETE",
+            f"/projects/demo/statements/{st.id}/relations/{_relation(c, st, t)}?version=1",
             {},
         ),
     ),

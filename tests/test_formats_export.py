@@ -23,6 +23,7 @@ from annotator.formats import (
     provenance,
     semeval,
 )
+from annotator.formats.records import record_stance_id
 from annotator.formats.stance_readers import read_stance_lines
 from annotator.text import offsets
 
@@ -70,7 +71,7 @@ def record(statement, span, label, target="iran", *, annotator="alice", occurren
         start = statement["text"].index(span, start + 1)
     gold = annotator is None
     rec = {
-        "project": "demo", "statement_id": statement["id"],
+        "project": "demo", "statement_id": statement["id"], "id": None,
         "statement_title": statement["title"], "statement_date": statement["date"],
         "organization": statement["organization"], "start": start, "end": start + len(span),
         "text": span, "label": label, "polarity": None,
@@ -81,6 +82,7 @@ def record(statement, span, label, target="iran", *, annotator="alice", occurren
     }  # fmt: skip
     if gold:
         rec |= {"votes": 2, "source_annotators": ["alice", "bob"]}
+    rec["id"] = record_stance_id(rec)
     return rec | extra
 
 
@@ -210,7 +212,11 @@ def test_registry_lists_every_format_with_its_metadata():
         assert exporter.kind in ("stream", "folder")
         assert exporter.media_type and callable(exporter.write) and exporter.description
     assert EXPORTERS["hf"].kind == EXPORTERS["aif"].kind == EXPORTERS["brat"].kind == "folder"
-    assert {"relations", "aif", "brat"} == RELATION_FORMATS  # only these read relations
+    readers = {"relations", "aif", "brat", "statements-jsonl", "doccano", "label-studio", "hf"}
+    assert readers == RELATION_FORMATS  # only these read relations
+
+
+RELATION_RECORDS = ("relations", "aif", "brat")  # their records are relations, not stances
 
 
 @pytest.mark.parametrize("name", sorted(EXPORTERS))
@@ -222,7 +228,8 @@ def test_every_writer_streams_a_one_shot_iterable(name, bundles, tmp_path):
     if name != "actors":
         assert counts.statements == len(data)
         relations = sum(len(b.get("relations") or ()) for b in data)
-        assert counts.records == (relations if name in RELATION_FORMATS else len(all_records(data)))
+        stances = len(all_records(data))
+        assert counts.records == (relations if name in RELATION_RECORDS else stances)
 
 
 def test_writers_accept_a_generator_and_an_empty_stream(tmp_path):
@@ -236,7 +243,7 @@ def test_writers_accept_a_generator_and_an_empty_stream(tmp_path):
     [
         n
         for n, e in EXPORTERS.items()
-        if e.kind == "stream" and n not in ("actors", *RELATION_FORMATS)
+        if e.kind == "stream" and n not in ("actors", *RELATION_RECORDS)
     ],
 )  # a relation format writes nothing for a statement without relations
 def test_stream_writers_write_each_statement_before_reading_the_next(name):
@@ -279,8 +286,9 @@ def test_jsonl_validates_against_the_shipped_schema_and_round_trips(bundles):
     validator = jsonschema.Draft202012Validator(SCHEMA)
     for line in lines:
         validator.validate(json.loads(line))
-    assert list(json.loads(lines[0])) [:5] == ["project", "statement_id", "statement_title",
-                                               "statement_date", "organization"]  # fmt: skip
+    assert list(json.loads(lines[0])) [:6] == ["project", "statement_id", "id",
+                                               "statement_title", "statement_date",
+                                               "organization"]  # fmt: skip
     assert [item for _, item in read_stance_lines(lines)] == all_records(data)
     if bundles == "unicode":
         assert "داعش" in text and "\\u" not in text
@@ -302,9 +310,10 @@ def test_statements_jsonl_round_trips_bundles(bundles):
     lines = text.splitlines()
     assert counts.rows == len(lines) == len(data)
     first = json.loads(lines[0])
-    assert "statement_id" not in first["stances"][0] and list(first)[-2:] == ["text", "stances"]
+    assert "statement_id" not in first["stances"][0]
+    assert list(first)[-3:] == ["text", "stances", "relations"]
     numbered = list(read_stance_lines(lines))
-    assert [item for _, item in numbered] == data
+    assert [item for _, item in numbered] == [b | {"relations": []} for b in data]
     assert [number for number, _ in numbered] == list(range(1, len(lines) + 1))
 
 
@@ -385,7 +394,7 @@ CSV_PLAIN = st.text("ab \u00e9\U0001f1ee", max_size=4)
 CSV_SPECIAL = st.tuples(st.sampled_from('=+-@\t\r",\n'), CSV_PLAIN).map("".join) | st.text(
     st.sampled_from("\",\r\n=+-@\t'|x \u00e9\u062f\U0001f1ee") | st.characters(), max_size=6
 )
-CSV_TEXT_FIELDS = ("project", "statement_id", "statement_title", "statement_date",
+CSV_TEXT_FIELDS = ("project", "statement_id", "id", "statement_title", "statement_date",
                    "organization", "text", "label", "polarity", "annotator", "scope", "note",
                    "created_at", "updated_at")  # fmt: skip
 REF_FIELDS = ("id", "name", "type", "wikidata")
@@ -434,9 +443,9 @@ def csv_module_rows(records):
     for rec in records:
         refs = [rec[role] or {} for role in ("target", "holder")]
         sources = rec.get("source_annotators")
-        row = [rec[k] for k in COLUMNS[:10]]
+        row = [rec[k] for k in COLUMNS[:11]]
         row += [ref.get(f) for ref in refs for f in ("id", "name", "type", "wikidata")]
-        row += [rec[k] for k in COLUMNS[18:24]]
+        row += [rec[k] for k in COLUMNS[19:25]]
         row += [rec.get("votes"), None if sources is None else "|".join(sources)]
         writer.writerow([cell(v) for v in row])
     return out.getvalue()

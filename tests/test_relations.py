@@ -90,8 +90,8 @@ def _other_statement_stance(session, project, user):
         ("other_statement", Invalid, "to", "another statement"),
         ("unknown_type", Invalid, "type", "unknown"),
         ("retired_type", Invalid, "type", "retired"),
-        ("deleted_end", Conflict, "to", "deleted"),
-        ("duplicate", Conflict, "type", "already linked"),
+        ("deleted_end", Invalid, "to", "deleted"),
+        ("duplicate", Invalid, "type", "already linked"),
     ],
 )
 def test_bad_input_names_the_problem_and_writes_nothing(world, session, case, error, field, words):
@@ -160,7 +160,7 @@ def test_update_checks_the_version_and_duplicates(world, session):
         svc.update_relation(session, project, st, ann1, relation.id, 1, type="supports")
     assert info.value.current is relation and relation.type.key == "attacks"
     link(session, project, st, ann1, a, b)  # supports is free again
-    with pytest.raises(Conflict, match="already linked"):
+    with pytest.raises(Invalid, match="already linked"):
         svc.update_relation(session, project, st, ann1, relation.id, 2, type="supports")
     assert relation_events(session, "update") == 1
 
@@ -285,7 +285,7 @@ def test_the_demo_has_a_premise_label_to_link(world, session):
 
 
 def test_relation_records_feed_the_relation_formats(world, session, tmp_path):
-    """What wiring the formats into the export takes: a relations list beside each bundle."""
+    """Relation records in database ids; the bundles carry them in stance-record ids."""
     from annotator.annotation.relation_records import relation_records
     from annotator.exchange.bundles import iter_bundles
     from annotator.exchange.export import ExportRequest, build_context
@@ -308,10 +308,7 @@ def test_relation_records_feed_the_relation_formats(world, session, tmp_path):
         "why",
     )
     assert relation_records(session, project.slug, [st], "gold", names.__getitem__) == {}
-    bundles = [
-        bundle | {"relations": records.get(st.id, [])}
-        for bundle in iter_bundles(session, project, "annotators")
-    ]
+    bundles = list(iter_bundles(session, project, "annotators", relations=True))
     ctx = build_context(session, project, ExportRequest(format="jsonl", scope="annotators"))
     brat.write(bundles, tmp_path, ctx)
     ann = next(tmp_path.glob("*__annotator1.ann")).read_text(encoding="utf-8")

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from annotator.accounts.tokens import create_token
 from annotator.accounts.users import find_user
+from annotator.annotation.relations import RelationInput, create_relation
 from annotator.annotation.stances import StanceInput, create_stance
 from annotator.models import Actor
 from annotator.projects.assignments import set_assignment_state
@@ -31,10 +32,12 @@ GRANTED = {200, 201, 204, 302, 303, 400, 409, 422}
 # by the service after the role check passed; that is the privacy rule, not a role denial.
 OWNED = {"stances.create", "stances.edit", "stances.update", "stances.delete", "stances.restore"}
 OWNED |= {"workspace.state", "api.stances_create_stance", "api.stances_update_stance"}
-OWNED |= {"api.stances_delete_stance"}
 OWNED |= {"suggestions.accept", "suggestions.edit", "suggestions.reject", "suggestions.accept_all"}
 OWNED |= {"relations.create", "relations.edit", "relations.update", "relations.delete"}
 OWNED |= {"relations.restore"}
+OWNED |= {"api.stances_delete_stance", "api.relations_list_relations"}
+OWNED |= {"api.relations_create_relation", "api.relations_update_relation"}
+OWNED |= {"api.relations_delete_relation"}
 DENIALS = ("This needs the", "Unknown project", "This needs a site admin")
 SKIP = {"static"}
 
@@ -50,6 +53,12 @@ def _world(session) -> dict[str, object]:
     mine = create_stance(session, project, st, a1, data)
     theirs = create_stance(
         session, project, st, a2, StanceInput(**{**data.__dict__, "note": "SECRET-OF-A2"})
+    )
+    at = st.text.index("Teheran claims")
+    claim = StanceInput(at, at + len("Teheran claims"), "Teheran claims", "claim")
+    claim = create_stance(session, project, st, a1, claim)
+    relation = create_relation(
+        session, project, st, a1, RelationInput(claim.id, mine.id, "supports")
     )
     for user in (a1, a2):
         set_assignment_state(session, project, st, user, "done")
@@ -68,6 +77,7 @@ def _world(session) -> dict[str, object]:
         "slug": "demo",
         "statement_id": st.id,
         "stance_id": mine.id,
+        "relation_id": relation.id,
         "gold_id": gold.id,
         "actor_id": actor.id,
         "key": "support",
@@ -75,9 +85,9 @@ def _world(session) -> dict[str, object]:
         "version": 1,
         "username": "annotator2",
         "suggestion_id": 1,
-        "relation_id": 1,  # none exists: each relation route answers its own 404 or refusal
     }
-    return {"values": values, "theirs": theirs.id, "bearer": bearer, "spare": spare}
+    return {"values": values, "theirs": theirs.id, "bearer": bearer, "spare": spare,
+            "claim": claim.id}  # fmt: skip
 
 
 # These end the client's session (a valid CSRF token makes them succeed): requested last.
@@ -288,7 +298,7 @@ def test_the_api_shows_an_annotator_only_their_own_stances(app, session):
     body = listed.get_data(as_text=True)
     assert "SECRET-OF-A2" not in body and str(v["stance_id"]) in body
     ids = {item["id"] for item in _items(listed.get_json())}
-    assert ids == {v["stance_id"]} and theirs not in ids
+    assert ids == {v["stance_id"], world["claim"]} and theirs not in ids
     assert api.get(f"{base}?annotator=annotator2", headers=auth).status_code in (403, 422, 200)
     other = api.get(f"{base}?annotator=annotator2", headers=auth).get_data(as_text=True)
     assert "SECRET-OF-A2" not in other

@@ -1,5 +1,11 @@
 """Relations as the export's relation records (``formats.relations``), a batch of statements
-at a time, for the export pipeline to put beside each bundle's stances."""
+at a time, for the export pipeline to put beside each bundle's stances.
+
+The export reads a batch's relations with ``batch_query`` (no joins but the type: the ends
+are the batch's stance records, which the export has already built) and turns them into
+records with ``link_records``. ``relation_records`` reads a few statements on its own (its
+ends from a join, ids the database's), for tools and tests.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +17,64 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from annotator.models import Label, Relation, RelationType, Stance
+from annotator.formats.relations import relation_id
+from annotator.models import Label, Relation, RelationType, Stance, Statement
 
 SCOPES = ("gold", "annotators", "all")
+END_KEYS = ("id", "start", "end", "text", "label")
+
+
+def batch_query(span: tuple[int, int, int], scope: str):
+    """Live relations of a batch of statements (project id, first and last statement id), as
+    (statement id, is_gold, type key, aif, from stance id, to stance id, annotator id, note,
+    created_at, updated_at)."""
+    project_id, first, last = span
+    query = (
+        select(Relation.statement_id, Relation.is_gold, RelationType.key, RelationType.aif,
+               Relation.from_stance_id, Relation.to_stance_id, Relation.annotator_id,
+               Relation.note, Relation.created_at, Relation.updated_at)
+        .join(RelationType, RelationType.id == Relation.type_id)
+        .join(Statement, Statement.id == Relation.statement_id)
+        .where(Statement.project_id == project_id, Statement.id.between(first, last))
+        .where(Relation.deleted_at.is_(None))
+    )  # fmt: skip
+    if scope != "all":
+        query = query.where(Relation.is_gold.is_(scope == "gold"))
+    return query
+
+
+def link_records(
+    rows: Sequence[tuple],
+    head: tuple[str, str],
+    stances: dict[int, dict[str, Any]],
+    name: Callable[[int], str],
+    iso: Callable[[Any], str | None],
+) -> list[dict[str, Any]]:
+    """One statement's relation records from ``batch_query`` rows, in the order of
+    ``formats.relations.RELATION_FIELDS``; ``head`` is (project slug, statement id),
+    ``stances`` its in-scope live stance records by database id (a relation with an end
+    not among them, a deleted or out-of-scope stance, is left out), ``iso`` the export's
+    time format. Ordered like the stances: annotators by name, gold last, then by span."""
+    keyed = []
+    for _st, gold, kind, aif, source, target, user_id, note, created, updated in rows:
+        ends = stances.get(source), stances.get(target)
+        if ends[0] is None or ends[1] is None:
+            continue
+        a, b = (end if len(end) == 5 else {k: end[k] for k in END_KEYS} for end in ends)
+        annotator = None if gold else name(user_id)
+        created_at = iso(created)
+        record = {
+            "project": head[0], "statement_id": head[1],
+            "id": relation_id(a["id"], b["id"], kind), "type": kind, "aif": aif,
+            "from": a, "to": b, "annotator": annotator,
+            "scope": "gold" if gold else "annotator", "note": note, "created_at": created_at,
+            "updated_at": created_at if updated == created else iso(updated),
+        }  # fmt: skip
+        key = (bool(gold), annotator or "", a["start"], a["end"], b["start"], b["end"], kind,
+               record["id"])  # fmt: skip
+        keyed.append((key, record))
+    keyed.sort(key=lambda pair: pair[0])
+    return [record for _key, record in keyed]
 
 
 class StatementRow(Protocol):

@@ -48,7 +48,7 @@ def create_relation(
     ends = _ends(session, statement, user, gold, data.from_stance, data.to_stance)
     rtype, linked = _type_and_link(session, project, data.type, ends)
     if linked:
-        raise Conflict("These two stances are already linked by this type.", field="type")
+        raise Invalid("These two stances are already linked by this type.", field="type")
     relation = Relation(
         statement_id=statement.id,
         annotator_id=None if gold else user.id,
@@ -83,7 +83,7 @@ def update_relation(
     rtype = relation.type if type is None else _type(session, project, type)
     ends = (relation.from_stance_id, relation.to_stance_id)
     if has_live_link(session, *ends, rtype.id, exclude=relation.id):
-        raise Conflict("These two stances are already linked by this type.", field="type")
+        raise Invalid("These two stances are already linked by this type.", field="type")
     with _race_is_conflict(relation, version):
         relation.type = rtype
         if note is not None:
@@ -235,15 +235,14 @@ def _end(
             f"Stance {stance_id} belongs to another statement; both ends must be on this one.",
             field=field,
         )
-    _check_live(stance, field)
+    _check_live(stance, field, Invalid)
     return stance
 
 
-def _check_live(stance: Stance, field: str) -> None:
+def _check_live(stance: Stance, field: str, error: type = Conflict) -> None:
+    """A deleted end: 422 when a request names it, 409 when a restore finds it gone."""
     if stance.deleted_at is not None:
-        raise Conflict(
-            f"Stance {stance.id} was deleted; restore it before linking it.", field=field
-        )
+        raise error(f"Stance {stance.id} was deleted; restore it before linking it.", field=field)
 
 
 def _type(session: Session, project: Project, key: str) -> RelationType:

@@ -25,12 +25,15 @@ from annotator.api import (  # noqa: E402  (modules add their routes to bp)
     export,
     openapi,
     projects,
+    relations,
     stances,
     statements,
 )
 
 __all__ = ["bp"]
-_MODULES = (actors, agreement, assignments, export, openapi, projects, stances, statements)
+_MODULES = (
+    actors, agreement, assignments, export, openapi, projects, relations, stances, statements,
+)  # fmt: skip
 
 
 @bp.record_once

@@ -55,9 +55,12 @@ def domain_error(exc: DomainError):
     db.session.rollback()
     extra = {}
     if isinstance(exc, Conflict) and exc.current is not None:
+        from annotator.api.relations import dump_relation
         from annotator.api.schemas import dump_stance
+        from annotator.models import Relation
 
-        extra["current"] = dump_stance(exc.current)
+        dump = dump_relation if isinstance(exc.current, Relation) else dump_stance
+        extra["current"] = dump(exc.current)
     return error_response(exc.status, exc.message, exc.field, **extra)
 
 

@@ -19,8 +19,9 @@ import orjson
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
-from annotator.annotation.relation_records import relation_records
+from annotator.annotation.relation_records import batch_query, link_records
 from annotator.annotation.rows import CONTENT, RECORD_VALUES, StanceRow, stance_select
+from annotator.formats.records import stance_id, unique_ids
 from annotator.models import Actor, GoldDecision, Label, Project, Stance, Statement, User
 
 BATCH = 500
@@ -120,6 +121,7 @@ _FRAME = _getter("id", "is_gold", "annotator_id", "start", "end", "label_id", "t
 # seventh of ``dict.update(zip(...))``.
 _VALUES = tuple((name, _READ.index(name)) for name in RECORD_VALUES)
 _VOTE_KEY = _getter("start", "end", "label_id", "target_id")
+_CONTENT = _getter(*CONTENT)
 
 
 def iter_statement_rows(conn: Connection, project: Project) -> Iterator[list[Any]]:
@@ -145,26 +147,33 @@ def iter_bundles(
     rename: Rename = None,
     *,
     relations: bool = False,
+    ends_only: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """Every statement of the project in id order with its in-scope stances, canonical records.
 
     ``scope`` is gold, annotators or all; ``rename`` maps usernames (pseudonyms). With
     ``relations`` (the relation formats ask for it; stance formats skip the query) each
-    bundle also carries its in-scope relations as relation records.
+    bundle also carries its in-scope relations as relation records. ``ends_only`` (a format
+    that writes relations alone) leaves ``stances`` empty and builds only the relation
+    ends: a third of the work per statement.
     """
     look = _lookups(session, project, rename)
     conn = session.connection()  # Core rows: no ORM bookkeeping per stance
     for rows in iter_statement_rows(conn, project):
         span = (project.id, rows[0].id, rows[-1].id)
         stances = _batch_stances(conn, span, scope)
-        gold = _gold_sources(conn, span, stances, look) if scope != "annotators" else {}
-        links = (
-            relation_records(session, project.slug, rows, scope, look.names) if relations else {}
-        )
+        needs_gold = scope != "annotators" and not ends_only
+        gold = _gold_sources(conn, span, stances, look) if needs_gold else {}
+        links = _batch_relations(conn, span, scope) if relations else {}
         for row in rows:
-            bundle = _bundle(row, stances.get(row.id, ()), scope, gold, look)
+            own_stances, own = stances.get(row.id, ()), links.get(row.id, ())
+            if ends_only and relations and _distinct(own_stances):
+                bundle, by_id = _ends(row, own_stances, own, look)
+            else:
+                bundle, by_id = _bundle(row, own_stances, scope, gold, look)
             if relations:
-                bundle["relations"] = links.get(row.id, [])
+                head = (look.project, row.external_id)
+                bundle["relations"] = link_records(own, head, by_id, look.names, iso) if own else []
             yield bundle
 
 
@@ -243,7 +252,8 @@ def _id_list(value: Any) -> list[int]:
     return list(value or ())
 
 
-def _bundle(row, stances, scope: str, gold: Mapping, look: _Lookups) -> dict[str, Any]:
+def _bundle(row, stances, scope: str, gold: Mapping, look: _Lookups) -> tuple[dict, dict]:
+    """The statement's bundle, and its stance records by database id."""
     _id, external_id, title, author, organization, date, url, lang, meta, text = row
     statement = {
         "id": external_id,
@@ -264,7 +274,43 @@ def _bundle(row, stances, scope: str, gold: Mapping, look: _Lookups) -> dict[str
         if scope == "all" or s[_GOLD] == (scope == "gold")
     ]
     keyed.sort(key=_order_key)
-    return {"statement": statement, "stances": [record for _key, record in keyed]}
+    records = [record for _key, record, _sid in keyed]
+    unique_ids(records)
+    by_id = {sid: record for _key, record, sid in keyed}
+    return {"statement": statement, "stances": records}, by_id
+
+
+def _distinct(stances) -> bool:
+    """No two stances of one owner alike (then every record id is its plain stance id)."""
+    keys = {(s[_GOLD], s[_OWNER], *_CONTENT(s)) for s in stances}
+    return len(keys) == len(stances)
+
+
+def _ends(row, stances, relations, look: _Lookups) -> tuple[dict, dict]:
+    """A bundle without stances, and the records of the stances its relations link (id,
+    span, text and label: what a relation end holds) by database id."""
+    text, external_id = row.text, row.external_id
+    wanted = {sid for r in relations for sid in (r[4], r[5])}
+    by_id = {}
+    for s in stances:
+        if s[_ID] in wanted:
+            sid, is_gold, user_id, start, end, label_id, target_id, holder_id, *_ = _FRAME(s)
+            label = look.labels[label_id][0]
+            target, holder = look.actors.get(target_id), look.actors.get(holder_id)
+            annotator = None if is_gold else look.names(user_id)
+            keys = (target["id"] if target else None, holder["id"] if holder else None)
+            rid = stance_id(external_id, annotator, start, end, label, *keys)
+            by_id[sid] = {"id": rid, "start": start, "end": end, "text": text[start:end],
+                          "label": label}  # fmt: skip
+    return {"statement": {"id": external_id, "text": text}, "stances": []}, by_id
+
+
+def _batch_relations(conn: Connection, span: tuple, scope: str) -> dict[int, list]:
+    """Live relations of a batch as the driver's tuples, grouped by statement."""
+    grouped: dict[int, list] = defaultdict(list)
+    for row in plain_rows(conn, batch_query(span, scope)):
+        grouped[row[0]].append(row)
+    return grouped
 
 
 _order_key = itemgetter(0)
@@ -280,8 +326,8 @@ def _votes(stances) -> dict[tuple, int]:
 
 
 def _record(s, head: tuple, text: str, look: _Lookups, votes: Mapping, gold: Mapping) -> tuple:
-    """(content order key, canonical record); rows are unpacked as tuples (name access
-    costs per field), and the key is built from locals rather than read back from the dict.
+    """(content order key, canonical record, database id); rows are unpacked as tuples
+    (name access costs per field), and the key is built from locals rather than read back.
 
     The stance's own values (``RECORD_VALUES``: note, guidelines version and any field
     declared there) follow annotator and scope under their own names.
@@ -298,6 +344,15 @@ def _record(s, head: tuple, text: str, look: _Lookups, votes: Mapping, gold: Map
     record = {
         "project": head[0],
         "statement_id": head[1],
+        "id": stance_id(
+            head[1],
+            annotator,
+            start,
+            end,
+            label,
+            target["id"] if target else None,
+            holder["id"] if holder else None,
+        ),
         "statement_title": head[2],
         "statement_date": head[3],
         "organization": head[4],
@@ -329,4 +384,4 @@ def _record(s, head: tuple, text: str, look: _Lookups, votes: Mapping, gold: Map
         record.get("note") or "",
         created or "",
     )
-    return key, record
+    return key, record, sid

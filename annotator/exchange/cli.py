@@ -22,10 +22,12 @@ from flask.cli import with_appcontext
 
 from annotator.cli.frame import unit_of_work
 from annotator.errors import DomainError, Invalid
+from annotator.exchange import brat_import
 from annotator.exchange import export as export_service
 from annotator.exchange import requests as export_request
 from annotator.exchange.stance_import import import_stances
 from annotator.extensions import db
+from annotator.formats import archive
 from annotator.projects.projects import get_project
 
 
@@ -74,7 +76,10 @@ def parse_options(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.argument("project")
 @click.option("--format", "format_name", required=True, help="jsonl, csv, semeval, conll, hf, …")
 @click.option("--scope", default="gold", show_default=True, help="gold, annotators or all.")
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="File (folder for hf).")
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path),
+    help="File; a folder for aif, brat and hf, or a zip of it when PATH ends in .zip.",
+)  # fmt: skip
 @click.option("--pseudonymize", is_flag=True, help="Replace usernames by stable pseudonyms.")
 @click.option("--csv-bom", is_flag=True, help="Start csv/actors with a UTF-8 BOM for Excel.")
 @click.option("--split", help="hf: train,validation,test ratios [0.8,0.1,0.1].")
@@ -101,7 +106,8 @@ def export_command(session, project, format_name, scope, output, **opts) -> None
     exporter = export_service.get_exporter(format_name)
     if exporter.kind == "folder" and output is None:
         raise Invalid(f"The {format_name} format writes a folder: give it with -o PATH.")
-    if output is not None and output.exists() and output.is_dir() != (exporter.kind == "folder"):
+    as_folder = exporter.kind == "folder" and not _zipped(output)
+    if output is not None and output.exists() and output.is_dir() != as_folder:
         kind = "a folder" if output.is_dir() else "a file"
         raise Invalid(f"{output} is {kind}; the {format_name} format writes the other kind.")
     export_service.check_request(request)  # before any file exists
@@ -111,6 +117,11 @@ def export_command(session, project, format_name, scope, output, **opts) -> None
             return
         meta = _write_atomically(output, exporter.kind, session, proj, request, progress)
     click.echo(f"Wrote {meta['counts']['records']} stances to {output}.", err=True)
+
+
+def _zipped(output: Path | None) -> bool:
+    """A folder format written as a zip: ``-o NAME.zip``."""
+    return output is not None and output.suffix.lower() == ".zip"
 
 
 def _write_stdout(session, project, request, progress) -> None:
@@ -169,14 +180,20 @@ def _write_atomically(output: Path, kind: str, session, project, request, progre
     """Write into a temporary sibling and rename it into place; then the sidecar likewise."""
     output = output.resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
-    if kind == "folder":
+    if kind == "folder" and not _zipped(output):
         tmp = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
     else:
         fd, name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".part", dir=output.parent)
         os.close(fd)
         tmp = Path(name)
     try:
-        if kind == "folder":
+        if kind == "folder" and _zipped(output):
+            with tempfile.TemporaryDirectory(dir=output.parent) as folder:
+                _, meta = export_service.write_export(
+                    session, project, request, Path(folder), progress=progress
+                )
+                archive.zip_folder(folder, tmp)
+        elif kind == "folder":
             _, meta = export_service.write_export(session, project, request, tmp, progress=progress)
         else:
             with tmp.open("w", encoding="utf-8", newline="") as out:
@@ -210,7 +227,8 @@ def _replace(tmp: Path, output: Path) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @unit_of_work
 def import_stances_command(project: str, file: Path) -> None:
-    """Read stances from a jsonl or statements-jsonl export into PROJECT (all or nothing)."""
+    """Read stances and relations from a jsonl, relations or statements-jsonl export into
+    PROJECT (all or nothing)."""
     proj = get_project(db.session, project)
 
     def lines():
@@ -220,8 +238,36 @@ def import_stances_command(project: str, file: Path) -> None:
     report = import_stances(db.session, proj, lines, file=file.name)
     click.echo(
         f"Imported {report.annotator} annotator and {report.gold} gold stances "
-        f"({report.skipped} already present, {report.statements} statements created)."
+        f"({report.skipped} already present, {report.statements} statements created)"
+        f" and {report.relations} relations ({report.relations_skipped} already present)."
     )
 
 
-COMMANDS = (export_command, import_stances_command)
+@click.command("import-brat")
+@click.argument("project")
+@click.argument("source", metavar="ZIP_OR_DIR", type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--mapping", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="TOML or JSON: [labels] and [relations] tables, brat type = our key.",
+)  # fmt: skip
+@click.option(
+    "--map", "pairs", multiple=True, metavar="OURS=BRAT",
+    help="Map a brat type to a label or relation type key, repeatable: --map claim=Claim.",
+)  # fmt: skip
+@unit_of_work
+def import_brat_command(project: str, source: Path, mapping: Path | None, pairs) -> None:
+    """Read brat standoff (.txt + .ann, a folder or a zip) into PROJECT (all or nothing)."""
+    proj = get_project(db.session, project)
+    found = brat_import.read_mapping(mapping) if mapping else brat_import.BratMapping()
+    given = brat_import.parse_map_options(db.session, proj, pairs)
+    found.labels.update(given.labels)
+    found.relations.update(given.relations)
+    report = brat_import.import_brat(db.session, proj, source, found)
+    click.echo(
+        f"Imported {report.statements} statements, {report.annotator} annotator and "
+        f"{report.gold} gold stances ({report.skipped} already present) and "
+        f"{report.relations} relations ({report.relations_skipped} already present)."
+    )
+
+
+COMMANDS = (export_command, import_stances_command, import_brat_command)

@@ -225,5 +225,8 @@ def request_bundles(
     check_scope(request.scope)
     key = request.pseudonym_key
     rename = functools.partial(pseudonym, key) if key else None
-    relations = get_exporter(request.format).relations
-    return iter_bundles(session, project, request.scope, rename, relations=relations)
+    exporter = get_exporter(request.format)
+    return iter_bundles(
+        session, project, request.scope, rename,
+        relations=exporter.relations, ends_only=not exporter.stances,
+    )  # fmt: skip

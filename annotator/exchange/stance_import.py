@@ -1,4 +1,5 @@
-"""Read exported stances back (``jsonl`` and ``statements-jsonl``): restore and round trip.
+"""Read exported stances and relations back (``jsonl``, ``relations``, ``statements-jsonl``):
+restore and round trip.
 
 All or nothing: every line is checked and a problem raises ``Invalid`` naming file and
 line, so the caller's transaction rolls back. Idempotent: a stance already stored with the
@@ -20,8 +21,9 @@ from sqlalchemy.orm import Session
 from annotator.annotation.rows import CONTENT, RECORD_VALUES, StanceValues, value_types
 from annotator.db.audit import record_event
 from annotator.errors import Invalid
+from annotator.exchange.relation_import import RelationImporter
 from annotator.formats import FormatError
-from annotator.formats.stance_readers import is_bundle, read_stance_lines
+from annotator.formats.stance_readers import is_bundle, is_relation, read_stance_lines
 from annotator.formats.statement_readers import StatementRecord
 from annotator.models import Actor, GoldDecision, Label, Project, Stance, Statement, User, utcnow
 from annotator.statements.statements import import_statements
@@ -37,6 +39,8 @@ class StanceImportReport:
     gold: int = 0
     skipped: int = 0
     statements: int = 0
+    relations: int = 0
+    relations_skipped: int = 0
 
 
 def import_stances(
@@ -49,15 +53,19 @@ def import_stances(
     report = StanceImportReport()
     try:
         report.statements = _create_statements(session, project, lines(), file, user)
-        importer = _Importer(session, project, file, user, report)
+        importer = StanceImporter(session, project, file, user, report)
         for _key, group in groupby(_records(lines(), file), key=lambda pair: pair[0]):
             importer.statement_group([record for _key, record in group])
+        linker = RelationImporter(session, project, file)
+        linker.run(_relations(lines(), file))
+        report.relations, report.relations_skipped = linker.imported, linker.skipped
     except FormatError as exc:
         raise Invalid(str(exc)) from None
     except UnicodeDecodeError:
         raise Invalid(f"{file}: not UTF-8 text; nothing was imported.") from None
-    if report.annotator or report.gold or report.statements:
+    if report.annotator or report.gold or report.statements or report.relations:
         data = {"annotator": report.annotator, "gold": report.gold, "file": file}
+        data["relations"] = report.relations
         record_event(session, user=user, action="import", entity="stances", project_id=project.id,
                      data=data)  # fmt: skip
     return report
@@ -70,8 +78,18 @@ def _records(lines: Iterable[str], file: str) -> Iterator[tuple[tuple, dict]]:
         if is_bundle(item):
             for record in item["stances"]:
                 yield ("line", number), record | {"_line": number}
-        else:
+        elif not is_relation(item):
             yield ("statement", item["statement_id"]), item | {"_line": number}
+
+
+def _relations(lines: Iterable[str], file: str) -> Iterator[tuple[int, dict]]:
+    """(line, relation record): ``relations`` lines and statement lines' relation lists."""
+    for number, item in read_stance_lines(lines, file=file):
+        if is_bundle(item):
+            for record in item["relations"]:
+                yield number, record
+        elif is_relation(item):
+            yield number, item
 
 
 def _create_statements(session, project, lines, file: str, user) -> int:
@@ -96,7 +114,7 @@ def _statement_row(statement: Mapping[str, Any], number: int, file: str) -> Stat
     )
 
 
-class _Importer:
+class StanceImporter:
     """Resolves keys to rows (small dicts cached) and inserts one statement's stances at a time."""
 
     def __init__(self, session, project, file, user, report) -> None:

@@ -163,6 +163,7 @@ class Exporter:
     write_folder: FolderFn | None = None
     options: tuple[FormatOption, ...] = ()
     relations: bool = False  # its bundles must carry "relations" (the export reads them only then)
+    stances: bool = True  # False: it writes relations alone; bundles hold no stance records
 
     def write(self, bundles: Bundles, out: TextIO | str | Path, ctx: ExportContext) -> Counts:
         """Write to a text file (``newline=""``: line ends are the format's) or a folder."""

@@ -181,7 +181,9 @@ def read_document(
     relation_types: Mapping[str, str],
     file: str | None = None,
 ) -> dict[str, Any]:
-    """One document as a bundle: statement ``{id, text}``, stances and relations.
+    """One document as a bundle: statement ``{id, text}``, stances and relations, plus
+    ``file`` and ``lines`` (brat id -> line, ``"N <T id>"`` for a target's N line) for an
+    importer's messages.
 
     ``labels`` and ``relation_types`` map brat types to our keys; an unmapped type, an
     offset whose text differs from the ``.txt``, a reference to an unknown ``T`` and an
@@ -204,7 +206,8 @@ def read_document(
     stances = [stance | scope for stance in reader.stances.values()]
     relations = [relation | scope for relation in reader.relations.values()]
     statement = {"id": statement_id, "text": text}
-    return {"statement": statement, "stances": stances, "relations": relations}
+    bundle = {"statement": statement, "stances": stances, "relations": relations}
+    return bundle | {"file": reader.file, "lines": reader.lines}
 
 
 class _Reader:
@@ -214,6 +217,7 @@ class _Reader:
         self.text, self.labels, self.relation_types, self.file = text, labels, relation_types, file
         self.stances: dict[str, dict] = {}
         self.relations: dict[str, dict] = {}
+        self.lines: dict[str, int] = {}  # brat id (and "N <tid>" for a target) -> line
 
     def fail(self, n: int, message: str) -> FormatError:
         return FormatError(message, file=self.file, line=n)
@@ -231,6 +235,7 @@ class _Reader:
             raise self.fail(n, f"{tid} says {covered!r} but the .txt has {there!r} at {offsets}")
         start, end = pieces[0][0], pieces[-1][1]
         self._new_id(n, tid, self.stances)
+        self.lines[tid] = n
         self.stances[tid] = {
             "id": tid, "start": start, "end": end, "text": self.text[start:end],
             "label": self._mapped(n, kind, self.labels, "entity"), "polarity": None,
@@ -285,6 +290,7 @@ class _Reader:
         if set(args) != {"Arg1", "Arg2"}:
             raise self.fail(n, "an R line is 'R<n><TAB><type> Arg1:T<i> Arg2:T<j>'")
         self._new_id(n, rid, self.relations)
+        self.lines[rid] = n
         ends = [self._stance(n, args[arg]) for arg in ("Arg1", "Arg2")]
         self.relations[rid] = {
             "id": rid, "type": self._mapped(n, words[0], self.relation_types, "relation"),
@@ -295,6 +301,7 @@ class _Reader:
         database, _, value = words[2].partition(":")
         stance = self._stance(n, words[1])
         if database in NORMALIZATION and value:
+            self.lines[f"N {words[1]}"] = n
             target = {"id": None, "name": name, "wikidata": None}
             stance["target"] = target | {NORMALIZATION[database]: value}
 

@@ -24,7 +24,7 @@ from annotator.formats.spreadsheet import CSV, SheetWriter
 
 LIST_SEPARATOR = "|"
 
-_SPAN = ("project", "statement_id", "statement_title", "statement_date", "organization",
+_SPAN = ("project", "statement_id", "id", "statement_title", "statement_date", "organization",
          "start", "end", "text", "label", "polarity")  # fmt: skip
 _ROLES = ("target", "holder")
 _WHO = ("annotator", "scope")

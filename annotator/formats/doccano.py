@@ -1,7 +1,10 @@
 """``doccano``: doccano's sequence-labelling JSONL, one statement per line.
 
-``{"id": statement id, "text": ..., "label": [[start, end, label key], ...]}``; spans of
-all exported stances (in annotator scope, of every annotator) in start order. Target and
+``{"id": statement id, "text": ..., "label": [[start, end, label key], ...], "entities":
+[...], "relations": [...]}``: spans of all exported stances (in annotator scope, of every
+annotator) in start order, once as a sequence-labelling project reads them (``label``) and
+once as doccano's relation-labelling export writes them (``entities``: ``{id, start_offset,
+end_offset, label}`` numbered from 0; ``relations``: ``{id, from_id, to_id, type}``). Target and
 holder cannot be expressed in this format and are dropped; use ``jsonl`` for them.
 
 Offsets: doccano's web annotator counts JavaScript string positions, i.e. UTF-16 code
@@ -22,11 +25,10 @@ from annotator.formats import (
     Counts,
     ExportContext,
     Exporter,
-    iter_statements,
     offset_option,
 )
 from annotator.formats.records import dumps
-from annotator.formats.relations import EndIndex, with_relation_ends
+from annotator.formats.relations import EndIndex, iter_relation_bundles, with_relation_ends
 from annotator.text.offsets import converter
 
 OFFSETS = offset_option(
@@ -37,16 +39,19 @@ OFFSETS = offset_option(
 
 
 def chunks(bundles: Bundles, ctx: ExportContext) -> Chunks:
-    """One doccano line per statement."""
+    """One doccano line per statement: ``label`` for a sequence-labelling project, and
+    ``entities`` + ``relations`` as doccano's relation-labelling export writes them."""
     unit = ctx.option(OFFSETS)
     counts = Counts()
-    for statement, stances in iter_statements(bundles):
+    for statement, stances, relations in iter_relation_bundles(bundles):
         counts.add_bundle(stances)
         counts.rows += 1
         to_unit = converter(statement["text"], unit)
         spans = sorted(stances, key=lambda r: (r["start"], r["end"]))
         labels = [[to_unit(r["start"]), to_unit(r["end"]), r["label"]] for r in spans]
         line = {"id": statement["id"], "text": statement["text"], "label": labels}
+        linked = relation_line(statement, stances, relations, to_unit)
+        line.update(entities=linked["entities"], relations=linked["relations"])
         yield dumps(line) + "\n"
     return counts
 
@@ -59,6 +64,7 @@ EXPORTER = Exporter(
     description="doccano sequence-labelling JSONL (text plus [start, end, label] spans).",
     chunks=chunks,
     options=(OFFSETS,),
+    relations=True,
 )
 
 

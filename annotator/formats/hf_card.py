@@ -8,6 +8,22 @@ from typing import Any, TextIO
 
 from annotator.formats import Counts, ExportContext
 
+
+class RelationCounts:
+    """Relations per split and per type (with its AIF kind), for the card's section."""
+
+    def __init__(self) -> None:
+        self.by_type: dict[str, dict[str, int]] = {}
+        self.kinds: dict[str, str] = {}
+
+    def add(self, split: str, relations: Iterable[Mapping[str, Any]]) -> None:
+        """Count one statement's relations into its split."""
+        for relation in relations:
+            counts = self.by_type.setdefault(relation["type"], {})
+            counts[split] = counts.get(split, 0) + 1
+            self.kinds.setdefault(relation["type"], relation.get("aif") or "")
+
+
 FIELDS_DOC = """\
 | field | meaning |
 |---|---|
@@ -22,6 +38,8 @@ FIELDS_DOC = """\
 | `scope` | `gold` (adjudicated) or `annotator` |
 | {values}, `created_at`, `updated_at` | annotation metadata |
 | `votes`, `source_annotators` | gold only: agreeing annotators and who they were |
+| `id` | stable stance id (same in every export of the same work) |
+| `relations` | the argument relations going out from this stance (see Relations) |
 """
 
 
@@ -55,8 +73,9 @@ def front_matter(ctx: ExportContext, splits: Sequence[str], languages: Sequence[
 
 
 def write_card(
-    out: TextIO, ctx: ExportContext, per_split: Mapping[str, Counts], languages: Sequence[str]
-) -> None:
+    out: TextIO, ctx: ExportContext, per_split: Mapping[str, Counts], languages: Sequence[str],
+    relations: RelationCounts | None = None,
+) -> None:  # fmt: skip
     """The whole card; the actor table streams from ``ctx.actors()``."""
     splits = [s for s, c in per_split.items() if c.records]
     out.write(front_matter(ctx, splits, languages))
@@ -68,6 +87,7 @@ def write_card(
     )
     write_data_section(out, ctx, per_split)
     write_label_section(out, ctx, per_split)
+    write_relation_section(out, per_split, relations or RelationCounts())
     write_actor_section(out, ctx)
     out.write(f"## Licence\n\n{cell(ctx.options.get('licence') or 'unknown')}\n")
 
@@ -112,6 +132,25 @@ def write_label_section(out: TextIO, ctx: ExportContext, per_split: Mapping[str,
     for key in keys:
         numbers = [c.by_label.get(key, 0) for c in per_split.values()]
         out.write(row((key, *numbers, sum(numbers))))
+    out.write("\n")
+
+
+def write_relation_section(
+    out: TextIO, per_split: Mapping[str, Counts], relations: RelationCounts
+) -> None:
+    """The argument relations: how a record lists them, and their types with counts."""
+    out.write(
+        "## Relations\n\nArgument relations link two stances of the same statement and "
+        "annotator (or both gold). Each record's `relations` lists those going out from it: "
+        "`{id, type, to, note}`, where `to` is the `id` of the stance it supports or attacks "
+        "(always in the same split). The AIF kind says whether a type is a support (RA) or an "
+        "attack (CA).\n\n"
+    )
+    out.write(row(("type", "AIF", *per_split, "total")))
+    out.write("|---" * (len(per_split) + 3) + "|\n")
+    for key, counts in sorted(relations.by_type.items()):
+        numbers = [counts.get(split, 0) for split in per_split]
+        out.write(row((key, relations.kinds.get(key), *numbers, sum(numbers))))
     out.write("\n")
 
 

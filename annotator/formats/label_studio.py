@@ -5,7 +5,9 @@ date and url. The stances form one annotation per annotator (one for gold, marke
 ``ground_truth``). Each stance is a ``labels`` region on ``label``/``text``, and, when it
 has them, per-region ``textarea`` results on ``target`` and ``holder`` with the actor's
 name and id, sharing the region id; the matching labeling config is in
-docs/export-formats.md. Option ``label_studio_actors=false`` leaves them out.
+docs/export-formats.md. Option ``label_studio_actors=false`` leaves them out. Each relation
+is a ``relation`` result in its owner's annotation (``from_id``/``to_id`` the regions,
+``direction: "right"``, the type key in ``labels``), for a ``<Relations>`` tag in the config.
 
 ``completed_by`` is not set: Label Studio's importer accepts only a member's e-mail
 object or numeric user id there and rejects a username, so imported annotations belong
@@ -33,10 +35,9 @@ from annotator.formats import (
     ExportContext,
     Exporter,
     FormatOption,
-    iter_statements,
     offset_option,
 )
-from annotator.formats.relations import EndIndex, with_relation_ends
+from annotator.formats.relations import EndIndex, iter_relation_bundles, with_relation_ends
 from annotator.text.offsets import converter
 
 DATA_FIELDS = ("title", "author", "organization", "date", "url")
@@ -73,15 +74,22 @@ def _item(rid: str, from_name: str, kind: str, value: dict) -> dict:
     return {"id": rid, "from_name": from_name, "to_name": "text", "type": kind, "value": value}
 
 
-def task(statement: Mapping, stances: list[Mapping], ctx: ExportContext) -> dict:
-    """One Label Studio task with one annotation per annotator."""
+def task(
+    statement: Mapping, stances: list[Mapping], ctx: ExportContext, relations: list[Mapping] = ()
+) -> dict:
+    """One Label Studio task with one annotation per annotator, relations after the regions."""
     to_unit = converter(statement["text"], ctx.option(OFFSETS))
     actors = ctx.option(ACTORS)
     annotations: dict[str, dict] = {}
+    region_of = EndIndex()
     for n, record in enumerate(stances):
         who = record.get("annotator") or "gold"
         annotation = annotations.setdefault(who, _annotation(who, record))
         annotation["result"].extend(region(n, record, to_unit, actors))
+        region_of.add(record, f"s{n}")
+    for relation in relations:
+        who = relation.get("annotator") or "gold"
+        annotations[who]["result"].extend(relation_results([relation], region_of.__getitem__))
     data = {"text": statement["text"], "statement_id": statement["id"]}
     data.update((k, statement.get(k)) for k in DATA_FIELDS)
     return {"data": data, "annotations": list(annotations.values())}
@@ -96,11 +104,11 @@ def chunks(bundles: Bundles, ctx: ExportContext) -> Chunks:
     """The task array: "[", one task per statement, "]"."""
     counts = Counts()
     yield "["
-    for statement, stances in iter_statements(bundles):
+    for statement, stances, relations in iter_relation_bundles(bundles):
         counts.add_bundle(stances)
         head = ",\n" if counts.rows else "\n"
         counts.rows += 1
-        yield head + json.dumps(task(statement, stances, ctx), ensure_ascii=False)
+        yield head + json.dumps(task(statement, stances, ctx, relations), ensure_ascii=False)
     yield "\n]\n"
     return counts
 
@@ -113,6 +121,7 @@ EXPORTER = Exporter(
     description="Label Studio tasks (JSON array) with one annotation per annotator.",
     chunks=chunks,
     options=(OFFSETS, ACTORS),
+    relations=True,
 )
 
 

@@ -6,6 +6,7 @@ writer starts from. Its JSON Schema ships as ``stance_record.schema.json``.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,6 +18,7 @@ from annotator.formats import FormatOption
 HEAD_FIELDS = (
     "project",
     "statement_id",
+    "id",
     "statement_title",
     "statement_date",
     "organization",
@@ -60,6 +62,53 @@ STATEMENT_TEXT = FormatOption(
 def with_statement_text(stances: list, statement: Mapping[str, Any]) -> list:
     """The records with ``statement_text`` added after the stance's own values."""
     return [ordered({**record, "statement_text": statement["text"]}) for record in stances]
+
+
+def content_id(*parts: object) -> str:
+    """A stable id from content: 16 hex digits of BLAKE2b over the parts.
+
+    Stance and relation ids are derived, not stored, so the same work gets the same id in
+    every export and after an export is imported into another project or installation;
+    editing what makes a stance that stance (span, label, target, holder) gives a new id.
+    """
+    text = "\x1f".join("" if p is None else str(p) for p in parts)
+    return _blake(text.encode(), digest_size=8).hexdigest()
+
+
+_blake = hashlib.blake2b
+
+
+def stance_id(
+    statement_id: str, annotator: str | None, start: int, end: int, label: str,
+    target: str | None, holder: str | None,
+) -> str:  # fmt: skip
+    """A stance record's ``id``: its statement, owner (None for gold) and content
+    (``rows.CONTENT``: span, label, target key, holder key)."""
+    owner = "" if annotator is None else "@" + annotator
+    ends = f"{start}\x1f{end}\x1f{label}\x1f{target or ''}\x1f{holder or ''}"
+    text = f"stance\x1f{statement_id}\x1f{owner}\x1f{ends}"
+    return _blake(text.encode(), digest_size=8).hexdigest()  # content_id's, inlined: hot
+
+
+def record_stance_id(record: Mapping[str, Any]) -> str:
+    """``stance_id`` of a full record (an importer's way to find the stance an id names)."""
+    target, holder = record.get("target"), record.get("holder")
+    annotator = None if record.get("scope") == "gold" else record.get("annotator")
+    return stance_id(
+        record["statement_id"], annotator, record["start"], record["end"], record["label"],
+        target["id"] if target else None, holder["id"] if holder else None,
+    )  # fmt: skip
+
+
+def unique_ids(records: list[dict[str, Any]]) -> None:
+    """Give the second and later of alike stances (same owner and content, which the tool
+    does not create but an old database may hold) ``<id>-2``, ``<id>-3``… in record order."""
+    seen: dict[str, int] = {}
+    for record in records:
+        n = seen.get(record["id"], 0) + 1
+        seen[record["id"]] = n
+        if n > 1:
+            record["id"] = f"{record['id']}-{n}"
 
 
 def record_fields(stance_values: tuple[str, ...]) -> tuple[str, ...]:

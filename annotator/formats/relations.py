@@ -43,8 +43,17 @@ OWNER_SEPARATOR = "__"  # never inside, at the start or at the end of a safe nam
 _UNSAFE = re.compile(r"[^A-Za-z0-9.-]+")  # a run of them, '_' included, becomes one '_'
 
 
+def relation_id(from_id: str, to_id: str, type_key: str) -> str:
+    """A relation record's ``id``: its two ends' stance ids and its type (one live relation
+    per (from, to, type), so this names it), stable across exports and imports."""
+    text = f"relation\x1f{from_id}\x1f{to_id}\x1f{type_key}"  # content_id's, inlined: hot
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
 def relation_line(record: Mapping[str, Any]) -> bytes:
     """One relation record as a UTF-8 JSON line, keys in canonical order (unknown ones last)."""
+    if tuple(record) == RELATION_FIELDS:  # as the export builds them: encoded as they are
+        return orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
     out = {k: record[k] for k in RELATION_FIELDS if k in record}
     for end in ("from", "to"):
         if isinstance(out.get(end), Mapping):
@@ -180,4 +189,5 @@ EXPORTER = Exporter(
     description="One relation per line (JSON Lines): type, AIF kind and both stance ends.",
     chunks=chunks,
     relations=True,
+    stances=False,
 )

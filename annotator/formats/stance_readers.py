@@ -1,9 +1,13 @@
-"""Read ``jsonl`` stance records and ``statements-jsonl`` lines back (round trip, restore).
+"""Read ``jsonl`` stance records, ``relations`` lines and ``statements-jsonl`` lines back
+(round trip, restore).
 
 ``read_stance_lines`` yields ``(line number, item)``. A line with a ``stances`` key is a
-statement line and yields a bundle ``{"statement": {...}, "stances": [records]}``, the
-exact shape the writers consume, with each stance rebuilt into a full canonical record;
-any other line is one canonical record. Blank lines are skipped; a leading BOM is
+statement line and yields a bundle ``{"statement": {...}, "stances": [records],
+"relations": [relation records]}``, the exact shape the writers consume, with each stance
+rebuilt into a full canonical record and each relation's ``from`` and ``to`` (stance ids
+on the line) into that stance's end ``{id, start, end, text, label}``; a line with
+``from`` and ``to`` is one relation record (``is_relation``); any other line is one
+canonical record. Blank lines are skipped; a leading BOM is
 ignored. Problems raise ``FormatError`` naming the line and the field.
 """
 
@@ -44,6 +48,7 @@ def _is_str_list(v: Any) -> bool:
 # guidelines_version, ...) are checked by the importer against the declared stance row.
 RECORD_CHECKS: dict[str, tuple[bool, Check, str]] = {
     "statement_id": (True, _is_str, "a string"),
+    "id": (False, _opt(_is_str), "a string or null"),
     "start": (True, _is_int, "an integer"),
     "end": (True, _is_int, "an integer"),
     "label": (True, _is_str, "a string"),
@@ -62,11 +67,37 @@ RECORD_CHECKS: dict[str, tuple[bool, Check, str]] = {
     "votes": (False, _is_int, "an integer"),
     "source_annotators": (False, _is_str_list, "a list of strings"),
 }
+
+
+def _is_end(v: Any) -> bool:
+    """A relation end: a stance's id, or its span and label (``{start, end, label}``)."""
+    if not isinstance(v, dict):
+        return False
+    if _is_str(v.get("id")):
+        return True
+    return _is_int(v.get("start")) and _is_int(v.get("end")) and _is_str(v.get("label"))
+
+
+RELATION_CHECKS: dict[str, tuple[bool, Check, str]] = {
+    "statement_id": (True, _is_str, "a string"),
+    "type": (True, _is_str, "a string"),
+    "from": (True, _is_end, "a stance end with a string id, or start, end and label"),
+    "to": (True, _is_end, "a stance end with a string id, or start, end and label"),
+    "id": (False, _opt(_is_str), "a string or null"),
+    "project": (False, _opt(_is_str), "a string or null"),
+    "aif": (False, _opt(lambda v: v in ("RA", "CA")), '"RA", "CA" or null'),
+    "annotator": (False, _opt(_is_str), "a string or null"),
+    "scope": (False, lambda v: v in ("gold", "annotator"), '"gold" or "annotator"'),
+    "note": (False, _opt(_is_str), "a string or null"),
+    "created_at": (False, _opt(_is_str), "a string or null"),
+    "updated_at": (False, _opt(_is_str), "a string or null"),
+}
 _STATEMENT_STRINGS = ("title", "author", "organization", "date", "url", "lang")
 STATEMENT_CHECKS: dict[str, tuple[bool, Check, str]] = {
     "id": (True, _is_str, "a string"),
     "text": (True, _is_str, "a string"),
     "stances": (True, lambda v: isinstance(v, list), "a list"),
+    "relations": (False, lambda v: isinstance(v, list), "a list"),
     "meta": (False, _opt(lambda v: isinstance(v, dict)), "an object or null"),
     **{k: (False, _opt(_is_str), "a string or null") for k in _STATEMENT_STRINGS},
 }
@@ -83,6 +114,8 @@ def read_stance_lines(
         obj = _parse(text, number, file)
         if "stances" in obj:
             yield number, parse_bundle(obj, number, file)
+        elif "from" in obj and "to" in obj:
+            yield number, parse_relation(obj, number, file)
         else:
             yield number, parse_record(obj, number, file)
 
@@ -90,6 +123,17 @@ def read_stance_lines(
 def is_bundle(item: Mapping[str, Any]) -> bool:
     """Whether a parsed item came from a statement line."""
     return "statement" in item and "stances" in item
+
+
+def is_relation(item: Mapping[str, Any]) -> bool:
+    """Whether a parsed item is a relation record (a line of the ``relations`` format)."""
+    return "from" in item and "to" in item and "statement" not in item
+
+
+def parse_relation(obj: dict, number: int, file: str | None = None, prefix: str = "") -> dict:
+    """Validate one relation record; the object itself is returned."""
+    _check(obj, RELATION_CHECKS, {"file": file, "line": number}, prefix)
+    return obj
 
 
 def _parse(text: str, number: int, file: str | None) -> dict:
@@ -130,7 +174,7 @@ def parse_bundle(obj: dict, number: int, file: str | None = None) -> dict:
     for key, limit in MAX_LENGTHS.items():
         if isinstance(obj.get(key), str) and len(obj[key]) > limit:
             raise FormatError(f"is longer than {limit} characters", field=key, **where)
-    statement = {k: v for k, v in obj.items() if k != "stances"}
+    statement = {k: v for k, v in obj.items() if k not in ("stances", "relations")}
     records = []
     for i, stance in enumerate(obj["stances"]):
         prefix = f"stances[{i}]."
@@ -139,7 +183,28 @@ def parse_bundle(obj: dict, number: int, file: str | None = None) -> dict:
         record = parse_record(attach_statement(stance, statement), number, file, prefix)
         _check_span(record, statement["text"], where, prefix)
         records.append(record)
-    return {"statement": statement, "stances": records}
+    relations = _line_relations(obj.get("relations") or [], statement, records, where)
+    return {"statement": statement, "stances": records, "relations": relations}
+
+
+def _line_relations(items: list, statement: Mapping, stances: list, where: dict) -> list[dict]:
+    """A statement line's relations as relation records, ends resolved among its stances."""
+    ends = {s["id"]: s for s in stances if s.get("id") is not None}
+    out = []
+    for i, item in enumerate(items):
+        prefix = f"relations[{i}]."
+        if not isinstance(item, dict):
+            raise FormatError("expected a JSON object", field=prefix[:-1], **where)
+        record = dict(item)
+        for side in ("from", "to"):
+            ref = item.get(side)
+            if not isinstance(ref, str) or ref not in ends:
+                msg = f"{ref!r} is not the id of a stance on this line"
+                raise FormatError(msg, field=prefix + side, **where)
+            record[side] = {k: ends[ref][k] for k in ("id", "start", "end", "text", "label")}
+        record["statement_id"] = statement["id"]
+        out.append(parse_relation(record, where["line"], where["file"], prefix))
+    return out
 
 
 def _check_span(record: Mapping, text: str, where: dict[str, Any], prefix: str) -> None:

@@ -1,25 +1,44 @@
-"""``statements-jsonl``: one statement per line with its stances; lossless backup.
+"""``statements-jsonl``: one statement per line with its stances and relations; lossless backup.
 
 Each line is the statement's fields (id, title, author, organization, date, url, lang,
 meta, text) plus ``stances``: the canonical records without the fields the statement
-line already carries (statement_id, statement_title, statement_date, organization).
+line already carries (statement_id, statement_title, statement_date, organization), and
+``relations``: the statement's relations, each ``{type, from, to, annotator, scope, note,
+created_at, updated_at}`` where ``from`` and ``to`` are the ``id`` of a stance on the line.
 ``stance_readers.read_stance_lines`` turns a line back into the original bundle.
 """
 
 from __future__ import annotations
 
-from annotator.formats import Bundles, Chunks, Counts, ExportContext, Exporter, iter_statements
+from collections.abc import Mapping
+from typing import Any
+
+from annotator.formats import Bundles, Chunks, Counts, ExportContext, Exporter
 from annotator.formats.records import dumps, ordered_statement, strip_statement
+from annotator.formats.relations import iter_relation_bundles
+
+# The keys of a relation inside a statement line, in order.
+LINE_RELATION_FIELDS = (
+    "type", "from", "to", "annotator", "scope", "note", "created_at", "updated_at",
+)  # fmt: skip
+
+
+def line_relation(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A relation record as a statement line holds it: its ends by stance id."""
+    out = {k: record.get(k) for k in LINE_RELATION_FIELDS}
+    out["from"], out["to"] = record["from"]["id"], record["to"]["id"]
+    return out
 
 
 def chunks(bundles: Bundles, ctx: ExportContext) -> Chunks:
-    """Each statement, stances included, as one JSON line."""
+    """Each statement, stances and relations included, as one JSON line."""
     counts = Counts()
-    for statement, stances in iter_statements(bundles):
+    for statement, stances, relations in iter_relation_bundles(bundles):
         counts.add_bundle(stances)
         counts.rows += 1
         line = ordered_statement(statement)
         line["stances"] = [strip_statement(record) for record in stances]
+        line["relations"] = [line_relation(record) for record in relations]
         yield dumps(line) + "\n"
     return counts
 
@@ -30,6 +49,8 @@ EXPORTER = Exporter(
     kind="stream",
     media_type="application/jsonl",
     extension=".jsonl",
-    description="One statement per line with text, metadata and stances; for backup and restore.",
+    description="One statement per line with text, metadata, stances and relations; "
+    "for backup and restore.",
     chunks=chunks,
+    relations=True,
 )
