@@ -15,7 +15,7 @@ id index and recomputed the vector of every row it filtered (186 ms for 51 rows 
 from alembic import op
 
 revision = "0009"
-down_revision = "0005"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
