@@ -234,7 +234,7 @@ def test_a_refused_link_shows_why_and_the_next_one_works(session, live_server, p
             page.keyboard.press("Enter")
         return info.value.status
 
-    assert link("s") == 409  # a→b supports exists already
+    assert link("s") == 422  # a→b supports exists already
     page.wait_for_selector("#rel-form-error")
     assert "already linked" in page.locator("#rel-form-error").inner_text()
     page.keyboard.press("Escape")

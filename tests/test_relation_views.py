@@ -119,8 +119,8 @@ def _other_statement_stance(session, world):
         ("no type", 422, "type", "Pick a relation type."),
         ("another owner", 422, "to_stance", "is not one of your stances"),
         ("another statement", 422, "to_stance", "belongs to another statement"),
-        ("duplicate", 409, "type", "already linked by this type"),
-        ("deleted end", 409, "to_stance", "was deleted"),
+        ("duplicate", 422, "type", "already linked by this type"),
+        ("deleted end", 422, "to_stance", "was deleted"),
     ],
 )
 def test_bad_relations_are_refused_and_write_nothing(

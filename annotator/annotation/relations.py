@@ -24,6 +24,14 @@ from annotator.projects.projects import role_of
 from annotator.roles import Role
 
 
+class DuplicateRelation(Invalid):
+    """A live relation with the same ends and type exists: a 422 to the annotator, and a
+    distinct class so that review can say "gold already holds it" instead."""
+
+    def __init__(self) -> None:
+        super().__init__("These two stances are already linked by this type.", field="type")
+
+
 @dataclass
 class RelationInput:
     """What a form, the CLI or the API asks for: two stance ids and a relation type key."""
@@ -48,7 +56,7 @@ def create_relation(
     ends = _ends(session, statement, user, gold, data.from_stance, data.to_stance)
     rtype, linked = _type_and_link(session, project, data.type, ends)
     if linked:
-        raise Invalid("These two stances are already linked by this type.", field="type")
+        raise DuplicateRelation()
     relation = Relation(
         statement_id=statement.id,
         annotator_id=None if gold else user.id,
@@ -83,7 +91,7 @@ def update_relation(
     rtype = relation.type if type is None else _type(session, project, type)
     ends = (relation.from_stance_id, relation.to_stance_id)
     if has_live_link(session, *ends, rtype.id, exclude=relation.id):
-        raise Invalid("These two stances are already linked by this type.", field="type")
+        raise DuplicateRelation()
     with _race_is_conflict(relation, version):
         relation.type = rtype
         if note is not None:

@@ -14,7 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from annotator.annotation.relation_cascade import audit_relation, has_live_link
-from annotator.annotation.relations import RelationInput, create_relation, delete_relation
+from annotator.annotation.relations import (
+    DuplicateRelation,
+    RelationInput,
+    create_relation,
+    delete_relation,
+)
 from annotator.db.audit import record_event
 from annotator.errors import Conflict, Invalid, NotFound
 from annotator.models import Project, Relation, RelationDecision, Stance, Statement, User
@@ -119,14 +124,11 @@ def _make_gold(session, project, statement, reviewer, ends, kind: str, note: str
     try:
         data = RelationInput(ends[0], ends[1], kind, note)
         return create_relation(session, project, statement, reviewer, data, gold=True)
-    except Conflict as exc:
-        if exc.field == "type":
-            raise Conflict(
-                "Gold already holds this relation (same ends, direction and type); nothing was "
-                "saved.",
-                field="type",
-            ) from None
-        raise
+    except DuplicateRelation:
+        raise Conflict(
+            "Gold already holds this relation (same ends, direction and type); nothing was saved.",
+            field="type",
+        ) from None
 
 
 def add_relation(
