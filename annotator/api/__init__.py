@@ -27,10 +27,21 @@ from annotator.api import (  # noqa: E402  (modules add their routes to bp)
     projects,
     stances,
     statements,
+    suggestions,
 )
 
 __all__ = ["bp"]
-_MODULES = (actors, agreement, assignments, export, openapi, projects, stances, statements)
+_MODULES = (
+    actors,
+    agreement,
+    assignments,
+    export,
+    openapi,
+    projects,
+    stances,
+    statements,
+    suggestions,
+)
 
 
 @bp.record_once
