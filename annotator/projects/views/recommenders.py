@@ -90,21 +90,30 @@ def delete_recommender(project, rid: int):
     return redirect(url_for(".recommenders", slug=project.slug), 303)
 
 
-JOB_KINDS = {"train": "train", "run": "predict"}
-
-
-@bp.post(f"{R}/<int:rid>/<any(train, run):action>")
+@bp.post(f"{R}/<int:rid>/train")
 @project_view(Role.LEAD)
-def enqueue(project, rid: int, action: str):
-    """Train now / Run on statements: record the job, commit, then hand it to the queue."""
+def train_recommender(project, rid: int):
+    """Train now: a training job (then predictions on open statements), never in the request."""
+    return _enqueue(project, rid, "train")
+
+
+@bp.post(f"{R}/<int:rid>/run")
+@project_view(Role.LEAD)
+def run_recommender(project, rid: int):
+    """Run on statements: predictions on every statement with an open assignment."""
+    return _enqueue(project, rid, "predict")
+
+
+def _enqueue(project, rid: int, kind: str):
+    """Record the job, commit, then hand it to the queue (a job already waiting is reused)."""
     recommender = service.get_recommender(db.session, project, rid)
     form = ConfirmForm()
     job = submit(form, lambda: job_service.request_job(
-        db.session, project, JOB_KINDS[action], recommender=recommender, user=current_user
+        db.session, project, kind, recommender=recommender, user=current_user
     ))  # fmt: skip
     if not isinstance(job, Refused):
         _queue(job.id)
-        flash(f"Job {job.id} queued: {JOB_KINDS[action]} {recommender.name}.", "info")
+        flash(f"Job {job.id} queued: {kind} {recommender.name}.", "info")
     flash_errors(form)
     return redirect(url_for(".recommenders", slug=project.slug) + f"#rec-{rid}", 303)
 
