@@ -268,6 +268,7 @@ def bench_saves_during_training(n_stances: int, seconds: float, nice: str = "10"
     try:
         baseline = [ms for _, ms in _save_round(port, statement_id, text, seconds)]
         job_id = _queue_training(app, project_id, recommender_id)
+        phases = _watch_job(app, job_id)
         during = _save_round(port, statement_id, text, seconds)
         started, finished, state = _wait_job(app, job_id)
     finally:
@@ -290,6 +291,43 @@ def bench_saves_during_training(n_stances: int, seconds: float, nice: str = "10"
         )
     else:
         print(f"    during training: too few saves overlapped the job ({state}, {took:.1f} s)")
+    _phase_report(during, started, phases, base99)
+
+
+def _watch_job(app, job_id: int) -> dict:
+    """Poll the job row in a thread: the wall-clock time its training part ended."""
+    import threading
+
+    from annotator.models import SuggestionJob
+
+    seen: dict = {}
+
+    def watch() -> None:
+        while "trained" not in seen:
+            with app.app_context():
+                job = db.session.get(SuggestionJob, job_id)
+                if job.done >= 1 or job.state in ("done", "failed"):
+                    seen["trained"] = time.time()
+            time.sleep(0.25)
+
+    threading.Thread(target=watch, daemon=True).start()
+    return seen
+
+
+def _phase_report(during, started: float, phases: dict, base99: float) -> None:
+    """Where the slow saves fall: in the training part of the job or after it."""
+    trained = phases.get("trained")
+    if trained is None:
+        return
+    fit = [ms for at, ms in during if started <= at <= trained]
+    if len(fit) > 1:
+        print(
+            f"    while fitting (first {trained - started:.1f} s of the job): {len(fit)} saves, "
+            f"p99 {_p(fit, 99):.1f} ms ({100 * (_p(fit, 99) / base99 - 1):+.0f} %)"
+        )
+    slow = sorted(during, key=lambda x: -x[1])[:8]
+    marks = ", ".join(f"{ms:.0f} ms at {at - started:+.1f} s" for at, ms in sorted(slow))
+    print(f"    slowest saves (time from the job's start): {marks}")
 
 
 def _serve(url: str, port: int, log: str):
