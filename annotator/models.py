@@ -650,3 +650,19 @@ class SuggestionJob(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+
+
+class SuggestionView(Base):
+    """A suggestion was in front of a user: the first time it was listed for them.
+
+    The denominator of the acceptance rate (accepted / shown); one row per pair, written
+    with ON CONFLICT DO NOTHING, so listing a page again costs one INSERT that adds nothing.
+    """
+
+    __tablename__ = "suggestion_views"
+    __table_args__ = (UniqueConstraint("suggestion_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    suggestion_id: Mapped[int] = mapped_column(ForeignKey("suggestions.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

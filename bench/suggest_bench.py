@@ -7,7 +7,15 @@ Run from the repository root: ``python bench/suggest_bench.py [--spans N] [--sta
     is measured beside it;
 (b) sentence classifier: ``train_recommender`` on 100,000 stances (read from the database,
     consensus, held-out evaluation, refit on all, JSON artefact stored) < 60 s on 2 cores,
-    with its held-out precision and recall against the majority baseline.
+    with its held-out precision and recall against the majority baseline;
+(c) ``--saves-during-training``: the web workers' save latency while that training runs.
+    ``annotator serve`` (2 workers x 2 threads, embedded consumer off) and ``annotator
+    worker`` (one thread, the SQLite queue file) run over one database holding the
+    workspace benchmark's statement and the 100,000-stance project; 16 client processes
+    save stances for ``--seconds``, first with nothing else running (baseline), then from
+    the moment a training job is queued (only saves that started while the job was
+    running count), then again once it is over; the baseline p99 is that of both rounds
+    without the job. Target: no more than 20 % above the baseline.
 Data are generated from a fixed seed and bulk-inserted with Core (the set-up is not timed).
 """
 
@@ -196,6 +204,192 @@ def bench_classifier(n_stances: int, url: str | None) -> None:
             print(f"    artefact: {len(model.artefact['vocabulary'])} terms, ~{size:.1f} MB JSON")
 
 
+def _timed_saves(args) -> list[tuple[float, float]]:
+    """One client saving for ``seconds``: (wall-clock start, latency in ms) of each save."""
+    import workspace_bench as wb
+
+    port, n, statement_id, text, seconds = args
+    client = wb.Client(port, f"bench{n}")
+    path = f"/p/demo/s/{statement_id}"
+    headers = {"HX-Request": "true", "X-CSRFToken": client.csrf(client.request("GET", path))}
+    spans, rng, out = wb.words(text), random.Random(n), []
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        began, t = time.time(), time.perf_counter()
+        client.request("POST", path + "/stances", wb.save_body(text, spans, rng), headers)
+        out.append((began, (time.perf_counter() - t) * 1000))
+    return out
+
+
+def _save_round(port: int, statement_id: int, text: str, seconds: float) -> list:
+    import multiprocessing as mp
+
+    import workspace_bench as wb
+
+    jobs = [(port, n + 1, statement_id, text, seconds) for n in range(wb.CLIENTS)]
+    with mp.Pool(wb.CLIENTS) as pool:
+        return [x for worker in pool.map(_timed_saves, jobs) for x in worker]
+
+
+def _p(times: list[float], q: int) -> float:
+    return statistics.quantiles(times, n=100)[q - 1]
+
+
+def bench_saves_during_training(n_stances: int, seconds: float, nice: str = "10") -> None:
+    """(c): the save p99 of the web workers with and without a training job beside them."""
+    import os
+    import subprocess
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import workspace_bench as wb
+
+    tmp = tempfile.mkdtemp()
+    url, queue_file = f"sqlite:///{tmp}/bench.sqlite", f"{tmp}/jobs.sqlite3"
+    statement_id = wb.build(url)
+    text = wb.statement_text(url, statement_id)
+    config = {"DATABASE_URL": url, "SECRET_KEY": "bench", "QUEUE_FILE": queue_file}
+    app = create_app(config)
+    with app.app_context():
+        project, _ = seed_classifier(n_stances)
+        recommender = create_recommender(
+            db.session, project, None, RecommenderInput(name="clf", kind="classifier")
+        )
+        db.session.commit()
+        project_id, recommender_id = project.id, recommender.id
+    env = dict(os.environ, ANNOTATOR_QUEUE_FILE=queue_file, ANNOTATOR_EMBEDDED_WORKER="0")
+    os.environ.update(env)
+    worker = subprocess.Popen(
+        [sys.executable, "-c", "from annotator.cli import main; main()", "worker", "--nice", nice],
+        env=dict(env, ANNOTATOR_DATABASE_URL=url, ANNOTATOR_SECRET_KEY="bench"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    port = wb.free_port()
+    server = _serve(url, port, f"{tmp}/serve.log")
+    try:
+        baseline = [ms for _, ms in _save_round(port, statement_id, text, seconds)]
+        job_id = _queue_training(app, project_id, recommender_id)
+        phases = _watch_job(app, job_id)
+        during = _save_round(port, statement_id, text, seconds)
+        started, finished, state = _wait_job(app, job_id)
+        # a second baseline after the job: other work on the machine changes over minutes
+        after = [ms for _, ms in _save_round(port, statement_id, text, seconds)]
+    finally:
+        for proc in (server, worker):
+            proc.terminate()
+            proc.wait(30)
+    inside = [ms for at, ms in during if started <= at <= (finished or float("inf"))]
+    print(
+        f"(c) saves by 16 clients, 2 workers x 2 threads, SQLite: baseline before the job "
+        f"{len(baseline)} saves in {seconds:.0f} s, p50 {_p(baseline, 50):.1f} ms, "
+        f"p99 {_p(baseline, 99):.1f} ms; after it {len(after)} saves, p50 {_p(after, 50):.1f} ms, "
+        f"p99 {_p(after, 99):.1f} ms"
+    )
+    base99 = _p(baseline + after, 99)
+    print(f"    baseline (both rounds): p99 {base99:.1f} ms")
+    took = (finished - started) if finished else float("nan")
+    if len(inside) > 1:
+        p99 = _p(inside, 99)
+        print(
+            f"    during training (worker nice {nice}, job {state}, {took:.1f} s in the worker): "
+            f"{len(inside)} saves, p50 {_p(inside, 50):.1f} ms, p99 {p99:.1f} ms "
+            f"({100 * (p99 / base99 - 1):+.0f} % against the baseline)"
+        )
+    else:
+        print(f"    during training: too few saves overlapped the job ({state}, {took:.1f} s)")
+    _phase_report(during, started, phases, base99)
+
+
+def _watch_job(app, job_id: int) -> dict:
+    """Poll the job row in a thread: the wall-clock time its training part ended."""
+    import threading
+
+    from annotator.models import SuggestionJob
+
+    seen: dict = {}
+
+    def watch() -> None:
+        while "trained" not in seen:
+            with app.app_context():
+                job = db.session.get(SuggestionJob, job_id)
+                if job.done >= 1 or job.state in ("done", "failed"):
+                    seen["trained"] = time.time()
+            time.sleep(0.25)
+
+    threading.Thread(target=watch, daemon=True).start()
+    return seen
+
+
+def _phase_report(during, started: float, phases: dict, base99: float) -> None:
+    """Where the slow saves fall: in the training part of the job or after it."""
+    trained = phases.get("trained")
+    if trained is None:
+        return
+    fit = [ms for at, ms in during if started <= at <= trained]
+    if len(fit) > 1:
+        print(
+            f"    while fitting (first {trained - started:.1f} s of the job): {len(fit)} saves, "
+            f"p99 {_p(fit, 99):.1f} ms ({100 * (_p(fit, 99) / base99 - 1):+.0f} %)"
+        )
+    slow = sorted(during, key=lambda x: -x[1])[:8]
+    marks = ", ".join(f"{ms:.0f} ms at {at - started:+.1f} s" for at, ms in sorted(slow))
+    print(f"    slowest saves (time from the job's start): {marks}")
+
+
+def _serve(url: str, port: int, log: str):
+    """``annotator serve`` (2 workers x 2 threads), its output kept in ``log``; waits up to
+    60 s for the port, as the machine may be busy with other work."""
+    import os
+    import socket
+    import subprocess
+
+    env = dict(os.environ, ANNOTATOR_DATABASE_URL=url, ANNOTATOR_SECRET_KEY="bench")
+    cmd = [sys.executable, "-c", "from annotator.cli import main; main()", "serve"]
+    cmd += ["--port", str(port), "--workers", "2", "--threads", "2"]
+    with open(log, "w") as out:
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
+    for _ in range(600):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return proc
+        except OSError:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(f"server did not start: {Path(log).read_text()[-2000:]}")
+
+
+def _queue_training(app, project_id: int, recommender_id: int) -> int:
+    from annotator.models import Project, Recommender
+    from annotator.suggestions import queue
+    from annotator.suggestions.jobs import request_job
+
+    with app.app_context():
+        project = db.session.get(Project, project_id)
+        recommender = db.session.get(Recommender, recommender_id)
+        job = request_job(db.session, project, "train", recommender=recommender)
+        db.session.commit()
+        queue.submit(app, job.id)
+        return job.id
+
+
+def _wait_job(app, job_id: int, limit: float = 600) -> tuple[float, float | None, str]:
+    """Wall-clock start and end of the job (epoch seconds) once it is over, and its state."""
+    from annotator.models import SuggestionJob
+
+    deadline = time.monotonic() + limit
+    while True:
+        with app.app_context():
+            job = db.session.get(SuggestionJob, job_id)
+            state = job.state
+            started = job.started_at.timestamp() if job.started_at else None
+            finished = job.finished_at.timestamp() if job.finished_at else None
+        if state in ("done", "failed") or time.monotonic() > deadline:
+            return started or 0.0, finished, state
+        time.sleep(0.5)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--spans", type=int, default=50_000)
@@ -203,7 +397,13 @@ def main() -> None:
     parser.add_argument("--database-url")
     parser.add_argument("--skip-regex", action="store_true")
     parser.add_argument("--only", choices=("memory", "classifier"))
+    parser.add_argument("--saves-during-training", action="store_true")
+    parser.add_argument("--seconds", type=float, default=30.0, help="(c): each save round")
+    parser.add_argument("--nice", type=int, default=10, help="(c): the job worker's --nice")
     args = parser.parse_args()
+    if args.saves_during_training:
+        bench_saves_during_training(args.stances, args.seconds, str(args.nice))
+        return
     if args.only != "classifier":
         bench_memory(args.spans, args.skip_regex)
     if args.only != "memory":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from annotator.models import Actor
+from annotator.models import Actor, Project, Suggestion
 
 from .test_api_helpers import api, api_demo, assert_error
 from .workspace_helpers import stance_data
@@ -46,6 +46,23 @@ def _relation(client, st, tokens) -> int:
     body = _ends(client, st, tokens) | {"type": "supports"}
     base = f"/projects/demo/statements/{st.id}/relations"
     return api(client, "POST", base, tokens["annotator1"], json=body).get_json()["id"]
+
+
+def _suggestion(session, st) -> int:
+    """A file recommender's suggestion of annotator1's demo phrase; returns its id."""
+    from annotator.suggestions.proposals import Proposal, store_suggestions
+    from annotator.suggestions.recommenders import RecommenderInput, create_recommender
+
+    project = session.get(Project, st.project_id)
+    label = next(lab for lab in project.labels if lab.key == "condemnation")
+    target = session.scalar(select(Actor.id).where(Actor.key == "iran"))
+    data = stance_data(st)
+    rec = create_recommender(session, project, None, RecommenderInput(name="f", kind="file"))
+    store_suggestions(
+        session, rec, st, "v1", [Proposal(data["start"], data["end"], label.id, 0.9, target)]
+    )
+    session.commit()
+    return session.scalar(select(Suggestion.id).where(Suggestion.recommender_id == rec.id))
 
 
 # name -> (expected statuses by WHO, function building (method, path, kwargs))
@@ -158,6 +175,27 @@ CASES = {
     ),
     "agreement": (REVIEWERS, lambda c, s, st, t: ("GET", "/projects/demo/agreement", {})),
     "export": (LEADS, lambda c, s, st, t: ("GET", "/projects/demo/export?format=jsonl", {})),
+    "suggestions list": (
+        ASSIGNED,
+        lambda c, s, st, t: ("GET", f"/projects/demo/statements/{st.id}/suggestions", {}),
+    ),
+    "suggestion accept": (
+        _created(ASSIGNED),
+        lambda c, s, st, t: (
+            "POST",
+            f"/projects/demo/statements/{st.id}/suggestions/{_suggestion(s, st)}/accept",
+            {"json": {}},
+        ),
+    ),
+    "suggestion reject": (
+        ASSIGNED,
+        lambda c, s, st, t: (
+            "POST",
+            f"/projects/demo/statements/{st.id}/suggestions/{_suggestion(s, st)}/reject",
+            {},
+        ),
+    ),
+    "recommenders": (LEADS, lambda c, s, st, t: ("GET", "/projects/demo/recommenders", {})),
 }
 
 

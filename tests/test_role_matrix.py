@@ -15,10 +15,12 @@ from annotator.accounts.tokens import create_token
 from annotator.accounts.users import find_user
 from annotator.annotation.relations import RelationInput, create_relation
 from annotator.annotation.stances import StanceInput, create_stance
-from annotator.models import Actor
+from annotator.models import Actor, Suggestion, SuggestionDecision
 from annotator.projects.assignments import set_assignment_state
 from annotator.projects.guidelines import save_guidelines
 from annotator.review.adjudication import accept_version
+from annotator.suggestions.proposals import Proposal, store_suggestions
+from annotator.suggestions.recommenders import RecommenderInput, create_recommender
 
 from .conftest import csrf_from
 from .factories import make_user
@@ -38,6 +40,9 @@ OWNED |= {"relations.restore"}
 OWNED |= {"api.stances_delete_stance", "api.relations_list_relations"}
 OWNED |= {"api.relations_create_relation", "api.relations_update_relation"}
 OWNED |= {"api.relations_delete_relation"}
+OWNED |= {
+    f"api.suggestions_{n}" for n in ("list_suggestions", "accept_suggestion", "reject_suggestion")
+}
 DENIALS = ("This needs the", "Unknown project", "This needs a site admin")
 SKIP = {"static"}
 
@@ -67,6 +72,7 @@ def _world(session) -> dict[str, object]:
     make_user(session, "outsider")
     make_user(session, "admin", admin=True)
     actor = session.scalar(select(Actor).where(Actor.project_id == project.id).limit(1))
+    suggestion = _a_decided_suggestion(session, project, st, a1)
     bearer, spare = {}, {}
     for who in WHO[1:]:
         user = find_user(session, who)
@@ -84,10 +90,23 @@ def _world(session) -> dict[str, object]:
         "action": "move",
         "version": 1,
         "username": "annotator2",
-        "suggestion_id": 1,
+        "rid": suggestion.recommender_id,
+        "suggestion_id": suggestion.id,
     }
     return {"values": values, "theirs": theirs.id, "bearer": bearer, "spare": spare,
             "claim": claim.id}  # fmt: skip
+
+
+def _a_decided_suggestion(session, project, st, user):
+    """A file recommender's suggestion on the statement, rejected by ``user`` (so the
+    recommender cannot be deleted while the matrix walks its routes)."""
+    label = next(lab for lab in project.labels if lab.key == "claim")
+    rec = create_recommender(session, project, None, RecommenderInput(name="file", kind="file"))
+    store_suggestions(session, rec, st, "v1", [Proposal(0, 4, label.id, 0.9)])
+    suggestion = session.scalar(select(Suggestion).where(Suggestion.recommender_id == rec.id))
+    session.add(SuggestionDecision(suggestion_id=suggestion.id, user_id=user.id, decision="reject"))
+    session.flush()
+    return suggestion
 
 
 # These end the client's session (a valid CSRF token makes them succeed): requested last.

@@ -28,12 +28,22 @@ from annotator.api import (  # noqa: E402  (modules add their routes to bp)
     relations,
     stances,
     statements,
+    suggestions,
 )
 
 __all__ = ["bp"]
 _MODULES = (
-    actors, agreement, assignments, export, openapi, projects, relations, stances, statements,
-)  # fmt: skip
+    actors,
+    agreement,
+    assignments,
+    export,
+    openapi,
+    projects,
+    relations,
+    stances,
+    statements,
+    suggestions,
+)
 
 
 @bp.record_once

@@ -22,7 +22,17 @@ from sqlalchemy.orm import Session
 from annotator.annotation.relation_records import batch_query, link_records
 from annotator.annotation.rows import CONTENT, RECORD_VALUES, StanceRow, stance_select
 from annotator.formats.records import stance_id, unique_ids
-from annotator.models import Actor, GoldDecision, Label, Project, Stance, Statement, User
+from annotator.models import (
+    Actor,
+    GoldDecision,
+    Label,
+    Project,
+    Recommender,
+    Stance,
+    Statement,
+    Suggestion,
+    User,
+)
 
 BATCH = 500
 Rename = Callable[[str], str] | None
@@ -122,6 +132,16 @@ _FRAME = _getter("id", "is_gold", "annotator_id", "start", "end", "label_id", "t
 _VALUES = tuple((name, _READ.index(name)) for name in RECORD_VALUES)
 _VOTE_KEY = _getter("start", "end", "label_id", "target_id")
 _CONTENT = _getter(*CONTENT)
+# Where an accepted suggestion came from, read after ``_READ`` by the same query (two outer
+# joins on primary keys, not a query per stance): NULL for stances drawn by hand.
+_ORIGIN_COLUMNS = (
+    Suggestion.id,
+    Recommender.name,
+    Recommender.kind,
+    Suggestion.model_version,
+    Suggestion.score,
+)
+_ORIGIN = len(_READ)
 
 
 def iter_statement_rows(conn: Connection, project: Project) -> Iterator[list[Any]]:
@@ -195,7 +215,10 @@ def _batch_stances(conn: Connection, span: tuple, scope: str) -> dict[int, list]
     """
     query = (
         stance_select(names=False, times="raw", fields=_READ)
+        .add_columns(*_ORIGIN_COLUMNS)
         .join(Statement, Statement.id == Stance.statement_id)
+        .outerjoin(Suggestion, Suggestion.id == Stance.origin_suggestion_id)
+        .outerjoin(Recommender, Recommender.id == Suggestion.recommender_id)
         .where(*_in_batch(Stance.statement_id, span), Stance.deleted_at.is_(None))
     )
     if scope == "annotators":
@@ -325,6 +348,18 @@ def _votes(stances) -> dict[tuple, int]:
     return {key: len(users) for key, users in voters.items()}
 
 
+def _origin(s) -> dict[str, Any]:
+    """The suggestion a stance was accepted from: recommender, kind, model version, score."""
+    suggestion_id, recommender, kind, model_version, score = s[_ORIGIN : _ORIGIN + 5]
+    return {
+        "recommender": recommender,
+        "kind": kind,
+        "model_version": model_version,
+        "suggestion_id": suggestion_id,
+        "score": score,
+    }
+
+
 def _record(s, head: tuple, text: str, look: _Lookups, votes: Mapping, gold: Mapping) -> tuple:
     """(content order key, canonical record, database id); rows are unpacked as tuples
     (name access costs per field), and the key is built from locals rather than read back.
@@ -368,6 +403,7 @@ def _record(s, head: tuple, text: str, look: _Lookups, votes: Mapping, gold: Map
     }
     for name, position in _VALUES:
         record[name] = s[position]
+    record["origin"] = None if s[_ORIGIN] is None else _origin(s)
     record["created_at"] = created
     record["updated_at"] = updated
     if is_gold:

@@ -75,7 +75,12 @@ def parse_options(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.command("export")
 @click.argument("project")
 @click.option("--format", "format_name", required=True, help="jsonl, csv, semeval, conll, hf, …")
-@click.option("--scope", default="gold", show_default=True, help="gold, annotators or all.")
+@click.option(
+    "--scope",
+    default="gold",
+    show_default=True,
+    help="gold, annotators or all; suggestions (jsonl only) writes the model suggestions.",
+)
 @click.option(
     "-o", "--output", type=click.Path(path_type=Path),
     help="File; a folder for aif, brat and hf, or a zip of it when PATH ends in .zip.",
@@ -102,6 +107,9 @@ def parse_options(pairs: tuple[str, ...]) -> dict[str, str]:
 def export_command(session, project, format_name, scope, output, **opts) -> None:
     """Export PROJECT as a dataset to -o PATH (with PATH.meta.json) or standard output."""
     proj = get_project(session, project)
+    if scope == "suggestions":
+        _export_suggestions(session, proj, format_name, output)
+        return
     request = _request(proj, format_name, scope, **opts)
     exporter = export_service.get_exporter(format_name)
     if exporter.kind == "folder" and output is None:
@@ -122,6 +130,33 @@ def export_command(session, project, format_name, scope, output, **opts) -> None
 def _zipped(output: Path | None) -> bool:
     """A folder format written as a zip: ``-o NAME.zip``."""
     return output is not None and output.suffix.lower() == ".zip"
+
+
+def _export_suggestions(session, project, format_name: str, output: Path | None) -> None:
+    """The project's suggestions as JSON Lines (docs/export-formats.md), only on request."""
+    from annotator.formats.records import record_line
+    from annotator.suggestions.records import iter_suggestion_records
+
+    if format_name != "jsonl":
+        raise Invalid("Suggestions are exported as jsonl only: use --format jsonl.")
+    lines = (record_line(r) for r in iter_suggestion_records(session, project))
+    if output is None:
+        for line in lines:
+            sys.stdout.buffer.write(line)
+        return
+    output = output.resolve()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".part", dir=output.parent)
+    count = 0
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for count, line in enumerate(lines, 1):  # noqa: B007 - the last count is the total
+                out.write(line)
+        os.replace(name, output)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+    click.echo(f"Wrote {count} suggestions to {output}.", err=True)
 
 
 def _write_stdout(session, project, request, progress) -> None:

@@ -9,6 +9,7 @@ stance service's default (the issuing organisation).
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
@@ -24,9 +25,18 @@ from annotator.text.sentences import split_sentences
 _MODELS: dict[tuple, sentence_model.SentenceModel] = {}  # see model_key -> model
 
 
-def train_classifier(session: Session, project: Project) -> dict:
-    """Fit, evaluate on held-out statements and return the JSON artefact with its figures."""
+def train_classifier(
+    session: Session, project: Project, after_read: Callable[[], None] | None = None
+) -> dict:
+    """Fit, evaluate on held-out statements and return the JSON artefact with its figures.
+
+    ``after_read`` runs between reading the examples and fitting: a job passes its commit,
+    so no read transaction stays open through the fit (on SQLite a long reader keeps the
+    WAL from being checkpointed while the web workers write).
+    """
     data = sentence_examples(session, project)
+    if after_read is not None:
+        after_read()
     try:
         artefact, metrics = sentence_model.train_and_evaluate(data.examples)
     except ValueError as exc:

@@ -267,11 +267,27 @@ def jobs_command(project: str, limit: int) -> None:
 
 @click.command("worker")
 @click.option("--threads", default=1, show_default=True, help="Jobs run at the same time.")
+@click.option(
+    "--nice",
+    "niceness",
+    default=10,
+    show_default=True,
+    type=click.IntRange(0, 19),
+    help="CPU priority to give up (Unix nice): web requests on the same host come first.",
+)
 @with_appcontext
-def worker_command(threads: int) -> None:
-    """Run a job worker (training, predictions, webhooks) until interrupted; any host will do."""
+def worker_command(threads: int, niceness: int) -> None:
+    """Run a job worker (training, predictions, webhooks) until interrupted; any host will do.
+
+    It lowers its own CPU priority (``--nice``, default 10), so a training beside the web
+    workers takes the cores they leave idle: measured in bench/suggest_bench.py (c).
+    """
+    import os
+
     from annotator.suggestions import queue
 
+    if niceness and hasattr(os, "nice"):
+        os.nice(niceness)
     app = current_app._get_current_object()  # the tasks outlive this context: the real app
     huey = queue.get_huey(app)
     click.echo(f"Worker on {queue.queue_address(app)} with {threads} thread(s).", err=True)

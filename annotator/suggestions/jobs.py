@@ -103,7 +103,7 @@ def run_job(session: Session, job: SuggestionJob, checkpoint: Checkpoint) -> Non
         job.total = 1
         job.counts = {"stance_count": count_stances(session, project)}  # kept if it fails
         checkpoint()
-        training.train_recommender(session, project, recommender)
+        training.train_recommender(session, project, recommender, after_read=checkpoint)
         job.done = 1
         job.counts = {**job.counts, "version": recommender.active_version}
         checkpoint()

@@ -1,10 +1,11 @@
 """How annotators take the suggestions: acceptance rate per recommender and per annotator.
 
-"Shown" is what an annotator certainly had in front of them: the suggestions they decided
-(accepted or rejected) plus those they left alone on a statement they then marked done
-("ignored": at or above the recommender's threshold, undecided, and not at the span of one
-of their own stances). Page views are not recorded, so suggestions on statements still in
-progress count only once decided. Rate = accepted / shown. Counted in SQL, never in Python.
+"Shown" is what an annotator had in front of them: the suggestions they decided (accepted or
+rejected) plus those they left alone ("ignored"): undecided ones listed for them (recorded
+by ``shown.note_shown``, the first time only), and, for suggestions made before that record
+existed or never listed, undecided ones at or above the recommender's threshold on a
+statement they marked done, not at the span of one of their own stances. Rate = accepted /
+shown. Counted in SQL, never in Python.
 """
 
 from __future__ import annotations
@@ -22,13 +23,15 @@ from annotator.models import (
     Stance,
     Suggestion,
     SuggestionDecision,
+    SuggestionView,
     User,
 )
 from annotator.suggestions.recommenders import list_recommenders, require_lead
 
 SHOWN = (
-    "shown = accepted + rejected + ignored; ignored = undecided suggestions at or above the "
-    "threshold on statements the annotator marked done, not at the span of one of their stances"
+    "shown = accepted + rejected + ignored; ignored = undecided suggestions listed for the "
+    "annotator, or at or above the threshold on statements they marked done and not at the "
+    "span of one of their stances"
 )
 
 
@@ -40,8 +43,9 @@ def suggestion_stats(session: Session, project: Project, user: User | None = Non
     )
     for recommender_id, user_id, decision, n in session.execute(_decisions(project)):
         cells[(recommender_id, user_id)][decision] = n
-    for recommender_id, user_id, n in session.execute(_ignored(project)):
-        cells[(recommender_id, user_id)]["ignored"] = n
+    for query in (_viewed_undecided(project), _ignored(project)):
+        for recommender_id, user_id, n in session.execute(query):
+            cells[(recommender_id, user_id)]["ignored"] += n
     users = {u for _, u in cells}
     names = dict(session.execute(select(User.id, User.username).where(User.id.in_(users))).all())
     recommenders = list_recommenders(session, project)
@@ -90,10 +94,30 @@ def _decisions(project: Project):
     )
 
 
+def _viewed_undecided(project: Project):
+    """Suggestions listed for an annotator that they have not decided."""
+    decided = exists().where(
+        SuggestionDecision.suggestion_id == SuggestionView.suggestion_id,
+        SuggestionDecision.user_id == SuggestionView.user_id,
+    )
+    return (
+        select(Suggestion.recommender_id, SuggestionView.user_id, func.count())
+        .join(Suggestion, Suggestion.id == SuggestionView.suggestion_id)
+        .join(Recommender, Recommender.id == Suggestion.recommender_id)
+        .where(Recommender.project_id == project.id, ~decided)
+        .group_by(Suggestion.recommender_id, SuggestionView.user_id)
+    )
+
+
 def _ignored(project: Project):
+    """Undecided, never listed, on a statement marked done: left alone all the same."""
     decided = exists().where(
         SuggestionDecision.suggestion_id == Suggestion.id,
         SuggestionDecision.user_id == Assignment.annotator_id,
+    )
+    viewed = exists().where(
+        SuggestionView.suggestion_id == Suggestion.id,
+        SuggestionView.user_id == Assignment.annotator_id,
     )
     drawn = exists().where(
         and_(
@@ -114,6 +138,7 @@ def _ignored(project: Project):
             Assignment.state == "done",
             Suggestion.score >= Recommender.threshold,
             ~decided,
+            ~viewed,
             ~drawn,
         )
         .group_by(Suggestion.recommender_id, Assignment.annotator_id)

@@ -8,7 +8,7 @@ suggestions of older versions; the last ``KEEP_MODELS`` versions are kept.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -33,16 +33,25 @@ KEEP_MODELS = 3
 
 
 def train_recommender(
-    session: Session, project: Project, recommender: Recommender, *, user: User | None = None
+    session: Session,
+    project: Project,
+    recommender: Recommender,
+    *,
+    user: User | None = None,
+    after_read: Callable[[], None] | None = None,
 ) -> RecommenderModel:
-    """Train a new version from the project's stances and make it the active one."""
+    """Train a new version from the project's stances and make it the active one.
+
+    ``after_read`` (a job's commit) runs once the classifier's examples are read, before
+    the fit: see ``classifier.train_classifier``.
+    """
     if recommender.kind not in LOCAL_KINDS:
         raise Invalid(f"A {recommender.kind} recommender is not trained here.", field="kind")
     stance_count = count_stances(session, project)
     if recommender.kind == "span_memory":
         result = memory.build_memory(session, project, recommender)
     else:
-        result = classifier.train_classifier(session, project)
+        result = classifier.train_classifier(session, project, after_read)
     model = RecommenderModel(
         recommender_id=recommender.id,
         version=_next_version(session, recommender),

@@ -15,13 +15,24 @@ def register(app: Flask) -> None:
     from annotator.actors import views as actors
     from annotator.annotation.views import relations, stances, workspace
     from annotator.exchange import views as exchange
-    from annotator.projects.views import labels, lead, overview
+    from annotator.projects.views import labels, lead, overview, recommenders
     from annotator.review import views as review
     from annotator.statements import views as statements
     from annotator.suggestions import views as suggestions
 
     accounts = (auth, tokens, account, admin)
-    modules = (*accounts, overview, lead, labels, workspace, stances, relations, actors, statements)
+    modules = (
+        *accounts,
+        overview,
+        lead,
+        labels,
+        recommenders,
+        workspace,
+        stances,
+        relations,
+        actors,
+        statements,
+    )
     for bp in dict.fromkeys(m.bp for m in (*modules, exchange, review, suggestions, api)):
         app.register_blueprint(bp)  # once each: lead and labels share the ``lead`` blueprint
     app.register_blueprint(statements.browser_bp)
