@@ -265,3 +265,24 @@ def test_done_statement_shows_suggestions_read_only(session, login, world):
     )
     assert answer.status_code == 409 and "reopen it" in answer.get_data(as_text=True)
     assert stances_of(session, b) == []
+
+
+def test_opening_the_page_records_what_was_shown_once(session, login, world):
+    """The acceptance rate's denominator: the page notes each suggestion shown, a reload adds
+    no row, and another annotator's view is counted for them alone."""
+    from annotator.models import SuggestionView
+
+    project, b, ids = world
+
+    def views(username):
+        session.commit()
+        user = get_user(session, username)
+        query = select(SuggestionView.suggestion_id).where(SuggestionView.user_id == user.id)
+        return sorted(session.scalars(query))
+
+    assert views("annotator2") == []
+    client, _, _ = opened(login, b)
+    assert views("annotator2") == sorted(ids.values())
+    assert client.get(page_url(b)).status_code == 200
+    assert views("annotator2") == sorted(ids.values())  # a reload writes nothing new
+    assert views("annotator1") == []

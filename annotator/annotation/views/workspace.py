@@ -19,6 +19,7 @@ from annotator.projects.queue import neighbour_statement, next_open_statement
 from annotator.roles import Role
 from annotator.statements.statements import get_statement
 from annotator.suggestions.panel import page_suggestions
+from annotator.suggestions.shown import note_shown
 from annotator.web.access import project_view
 from annotator.web.errors import render_refusal
 from annotator.web.forms import Refused, submit
@@ -66,7 +67,11 @@ def _can_edit(assignment) -> bool:
 def statement(project, statement_id: int):
     """The statement with the user's own stances highlighted and the stance form."""
     st = get_statement(db.session, project, statement_id)
-    return render_template("workspace/statement.html", **page_context(project, st))
+    ctx = page_context(project, st)
+    if ctx["suggestions"] and ctx["suggestions"].editable:
+        note_shown(db.session, current_user, ctx["suggestions"].items)  # acceptance rate
+        db.session.commit()
+    return render_template("workspace/statement.html", **ctx)
 
 
 @bp.post("/s/<int:statement_id>/state")
