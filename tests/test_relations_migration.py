@@ -115,3 +115,27 @@ def test_downgrade_removes_the_tables_and_upgrade_restores_them(blank_engine):
     unique = [i for i in inspector.get_indexes("relations") if i["unique"]]
     assert {"ck_relations_not_loop", "ck_relations_owner"} <= checks
     assert [i["name"] for i in unique] == ["uq_relations_live_link"]
+
+
+def test_upgrading_to_head_keeps_every_row_of_an_older_project(blank_engine):
+    """SQLite's batch mode rebuilds ``projects`` (0002, 0006): with foreign keys enforced, the
+    DROP of the old table cascaded and deleted every label, statement and stance (found when
+    0006 landed). The migrations run with foreign keys off and check them before committing."""
+    _project_at_0002(blank_engine)
+    upgrade_schema(blank_engine)
+    counts = {}
+    with blank_engine.connect() as conn:
+        for table in ("projects", "labels", "statements", "stances", "relation_types", "users"):
+            counts[table] = conn.scalar(text(f"SELECT count(*) FROM {table}"))
+        foreign_keys = (
+            conn.exec_driver_sql("PRAGMA foreign_keys").scalar() if not PG_BASE_URL else 1
+        )
+    assert counts == {
+        "projects": 1,
+        "labels": 1,
+        "statements": 1,
+        "stances": 2,
+        "relation_types": 2,
+        "users": 1,
+    }
+    assert foreign_keys == 1  # on again for the connections that follow
