@@ -143,6 +143,8 @@ def agreement_shot(out: Path) -> None:
     app, _ = demo_app(relations=True, second=True)
     with logged_in(app, "reviewer", height=1000) as (page, base):
         page.goto(f"{base}/p/demo/review/agreement")
+        page.get_by_role("link", name="Include unfinished statements").click()
+        page.wait_for_load_state()
         page.screenshot(path=str(out), full_page=True)
 
 
