@@ -32,18 +32,8 @@ from annotator.api import (  # noqa: E402  (modules add their routes to bp)
 )
 
 __all__ = ["bp"]
-_MODULES = (
-    actors,
-    agreement,
-    assignments,
-    export,
-    openapi,
-    projects,
-    relations,
-    stances,
-    statements,
-    suggestions,
-)
+_MODULES = (actors, agreement, assignments, export, openapi, projects)  # used: routes added
+_MODULES += (relations, stances, statements, suggestions)
 
 
 @bp.record_once
