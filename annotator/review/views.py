@@ -69,8 +69,9 @@ def queue(project):
     annotator = request.args.get("annotator", type=db_int)
     after = request.args.get("after", type=db_int)
     page = qp.review_queue_page(
-        db.session, project, names, label=label, annotator_id=annotator, after=after
-    )
+        db.session, project, names, label=label, annotator_id=annotator, after=after,
+        size=qp.PAGE_SIZE,
+    )  # fmt: skip
     return render_template(
         "review/queue.html",
         project=project,
