@@ -176,3 +176,24 @@ def test_api_assignment_cursor_past_the_end_is_empty_and_a_bad_one_is_400(client
     assert_error(bad, 400, "cursor")
     too_big = api(client, "GET", "/projects/demo/assignments?limit=501", tokens["lead"])
     assert too_big.status_code in (400, 422)
+
+
+def test_history_pages_by_event_id(app, session, client, login, monkeypatch):
+    from annotator.review import side_by_side as sbs
+
+    monkeypatch.setattr(sbs, "HISTORY_PAGE", 2)
+    project, sts = _ready(session, statements=1)  # 2 stances, 2 states: at least 4 events
+    names = annotator_names(session, project, hide=False)
+    every = sbs.list_history(session, project, sts[0], names)
+    assert len(every) >= 4
+    login("rev")
+    base = f"/p/rev/review/s/{sts[0].id}/history"
+    first = client.get(base).get_data(as_text=True)
+    assert f'after={every[1].event_id}" rel="next"' in first and "First page" not in first
+    second = client.get(f"{base}?after={every[1].event_id}").get_data(as_text=True)
+    assert "First page" in second and f"after={every[3].event_id}" in second
+    far = client.get(f"{base}?after={FAR}")
+    assert far.status_code == 200 and "past this point" in far.get_data(as_text=True)
+    pages = [sbs.list_history(session, project, sts[0], names, after=a, limit=2) for a in
+             (None, every[1].event_id)]  # fmt: skip
+    assert [r.event_id for p in pages for r in p] == [r.event_id for r in every[:4]]

@@ -435,8 +435,12 @@ def _save_gold(project, st, form, gold, call):
 def history(project, statement_id: int):
     """Every audited change on the statement: annotators' stances and gold decisions."""
     st = get_statement(db.session, project, statement_id)
-    rows = sbs.list_history(db.session, project, st, names_for(project))
-    return render_template("review/history.html", project=project, st=st, rows=rows)
+    after, size = request.args.get("after", type=db_int), sbs.HISTORY_PAGE
+    rows = sbs.list_history(db.session, project, st, names_for(project), after=after, limit=size)
+    next_after = rows[-1].event_id if len(rows) == size else None
+    return render_template(
+        "review/history.html", project=project, st=st, rows=rows, after=after, next_after=next_after
+    )
 
 
 # --- relations, finishing the review, the next statement ------------------------------------
