@@ -197,3 +197,21 @@ def test_history_pages_by_event_id(app, session, client, login, monkeypatch):
     pages = [sbs.list_history(session, project, sts[0], names, after=a, limit=2) for a in
              (None, every[1].event_id)]  # fmt: skip
     assert [r.event_id for p in pages for r in p] == [r.event_id for r in every[:4]]
+
+
+def test_registry_pages_by_name_and_a_far_cursor_is_empty(app, session, client, login):
+    from annotator.actors.curation import list_actor_page
+
+    project, _ = setup(session)  # actors iran, israel, russia, usa
+    first = list_actor_page(session, project, page=None, per_page=3)
+    assert [a.key for a in first.actors] == ["iran", "israel", "russia"] and first.total == 4
+    second = list_actor_page(session, project, page=None, per_page=3, after=first.next_after)
+    assert [a.key for a in second.actors] == ["usa"] and second.next_after is None
+    assert list_actor_page(session, project, page=None, after=FAR).actors == []
+    numbered = list_actor_page(session, project, page=2, per_page=3)  # the API's pages
+    assert [a.key for a in numbered.actors] == ["usa"] and numbered.pages == 2
+    login("boss")
+    far = client.get(f"/p/rev/actors/?after={FAR}")
+    assert far.status_code == 200 and "past this point" in far.get_data(as_text=True)
+    page = client.get("/p/rev/actors/").get_data(as_text=True)
+    assert ">Usa</a>" in page and 'rel="next"' not in page
