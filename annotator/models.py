@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
     event,
     false,
 )
@@ -285,6 +286,9 @@ class Assignment(Base):
         UniqueConstraint("statement_id", "annotator_id"),
         CheckConstraint(_in("state", ASSIGNMENT_STATES), name="state"),
         Index("ix_assignments_annotator_statement", "annotator_id", "statement_id"),
+        # Covers the review queue's readiness (every active assignment done) and the
+        # assignment pages' keyset pages: no assignment row is read (migration 0010).
+        Index("ix_assignments_statement_state", "statement_id", "annotator_id", "active", "state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -499,6 +503,17 @@ Index(
     unique=True,
     sqlite_where=_LIVE,
     postgresql_where=_LIVE,
+)
+
+
+# Live annotators' stances per (label, annotator): the progress counts read this partial index
+# alone, never a stance row (migration 0010).
+Index(
+    "ix_stances_live_label_owner",
+    Stance.label_id,
+    Stance.annotator_id,
+    sqlite_where=and_(Stance.deleted_at.is_(None), Stance.is_gold.is_(False)),
+    postgresql_where=and_(Stance.deleted_at.is_(None), Stance.is_gold.is_(False)),
 )
 
 

@@ -9,6 +9,7 @@ with 16 clients), against the same page of the demo project in the same run, plu
 RSS. ``--scale 0.1`` builds a tenth of everything.
 
 Usage:  python bench/scale.py [--scale 0.1] [--database-url URL] [--requests 20]
+        [--pages 'review queue,progress']  (only these pages)
 Targets: every page p95 < 150 ms sequentially at full size and within 2x its demo p95; a
 search over 100,000 statements p95 < 100 ms; worker RSS < 300 MB.
 PostgreSQL: pass a URL of a scratch database; its public schema is dropped and recreated.
@@ -371,6 +372,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=5.0, help="per page with 16 clients")
     parser.add_argument("--concurrent", default="statement,statement list + search,queue")
+    parser.add_argument("--pages", help="only these pages (comma-separated names), not all")
     args = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="scale-")
     url = args.database_url or f"sqlite:///{folder}/scale.sqlite"
@@ -408,10 +410,13 @@ def _demo_ids(url: str) -> tuple[int, int]:
 def _measure_all(url: str, ids: dict, args) -> list[dict]:
     demo_id, scale_id = _demo_ids(url)
     wanted = set(args.concurrent.split(","))
+    only = set(args.pages.split(",")) if args.pages else None
     results = []
     with _serving(url) as served:
         for slug, sid, rid in (("demo", demo_id, demo_id), ("scale", scale_id, ids["gold"])):
             for name, (who, path) in pages(slug, sid, rid).items():
+                if only is not None and name not in only:
+                    continue
                 row = {
                     "project": slug,
                     **measure(served.port, name, who, path, ids["token"], args.requests),

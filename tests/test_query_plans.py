@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import re
 from contextlib import contextmanager
+from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 
 from annotator.accounts.users import find_user
 from annotator.annotation.rows import list_statement_rows
-from annotator.models import Label, Statement
+from annotator.models import Assignment, Label, Statement
 from annotator.projects import progress, queue
+from annotator.projects.assignments import assignment_summary
+from annotator.review.queue_page import next_unreviewed, review_queue_page
 from annotator.review.review import list_review_queue
 from annotator.statements.browser import Filters, browse
 
@@ -82,10 +85,36 @@ def _progress(session, project, statement, user):
     progress.annotator_progress(session, project)
     progress.label_counts(session, project)
     progress.statement_rows(session, project, 1)
+    progress.project_progress(session, project, statement.id)
+    assignment_summary(session, project)
 
 
 def _review(session, project, statement, user):
     list_review_queue(session, project, {})
+
+
+def _review_page(session, project, statement, user):
+    """The paged queue (SQL picks the ready statements), with each filter, and /next."""
+    _make_ready(session, project, statement)
+    assert review_queue_page(session, project, {}).rows
+    review_queue_page(session, project, {}, label="claim", annotator_id=user.id, after=1)
+    next_unreviewed(session, project, statement.id)
+
+
+def _make_ready(session, project, statement):
+    session.execute(
+        update(Assignment).where(Assignment.statement_id == statement.id).values(state="done")
+    )
+
+
+def _api_assignments(session, project, statement, user):
+    """The API's assignment list, first page and a cursor page (run in a request)."""
+    from annotator.api.assignments import _query
+
+    caller = SimpleNamespace(project=project)
+    found = _query(caller, None, {}).limit(101)
+    session.scalars(found).all()
+    session.scalars(_query(caller, user.id, {"state": "done"}).limit(101)).all()
 
 
 def _stances(session, project, statement, user):
@@ -93,7 +122,9 @@ def _stances(session, project, statement, user):
     session.scalar(select(Statement).where(Statement.id == statement.id))
 
 
-@pytest.mark.parametrize("hot", [_queue, _search, _progress, _review, _stances])
+@pytest.mark.parametrize(
+    "hot", [_queue, _search, _progress, _review, _review_page, _api_assignments, _stances]
+)
 def test_hot_queries_scan_no_table_in_full(session, world, hot):
     project, statement, user = world
     with recorded(session) as statements:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from annotator.actors.registry import free_key, set_aliases
@@ -49,8 +49,10 @@ class ActorPage:
     actors: list[Actor]
     usage: dict[int, int]
     total: int
-    page: int
+    page: int | None  # numbered pages (the API); None for keyset pages (the browser)
     pages: int
+    after: int | None = None  # keyset pages: the cursor (an actor id) this page follows
+    next_after: int | None = None  # keyset pages: the next page's cursor (None: last page)
 
 
 def create_actor(session: Session, project: Project, user: User, data: ActorData) -> Actor:
@@ -149,32 +151,52 @@ def list_actor_page(
     *,
     query: str = "",
     status: str = "active",
-    page: int = 1,
+    page: int | None = 1,
     per_page: int = 50,
     owner_id: int | None = None,
+    after: int | None = None,
 ) -> ActorPage:
     """A page of the registry, filtered by a name/alias/key/QID search and by status.
 
-    With ``owner_id`` the usage counts only that user's stances (see ``blind_owner``).
+    ``page`` numbers pages (the API's ``page``/``pages``); with ``page=None`` the page is a
+    keyset page after the actor ``after`` in (lower-case name, id) order, as the browser
+    pages: no OFFSET, and an unknown ``after`` is an empty page. With ``owner_id`` the usage
+    counts only that user's stances (see ``blind_owner``).
     """
     where = [Actor.project_id == project.id, *_status_filter(status)]
     if query.strip():
         where.append(_search_filter(query))
     total = session.scalar(select(func.count()).select_from(Actor).where(*where)) or 0
     pages = max(1, -(-total // per_page))
-    page = min(max(page, 1), pages)
-    actors = list(
-        session.scalars(
-            select(Actor)
-            .where(*where)
-            .options(selectinload(Actor.aliases))
-            .order_by(func.lower(Actor.name), Actor.id)
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        )
+    ordered = (
+        select(Actor)
+        .where(*where)
+        .options(selectinload(Actor.aliases))
+        .order_by(func.lower(Actor.name), Actor.id)
     )
+    if page is None:
+        return _keyset_page(session, project, ordered, after, per_page, owner_id, total, pages)
+    page = min(max(page, 1), pages)
+    actors = list(session.scalars(ordered.limit(per_page).offset((page - 1) * per_page)))
     usage = actor_usage(session, [a.id for a in actors], owner_id=owner_id)
     return ActorPage(actors, usage, total, page, pages)
+
+
+def _keyset_page(session, project, ordered, after, per_page, owner_id, total, pages) -> ActorPage:
+    """The ``per_page`` actors after actor ``after`` in (lower(name), id) order."""
+    if after is not None:
+        key = session.scalar(
+            select(func.lower(Actor.name)).where(Actor.id == after, Actor.project_id == project.id)
+        )
+        if key is None:
+            return ActorPage([], {}, total, None, pages, after, None)
+        name = func.lower(Actor.name)
+        ordered = ordered.where(or_(name > key, and_(name == key, Actor.id > after)))
+    actors = list(session.scalars(ordered.limit(per_page + 1)))
+    more, actors = len(actors) > per_page, actors[:per_page]
+    usage = actor_usage(session, [a.id for a in actors], owner_id=owner_id)
+    next_after = actors[-1].id if more else None
+    return ActorPage(actors, usage, total, None, pages, after, next_after)
 
 
 def count_by_status(session: Session, project: Project) -> dict[str, int]:

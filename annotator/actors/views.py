@@ -38,7 +38,8 @@ def index(project):
     q = request.args.get("q", "").strip()[:300]
     status = request.args.get("status", "active")
     page = curation.list_actor_page(
-        db.session, project, query=q, status=status, page=request.args.get("page", 1, type=db_int),
+        db.session, project, query=q, status=status, page=None,
+        after=request.args.get("after", type=db_int),
         owner_id=curation.blind_owner(current_user, g.role),
     )  # fmt: skip
     fragment = htmx and htmx.target == "actor-table"

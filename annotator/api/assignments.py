@@ -1,15 +1,19 @@
-"""Assignments: who works which statement in what state; leads assign."""
+"""Assignments: who works which statement in what state, a cursor page at a time; leads assign."""
 
 from __future__ import annotations
 
-from apiflask import Schema
-from apiflask.validators import Length
-from sqlalchemy import select
+import base64
+import binascii
+
+from apiflask import Schema, fields
+from apiflask.validators import Length, Range
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from annotator.accounts.users import get_user
 from annotator.api import bp
 from annotator.api.access import Caller, known_annotator, needs, shown_names
+from annotator.api.errors import ApiError
 from annotator.api.schemas import Assignment as AssignmentOut
 from annotator.api.schemas import AssignmentList, Choice, Flag, Id, Text, about
 from annotator.errors import Forbidden
@@ -23,6 +27,8 @@ BASE = "/projects/<slug>/assignments"
 
 
 class ListQuery(Schema):
+    cursor = Text(**about("Opaque cursor from the previous page's next_cursor."))
+    limit = fields.Integer(validate=Range(1, 500), **about("Page size (default 100)."))
     statement_id = Id(query=True, **about("Only this statement's assignments."))
     annotator = Text(
         validate=Length(max=80),
@@ -51,8 +57,42 @@ def list_assignments(caller: Caller, query: dict) -> dict:
         uid = caller.user.id  # their own, even before their first assignment
     else:
         uid = None if name is None else known_annotator(caller, name)
-    found = db.session.scalars(_query(caller, uid, query))
-    return {"items": [_item(a, names) for a in found]}
+    limit, after = query.get("limit", 100), decode_cursor(query.get("cursor"))
+    found = _query(caller, uid, query)
+    if after is not None:
+        found = found.where(
+            or_(
+                Assignment.statement_id > after[0],
+                and_(Assignment.statement_id == after[0], Assignment.id > after[1]),
+            )
+        )
+    rows = list(db.session.scalars(found.limit(limit + 1)))
+    last = rows[limit - 1] if len(rows) > limit else None
+    return {
+        "items": [_item(a, names) for a in rows[:limit]],
+        "next_cursor": encode_cursor(last.statement_id, last.id) if last else None,
+    }
+
+
+def encode_cursor(statement_id: int, assignment_id: int) -> str:
+    """An opaque cursor: base64url of the last (statement id, assignment id) seen."""
+    text = f"a:{statement_id}.{assignment_id}"
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> tuple[int, int] | None:
+    """The key a cursor stands for; 400 when it was not made by ``encode_cursor``."""
+    if cursor is None:
+        return None
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+        kind, _, key = text.partition(":")
+        sid, _, aid = key.partition(".")
+        if kind == "a" and all(n.isdigit() and 0 < len(n) < 12 for n in (sid, aid)):
+            return int(sid), int(aid)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        pass
+    raise ApiError(400, "The cursor is not valid; start again without it.", field="cursor")
 
 
 def _query(caller: Caller, uid: int | None, query: dict):

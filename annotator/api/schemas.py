@@ -208,6 +208,7 @@ class Assignment(Out):
 
 class AssignmentList(Out):
     items = fields.List(fields.Nested(Assignment))
+    next_cursor = fields.String(allow_none=True)
 
 
 # --- Stances: a thin mapping of the typed StanceRow ------------------------------------

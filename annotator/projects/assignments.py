@@ -243,21 +243,22 @@ class AssignmentSummary:
 
 
 def assignment_summary(session: Session, project: Project) -> AssignmentSummary:
-    """How far the project is from N active assignments on every statement."""
-    counts = (
-        select(Assignment.statement_id, func.count().label("n"))
-        .where(Assignment.active)
-        .group_by(Assignment.statement_id)
-        .subquery()
-    )
+    """How far the project is from N active assignments on every statement.
+
+    One pass over the project's statements, each counting its active assignments through the
+    covering index of migration 0010 (the grouped subquery this replaces counted the
+    assignments of every project).
+    """
     n = project.annotators_per_statement
+    active = (
+        select(func.count())
+        .where(Assignment.statement_id == Statement.id, Assignment.active)
+        .correlate(Statement)
+        .scalar_subquery()
+    )
     statements, short = session.execute(
-        select(
-            func.count(),
-            func.coalesce(func.sum(case((func.coalesce(counts.c.n, 0) < n, 1), else_=0)), 0),
-        )
+        select(func.count(), func.coalesce(func.sum(case((active < n, 1), else_=0)), 0))
         .select_from(Statement)
-        .outerjoin(counts, counts.c.statement_id == Statement.id)
         .where(Statement.project_id == project.id)
     ).one()
     return AssignmentSummary(statements, len(list_annotators(session, project)), n, short)

@@ -52,16 +52,26 @@ def letter(n: int) -> str:
 
 
 def annotator_names(session: Session, project: Project, *, hide: bool) -> dict[int, str]:
-    """Display name of every annotator in the project: username, or a stable "Annotator X"."""
+    """Display name of every annotator in the project: username, or a stable "Annotator X".
+
+    The annotators are the users with an assignment or a live stance in the project, found by
+    one EXISTS probe per user into the assignments and into the stances by (annotator,
+    statement), which stops at the first hit, not by reading every stance of the project
+    (77 ms per review page with 100,000 stances; a probe by label made PostgreSQL scan them).
+    """
     assigned = (
-        select(Assignment.annotator_id).join(Statement).where(Statement.project_id == project.id)
+        select(Assignment.id)
+        .join(Statement, Statement.id == Assignment.statement_id)
+        .where(Assignment.annotator_id == User.id, Statement.project_id == project.id)
+        .exists()
     )
+    statements = select(Statement.id).where(Statement.project_id == project.id)
     stanced = _live(
-        select(Stance.annotator_id).join(Statement).where(Statement.project_id == project.id)
-    )
-    ids = set(session.scalars(assigned.union(stanced)))
-    ids.discard(None)
-    rows = session.execute(select(User.id, User.username).where(User.id.in_(ids)).order_by(User.id))
+        select(Stance.id).where(Stance.annotator_id == User.id, Stance.statement_id.in_(statements))
+    ).exists()
+    rows = session.execute(
+        select(User.id, User.username).where(assigned | stanced).order_by(User.id)
+    ).all()
     if hide:
         return {uid: f"Annotator {letter(k)}" for k, (uid, _) in enumerate(rows)}
     return {uid: name for uid, name in rows}

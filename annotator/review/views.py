@@ -22,6 +22,7 @@ from annotator.extensions import db, htmx
 from annotator.projects.projects import list_labels
 from annotator.review import adjudication as adj
 from annotator.review import agreement_page
+from annotator.review import queue_page as qp
 from annotator.review import relation_adjudication as radj
 from annotator.review import review as rs
 from annotator.review import side_by_side as sbs
@@ -66,11 +67,17 @@ def queue(project):
     names = names_for(project)
     label = request.args.get("label") or None
     annotator = request.args.get("annotator", type=db_int)
-    rows = rs.list_review_queue(db.session, project, names, label=label, annotator_id=annotator)
+    after = request.args.get("after", type=db_int)
+    page = qp.review_queue_page(
+        db.session, project, names, label=label, annotator_id=annotator, after=after,
+        size=qp.PAGE_SIZE,
+    )  # fmt: skip
     return render_template(
         "review/queue.html",
         project=project,
-        rows=rows,
+        rows=page.rows,
+        next_after=page.next_after,
+        after=after,
         names=names,
         labels=list_labels(db.session, project, include_retired=True),
         label=label,
@@ -428,8 +435,12 @@ def _save_gold(project, st, form, gold, call):
 def history(project, statement_id: int):
     """Every audited change on the statement: annotators' stances and gold decisions."""
     st = get_statement(db.session, project, statement_id)
-    rows = sbs.list_history(db.session, project, st, names_for(project))
-    return render_template("review/history.html", project=project, st=st, rows=rows)
+    after, size = request.args.get("after", type=db_int), sbs.HISTORY_PAGE
+    rows = sbs.list_history(db.session, project, st, names_for(project), after=after, limit=size)
+    next_after = rows[-1].event_id if len(rows) == size else None
+    return render_template(
+        "review/history.html", project=project, st=st, rows=rows, after=after, next_after=next_after
+    )
 
 
 # --- relations, finishing the review, the next statement ------------------------------------
@@ -546,8 +557,7 @@ def reopen(project, statement_id: int):
 def next_statement(project):
     """The next statement of the queue (in its order) that is not reviewed yet."""
     after = request.args.get("after", type=db_int)
-    rows = rs.list_review_queue(db.session, project, names_for(project))
-    statement_id = rs.next_to_review(rows, after)
+    statement_id = qp.next_unreviewed(db.session, project, after)
     if statement_id is None:
         flash("No other statement is waiting for review.", "info")
         return redirect(url_for(".queue", slug=project.slug), 303)

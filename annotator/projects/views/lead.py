@@ -195,5 +195,5 @@ def _reassign(project, form: ReassignForm):
 @project_view(Role.LEAD)
 def progress(project):
     """The dashboard: per annotator, per label (with a chart) and per statement, paged."""
-    data = project_progress(db.session, project, request.args.get("page", 1, type=db_int))
+    data = project_progress(db.session, project, request.args.get("after", type=db_int))
     return page("progress.html", project=project, p=data, nav="progress")
