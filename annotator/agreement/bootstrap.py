@@ -108,7 +108,15 @@ def relation_intervals(
     """Intervals of compute_relation_agreement's figures (its result, if computed), nested."""
     units, nodes, links = _sorted(units), list(nodes), list(links)
     result = result or compute_relation_agreement(units, nodes, links)
-    parts = RelationParts(units, nodes, links)
+    return relation_intervals_of(
+        RelationParts(units, nodes, links), result, resamples=resamples, seed=seed
+    )
+
+
+def relation_intervals_of(
+    parts: RelationParts, result: dict, *, resamples: int = RESAMPLES, seed: int = 0
+) -> dict:
+    """Intervals of relation figures from their parts (built from stored counts, or fresh)."""
     estimate = flatten(result, relations.METRICS, "per_type")
     n = len(parts.statements)
     return nest(intervals(estimate, parts.figures, n, resamples=resamples, seed=seed))

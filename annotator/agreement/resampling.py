@@ -26,7 +26,7 @@ import numpy as np
 
 from annotator.agreement import stances as sa
 from annotator.agreement.coefficients import tally
-from annotator.agreement.relations import Link, Node, _work, compare
+from annotator.agreement.relations import Compared, Link, Node, compare_statements
 
 Figures = dict[tuple, np.ndarray]  # (part, name, metric) -> one value per draw (NaN: undefined)
 
@@ -242,19 +242,22 @@ class RelationParts:
     COUNTS = ("n", "exact", "overlap", "typed_exact", "typed_overlap")
 
     def __init__(self, units: Iterable[sa.Unit], nodes: Iterable[Node], links: Iterable[Link]):
-        scope: dict[Hashable, set] = defaultdict(set)
-        for unit in units:
-            scope[unit.statement] |= set(unit.annotators)
-        spans, work = _work(scope, nodes, links)
-        self.statements = list(scope)
-        self.pairs = sorted({p for anns in scope.values() for p in combinations(sorted(anns), 2)})
+        self._take(compare_statements(units, nodes, links))
+
+    @classmethod
+    def of(cls, compared: Compared) -> RelationParts:
+        """The parts of counts compared already (stored per statement, or fresh)."""
+        parts = cls.__new__(cls)
+        parts._take(compared)
+        return parts
+
+    def _take(self, compared: Compared) -> None:
+        self.statements = list(compared.pairs)
+        self.pairs = sorted({(a, b) for rows in compared.pairs.values() for a, b, _ in rows})
         index = {p: k for k, p in enumerate(self.pairs)}
         rows, items = [], []
-        for s, (statement, anns) in enumerate(scope.items()):
-            for a, b in combinations(sorted(anns), 2):
-                c = compare(
-                    spans[statement, a], work[statement, a], spans[statement, b], work[statement, b]
-                )
+        for s, pair_rows in enumerate(compared.pairs.values()):
+            for a, b, c in pair_rows:
                 rows.append((s, index[a, b], c))
                 items += [(s, index[a, b], ta, tb) for ta, tb in c.items]
         self.rows, self.items = rows, items
