@@ -36,9 +36,7 @@ def _generate(session, statements=6, seed=3):
                 if rnd.random() < 0.2:
                     continue
                 s, e = start + rnd.choice((0, 0, 2)), end - rnd.choice((0, 0, 3))
-                data = StanceInput(
-                    s, e, st.text[s:e], rnd.choice(LABELS), rnd.choice(TARGETS)
-                )
+                data = StanceInput(s, e, st.text[s:e], rnd.choice(LABELS), rnd.choice(TARGETS))
                 made.append(create_stance(session, project, st, user, data))
             if len(made) >= 2 and rnd.random() < 0.8:
                 kind = rnd.choice(("supports", "attacks"))
@@ -145,3 +143,85 @@ def test_no_run_means_no_stored_report(app, session):
     project, _ = _generate(session, statements=1)
     assert sa.stored_report(session, project, {}) is None
     assert _names() == {}
+
+
+# --- the page, the CLI and the API ---------------------------------------------------------
+
+
+def test_page_recompute_button_queues_a_run_and_the_page_reads_it(app, session, client, login):
+    from .conftest import csrf_from
+
+    project, _ = _generate(session, statements=3)
+    login("rev")
+    page = client.get("/p/rev/review/agreement")
+    html = page.get_data(as_text=True)
+    assert 'id="ag-recompute"' in html and "Computed now for this page" in html
+    refused = client.post("/p/rev/review/agreement/recompute", data={})
+    assert refused.status_code == 400 and session.query(AgreementRun).count() == 0
+    sent = client.post("/p/rev/review/agreement/recompute", data={"csrf_token": csrf_from(page)})
+    assert sent.status_code == 303
+    run = session.query(AgreementRun).one()
+    assert run.state == "queued" and run.requested_by_id == find_user(session, "rev").id
+    html = client.get("/p/rev/review/agreement").get_data(as_text=True)
+    assert "waiting for a worker" in html and 'hx-trigger="every 2s"' in html
+    run_now(session, run.id)
+    part = client.get(f"/p/rev/review/agreement/runs/{run.id}", headers={"HX-Request": "true"})
+    assert "done in" in part.get_data(as_text=True) and "hx-trigger" not in part.get_data(
+        as_text=True
+    )
+    html = client.get("/p/rev/review/agreement").get_data(as_text=True)
+    assert f"(run {run.id}," in html and 'id="ag-current"' in html
+
+
+def test_page_says_stale_after_an_edit(app, session, client, login):
+    project, sts = _generate(session, statements=2)
+    _run(session, project)
+    stance = session.query(Stance).filter_by(statement_id=sts[0].id).first()
+    stance.end = stance.end - 1
+    session.commit()
+    login("boss")
+    html = client.get("/p/rev/review/agreement").get_data(as_text=True)
+    assert 'id="ag-stale"' in html
+
+
+def test_annotators_cannot_recompute_or_see_runs(app, session, client, login):
+    from .conftest import csrf_from
+
+    project, _ = _generate(session, statements=1)
+    run = _run(session, project)
+    login("ann1")
+    token = csrf_from(client.get("/"))
+    sent = client.post("/p/rev/review/agreement/recompute", data={"csrf_token": token})
+    assert sent.status_code in (403, 404) and session.query(AgreementRun).count() == 1
+    assert client.get(f"/p/rev/review/agreement/runs/{run.id}").status_code in (403, 404)
+    login("rev")
+    assert client.get("/p/rev/review/agreement/runs/99999").status_code == 404
+
+
+def test_cli_store_then_reads_the_stored_result(app, session, runner):
+    project, _ = _generate(session, statements=3)
+    out = runner.invoke(args=["agreement", "rev", "--json", "--store"])
+    assert out.exit_code == 0, out.output
+    assert "Stored run" in out.stderr
+    stored = json.loads(out.stdout)
+    assert stored["stored"]["stale"] is False and "intervals" not in stored
+    fresh = json.loads(runner.invoke(args=["agreement", "rev", "--json", "--fresh"]).stdout)
+    assert "stored" not in fresh
+    assert _comparable(stored) == _comparable(fresh)
+    again = runner.invoke(args=["agreement", "rev", "--json", "--intervals", "200"])
+    assert "intervals" in json.loads(again.stdout) and "Stored result of" in again.stderr
+
+
+def test_api_reads_the_stored_result(app, session, client):
+    from annotator.accounts.tokens import create_token
+
+    project, _ = _generate(session, statements=2)
+    token = create_token(session, find_user(session, "rev"), "t")[1]
+    session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    direct = client.get("/api/v1/projects/rev/agreement", headers=headers).get_json()
+    assert "stored" not in direct
+    run = _run(session, project)
+    body = client.get("/api/v1/projects/rev/agreement", headers=headers).get_json()
+    assert body["stored"]["run"] == run.id and "intervals" not in body
+    assert _comparable(body) == _comparable(direct)

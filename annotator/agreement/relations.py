@@ -117,7 +117,13 @@ def compare_statements(
     out = Compared()
     for statement, annotators in scope.items():
         out.pairs[statement] = [
-            (a, b, compare(spans[statement, a], work[statement, a], spans[statement, b], work[statement, b]))
+            (
+                a,
+                b,
+                compare(
+                    spans[statement, a], work[statement, a], spans[statement, b], work[statement, b]
+                ),
+            )
             for a, b in combinations(sorted(annotators), 2)
         ]
         out.n_relations[statement] = sum(len(work[statement, a]) for a in annotators)
@@ -153,7 +159,9 @@ def relation_figures(compared: Compared) -> dict:
 def counts_json(c: _Counts) -> dict:
     """One pair's counts on one statement as JSON (Counter keys kept as pairs: types are ids)."""
     plain = {k: getattr(c, k) for k in ("n", "exact", "overlap", "typed_exact", "typed_overlap")}
-    by = {k: sorted(getattr(c, k).items()) for k in ("n_type", "typed_exact_by", "typed_overlap_by")}
+    by = {
+        k: sorted(getattr(c, k).items()) for k in ("n_type", "typed_exact_by", "typed_overlap_by")
+    }
     return plain | by | {"items": [list(i) for i in c.items]}
 
 

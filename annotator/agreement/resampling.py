@@ -17,10 +17,8 @@ statement once equal ``compute_agreement``'s (tests compare them).
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Hashable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import combinations
 
 import numpy as np
 

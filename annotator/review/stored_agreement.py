@@ -182,7 +182,10 @@ class _Work:
         for unit in units:
             sid = unit.statement
             if sid in self.changed:
-                out.pairs[sid], out.n_relations[sid] = self.fresh.pairs[sid], self.fresh.n_relations[sid]
+                out.pairs[sid], out.n_relations[sid] = (
+                    self.fresh.pairs[sid],
+                    self.fresh.n_relations[sid],
+                )
             else:
                 row = self.stored[sid]
                 out.pairs[sid] = [(a, b, counts_from_json(c)) for a, b, c in row.relation_counts]
@@ -277,7 +280,9 @@ def latest_run(session: Session, project: Project, include_unfinished: bool) -> 
     ).first()
 
 
-def current_run(session: Session, project: Project, include_unfinished: bool) -> AgreementRun | None:
+def current_run(
+    session: Session, project: Project, include_unfinished: bool
+) -> AgreementRun | None:
     """The newest run of the scope that is queued, running, or failed after the last done one."""
     run = session.scalars(
         select(AgreementRun)
