@@ -36,6 +36,48 @@ def per_statement(st: np.ndarray, group: np.ndarray, weights, n_st: int, n_group
     return flat[: n_st * n_groups].reshape(n_st, n_groups)
 
 
+DENSE_CELLS = 4_000_000  # above this, a statements x groups table is kept sparse
+
+
+class Sparse:
+    """A statements x groups table of sums kept as its non-zero cells.
+
+    Target alpha has one column per actor: dense, 100,000 statements x 5,000 actors would be
+    4 GB, and ``w @ table`` 100 G multiplications; its cells are as many as the stances.
+    ``w @ Sparse`` (numpy hands the product over: ``__array_ufunc__ = None``) gives the same
+    draws x groups array as the dense product.
+    """
+
+    __array_ufunc__ = None
+    CHUNK = 50_000  # cells per step: draws x CHUNK floats at a time
+
+    def __init__(self, st: np.ndarray, group: np.ndarray, weights, n_st: int, n_groups: int):
+        self.shape = (n_st, max(n_groups, 1))
+        key = group * n_st + st
+        w = np.ones(len(key)) if weights is None else np.asarray(weights, float)
+        order = np.argsort(key, kind="stable")
+        key, w = key[order], w[order]
+        at = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]])[: len(key)])
+        self.group, self.st = np.divmod(key[at], n_st)
+        self.value = np.add.reduceat(w, at) if len(at) else w
+
+    def __rmatmul__(self, w: np.ndarray) -> np.ndarray:
+        out = np.zeros((len(w), self.shape[1]))
+        for k in range(0, len(self.st), self.CHUNK):
+            st, group = self.st[k : k + self.CHUNK], self.group[k : k + self.CHUNK]
+            cells = w[:, st] * self.value[k : k + self.CHUNK]
+            at = np.flatnonzero(np.concatenate([[True], group[1:] != group[:-1]]))
+            out[:, group[at]] += np.add.reduceat(cells, at, axis=1)
+        return out
+
+
+def sums(st: np.ndarray, group: np.ndarray, weights, n_st: int, n_groups: int):
+    """``per_statement``, or its ``Sparse`` form when the dense table would be large."""
+    if n_st * max(n_groups, 1) > DENSE_CELLS:
+        return Sparse(st, group, weights, n_st, n_groups)
+    return per_statement(st, group, weights, n_st, n_groups)
+
+
 @dataclass
 class Coding:
     """A coding of item values as sums per statement: a confusion table per pair and alpha's."""
@@ -68,7 +110,7 @@ def coding(st_pair, pair, va, vb, st_item, item, value, n_st: int, n_pairs: int)
     s = first[it]
     agree = per_statement(s, np.zeros(len(s), np.int64), c * (c - 1) / (n_u - 1), n_st, 1)
     pairable = per_statement(s, np.zeros(len(s), np.int64), c, n_st, 1)
-    totals = per_statement(s, val, c, n_st, v)
+    totals = sums(s, val, c, n_st, v)
     return Coding(conf, agree, pairable, totals, n_pairs, v)
 
 

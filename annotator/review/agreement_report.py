@@ -59,7 +59,7 @@ def agreement_report(
         result["notes"].insert(0, NO_STATEMENT)
     labels = _keys(session, Label, project)
     result = name_result(result, names, labels)
-    units, nodes, links = load_relation_input(session, project, include_unfinished)
+    units, nodes, links = load_relation_input(session, project, include_unfinished, mark_units)
     types = _keys(session, RelationType, project)
     compared = compare(units, nodes, links)
     relations = relation_figures(compared)
@@ -86,15 +86,25 @@ def _keys(session: Session, model, project: Project) -> dict[int, str]:
     return dict(rows.all())
 
 
-def load_relation_input(session: Session, project: Project, include_unfinished: bool):
-    """Units of the statements in scope, their live annotator stances as nodes, their relations."""
-    scope = agreement_scope(session, project, include_unfinished=include_unfinished)
+def load_relation_input(
+    session: Session, project: Project, include_unfinished: bool, units: list[Unit] | None = None
+):
+    """Units of the statements in scope, their live annotator stances as nodes, their relations.
+
+    units: the stance units loaded already (same scope), so the text lengths are read once.
+    """
+    if units is None:
+        scope = agreement_scope(session, project, include_unfinished=include_unfinished)
+        lengths = session.execute(
+            select(Statement.id, func.length(Statement.text)).where(
+                Statement.project_id == project.id
+            )
+        )
+        units = [Unit(sid, n, tuple(sorted(scope[sid]))) for sid, n in lengths if sid in scope]
+    else:
+        scope = {u.statement: set(u.annotators) for u in units}
     if not scope:
         return [], [], []
-    lengths = session.execute(
-        select(Statement.id, func.length(Statement.text)).where(Statement.project_id == project.id)
-    )
-    units = [Unit(sid, n, tuple(sorted(scope[sid]))) for sid, n in lengths if sid in scope]
     live = (Stance.deleted_at.is_(None), Stance.is_gold.is_(False))
     stances = select(Stance.id, Stance.statement_id, Stance.annotator_id, Stance.start, Stance.end)
     stances = stances.join(Statement).where(Statement.project_id == project.id, *live)

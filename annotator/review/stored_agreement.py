@@ -28,7 +28,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from annotator.agreement.bootstrap import RESAMPLES
@@ -194,25 +194,31 @@ class _Work:
 
 
 def content_hashes(units, marks, nodes, links) -> dict[int, str]:
-    """Per statement in scope: a digest of its annotators, their stances and relations."""
+    """Per statement in scope: a digest of its annotators, their stances and relations.
+
+    Rows are tuples of ids and offsets (no id is negative, so None becomes -1), sorted
+    natively: the order the database returned them in does not matter.
+    """
     scope = {u.statement: tuple(sorted(u.annotators)) for u in units}
     parts: dict[int, list] = defaultdict(list)
-    for m in marks:
-        if m.statement in scope and m.annotator in scope[m.statement]:
-            parts[m.statement].append(("m", *m[1:]) if isinstance(m, tuple) else ("m", repr(m)))
+    for st, ann, start, end, label, target, holder in marks:
+        if ann in scope.get(st, ()):
+            parts[st].append((0, ann, start, end, label, _id(target), _id(holder), 0))
     by_id = {n.id: n for n in nodes if n.statement in scope}
-    for n in by_id.values():
-        parts[n.statement].append(("n", n.annotator, n.start, n.end))
     for link in links:
         a, b = by_id.get(link.source), by_id.get(link.target)
         if a is not None and b is not None:
-            parts[a.statement].append(("l", a.annotator, a.start, a.end, b.start, b.end, link.type))
+            parts[a.statement].append((1, a.annotator, a.start, a.end, b.start, b.end, link.type, 0))
+    for n in by_id.values():
+        parts[n.statement].append((2, n.annotator, n.start, n.end, 0, 0, 0, 0))
     return {
-        sid: hashlib.blake2b(
-            repr((anns, sorted(parts[sid], key=repr))).encode(), digest_size=16
-        ).hexdigest()
+        sid: hashlib.blake2b(repr((anns, sorted(parts[sid]))).encode(), digest_size=16).hexdigest()
         for sid, anns in scope.items()
     }
+
+
+def _id(value) -> int:
+    return -1 if value is None else value
 
 
 def _stored_rows(session: Session, project: Project, scope: bool) -> dict:
@@ -304,21 +310,30 @@ def get_run(session: Session, project: Project, run_id: int) -> AgreementRun:
     return run
 
 
-def changed_since(session: Session, project: Project, when) -> bool:
-    """Whether any stance, relation or assignment of the project changed after ``when``.
+def changed_since(session: Session, project: Project, when) -> int:
+    """How many of the project's statements had a stance, relation or assignment change after
+    ``when`` (0: the stored result is current).
 
-    Deletes are soft (they set ``deleted_at`` and so ``updated_at``); an index on
-    ``updated_at`` makes this a short range scan whatever the project's size.
+    Deletes are soft (they set ``deleted_at`` and so ``updated_at``). Two steps, each on an
+    index: the statements changed since ``when`` in any project (a short range scan on
+    ``updated_at``; joined to the project in one query, the planners scanned the project's
+    stances instead, 80 ms at 10,000 statements), then which of them are this project's.
     """
-    checks = [
-        exists().where(
-            model.updated_at > when,
-            model.statement_id == Statement.id,
-            Statement.project_id == project.id,
+    changed: set[int] = set()
+    for model in (Stance, Relation, Assignment):
+        rows = session.execute(
+            select(model.statement_id).where(model.updated_at > when).distinct()
         )
-        for model in (Stance, Relation, Assignment)
-    ]
-    return any(session.scalar(select(check)) for check in checks)
+        changed.update(rows.scalars())
+    if not changed:
+        return 0
+    ids = list(changed)
+    return sum(
+        session.scalar(
+            select(func.count()).where(Statement.id.in_(chunk), Statement.project_id == project.id)
+        )
+        for chunk in _chunks(ids, 500)
+    )
 
 
 def stored_report(
@@ -341,6 +356,7 @@ def stored_report(
         result.pop("intervals", None)
         result.pop("resamples", None)
         result["relations"].pop("intervals", None)
+    changed = changed_since(session, project, run.started_at)
     result["stored"] = {
         "run": run.id,
         "computed_at": run.finished_at.isoformat(timespec="seconds"),
@@ -348,7 +364,8 @@ def stored_report(
         "resamples": run.resamples,
         "recomputed_statements": run.recomputed,
         "reused_statements": run.reused,
-        "stale": changed_since(session, project, run.started_at),
+        "stale": changed > 0,
+        "changed_statements": changed,
     }
     return result
 
