@@ -225,3 +225,17 @@ def test_api_reads_the_stored_result(app, session, client):
     body = client.get("/api/v1/projects/rev/agreement", headers=headers).get_json()
     assert body["stored"]["run"] == run.id and "intervals" not in body
     assert _comparable(body) == _comparable(direct)
+
+
+def test_sparse_sums_give_the_dense_intervals(app, session, monkeypatch):
+    """Above DENSE_CELLS the per-statement tables are kept sparse: the same intervals."""
+    from annotator.agreement import resampling
+
+    project, _ = _generate(session, statements=8, seed=5)
+    names = _names_of(session, project)
+    dense = _direct(session, project, names)
+    monkeypatch.setattr(resampling, "DENSE_CELLS", 0)
+    monkeypatch.setattr(resampling.Sparse, "CHUNK", 3)  # groups cut across steps too
+    sparse = _direct(session, project, names)
+    assert dense["intervals"]["project"] and dense["relations"]["intervals"]["project"]
+    assert _comparable(sparse) == _comparable(dense)

@@ -99,7 +99,7 @@ def coding(st_pair, pair, va, vb, st_item, item, value, n_st: int, n_pairs: int)
     if va is None:  # alpha only (targets: a confusion table per pair would be huge)
         conf = np.zeros((n_st, 0))
     else:
-        conf = per_statement(st_pair, (pair * v + va) * v + vb, None, n_st, n_pairs * v * v)
+        conf = sums(st_pair, (pair * v + va) * v + vb, None, n_st, n_pairs * v * v)
     key, c = tally(item * v + value)
     it, val = np.divmod(key, v)
     n_u = np.bincount(it, weights=c)[it]
@@ -198,7 +198,7 @@ class Shares:
 
     def add(self, name: str, st: np.ndarray, pair: np.ndarray, weights) -> None:
         """Sums of weights per statement and pair under name."""
-        self.parts[name] = per_statement(st, pair, weights, self.n_st, self.n_pairs)
+        self.parts[name] = sums(st, pair, weights, self.n_st, self.n_pairs)
 
     def draw(self, w: np.ndarray) -> dict[str, np.ndarray]:
         """Each sum per draw and pair (draws x pairs)."""
