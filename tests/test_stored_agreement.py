@@ -239,3 +239,17 @@ def test_sparse_sums_give_the_dense_intervals(app, session, monkeypatch):
     sparse = _direct(session, project, names)
     assert dense["intervals"]["project"] and dense["relations"]["intervals"]["project"]
     assert _comparable(sparse) == _comparable(dense)
+
+
+def test_hidden_names_are_letters_in_the_stored_result_too(app, session, client, login):
+    project, _ = _generate(session, statements=2)
+    project.hide_annotator_names = True
+    session.commit()
+    _run(session, project)
+    login("rev")
+    html = client.get("/p/rev/review/agreement").get_data(as_text=True)
+    assert "Stored result of" in html and "Annotator A / Annotator B" in html
+    assert "ann1" not in html
+    login("boss")
+    html = client.get("/p/rev/review/agreement").get_data(as_text=True)
+    assert "ann1 / ann2" in html

@@ -52,6 +52,7 @@ from annotator.models import (
     utcnow,
 )
 from annotator.review.agreement_report import agreement_report
+from annotator.review.review import annotator_names, letter
 
 Checkpoint = Callable[[], None]
 ACTIVE = ("queued", "running")
@@ -152,6 +153,8 @@ def execute_run(session: Session, run: AgreementRun, checkpoint: Checkpoint) -> 
     )
     stage("storing", 90)
     _store_statements(session, project, scope, work)
+    # Who the letters of hidden names count over, as annotator_names numbers them.
+    result["annotator_ids"] = sorted(annotator_names(session, project, hide=False))
     run.result = result
     run.recomputed, run.reused = len(work.changed), len(work.hashes) - len(work.changed)
     run.state, run.stage, run.done, run.finished_at = "done", "", run.total, utcnow()
@@ -339,16 +342,24 @@ def changed_since(session: Session, project: Project, when) -> int:
 def stored_report(
     session: Session,
     project: Project,
-    names: dict[int, str],
+    names: dict[int, str] | None = None,
     *,
+    hide: bool = False,
     include_unfinished: bool = False,
     intervals: bool = True,
 ) -> dict | None:
-    """The newest stored report of the scope, named for this viewer, with ``stored`` about it."""
+    """The newest stored report of the scope, named for this viewer, with ``stored`` about it.
+
+    Without names, the run's own annotators are named (letters when hide): reading every
+    annotator of the project, as ``annotator_names`` does, cost 40 ms at 10,000 statements.
+    """
     run = latest_run(session, project, include_unfinished)
     if run is None:
         return None
     result = copy.deepcopy(run.result)
+    ids = result.pop("annotator_ids", [])
+    if names is None:
+        names = stored_names(session, ids, hide=hide)
     for pairs in _pair_lists(result):
         for pair in pairs:
             pair["a"], pair["b"] = names.get(pair["a"], "?"), names.get(pair["b"], "?")
@@ -368,6 +379,14 @@ def stored_report(
         "changed_statements": changed,
     }
     return result
+
+
+def stored_names(session: Session, ids: list[int], *, hide: bool) -> dict[int, str]:
+    """Names of the annotators a run counted: usernames, or letters in the order of their ids."""
+    if hide:
+        return {uid: f"Annotator {letter(k)}" for k, uid in enumerate(ids)}
+    rows = session.execute(select(User.id, User.username).where(User.id.in_(ids)))
+    return dict(rows.all())
 
 
 def _pair_lists(result: dict):

@@ -85,11 +85,11 @@ def agreement(project):
     """Agreement figures: the stored result when there is one (says its time and whether
     annotations changed since), else computed now; readable tables, bands, intervals, charts."""
     unfinished = request.args.get("include_unfinished") == "1"
-    names = names_for(project)
-    report = stored.stored_report(db.session, project, names, include_unfinished=unfinished)
+    hide = rs.hidden_for(project, g.role)
+    report = stored.stored_report(db.session, project, hide=hide, include_unfinished=unfinished)
     if report is None:
         report = agreement_report(
-            db.session, project, names, include_unfinished=unfinished, intervals=True
+            db.session, project, names_for(project), include_unfinished=unfinished, intervals=True
         )
     return render_template(
         "review/agreement.html",
