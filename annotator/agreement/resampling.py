@@ -62,13 +62,14 @@ class Sparse:
         self.value = np.add.reduceat(w, at) if len(at) else w
 
     def __rmatmul__(self, w: np.ndarray) -> np.ndarray:
-        out = np.zeros((len(w), self.shape[1]))
+        wt = np.ascontiguousarray(w.T)  # a statement's draws in one row: gathers stay local
+        out = np.zeros((self.shape[1], len(w)))
         for k in range(0, len(self.st), self.CHUNK):
             st, group = self.st[k : k + self.CHUNK], self.group[k : k + self.CHUNK]
-            cells = w[:, st] * self.value[k : k + self.CHUNK]
+            cells = wt[st] * self.value[k : k + self.CHUNK, None]
             at = np.flatnonzero(np.concatenate([[True], group[1:] != group[:-1]]))
-            out[:, group[at]] += np.add.reduceat(cells, at, axis=1)
-        return out
+            out[group[at]] += np.add.reduceat(cells, at, axis=0)
+        return out.T
 
 
 def sums(st: np.ndarray, group: np.ndarray, weights, n_st: int, n_groups: int):

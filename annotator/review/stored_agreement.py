@@ -23,7 +23,6 @@ Each stored statement row also holds the statement's own whole-stance agreement 
 from __future__ import annotations
 
 import copy
-import hashlib
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -55,6 +54,7 @@ from annotator.review.agreement_report import agreement_report
 from annotator.review.review import annotator_names, letter
 
 Checkpoint = Callable[[], None]
+_MASK = (1 << 64) - 1
 ACTIVE = ("queued", "running")
 
 
@@ -200,7 +200,10 @@ def content_hashes(units, marks, nodes, links) -> dict[int, str]:
     """Per statement in scope: a digest of its annotators, their stances and relations.
 
     Rows are tuples of ids and offsets (no id is negative, so None becomes -1), sorted
-    natively: the order the database returned them in does not matter.
+    natively: the order the database returned them in does not matter. Python's hash of a
+    tuple of integers is the same in every process (only strings are salted) and took a
+    third of blake2b over repr (3.7 s of repr at 100,000 statements); a collision would
+    have to hit two versions of one statement.
     """
     scope = {u.statement: tuple(sorted(u.annotators)) for u in units}
     parts: dict[int, list] = defaultdict(list)
@@ -216,7 +219,7 @@ def content_hashes(units, marks, nodes, links) -> dict[int, str]:
     for n in by_id.values():
         parts[n.statement].append((2, n.annotator, n.start, n.end, 0, 0, 0, 0))
     return {
-        sid: hashlib.blake2b(repr((anns, sorted(parts[sid]))).encode(), digest_size=16).hexdigest()
+        sid: format(hash((anns, *sorted(parts[sid]))) & _MASK, "016x")
         for sid, anns in scope.items()
     }
 
