@@ -253,3 +253,30 @@ def test_hidden_names_are_letters_in_the_stored_result_too(app, session, client,
     login("boss")
     html = client.get("/p/rev/review/agreement").get_data(as_text=True)
     assert "ann1 / ann2" in html
+
+
+def test_the_job_queue_runs_a_recompute(app, session):
+    """The real huey queue (SQLite file in the instance folder) and a consumer thread."""
+    import time
+
+    from annotator.review import agreement_jobs
+    from annotator.suggestions import queue
+
+    project, _ = _generate(session, statements=2)
+    run = sa.request_run(session, project, None)
+    assert sa.request_run(session, project, None).id == run.id  # one waiting run per scope
+    session.commit()
+    consumer = queue.start_consumer(app, periodic=False)
+    try:
+        agreement_jobs.submit(app, run.id)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            session.rollback()
+            done = session.get(AgreementRun, run.id, populate_existing=True)
+            if done.state in ("done", "failed"):
+                break
+            time.sleep(0.1)
+    finally:
+        consumer.stop(graceful=True)
+    assert (done.state, done.error) == ("done", None)
+    assert done.done == done.total and done.started_at <= done.finished_at
