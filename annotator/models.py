@@ -681,3 +681,68 @@ class SuggestionView(Base):
     suggestion_id: Mapped[int] = mapped_column(ForeignKey("suggestions.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- Stored agreement (annotator/review/stored_agreement.py): the project's figures at scale.
+
+
+class AgreementRun(Base):
+    """One recomputation of the project's agreement (a background job), and once done its result.
+
+    The newest done run of a scope (finished statements, or unfinished too) is what the
+    agreement page, ``annotator agreement`` and the API show; the result is stored with
+    annotator ids in its pairs, named for each viewer when read.
+    """
+
+    __tablename__ = "agreement_runs"
+    __table_args__ = (
+        CheckConstraint(_in("state", JOB_STATES), name="state"),
+        Index("ix_agreement_runs_project_scope", "project_id", "include_unfinished", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    include_unfinished: Mapped[bool] = mapped_column(Boolean, default=False)
+    resamples: Mapped[int] = mapped_column(Integer, default=0)
+    state: Mapped[str] = mapped_column(String(10), default="queued")
+    stage: Mapped[str] = mapped_column(String(40), default="")
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=100)
+    recomputed: Mapped[int | None] = mapped_column(Integer)  # statements compared afresh
+    reused: Mapped[int | None] = mapped_column(Integer)  # statements whose stored counts held
+    seconds: Mapped[float | None] = mapped_column(Float)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+
+class StatementAgreement(Base):
+    """A statement's stored part of the project agreement, valid while its content_hash holds.
+
+    content_hash digests the statement's annotators in scope, their spans and relations:
+    what the relation counts depend on. stance_agreement is the statement's own whole-stance
+    agreement (as ``stance_agreement_by_statement``), for the review queue.
+    """
+
+    __tablename__ = "statement_agreements"
+    __table_args__ = (Index("ix_statement_agreements_project", "project_id", "include_unfinished"),)
+
+    statement_id: Mapped[int] = mapped_column(
+        ForeignKey("statements.id", ondelete="CASCADE"), primary_key=True
+    )
+    include_unfinished: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    content_hash: Mapped[str] = mapped_column(String(32))
+    stance_agreement: Mapped[float | None] = mapped_column(Float)
+    n_relations: Mapped[int] = mapped_column(Integer, default=0)
+    relation_counts: Mapped[list | None] = mapped_column(JSON)
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# Whether anything changed since a stored result: a range scan on these, not a table scan.
+Index("ix_stances_updated_at", Stance.updated_at)
+Index("ix_relations_updated_at", Relation.updated_at)
+Index("ix_assignments_updated_at", Assignment.updated_at)

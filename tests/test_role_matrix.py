@@ -19,6 +19,7 @@ from annotator.models import Actor, Suggestion, SuggestionDecision
 from annotator.projects.assignments import set_assignment_state
 from annotator.projects.guidelines import save_guidelines
 from annotator.review.adjudication import accept_version
+from annotator.review.stored_agreement import request_run
 from annotator.suggestions.proposals import Proposal, store_suggestions
 from annotator.suggestions.recommenders import RecommenderInput, create_recommender
 
@@ -78,6 +79,7 @@ def _world(session) -> dict[str, object]:
         user = find_user(session, who)
         bearer[who] = create_token(session, user, "matrix")[1]
         spare[who] = create_token(session, user, "to revoke")[0].id
+    run = request_run(session, project, None)  # a queued agreement run
     session.commit()
     values = {
         "slug": "demo",
@@ -92,6 +94,7 @@ def _world(session) -> dict[str, object]:
         "username": "annotator2",
         "rid": suggestion.recommender_id,
         "suggestion_id": suggestion.id,
+        "run_id": run.id,
     }
     return {"values": values, "theirs": theirs.id, "bearer": bearer, "spare": spare,
             "claim": claim.id}  # fmt: skip

@@ -92,20 +92,57 @@ class _Counts:
         self.items.extend(other.items)
 
 
+@dataclass
+class Compared:
+    """Each statement's pair counts (a, b, counts) and relation total, in scope order.
+
+    The counts of one statement depend on its own annotators, spans and relations alone, so
+    they can be stored per statement and pooled again later: ``relation_figures`` gives the
+    same figures from stored counts as from fresh ones (a stored project result is incremental).
+    """
+
+    pairs: dict[Hashable, list[tuple[Hashable, Hashable, _Counts]]] = field(default_factory=dict)
+    n_relations: dict[Hashable, int] = field(default_factory=dict)
+
+
+def compare_statements(
+    units: Iterable[Unit], nodes: Iterable[Node], links: Iterable[Link], only=None
+) -> Compared:
+    """The counts of every annotator pair on every statement in scope (or the ones in only)."""
+    scope: dict[str, set[str]] = defaultdict(set)
+    for unit in units:
+        if only is None or unit.statement in only:
+            scope[unit.statement] |= set(unit.annotators)
+    spans, work = _work(scope, nodes, links)
+    out = Compared()
+    for statement, annotators in scope.items():
+        out.pairs[statement] = [
+            (
+                a,
+                b,
+                compare(
+                    spans[statement, a], work[statement, a], spans[statement, b], work[statement, b]
+                ),
+            )
+            for a, b in combinations(sorted(annotators), 2)
+        ]
+        out.n_relations[statement] = sum(len(work[statement, a]) for a in annotators)
+    return out
+
+
 def compute_relation_agreement(
     units: Iterable[Unit], nodes: Iterable[Node], links: Iterable[Link]
 ) -> dict:
     """All relation agreement figures as one JSON-able dict (project, per type, per pair)."""
-    scope: dict[str, set[str]] = defaultdict(set)
-    for unit in units:
-        scope[unit.statement] |= set(unit.annotators)
-    spans, work = _work(scope, nodes, links)
+    return relation_figures(compare_statements(units, nodes, links))
+
+
+def relation_figures(compared: Compared) -> dict:
+    """The figures of per-statement counts, pooled over statements and then over pairs."""
     pairs: dict[tuple[str, str], _Counts] = defaultdict(_Counts)
-    for statement, annotators in scope.items():
-        for a, b in combinations(sorted(annotators), 2):
-            own = (spans[statement, a], work[statement, a])
-            other = (spans[statement, b], work[statement, b])
-            pairs[a, b].add(compare(*own, *other))
+    for rows in compared.pairs.values():
+        for a, b, counts in rows:
+            pairs[a, b].add(counts)
     total, notes = _Counts(), []
     for counts in pairs.values():
         total.add(counts)
@@ -115,8 +152,26 @@ def compute_relation_agreement(
     types = sorted(total.n_type)
     out["per_type"] = {t: _type_figures(t, total, pairs, notes) for t in types}
     out["pairs"] = [_pair_row(a, b, c, kappas[a, b]) for (a, b), c in sorted(pairs.items())]
-    n_relations = sum(len(r) for (st, ann), r in work.items() if ann in scope.get(st, ()))
-    return out | {"n_statements": len(scope), "n_relations": n_relations, "notes": notes}
+    n_relations = sum(compared.n_relations.values())
+    return out | {"n_statements": len(compared.pairs), "n_relations": n_relations, "notes": notes}
+
+
+def counts_json(c: _Counts) -> dict:
+    """One pair's counts on one statement as JSON (Counter keys kept as pairs: types are ids)."""
+    plain = {k: getattr(c, k) for k in ("n", "exact", "overlap", "typed_exact", "typed_overlap")}
+    by = {
+        k: sorted(getattr(c, k).items()) for k in ("n_type", "typed_exact_by", "typed_overlap_by")
+    }
+    return plain | by | {"items": [list(i) for i in c.items]}
+
+
+def counts_from_json(d: dict) -> _Counts:
+    """The inverse of ``counts_json``."""
+    c = _Counts(**{k: d[k] for k in ("n", "exact", "overlap", "typed_exact", "typed_overlap")})
+    for k in ("n_type", "typed_exact_by", "typed_overlap_by"):
+        getattr(c, k).update(dict((key, n) for key, n in d[k]))
+    c.items = [tuple(i) for i in d["items"]]
+    return c
 
 
 def _work(scope: Mapping[str, set[str]], nodes: Iterable[Node], links: Iterable[Link]):

@@ -17,16 +17,14 @@ statement once equal ``compute_agreement``'s (tests compare them).
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Hashable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import combinations
 
 import numpy as np
 
 from annotator.agreement import stances as sa
 from annotator.agreement.coefficients import tally
-from annotator.agreement.relations import Link, Node, _work, compare
+from annotator.agreement.relations import Compared, Link, Node, compare_statements
 
 Figures = dict[tuple, np.ndarray]  # (part, name, metric) -> one value per draw (NaN: undefined)
 
@@ -36,6 +34,49 @@ def per_statement(st: np.ndarray, group: np.ndarray, weights, n_st: int, n_group
     n_groups = max(n_groups, 1)
     flat = np.bincount(st * n_groups + group, weights=weights, minlength=n_st * n_groups)
     return flat[: n_st * n_groups].reshape(n_st, n_groups)
+
+
+DENSE_CELLS = 4_000_000  # above this, a statements x groups table is kept sparse
+
+
+class Sparse:
+    """A statements x groups table of sums kept as its non-zero cells.
+
+    Target alpha has one column per actor: dense, 100,000 statements x 5,000 actors would be
+    4 GB, and ``w @ table`` 100 G multiplications; its cells are as many as the stances.
+    ``w @ Sparse`` (numpy hands the product over: ``__array_ufunc__ = None``) gives the same
+    draws x groups array as the dense product.
+    """
+
+    __array_ufunc__ = None
+    CHUNK = 50_000  # cells per step: draws x CHUNK floats at a time
+
+    def __init__(self, st: np.ndarray, group: np.ndarray, weights, n_st: int, n_groups: int):
+        self.shape = (n_st, max(n_groups, 1))
+        key = group * n_st + st
+        w = np.ones(len(key)) if weights is None else np.asarray(weights, float)
+        order = np.argsort(key, kind="stable")
+        key, w = key[order], w[order]
+        at = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]])[: len(key)])
+        self.group, self.st = np.divmod(key[at], n_st)
+        self.value = np.add.reduceat(w, at) if len(at) else w
+
+    def __rmatmul__(self, w: np.ndarray) -> np.ndarray:
+        wt = np.ascontiguousarray(w.T)  # a statement's draws in one row: gathers stay local
+        out = np.zeros((self.shape[1], len(w)))
+        for k in range(0, len(self.st), self.CHUNK):
+            st, group = self.st[k : k + self.CHUNK], self.group[k : k + self.CHUNK]
+            cells = wt[st] * self.value[k : k + self.CHUNK, None]
+            at = np.flatnonzero(np.concatenate([[True], group[1:] != group[:-1]]))
+            out[group[at]] += np.add.reduceat(cells, at, axis=0)
+        return out.T
+
+
+def sums(st: np.ndarray, group: np.ndarray, weights, n_st: int, n_groups: int):
+    """``per_statement``, or its ``Sparse`` form when the dense table would be large."""
+    if n_st * max(n_groups, 1) > DENSE_CELLS:
+        return Sparse(st, group, weights, n_st, n_groups)
+    return per_statement(st, group, weights, n_st, n_groups)
 
 
 @dataclass
@@ -59,7 +100,7 @@ def coding(st_pair, pair, va, vb, st_item, item, value, n_st: int, n_pairs: int)
     if va is None:  # alpha only (targets: a confusion table per pair would be huge)
         conf = np.zeros((n_st, 0))
     else:
-        conf = per_statement(st_pair, (pair * v + va) * v + vb, None, n_st, n_pairs * v * v)
+        conf = sums(st_pair, (pair * v + va) * v + vb, None, n_st, n_pairs * v * v)
     key, c = tally(item * v + value)
     it, val = np.divmod(key, v)
     n_u = np.bincount(it, weights=c)[it]
@@ -70,7 +111,7 @@ def coding(st_pair, pair, va, vb, st_item, item, value, n_st: int, n_pairs: int)
     s = first[it]
     agree = per_statement(s, np.zeros(len(s), np.int64), c * (c - 1) / (n_u - 1), n_st, 1)
     pairable = per_statement(s, np.zeros(len(s), np.int64), c, n_st, 1)
-    totals = per_statement(s, val, c, n_st, v)
+    totals = sums(s, val, c, n_st, v)
     return Coding(conf, agree, pairable, totals, n_pairs, v)
 
 
@@ -158,7 +199,7 @@ class Shares:
 
     def add(self, name: str, st: np.ndarray, pair: np.ndarray, weights) -> None:
         """Sums of weights per statement and pair under name."""
-        self.parts[name] = per_statement(st, pair, weights, self.n_st, self.n_pairs)
+        self.parts[name] = sums(st, pair, weights, self.n_st, self.n_pairs)
 
     def draw(self, w: np.ndarray) -> dict[str, np.ndarray]:
         """Each sum per draw and pair (draws x pairs)."""
@@ -242,19 +283,22 @@ class RelationParts:
     COUNTS = ("n", "exact", "overlap", "typed_exact", "typed_overlap")
 
     def __init__(self, units: Iterable[sa.Unit], nodes: Iterable[Node], links: Iterable[Link]):
-        scope: dict[Hashable, set] = defaultdict(set)
-        for unit in units:
-            scope[unit.statement] |= set(unit.annotators)
-        spans, work = _work(scope, nodes, links)
-        self.statements = list(scope)
-        self.pairs = sorted({p for anns in scope.values() for p in combinations(sorted(anns), 2)})
+        self._take(compare_statements(units, nodes, links))
+
+    @classmethod
+    def of(cls, compared: Compared) -> RelationParts:
+        """The parts of counts compared already (stored per statement, or fresh)."""
+        parts = cls.__new__(cls)
+        parts._take(compared)
+        return parts
+
+    def _take(self, compared: Compared) -> None:
+        self.statements = list(compared.pairs)
+        self.pairs = sorted({(a, b) for rows in compared.pairs.values() for a, b, _ in rows})
         index = {p: k for k, p in enumerate(self.pairs)}
         rows, items = [], []
-        for s, (statement, anns) in enumerate(scope.items()):
-            for a, b in combinations(sorted(anns), 2):
-                c = compare(
-                    spans[statement, a], work[statement, a], spans[statement, b], work[statement, b]
-                )
+        for s, pair_rows in enumerate(compared.pairs.values()):
+            for a, b, c in pair_rows:
                 rows.append((s, index[a, b], c))
                 items += [(s, index[a, b], ta, tb) for ta, tb in c.items]
         self.rows, self.items = rows, items

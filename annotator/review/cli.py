@@ -10,11 +10,14 @@ import json
 
 import click
 
+from annotator.agreement.bootstrap import RESAMPLES
 from annotator.agreement.relations import METRICS as RELATION_METRICS
 from annotator.agreement.stances import METRICS
 from annotator.cli.frame import unit_of_work
 from annotator.extensions import db
 from annotator.projects.projects import get_project
+from annotator.review import agreement_jobs
+from annotator.review import stored_agreement as stored
 from annotator.review.agreement_report import agreement_report
 from annotator.review.review import NO_STATEMENT, annotator_names
 from annotator.review.unanimous import adjudicate_auto
@@ -37,15 +40,76 @@ _UNFINISHED = click.option(
     default=None,
     help="Add 95% bootstrap intervals over N resamples of statements (the page uses 200).",
 )
+@click.option(
+    "--store",
+    is_flag=True,
+    help="Recompute the stored result now (as the page's Recompute button), then print it.",
+)
+@click.option("--fresh", is_flag=True, help="Compute now; ignore the stored result.")
 @unit_of_work
 def agreement_command(
-    project: str, as_json: bool, include_unfinished: bool, resamples: int | None
+    project: str,
+    as_json: bool,
+    include_unfinished: bool,
+    resamples: int | None,
+    store: bool,
+    fresh: bool,
 ) -> None:
     """Inter-annotator agreement of PROJECT: stances and relations, overall, per label or
-    relation type and per annotator pair."""
+    relation type and per annotator pair. Prints the stored result when there is one
+    (``--store`` refreshes it, ``--fresh`` skips it)."""
     proj = get_project(db.session, project)
     names = annotator_names(db.session, proj, hide=False)
-    result = agreement_report(
+    if store:
+        _store(proj, include_unfinished, resamples)
+    result = None if fresh else _stored(proj, names, include_unfinished, resamples)
+    if result is None:
+        result = _direct(proj, names, include_unfinished, resamples)
+    if not result["n_statements"]:
+        click.echo(NO_STATEMENT, err=True)
+    if as_json:
+        click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        click.echo(format_table(result))
+
+
+def _store(proj, include_unfinished: bool, resamples: int | None) -> None:
+    """Run a recomputation here and now, progress on stderr; a failure exits with status 1."""
+    run = stored.request_run(
+        db.session,
+        proj,
+        None,
+        include_unfinished=include_unfinished,
+        resamples=RESAMPLES if resamples is None else resamples,
+    )
+    db.session.commit()
+    agreement_jobs.run_now(db.session, run.id)
+    db.session.refresh(run)
+    if run.state != "done":
+        raise click.ClickException(f"agreement run {run.id} {run.state}: {run.error or ''}")
+    click.echo(
+        f"Stored run {run.id} in {run.seconds:.1f} s: {run.recomputed} statements compared "
+        f"afresh, {run.reused} reused.",
+        err=True,
+    )
+
+
+def _stored(proj, names, include_unfinished: bool, resamples: int | None) -> dict | None:
+    """The stored result, unless other intervals were asked for than it holds."""
+    report = stored.stored_report(
+        db.session, proj, names, include_unfinished=include_unfinished, intervals=bool(resamples)
+    )
+    if report is None or (resamples and report["stored"]["resamples"] != resamples):
+        return None
+    s = report["stored"]
+    stale = f"{s['changed_statements']} statements changed since" if s["stale"] else "current"
+    click.echo(f"Stored result of {s['computed_at']} (run {s['run']}), {stale}.", err=True)
+    return report
+
+
+def _direct(proj, names, include_unfinished: bool, resamples: int | None) -> dict:
+    """The report computed now (the stored result's definition)."""
+    return agreement_report(
         db.session,
         proj,
         names,
@@ -53,12 +117,6 @@ def agreement_command(
         intervals=resamples is not None,
         resamples=resamples or 0,
     )
-    if not result["n_statements"]:
-        click.echo(NO_STATEMENT, err=True)
-    if as_json:
-        click.echo(json.dumps(result, indent=2, ensure_ascii=False))
-    else:
-        click.echo(format_table(result))
 
 
 def _fmt(value) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from wtforms.fields.choices import SelectChoice
@@ -21,11 +21,12 @@ from annotator.errors import Invalid
 from annotator.extensions import db, htmx
 from annotator.projects.projects import list_labels
 from annotator.review import adjudication as adj
-from annotator.review import agreement_page
+from annotator.review import agreement_jobs, agreement_page
 from annotator.review import queue_page as qp
 from annotator.review import relation_adjudication as radj
 from annotator.review import review as rs
 from annotator.review import side_by_side as sbs
+from annotator.review import stored_agreement as stored
 from annotator.review.agreement_report import agreement_report
 from annotator.review.finish import finish_review, reopen_review, review_state
 from annotator.review.forms import (
@@ -46,7 +47,7 @@ from annotator.statements.statements import get_statement
 from annotator.text import layout
 from annotator.text.spans import locate_quote
 from annotator.web.access import project_view
-from annotator.web.forms import Refused, submit
+from annotator.web.forms import ConfirmForm, Refused, submit
 from annotator.web.htmx import page_or_fragment, see_other
 from annotator.web.input_guard import db_int
 
@@ -88,18 +89,51 @@ def queue(project):
 @bp.get("/agreement")
 @project_view(Role.REVIEWER)
 def agreement(project):
-    """Agreement figures: readable tables with bands and intervals, charts per label and pair."""
+    """Agreement figures: the stored result when there is one (says its time and whether
+    annotations changed since), else computed now; readable tables, bands, intervals, charts."""
     unfinished = request.args.get("include_unfinished") == "1"
-    report = agreement_report(
-        db.session, project, names_for(project), include_unfinished=unfinished, intervals=True
-    )
+    hide = rs.hidden_for(project, g.role)
+    report = stored.stored_report(db.session, project, hide=hide, include_unfinished=unfinished)
+    if report is None:
+        report = agreement_report(
+            db.session, project, names_for(project), include_unfinished=unfinished, intervals=True
+        )
     return render_template(
         "review/agreement.html",
         project=project,
         r=report,
         page=agreement_page.page_values(report),
         unfinished=unfinished,
+        run=stored.current_run(db.session, project, unfinished),
+        form=ConfirmForm(),
         **agreement_charts(report),
+    )
+
+
+@bp.post("/agreement/recompute")
+@project_view(Role.REVIEWER)
+def recompute_agreement(project):
+    """Queue a recomputation of the stored agreement (a run already waiting is reused)."""
+    unfinished = request.args.get("include_unfinished") == "1"
+    run = submit(ConfirmForm(), lambda: stored.request_run(
+        db.session, project, current_user, include_unfinished=unfinished
+    ))  # fmt: skip
+    if isinstance(run, Refused):
+        flash("The form expired; press Recompute again.", "error")
+    else:
+        agreement_jobs.submit(current_app._get_current_object(), run.id)
+        flash(f"Agreement run {run.id} queued.", "info")
+    args = {"include_unfinished": 1} if unfinished else {}
+    return redirect(url_for(".agreement", slug=project.slug, **args), 303)
+
+
+@bp.get("/agreement/runs/<int:run_id>")
+@project_view(Role.REVIEWER)
+def agreement_run(project, run_id: int):
+    """One run's progress: what htmx polls every two seconds while it is queued or running."""
+    run = stored.get_run(db.session, project, run_id)
+    return page_or_fragment(
+        "review/agreement_run.html", "review/_agreement_run.html", project=project, run=run
     )
 
 

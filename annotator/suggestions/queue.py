@@ -77,6 +77,9 @@ def _register(huey: Huey, app: Flask) -> None:
             pass  # another consumer is looking at the clock right now
 
     huey.annotator_run_job = run_job_task
+    from annotator.review.agreement_jobs import register  # the agreement page's job
+
+    register(huey, app)
 
 
 def submit(app: Flask, job_id: int) -> None:
