@@ -666,3 +666,16 @@ class SuggestionView(Base):
     suggestion_id: Mapped[int] = mapped_column(ForeignKey("suggestions.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SearchBacklog(Base):
+    """A statement stored but not yet in the full-text index (migration 0012).
+
+    The import writes its new ids here inside its own transaction, which is all it pays for
+    search; the index job (annotator/jobs/search_index.py) indexes them after the commit and
+    removes them. No foreign key: SQLite's delete trigger clears a deleted statement's row.
+    """
+
+    __tablename__ = "search_backlog"
+
+    statement_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)

@@ -83,8 +83,9 @@ def import_statements(
         if progress:
             progress(len(batch))
     if report.imported:  # an import that changed nothing leaves no event
-        # One bulk pass over the new rows, inside the same transaction (all or nothing).
-        search.index_new_statements(session, project.id, before)
+        # Only the ids, inside the same transaction (all or nothing); the index job indexes
+        # them after the commit (docs/search.md), which keeps search out of the import's time.
+        search.queue_new_statements(session, project.id, before)
         _record_import(session, project, user, report, list(files)[:MAX_FILES_LOGGED])
     return report
 

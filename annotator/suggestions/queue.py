@@ -23,6 +23,7 @@ from huey.exceptions import TaskLockedException
 
 from annotator.errors import DomainError
 from annotator.extensions import db
+from annotator.jobs import search_index
 from annotator.models import Recommender, SuggestionJob, utcnow
 from annotator.suggestions.jobs import claim_job, due_jobs, error_text, finish_job, run_job
 
@@ -77,6 +78,7 @@ def _register(huey: Huey, app: Flask) -> None:
             pass  # another consumer is looking at the clock right now
 
     huey.annotator_run_job = run_job_task
+    search_index.register(huey, app)  # the search index job shares this queue
 
 
 def submit(app: Flask, job_id: int) -> None:
