@@ -104,9 +104,9 @@ _FTS_INSERT = text(
     "INSERT INTO statements_fts(rowid, title, text) "
     "SELECT id, title, text FROM statements WHERE id IN :ids"
 ).bindparams(bindparam("ids", expanding=True))
-_PG_UPDATE = text(f"UPDATE statements SET search_vector = {_PG_VECTOR} WHERE id IN :ids").bindparams(
-    bindparam("ids", expanding=True)
-)
+_PG_UPDATE = text(
+    f"UPDATE statements SET search_vector = {_PG_VECTOR} WHERE id IN :ids"
+).bindparams(bindparam("ids", expanding=True))
 
 
 def index_backlog(session: Session, limit: int = INDEX_BATCH) -> int:
