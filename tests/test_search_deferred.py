@@ -125,7 +125,8 @@ def test_deleting_a_statement_not_yet_indexed_keeps_the_index_sound(app, session
     assert ids(session, project, "doomed") == []
     assert ids(session, project, "Teheran") == ["s1"]
     if session.get_bind().dialect.name == "sqlite":  # raises on a corrupt FTS5 index
-        session.execute(text("INSERT INTO statements_fts(statements_fts) VALUES ('integrity-check')"))
+        check = "INSERT INTO statements_fts(statements_fts) VALUES ('integrity-check')"
+        session.execute(text(check))
 
 
 def test_the_commit_starts_the_job_on_the_queue(app, session, project):
