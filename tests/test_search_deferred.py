@@ -155,3 +155,14 @@ def test_the_clock_indexes_a_backlog_whose_start_was_lost(app, session, project)
     assert search_index.run_locked(huey, app) == 1
     session.rollback()
     assert ids(session, project, "clock") == ["c1"]
+
+
+def test_the_search_index_command_indexes_the_backlog_now(app, session, project, runner):
+    import_corpus(session, project, [Record("k1", "command line words")], index=False)
+    session.commit()
+    result = runner.invoke(args=["search-index"])
+    assert result.exit_code == 0, result.output
+    assert "Indexed 1 statements for search." in result.output
+    session.rollback()
+    assert ids(session, project, "command") == ["k1"]
+    assert runner.invoke(args=["search-index"]).output.strip() == "Indexed 0 statements for search."
