@@ -3,8 +3,8 @@
 ``init_app`` hooks the session's commit: a transaction that queued statements
 (``search.queue_new_statements``) starts the job once it has committed, so the job never sees
 an import that may still roll back. The job takes ``search.INDEX_BATCH`` statements per
-transaction until the backlog is empty; one runs at a time (a huey lock, since two would
-index the same ids twice). A clock task every minute picks up a backlog whose start was lost
+transaction until the backlog is empty; jobs running at once take different statements
+(``search.index_backlog``). A clock task every minute picks up a backlog whose start was lost
 (the queue was unreachable, or the worker stopped), so nothing stays unsearchable for good.
 """
 
@@ -15,7 +15,6 @@ import logging
 from flask import Flask, current_app, has_app_context
 from huey import crontab
 from huey.api import Huey
-from huey.exceptions import TaskLockedException
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -23,7 +22,6 @@ from annotator.extensions import db
 from annotator.statements import search
 
 log = logging.getLogger(__name__)
-_LOCK = "search.index"
 
 
 def init_app(app: Flask) -> None:
@@ -53,22 +51,13 @@ def register(huey: Huey, app: Flask) -> None:
 
     @huey.task(name="search.index")
     def index_task() -> None:
-        run_locked(huey, app)
+        index_all(app)
 
     @huey.periodic_task(crontab(minute="*"), name="search.clock")
     def clock_task() -> None:
-        run_locked(huey, app)
+        index_all(app)  # one small read when the backlog is empty
 
-    huey.annotator_index_search = index_task
-
-
-def run_locked(huey: Huey, app: Flask) -> int:
-    """``index_all`` unless another worker is at it (it runs until the backlog is empty)."""
-    try:
-        with huey.lock_task(_LOCK):
-            return index_all(app)
-    except TaskLockedException:
-        return 0
+    huey.annotator_index_search, huey.annotator_search_clock = index_task, clock_task
 
 
 def index_all(app: Flask) -> int:

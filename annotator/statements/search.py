@@ -110,21 +110,25 @@ _PG_UPDATE = text(
 
 
 def index_backlog(session: Session, limit: int = INDEX_BATCH) -> int:
-    """Index up to ``limit`` statements of the backlog and take them off it; how many.
+    """Take up to ``limit`` statements off the backlog and index them; how many.
 
-    The ids are named, never a range: on PostgreSQL another import may commit ids inside the
-    range meanwhile, and those must stay on the backlog. A statement deleted meanwhile is
-    simply not found (its backlog row went with it on SQLite; on PostgreSQL it goes here).
+    The take is one ``DELETE … RETURNING``, the transaction's first write, so two jobs at once
+    never index the same statement twice: SQLite queues them on its writer lock, PostgreSQL
+    hands each its own rows (``SKIP LOCKED``). Ids are named, never a range, since on
+    PostgreSQL another import may commit ids inside the range meanwhile. A statement deleted
+    meanwhile is simply not found.
     """
-    ids = list(
-        session.scalars(
-            select(SearchBacklog.statement_id).order_by(SearchBacklog.statement_id).limit(limit)
-        )
+    batch = (
+        select(SearchBacklog.statement_id)
+        .order_by(SearchBacklog.statement_id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
     )
+    taken = delete(SearchBacklog).where(SearchBacklog.statement_id.in_(batch))
+    ids = list(session.scalars(taken.returning(SearchBacklog.statement_id)))
     if ids:
         sqlite = session.get_bind().dialect.name == "sqlite"
         session.execute(_FTS_INSERT if sqlite else _PG_UPDATE, {"ids": ids})
-        session.execute(delete(SearchBacklog).where(SearchBacklog.statement_id.in_(ids)))
     return len(ids)
 
 
