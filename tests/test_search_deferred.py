@@ -84,6 +84,7 @@ def test_a_failed_import_leaves_no_backlog_and_no_index_rows(app, session, proje
     import_corpus(session, project, [Record("s7", "rolled back words")], index=False)
     assert backlog(session) == 1  # inside the import's transaction
     session.rollback()
+    assert search.QUEUED not in session.info  # the next commit starts no job for it
     assert backlog(session) == 0 and indexed_rows(session) == before
     assert search_index.index_all(app) == 0
     assert ids(session, project, "rolled") == []

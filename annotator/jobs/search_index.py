@@ -1,11 +1,12 @@
 """The search index job: indexes what an import queued, after the import has committed.
 
 ``init_app`` hooks the session's commit: a transaction that queued statements
-(``search.queue_new_statements``) starts the job once it has committed, so the job never sees
-an import that may still roll back. The job takes ``search.INDEX_BATCH`` statements per
-transaction until the backlog is empty; jobs running at once take different statements
-(``search.index_backlog``). A clock task every minute picks up a backlog whose start was lost
-(the queue was unreachable, or the worker stopped), so nothing stays unsearchable for good.
+(``search.queue_new_statements``) starts the job once it has committed (in a process that
+uses the queue: ``start``), so the job never sees an import that may still roll back. The
+job takes ``search.INDEX_BATCH`` statements per transaction until the backlog is empty; jobs
+running at once take different statements (``search.index_backlog``). A clock task every
+minute indexes a backlog nobody started (a CLI import, an unreachable queue, a stopped
+worker), so nothing stays unsearchable for good.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ def init_app(app: Flask) -> None:
     """Start the job after every commit that queued statements (hooked once per process)."""
     if not event.contains(Session, "after_commit", _after_commit):
         event.listen(Session, "after_commit", _after_commit)
+        event.listen(Session, "after_rollback", _after_rollback)
 
 
 def _after_commit(session: Session) -> None:
@@ -39,11 +41,22 @@ def _after_commit(session: Session) -> None:
         log.warning("could not start the search index job; the clock will", exc_info=True)
 
 
-def start(app: Flask) -> None:
-    """Put the index job on the queue."""
-    from annotator.suggestions.queue import get_huey
+def _after_rollback(session: Session) -> None:
+    session.info.pop(search.QUEUED, None)  # the queued ids went with the transaction
 
-    get_huey(app).annotator_index_search()
+
+def start(app: Flask) -> None:
+    """Put the index job on the queue, if this process uses the queue already.
+
+    A process that has not built the queue (a CLI import; a web process on Redis before its
+    first job) does not build it for this: its configuration may still be changing (tests), and
+    the clock of the running consumers indexes the backlog within a minute anyway.
+    """
+    from annotator.suggestions.queue import built_huey
+
+    huey = built_huey(app)
+    if huey is not None:
+        huey.annotator_index_search()
 
 
 def register(huey: Huey, app: Flask) -> None:

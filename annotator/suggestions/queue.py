@@ -45,6 +45,11 @@ def get_huey(app: Flask) -> Huey:
     return huey
 
 
+def built_huey(app: Flask) -> Huey | None:
+    """The app's queue if this process has built it already (a consumer or a submit did)."""
+    return app.extensions.get(_KEY)
+
+
 def queue_address(app: Flask) -> str:
     """Where the queue lives (Redis URL or SQLite file), for messages and the docs."""
     return app.config.get("REDIS_URL") or str(_queue_file(app))
