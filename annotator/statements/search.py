@@ -116,8 +116,11 @@ def index_backlog(session: Session, limit: int = INDEX_BATCH) -> int:
     never index the same statement twice: SQLite queues them on its writer lock, PostgreSQL
     hands each its own rows (``SKIP LOCKED``). Ids are named, never a range, since on
     PostgreSQL another import may commit ids inside the range meanwhile. A statement deleted
-    meanwhile is simply not found.
+    meanwhile is simply not found. An empty backlog costs one read, not a write (the clock
+    asks every minute).
     """
+    if session.scalar(select(SearchBacklog.statement_id).limit(1)) is None:
+        return 0
     batch = (
         select(SearchBacklog.statement_id)
         .order_by(SearchBacklog.statement_id)
