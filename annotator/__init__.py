@@ -29,6 +29,7 @@ def create_app(test_config: dict | None = None) -> APIFlask:
     from annotator import config
     from annotator.cli import register_cli
     from annotator.extensions import csrf, db, htmx, login_manager
+    from annotator.jobs import search_index
     from annotator.web import blueprints, compression, errors, input_guard, security
 
     app = APIFlask(
@@ -49,6 +50,7 @@ def create_app(test_config: dict | None = None) -> APIFlask:
     security.init_app(app)
     input_guard.init_app(app)
     compression.init_app(app)
+    search_index.init_app(app)
     blueprints.register(app)
     errors.register(app)
     register_cli(app)

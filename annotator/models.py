@@ -746,3 +746,16 @@ class StatementAgreement(Base):
 Index("ix_stances_updated_at", Stance.updated_at)
 Index("ix_relations_updated_at", Relation.updated_at)
 Index("ix_assignments_updated_at", Assignment.updated_at)
+
+
+class SearchBacklog(Base):
+    """A statement stored but not yet in the full-text index (migration 0012).
+
+    The import writes its new ids here inside its own transaction, which is all it pays for
+    search; the index job (annotator/jobs/search_index.py) indexes them after the commit and
+    removes them. No foreign key: SQLite's delete trigger clears a deleted statement's row.
+    """
+
+    __tablename__ = "search_backlog"
+
+    statement_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)

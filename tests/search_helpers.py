@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from annotator.statements import search
 from annotator.statements.statements import import_statements
 
 
@@ -41,6 +42,10 @@ CORPUS = (  # fmt: off
 )
 
 
-def import_corpus(session, project, records=CORPUS):
-    """Import ``records`` into ``project`` (the search index is filled by the import)."""
-    return import_statements(session, project, list(records))
+def import_corpus(session, project, records=CORPUS, *, index=True):
+    """Import ``records`` into ``project`` and, unless ``index`` is off, do what the index job
+    does after the commit (tests/test_search_deferred.py runs the job itself)."""
+    report = import_statements(session, project, list(records))
+    while index and search.index_backlog(session):
+        pass
+    return report

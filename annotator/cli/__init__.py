@@ -16,6 +16,7 @@ def register_cli(app) -> None:
     from annotator.cli import setup
     from annotator.exchange import backup_cli
     from annotator.exchange import cli as exchange
+    from annotator.jobs import cli as jobs
     from annotator.projects import cli as projects
     from annotator.review import cli as review
     from annotator.statements import cli as statements
@@ -31,6 +32,7 @@ def register_cli(app) -> None:
         review,
         backup_cli,
         suggestions,
+        jobs,
     ):
         for command in module.COMMANDS:
             app.cli.add_command(command)

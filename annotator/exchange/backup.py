@@ -21,7 +21,8 @@ from annotator.models import Base
 from annotator.statements import search
 
 FORMAT = "annotator-backup/1"
-EXCLUDED = frozenset({"login_throttles", "api_tokens"})
+# The search backlog is the index's to-do list: a restore rebuilds the index instead.
+EXCLUDED = frozenset({"login_throttles", "api_tokens", "search_backlog"})
 UNUSABLE_HASH = "!"
 BATCH = 500
 

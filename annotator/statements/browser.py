@@ -65,6 +65,7 @@ class Page:
     rows: list[Row]
     next_after: str | None  # the cursor of the next page, None on the last page
     words: list[str]  # the search words as understood (the query, quoted nowhere)
+    pending: int = 0  # statements a search cannot find yet: the index job has not run
 
 
 def browse(session: Session, project: Project, filters: Filters, *, own: User | None) -> Page:
@@ -73,8 +74,9 @@ def browse(session: Session, project: Project, filters: Filters, *, own: User | 
     words = search.query_words(filters.q)
     key = _sort_key(filters.sort)
     cursor = _parse_cursor(filters.after, filters.sort)
+    pending = search.pending_count(session, project.id) if words else 0
     if cursor is _BAD:
-        return Page([], None, words)
+        return Page([], None, words, pending)
     query, id_column = _filtered(session, project, filters, words, own)
     if cursor is not None:
         query = query.where(_after(filters.sort, key, cursor, id_column))
@@ -83,7 +85,7 @@ def browse(session: Session, project: Project, filters: Filters, *, own: User | 
     more = len(found) > PAGE_SIZE
     rows = _rows(session, found[:PAGE_SIZE], own)
     last = found[PAGE_SIZE - 1] if more else None
-    return Page(rows, _cursor(filters.sort, last) if last else None, words)
+    return Page(rows, _cursor(filters.sort, last) if last else None, words, pending)
 
 
 def _filtered(session, project, f: Filters, words, own) -> Select:

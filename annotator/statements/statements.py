@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Protocol
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import ARRAY, String, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -83,8 +83,9 @@ def import_statements(
         if progress:
             progress(len(batch))
     if report.imported:  # an import that changed nothing leaves no event
-        # One bulk pass over the new rows, inside the same transaction (all or nothing).
-        search.index_new_statements(session, project.id, before)
+        # Only the ids, inside the same transaction (all or nothing); the index job indexes
+        # them after the commit (docs/search.md), which keeps search out of the import's time.
+        search.queue_new_statements(session, project.id, before)
         _record_import(session, project, user, report, list(files)[:MAX_FILES_LOGGED])
     return report
 
@@ -124,21 +125,8 @@ def _batches(records: Iterable[StatementInput]) -> Iterator[list[StatementInput]
 
 def _new_rows(session, project, batch, report, seen_ids, seen_shas, org_actors) -> list[dict]:
     shas = [text_sha256(r.text) for r in batch]
-    ids = {r.external_id for r in batch}
-    known_ids = set(
-        session.scalars(
-            select(Statement.external_id).where(
-                Statement.project_id == project.id, Statement.external_id.in_(ids)
-            )
-        )
-    )
-    known_shas = set(
-        session.scalars(
-            select(Statement.text_sha256).where(
-                Statement.project_id == project.id, Statement.text_sha256.in_(set(shas))
-            )
-        )
-    )
+    known_ids = _stored(session, project, Statement.external_id, {r.external_id for r in batch})
+    known_shas = _stored(session, project, Statement.text_sha256, set(shas))
     rows = []
     for record, sha in zip(batch, shas, strict=True):
         where = f"{record.file}:{record.line}"
@@ -152,6 +140,27 @@ def _new_rows(session, project, batch, report, seen_ids, seen_shas, org_actors) 
         seen_shas.add(sha)
         rows.append(_row(record, sha, org_actors))
     return rows
+
+
+def _stored(session: Session, project: Project, column, values: set[str]) -> set[str]:
+    """Which of ``values`` the project already holds in ``column`` (its ids or text hashes).
+
+    On PostgreSQL the values are one array parameter joined through ``unnest``: psycopg
+    prepares a statement after 5 runs, and in the generic plan a list of 1,000 parameters is
+    compared one by one with every row of the project, not hashed (measured at 10,000 rows:
+    700 ms a batch against 12 ms; two such checks per batch were most of a PostgreSQL import).
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        query = select(column).where(Statement.project_id == project.id, column.in_(values))
+        return set(session.scalars(query))
+    wanted = func.unnest(bindparam("values", list(values), type_=ARRAY(String)))
+    found = wanted.table_valued("value").render_derived(name="wanted")
+    query = (
+        select(column)
+        .join(found, column == found.c.value)
+        .where(Statement.project_id == project.id)
+    )
+    return set(session.scalars(query))
 
 
 def _row(r: StatementInput, sha: str, org_actors) -> dict:

@@ -23,6 +23,7 @@ from huey.exceptions import TaskLockedException
 
 from annotator.errors import DomainError
 from annotator.extensions import db
+from annotator.jobs import search_index
 from annotator.models import Recommender, SuggestionJob, utcnow
 from annotator.suggestions.jobs import claim_job, due_jobs, error_text, finish_job, run_job
 
@@ -42,6 +43,11 @@ def get_huey(app: Flask) -> Huey:
                 _register(huey, app)
                 app.extensions[_KEY] = huey
     return huey
+
+
+def built_huey(app: Flask) -> Huey | None:
+    """The app's queue if this process has built it already (a consumer or a submit did)."""
+    return app.extensions.get(_KEY)
 
 
 def queue_address(app: Flask) -> str:
@@ -80,6 +86,7 @@ def _register(huey: Huey, app: Flask) -> None:
     from annotator.review.agreement_jobs import register  # the agreement page's job
 
     register(huey, app)
+    search_index.register(huey, app)  # the search index job shares this queue
 
 
 def submit(app: Flask, job_id: int) -> None:
