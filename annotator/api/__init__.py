@@ -18,7 +18,7 @@ from annotator.api import errors  # noqa: E402
 
 errors.register(bp)
 
-from annotator.api import (  # noqa: E402  (modules add their routes to bp)
+from annotator.api import (  # noqa: E402, F401  (importing a module adds its routes to bp)
     actors,
     agreement,
     assignments,
@@ -32,8 +32,6 @@ from annotator.api import (  # noqa: E402  (modules add their routes to bp)
 )
 
 __all__ = ["bp"]
-_MODULES = (actors, agreement, assignments, export, openapi, projects)  # used: routes added
-_MODULES += (relations, stances, statements, suggestions)
 
 
 @bp.record_once
