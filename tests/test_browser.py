@@ -269,6 +269,10 @@ def test_a_missing_target_is_announced_and_focuses_the_target_field(session, liv
     page.wait_for_selector("#form-error")
     assert page.locator("#form-error").get_attribute("role") == "alert"
     assert page.locator("#target_q-error").inner_text() == "A condemnation needs a target actor."
+    # Focus moves once htmx has settled the swap, a moment after the alert is in the page.
+    from playwright.sync_api import expect  # polls with Playwright's own script: CSP allows it
+
+    expect(page.locator("#target_q")).to_be_focused()
     focused = page.evaluate("[document.activeElement.id, document.activeElement.ariaInvalid]")
     assert focused == ["target_q", "true"]
     assert page.locator("input[name=label][value=condemnation]").is_checked()  # choice kept

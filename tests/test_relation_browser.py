@@ -14,7 +14,7 @@ from annotator.projects.assignments import assign_statement
 from annotator.statements.statements import import_statements, list_statements
 
 from .test_browser import log_in
-from .workspace_helpers import PHRASE, demo
+from .workspace_helpers import PHRASE, demo, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -46,9 +46,7 @@ def _over(point, rects) -> bool:
 
 
 def assert_arc_over_spans(page, relation_id, name):
-    page.wait_for_function(
-        f"!!document.querySelector('#rel-arcs g[data-relation=\"{relation_id}\"]')"
-    )
+    wait_until(page, f"!!document.querySelector('#rel-arcs g[data-relation=\"{relation_id}\"]')")
     arc = page.evaluate(ARC, str(relation_id))
     assert arc["label"] == name
     assert _over(arc["start"], arc["from"]), arc
@@ -156,10 +154,11 @@ def test_arcs_follow_the_text_when_it_wraps_again(session, live_server, page):
     open_statement(page, live_server, st)
     wide = assert_arc_over_spans(page, rid, "Supports")
     page.set_viewport_size({"width": 700, "height": 900})
-    page.wait_for_function(
-        f"""() => {{ const a = ({ARC})("{rid}");
+    wait_until(
+        page,
+        f"""(() => {{ const a = ({ARC})("{rid}");
             return a && (Math.abs(a.start.x - {wide["start"]["x"]}) > 5
-                         || Math.abs(a.start.y - {wide["start"]["y"]}) > 5); }}"""
+                         || Math.abs(a.start.y - {wide["start"]["y"]}) > 5); }})()""",
     )
     narrow = assert_arc_over_spans(page, rid, "Supports")
     assert narrow["from"] != wide["from"]  # the text really wrapped differently
@@ -325,7 +324,7 @@ def test_500_stances_with_300_relations_are_all_drawn_over_their_spans(session, 
     session.commit()
     page.set_viewport_size({"width": 1400, "height": 900})
     open_statement(page, live_server, st)
-    page.wait_for_function("document.querySelectorAll('#rel-arcs g.rel-arc').length === 300")
+    wait_until(page, "document.querySelectorAll('#rel-arcs g.rel-arc').length === 300")
     result = page.evaluate(ALL_ARCS)
     print(
         f"\n500 stances, 300 relations: one redraw takes {result['median_ms']:.1f} ms (median of 9)"

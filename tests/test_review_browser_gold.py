@@ -9,6 +9,7 @@ from annotator.models import Stance
 
 from .test_browser import log_in
 from .test_review_helpers import done, mark, setup
+from .workspace_helpers import wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -60,7 +61,7 @@ def test_gold_by_mouse_selection_and_type_ahead(app, session, live_server, page)
     page.goto(f"{live_server}/p/rev/review/s/{st.id}/gold/new")
     assert page.locator("#start").get_attribute("type") == "hidden"  # no typed offsets
     drag_select(page, "USA supports Israel")
-    page.wait_for_function("document.getElementById('sel-text').textContent.length > 0")
+    wait_until(page, "document.getElementById('sel-text').textContent.length > 0")
     assert page.inner_text("#sel-text") == "USA supports Israel"
     page.keyboard.press("3")  # the third label: support
     assert page.is_checked("input[name=label][value=support]")

@@ -86,7 +86,9 @@ def test_keys_move_accept_and_the_offsets_are_code_points(session, live_server, 
     page.keyboard.press("Tab")
     page.keyboard.press("a")
     page.wait_for_selector("#stance-list li.stance")
-    page.wait_for_function(f"document.activeElement.id === 'sugg-{ids['Mullah regime']}'")
+    from playwright.sync_api import expect  # its own polling: CSP blocks eval
+
+    expect(page.locator(f"#sugg-{ids['Mullah regime']}")).to_be_focused()
     assert page.locator("#sugg-count").inner_text() == "1"
     assert page.locator(f'.sugg-box[data-id="{ids["Teheran claims"]}"]').count() == 0
     assert page.locator("#stance-count").inner_text() == "1"
@@ -111,7 +113,9 @@ def test_reject_with_x_stays_rejected_after_a_reload(session, live_server, page,
     page.keyboard.press("Tab")
     page.keyboard.press("x")
     page.wait_for_selector(f"#sugg-{ids['Mullah regime']}", state="detached")
-    page.wait_for_function(f"document.activeElement.id === 'sugg-{ids['Teheran claims']}'")
+    from playwright.sync_api import expect  # its own polling: CSP blocks eval
+
+    expect(page.locator(f"#sugg-{ids['Teheran claims']}")).to_be_focused()
     assert page.locator(f'.sugg-box[data-id="{ids["Mullah regime"]}"]').count() == 0
     page.reload()
     page.wait_for_selector(".sugg-box", state="attached")

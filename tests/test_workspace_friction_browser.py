@@ -122,7 +122,10 @@ def test_each_validation_message_appears_once(session, live_server, page):
     assert info.value.status == 422
     page.wait_for_selector("#form-error")
     assert page.locator("#stance-form").inner_text().count("needs a target actor") == 1
-    assert page.evaluate("document.activeElement.id") == "target_q"
+    # Focus moves once htmx has settled the swap, a moment after the alert is in the page.
+    from playwright.sync_api import expect  # polls with Playwright's own script: CSP allows it
+
+    expect(page.locator("#target_q")).to_be_focused()
     assert _in_window(page, "#stance-form button[type=submit]")
 
 
@@ -262,6 +265,7 @@ def test_ctrl_z_undoes_create_edit_and_delete(session, live_server, page):
     page.click("#stance-form button[type=submit]")
     page.wait_for_selector("#stance-list .note")
     assert stances(session)[0].note == "second thoughts"
+    page.wait_for_selector("#stance-form.open", state="detached")  # keys wait while it is open
     page.keyboard.press("Control+z")  # undo the edit
     page.wait_for_selector("#stance-list .note", state="detached")
     saved = stances(session)[0]

@@ -32,3 +32,18 @@ def stance_data(statement, phrase=PHRASE, label="condemnation", target="iran", *
     }
     data.update(extra)
     return data
+
+
+def wait_until(page, predicate: str, timeout: float = 10.0) -> None:
+    """Poll a JavaScript expression until it is truthy, from Python through ``page.evaluate``.
+
+    Playwright's ``wait_for_function`` polls by evaluating the string inside the page, which
+    our CSP (``script-src 'self'``, no eval) refuses as soon as a second poll is needed.
+    """
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(predicate):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout} s: {predicate}")
+        page.wait_for_timeout(50)
