@@ -32,10 +32,7 @@ def create_token(session: Session, user: User, name: str = "") -> tuple[ApiToken
     token = ApiToken(user_id=user.id, name=name, token_hash=hash_token(clear))
     session.add(token)
     session.flush()
-    record_event(
-        session, user=user, action="create", entity="api_token", entity_id=token.id,
-        data={"name": name},
-    )  # fmt: skip
+    record_event(session, user, "create", "api_token", token.id, data={"name": name})
     return token, clear
 
 
@@ -53,10 +50,7 @@ def revoke_token(session: Session, token_id: int, *, user: User | None = None) -
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         session.flush()
-        record_event(
-            session, user=user, action="revoke", entity="api_token", entity_id=token.id,
-            data={"name": token.name},
-        )  # fmt: skip
+        record_event(session, user, "revoke", "api_token", token.id, data={"name": token.name})
     return token
 
 
@@ -68,10 +62,8 @@ def revoke_all_tokens(session: Session, user: User, *, by: User | None = None) -
         token.revoked_at = now
     session.flush()
     if live:
-        record_event(
-            session, user=by, action="revoke_all", entity="api_token", entity_id=user.id,
-            data={"username": user.username, "tokens": [t.id for t in live]},
-        )  # fmt: skip
+        data = {"username": user.username, "tokens": [t.id for t in live]}
+        record_event(session, by, "revoke_all", "api_token", user.id, data=data)
     return len(live)
 
 

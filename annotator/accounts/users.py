@@ -147,10 +147,8 @@ def end_sessions(
     """Invalidate every session cookie of the user (logout, sign out everywhere, password)."""
     user.session_version = (user.session_version or 0) + 1
     session.flush()
-    record_event(
-        session, user=by, action="end_sessions", entity="user", entity_id=user.id,
-        data={"username": user.username, "reason": reason},
-    )  # fmt: skip
+    data = {"username": user.username, "reason": reason}
+    record_event(session, by, "end_sessions", "user", user.id, data=data)
 
 
 def list_users(session: Session) -> list[User]:

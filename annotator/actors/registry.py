@@ -43,14 +43,8 @@ def import_actors(
         set_aliases(actor, row.aliases)
     session.flush()
     if created or updated:
-        record_event(
-            session,
-            user=user,
-            action="import",
-            entity="actors",
-            project_id=project.id,
-            data={"created": created, "updated": updated},
-        )
+        data = {"created": created, "updated": updated}
+        record_event(session, user, "import", "actors", None, project.id, data=data)
     return created, updated
 
 
@@ -225,15 +219,7 @@ def propose_actor(
     set_aliases(actor, [name])
     session.add(actor)
     session.flush()
-    record_event(
-        session,
-        user=user,
-        action="propose",
-        entity="actor",
-        entity_id=actor.id,
-        project_id=project.id,
-        data={"name": name},
-    )
+    record_event(session, user, "propose", "actor", actor.id, project.id, data={"name": name})
     return actor
 
 

@@ -171,7 +171,5 @@ def _check_hotkey(session: Session, project: Project, rtype: RelationType | None
 
 
 def _audit(session, user: User | None, project: Project, rtype: RelationType, action: str, data):
-    record_event(
-        session, user=user, action=action, entity="relation_type", entity_id=rtype.id,
-        project_id=project.id, data={"key": rtype.key, **data},
-    )  # fmt: skip
+    data = {"key": rtype.key, **data}
+    record_event(session, user, action, "relation_type", rtype.id, project.id, data=data)

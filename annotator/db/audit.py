@@ -11,7 +11,6 @@ from annotator.models import AuditEvent, User
 
 def record_event(
     session: Session,
-    *,
     user: User | None,
     action: str,
     entity: str,
@@ -21,6 +20,10 @@ def record_event(
     data: dict[str, Any] | None = None,
 ) -> None:
     """Append one event to the audit log in the caller's transaction.
+
+    Who did what to which row, and where: the arguments read in that order, so that a call
+    fits on a line or two (`record_event(session, user, "assign", "assignment", a.id,
+    project.id, statement.id, data)`).
 
     Written at once as a plain INSERT: events are never read back in the request that writes
     them, and the unit of work costs several times the insert on the save path. Every id it
@@ -53,17 +56,7 @@ def record_statement_change(
     data = {"after": after, **(extra or {})}
     if before is not None:
         data["before"] = before
-    statement_id = row.statement_id
-    record_event(
-        session,
-        user=user,
-        action=action,
-        entity=entity,
-        entity_id=row.id,
-        project_id=project_id,
-        statement_id=statement_id,
-        data=data,
-    )
+    record_event(session, user, action, entity, row.id, project_id, row.statement_id, data)
 
 
 _INSERT = AuditEvent.__table__.insert()

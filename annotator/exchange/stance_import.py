@@ -66,8 +66,7 @@ def import_stances(
     if report.annotator or report.gold or report.statements or report.relations:
         data = {"annotator": report.annotator, "gold": report.gold, "file": file}
         data["relations"] = report.relations
-        record_event(session, user=user, action="import", entity="stances", project_id=project.id,
-                     data=data)  # fmt: skip
+        record_event(session, user, "import", "stances", None, project.id, data=data)
     return report
 
 

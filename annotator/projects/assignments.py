@@ -33,15 +33,9 @@ def assign_statement(
         session.add(assignment)
     assignment.active = True
     session.flush()
+    data = {"annotator": annotator.username}
     record_event(
-        session,
-        user=user,
-        action="assign",
-        entity="assignment",
-        entity_id=assignment.id,
-        project_id=project.id,
-        statement_id=statement.id,
-        data={"annotator": annotator.username},
+        session, user, "assign", "assignment", assignment.id, project.id, statement.id, data
     )
     return assignment
 
@@ -77,17 +71,10 @@ def set_assignment_state(
         )
     before, assignment.state = assignment.state, TRANSITIONS[action]
     session.flush()
-    record_event(
-        session,
-        user=user,
-        action=action,
-        entity="assignment",
-        entity_id=assignment.id,
-        project_id=project.id,
-        statement_id=statement.id,
-        data={"from": before, "to": assignment.state}
-        | ({"after_review": True} if after_review else {}),
+    data = {"from": before, "to": assignment.state} | (
+        {"after_review": True} if after_review else {}
     )
+    record_event(session, user, action, "assignment", assignment.id, project.id, statement.id, data)
     return assignment
 
 
@@ -146,10 +133,8 @@ def assign_project(
         short += wanted > len(free)
     _insert(session, rows)
     report = AssignReport(n, len(annotators), len(rows), short)
-    record_event(
-        session, user=user, action="assign_all", entity="project", entity_id=project.id,
-        project_id=project.id, data={"per_statement": n, "created": len(rows), "short": short},
-    )  # fmt: skip
+    data = {"per_statement": n, "created": len(rows), "short": short}
+    record_event(session, user, "assign_all", "project", project.id, project.id, data=data)
     return report
 
 
@@ -202,10 +187,10 @@ def unassign_statement(
     assignment = _active(session, statement, annotator)
     assignment.active = False
     session.flush()
+    data = {"annotator": annotator.username}
     record_event(
-        session, user=user, action="unassign", entity="assignment", entity_id=assignment.id,
-        project_id=project.id, statement_id=statement.id, data={"annotator": annotator.username},
-    )  # fmt: skip
+        session, user, "unassign", "assignment", assignment.id, project.id, statement.id, data
+    )
     return assignment
 
 

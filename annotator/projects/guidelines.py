@@ -36,10 +36,8 @@ def save_guidelines(
     )
     session.add(version)
     session.flush()
-    record_event(
-        session, user=user, action="create", entity="guidelines", entity_id=version.id,
-        project_id=project.id, data={"version": version.version},
-    )  # fmt: skip
+    data = {"version": version.version}
+    record_event(session, user, "create", "guidelines", version.id, project.id, data=data)
     return version, True
 
 

@@ -199,7 +199,5 @@ def delete_label(session: Session, project: Project, label: Label, *, user=None)
 
 
 def _audit(session, user: User | None, project: Project, label: Label, action: str, data):
-    record_event(
-        session, user=user, action=action, entity="label", entity_id=label.id,
-        project_id=project.id, data={"key": label.key, **data},
-    )  # fmt: skip
+    data = {"key": label.key, **data}
+    record_event(session, user, action, "label", label.id, project.id, data=data)

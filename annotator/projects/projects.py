@@ -115,14 +115,7 @@ def create_project(
         for i, spec in enumerate(DEFAULT_RELATION_TYPES)
     )
     session.flush()
-    record_event(
-        session,
-        user=user,
-        action="create",
-        entity="project",
-        entity_id=project.id,
-        project_id=project.id,
-    )
+    record_event(session, user, "create", "project", project.id, project.id)
     return project
 
 
@@ -203,15 +196,8 @@ def set_member(
         session.add(membership)
     membership.role = role
     session.flush()
-    record_event(
-        session,
-        user=user,
-        action="set_role",
-        entity="membership",
-        entity_id=membership.id,
-        project_id=project.id,
-        data={"username": member.username, "role": role},
-    )
+    data = {"username": member.username, "role": role}
+    record_event(session, user, "set_role", "membership", membership.id, project.id, data=data)
     return membership
 
 
@@ -261,10 +247,7 @@ def update_project(session: Session, project: Project, *, user: User | None = No
     if before != after:
         session.flush()
         diff = {k: [before[k], after[k]] for k in changes if before[k] != after[k]}
-        record_event(
-            session, user=user, action="update", entity="project", entity_id=project.id,
-            project_id=project.id, data=diff,
-        )  # fmt: skip
+        record_event(session, user, "update", "project", project.id, project.id, data=diff)
     return project
 
 
@@ -326,10 +309,8 @@ def remove_member(session: Session, project: Project, member: User, *, user=None
     )
     session.delete(membership)
     session.flush()
-    record_event(
-        session, user=user, action="remove", entity="membership", entity_id=membership.id,
-        project_id=project.id, data={"username": member.username, "role": membership.role},
-    )  # fmt: skip
+    data = {"username": member.username, "role": membership.role}
+    record_event(session, user, "remove", "membership", membership.id, project.id, data=data)
 
 
 def _keep_a_lead(session: Session, project: Project, membership: Membership) -> None:

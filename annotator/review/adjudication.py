@@ -147,16 +147,10 @@ def record_decision(
     }
     if gold is not None:
         data["after"] = stance_snapshot(gold)
-    record_event(
-        session,
-        user=reviewer,
-        action=decision,
-        entity="gold_stance" if gold is not None else "gold_decision",
-        entity_id=gold.id if gold is not None else record.id,
-        project_id=project.id,
-        statement_id=statement.id,
-        data=data,
+    entity, entity_id = (
+        ("gold_stance", gold.id) if gold is not None else ("gold_decision", record.id)
     )
+    record_event(session, reviewer, decision, entity, entity_id, project.id, statement.id, data)
     return record
 
 

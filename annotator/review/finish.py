@@ -74,13 +74,5 @@ def _move(session, statement, review_version: int, *, finished: bool, reviewer: 
 
 
 def _event(session, project, statement, reviewer, action: str) -> None:
-    record_event(
-        session,
-        user=reviewer,
-        action=action,
-        entity="review",
-        entity_id=statement.id,
-        project_id=project.id,
-        statement_id=statement.id,
-        data={"review_version": statement.review_version},
-    )
+    data = {"review_version": statement.review_version}
+    record_event(session, reviewer, action, "review", statement.id, project.id, statement.id, data)

@@ -204,21 +204,15 @@ def record_relation_decision(
     session.add(record)
     session.flush()
     sourced = [{"id": r.id, "version": r.version, "annotator_id": r.annotator_id} for r in sources]
+    data = {
+        "decision": decision,
+        "sources": sourced,
+        "gold_relation_id": gold.id if gold else None,
+        "type": gold.type.key if gold else None,
+        "reason": record.reason,
+    }
     record_event(
-        session,
-        user=reviewer,
-        action=decision,
-        entity="relation_decision",
-        entity_id=record.id,
-        project_id=project.id,
-        statement_id=statement.id,
-        data={
-            "decision": decision,
-            "sources": sourced,
-            "gold_relation_id": gold.id if gold else None,
-            "type": gold.type.key if gold else None,
-            "reason": record.reason,
-        },
+        session, reviewer, decision, "relation_decision", record.id, project.id, statement.id, data
     )
     return record
 

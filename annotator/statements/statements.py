@@ -103,18 +103,12 @@ def _insert(session: Session, rows: list[dict]) -> None:
 
 def _record_import(session, project, user, report: ImportReport, files: list[str]) -> None:
     """One audit event per import, which the import page lists as history."""
-    record_event(
-        session,
-        user=user,
-        action="import",
-        entity="statements",
-        project_id=project.id,
-        data={
-            "imported": report.imported,
-            "skipped": len(report.skipped),
-            "files": [name.rsplit("/", 1)[-1] for name in files],
-        },
-    )
+    data = {
+        "imported": report.imported,
+        "skipped": len(report.skipped),
+        "files": [name.rsplit("/", 1)[-1] for name in files],
+    }
+    record_event(session, user, "import", "statements", None, project.id, data=data)
 
 
 def _batches(records: Iterable[StatementInput]) -> Iterator[list[StatementInput]]:

@@ -67,15 +67,8 @@ def import_suggestions(
     except UnicodeDecodeError:
         raise Invalid(f"{file}: not UTF-8 text; nothing was imported.") from None
     report = importer.report
-    record_event(
-        session,
-        user=user,
-        action="import",
-        entity="suggestions",
-        entity_id=recommender.id,
-        project_id=project.id,
-        data={"file": file, "lines": report.lines, "stored": report.stored},
-    )
+    data = {"file": file, "lines": report.lines, "stored": report.stored}
+    record_event(session, user, "import", "suggestions", recommender.id, project.id, data=data)
     return report
 
 

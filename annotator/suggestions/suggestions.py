@@ -313,20 +313,21 @@ def _decide(session: Session, suggestion: Suggestion, user: User, kind: str):
 
 
 def _audit(session, user, project, suggestion: Suggestion, action: str, **data) -> None:
+    data = {
+        "recommender_id": suggestion.recommender_id,
+        "score": suggestion.score,
+        "model_version": suggestion.model_version,
+        **data,
+    }
     record_event(
         session,
-        user=user,
-        action=action,
-        entity="suggestion",
-        entity_id=suggestion.id,
-        project_id=project.id,
-        statement_id=suggestion.statement_id,
-        data={
-            "recommender_id": suggestion.recommender_id,
-            "score": suggestion.score,
-            "model_version": suggestion.model_version,
-            **data,
-        },
+        user,
+        action,
+        "suggestion",
+        suggestion.id,
+        project.id,
+        suggestion.statement_id,
+        data,
     )
 
 

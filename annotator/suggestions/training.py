@@ -64,20 +64,13 @@ def train_recommender(
     retire_versions(session, recommender, model.version)
     _prune(session, recommender)
     session.flush()
-    record_event(
-        session,
-        user=user,
-        action="train",
-        entity="recommender",
-        entity_id=recommender.id,
-        project_id=project.id,
-        data={
-            "version": model.version,
-            "training_size": model.training_size,
-            "precision": model.precision,
-            "recall": model.recall,
-        },
-    )
+    data = {
+        "version": model.version,
+        "training_size": model.training_size,
+        "precision": model.precision,
+        "recall": model.recall,
+    }
+    record_event(session, user, "train", "recommender", recommender.id, project.id, data=data)
     return model
 
 
