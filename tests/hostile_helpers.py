@@ -32,9 +32,12 @@ def logged_in(app, username: str | None):
     return client, csrf_from(client.get("/account/"))
 
 
-def digest(app) -> str:
-    """A checksum of every committed row (volatile columns aside), read on a new connection."""
-    h = hashlib.sha256()
+def digest(app) -> dict[str, str]:
+    """A checksum per table of every committed row (volatile columns aside), on a new connection.
+
+    Per table, so that a breach names what changed (compare two digests with ``changed``).
+    """
+    sums = {}
     with app.app_context(), db.engine.connect() as conn:
         for table in Base.metadata.sorted_tables:
             skip = VOLATILE.get(table.name, set())
@@ -42,5 +45,10 @@ def digest(app) -> str:
                 continue
             columns = [c for c in table.columns if c.name not in skip]
             rows = conn.execute(select(*columns).order_by(*table.primary_key.columns))
-            h.update(f"{table.name}:{[tuple(r) for r in rows]!r}".encode())
-    return h.hexdigest()
+            sums[table.name] = hashlib.sha256(repr([tuple(r) for r in rows]).encode()).hexdigest()
+    return sums
+
+
+def changed(before: dict[str, str], after: dict[str, str]) -> list[str]:
+    """The tables whose rows differ between two digests."""
+    return sorted(name for name in after if before.get(name) != after[name])

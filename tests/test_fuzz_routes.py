@@ -28,7 +28,7 @@ from werkzeug.routing import IntegerConverter
 
 from annotator.extensions import db
 
-from .hostile_helpers import digest, logged_in
+from .hostile_helpers import changed, digest, logged_in
 from .test_role_matrix import SKIP, _world
 
 ROLES = (None, "annotator1", "reviewer", "lead", "admin")
@@ -151,7 +151,8 @@ def _sweep(app, world, clients, data) -> None:
                 if status >= 500:
                     world["wrong"].append(f"{where}: {status}")
                 elif 400 <= status < 500 and after != before:
-                    world["wrong"].append(f"{where}: refused ({status}) but changed the database")
+                    tables = ", ".join(changed(before, after))
+                    world["wrong"].append(f"{where}: refused ({status}) but changed {tables}")
                 before = after
                 world["requests"] += 1
                 world["statuses"].add(status)
