@@ -18,7 +18,17 @@ from annotator.annotation.rows import CONTENT, RECORD_VALUES, StanceValues, cont
 from annotator.annotation.stances import audit_stance, set_content, stance_snapshot
 from annotator.db.audit import record_event
 from annotator.errors import Conflict, Invalid, NotFound
-from annotator.models import Actor, GoldDecision, Project, Stance, Statement, User, utcnow
+from annotator.models import (
+    Actor,
+    GoldDecision,
+    Project,
+    Relation,
+    RelationDecision,
+    Stance,
+    Statement,
+    User,
+    utcnow,
+)
 
 
 @dataclass
@@ -122,36 +132,47 @@ def record_decision(
     statement: Statement,
     reviewer: User | None,
     decision: str,
-    sources: list[Stance],
-    gold: Stance | None,
+    sources: list[Stance] | list[Relation],
+    gold: Stance | Relation | None,
     reason: str = "",
-) -> GoldDecision:
-    """Store the decision record and its audit event (with the source versions)."""
-    record = GoldDecision(
+    *,
+    about: type[Stance] | type[Relation] = Stance,
+) -> GoldDecision | RelationDecision:
+    """Store the decision record and its audit event (with the source versions).
+
+    A decision ``about`` stances is a ``GoldDecision``, audited on the gold stance it made with
+    its snapshot (a batch can then flush them together), or on itself when it made none; one
+    about relations is a ``RelationDecision``, audited on itself with the gold relation's id
+    and type (the relation service audits the gold relation).
+    """
+    columns = dict(
         statement_id=statement.id,
         reviewer_id=reviewer.id if reviewer else None,
-        gold_stance_id=gold.id if gold else None,
         decision=decision,
-        source_stance_ids=[s.id for s in sources],
         reason=(reason or "").strip(),
     )
+    record, entity, details = _decision_row(about, gold, [s.id for s in sources], columns)
     session.add(record)
-    if gold is None:  # the event points at the record; otherwise a batch can flush them together
-        session.flush()
-    data = {
-        "decision": decision,
-        "sources": [
-            {"id": s.id, "version": s.version, "annotator_id": s.annotator_id} for s in sources
-        ],
-        "reason": record.reason,
-    }
-    if gold is not None:
-        data["after"] = stance_snapshot(gold)
-    entity, entity_id = (
-        ("gold_stance", gold.id) if gold is not None else ("gold_decision", record.id)
-    )
+    on_gold = about is Stance and gold is not None
+    if not on_gold:
+        session.flush()  # the event points at the record
+    entity, entity_id = ("gold_stance", gold.id) if on_gold else (entity, record.id)
+    sourced = [{"id": s.id, "version": s.version, "annotator_id": s.annotator_id} for s in sources]
+    data = {"decision": decision, "sources": sourced, "reason": record.reason} | details
     record_event(session, reviewer, decision, entity, entity_id, project.id, statement.id, data)
     return record
+
+
+def _decision_row(about, gold, source_ids: list[int], columns: dict) -> tuple:
+    """The (unsaved) decision row of the kind ``about``, the audit entity of such a row, and
+    what its event says of the gold."""
+    gold_id = gold.id if gold is not None else None
+    if about is Relation:
+        row = RelationDecision(gold_relation_id=gold_id, source_relation_ids=source_ids, **columns)
+        kind = gold.type.key if gold is not None else None
+        return row, "relation_decision", {"gold_relation_id": gold_id, "type": kind}
+    row = GoldDecision(gold_stance_id=gold_id, source_stance_ids=source_ids, **columns)
+    return row, "gold_decision", {"after": stance_snapshot(gold)} if gold is not None else {}
 
 
 def copy_to_gold(statement: Statement, source: Stance) -> Stance:

@@ -20,7 +20,6 @@ from annotator.annotation.relations import (
     create_relation,
     delete_relation,
 )
-from annotator.db.audit import record_event
 from annotator.errors import Conflict, Invalid, NotFound
 from annotator.models import Project, Relation, RelationDecision, Stance, Statement, User
 from annotator.review.adjudication import claim_statement, copy_to_gold, record_decision
@@ -113,8 +112,8 @@ def accept_relation(
     edited = reverse or kind != source.type.key
     gold = _make_gold(session, project, statement, reviewer, ends, kind, source.note)
     decision = "edit" if edited else "accept"
-    record_relation_decision(
-        session, project, statement, reviewer, decision, [source], gold, reason
+    record_decision(
+        session, project, statement, reviewer, decision, [source], gold, reason, about=Relation
     )
     return gold
 
@@ -145,7 +144,7 @@ def add_relation(
     """A gold relation nobody made, between two gold stances."""
     claim_statement(session, statement, reviewer, review_version)
     gold = _make_gold(session, project, statement, reviewer, (from_id, to_id), type, "")
-    record_relation_decision(session, project, statement, reviewer, "add", [], gold, reason)
+    record_decision(session, project, statement, reviewer, "add", [], gold, reason, about=Relation)
     return gold
 
 
@@ -163,8 +162,8 @@ def reject_relations(
         raise Invalid("Nothing to reject: the group has no annotator relations.", field="sources")
     sources = [get_source_relation(session, statement, rid, v) for rid, v in versions]
     claim_statement(session, statement, reviewer, review_version)
-    return record_relation_decision(
-        session, project, statement, reviewer, "reject", sources, None, reason
+    return record_decision(
+        session, project, statement, reviewer, "reject", sources, None, reason, about=Relation
     )
 
 
@@ -180,41 +179,6 @@ def delete_gold_relation(
     """Soft-delete a gold relation at the version shown (audited by the relation service)."""
     claim_statement(session, statement, reviewer, review_version)
     return delete_relation(session, project, statement, reviewer, relation_id, version, gold=True)
-
-
-def record_relation_decision(
-    session: Session,
-    project: Project,
-    statement: Statement,
-    reviewer: User | None,
-    decision: str,
-    sources: list[Relation],
-    gold: Relation | None,
-    reason: str = "",
-) -> RelationDecision:
-    """The decision row and its audit event, with each source relation's version."""
-    record = RelationDecision(
-        statement_id=statement.id,
-        reviewer_id=reviewer.id if reviewer else None,
-        gold_relation_id=gold.id if gold else None,
-        decision=decision,
-        source_relation_ids=[r.id for r in sources],
-        reason=(reason or "").strip(),
-    )
-    session.add(record)
-    session.flush()
-    sourced = [{"id": r.id, "version": r.version, "annotator_id": r.annotator_id} for r in sources]
-    data = {
-        "decision": decision,
-        "sources": sourced,
-        "gold_relation_id": gold.id if gold else None,
-        "type": gold.type.key if gold else None,
-        "reason": record.reason,
-    }
-    record_event(
-        session, reviewer, decision, "relation_decision", record.id, project.id, statement.id, data
-    )
-    return record
 
 
 # --- unanimous relations ---------------------------------------------------------------------
@@ -294,7 +258,7 @@ def accept_unanimous_relations(
         session.add(gold)  # no role check: the CLI runs it without a person (reviewer None)
         session.flush()
         audit_relation(session, reviewer, project, gold, "create")
-        record_relation_decision(session, project, statement, reviewer, "auto", group, gold)
+        record_decision(session, project, statement, reviewer, "auto", group, gold, about=Relation)
         made += 1
     return made
 
