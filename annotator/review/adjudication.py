@@ -93,24 +93,33 @@ def _claimed(query):
     return query.values(**values).execution_options(synchronize_session=False)
 
 
-def get_version(session: Session, statement: Statement, stance_id: int) -> Stance:
-    """An annotator's stance on this statement (the version a reviewer starts from)."""
-    stance = session.get(Stance, stance_id)
-    if stance is None or stance.statement_id != statement.id or stance.is_gold:
-        raise NotFound("No such annotator stance on this statement.")
-    return stance
+_NOUN = {Stance: "stance", Relation: "relation"}
 
 
-def _source(session: Session, statement: Statement, stance_id: int, version: int) -> Stance:
-    """A live annotator stance of this statement at the version the reviewer saw."""
-    stance = get_version(session, statement, stance_id)
-    if stance.deleted_at is not None or stance.version != version:
+def get_version(
+    session: Session, statement: Statement, item_id: int, about: type = Stance
+) -> Stance | Relation:
+    """An annotator's stance (or ``about`` relation) on this statement: what a reviewer starts
+    from."""
+    item = session.get(about, item_id)
+    if item is None or item.statement_id != statement.id or item.is_gold:
+        raise NotFound(f"No such annotator {_NOUN[about]} on this statement.")
+    return item
+
+
+def source_version(
+    session: Session, statement: Statement, item_id: int, version: int, about: type = Stance
+) -> Stance | Relation:
+    """A live annotator stance (or ``about`` relation) of this statement at the version the
+    reviewer saw."""
+    item = get_version(session, statement, item_id, about)
+    if item.deleted_at is not None or item.version != version:
         raise Conflict(
-            "The annotator changed or deleted this stance after you loaded the page; "
+            f"The annotator changed or deleted this {_NOUN[about]} after you loaded the page; "
             "nothing was saved. Review the current version.",
-            field="stance",
+            field=_NOUN[about],
         )
-    return stance
+    return item
 
 
 def _gold_exists(session: Session, statement: Statement, key: tuple, exclude: int = 0) -> bool:
@@ -193,7 +202,7 @@ def accept_version(
     reason: str = "",
 ) -> Stance:
     """Copy one annotator's stance into gold as it was when the reviewer saw it."""
-    source = _source(session, statement, stance_id, stance_version)
+    source = source_version(session, statement, stance_id, stance_version)
     if _gold_exists(session, statement, content_key(source)):
         raise Invalid("Gold already holds a stance with this span, label, target and holder.")
     claim_statement(session, statement, reviewer, review_version)
@@ -238,7 +247,7 @@ def save_gold(
     reason: str = "",
 ) -> Stance:
     """A new gold stance: an edited annotator version ("edit") or one nobody made ("add")."""
-    sources = [_source(session, statement, *source)] if source else []
+    sources = [source_version(session, statement, *source)] if source else []
     gold = Stance(statement_id=statement.id, annotator_id=None, is_gold=True)
     _apply(session, project, statement, gold, data)
     if _gold_exists(session, statement, content_key(gold)):
@@ -260,13 +269,20 @@ def reject_versions(
     review_version: int,
     versions: list[tuple[int, int]],
     reason: str = "",
-) -> GoldDecision:
-    """Reject every version of a group: a decision with no gold stance."""
+    *,
+    about: type[Stance] | type[Relation] = Stance,
+) -> GoldDecision | RelationDecision:
+    """Reject every version of a group of stances (or ``about`` relations): a decision with no
+    gold."""
     if not versions:
-        raise Invalid("Nothing to reject: the group has no annotator stances.", field="sources")
-    sources = [_source(session, statement, sid, v) for sid, v in versions]
+        raise Invalid(
+            f"Nothing to reject: the group has no annotator {_NOUN[about]}s.", field="sources"
+        )
+    sources = [source_version(session, statement, sid, v, about) for sid, v in versions]
     claim_statement(session, statement, reviewer, review_version)
-    return record_decision(session, project, statement, reviewer, "reject", sources, None, reason)
+    return record_decision(
+        session, project, statement, reviewer, "reject", sources, None, reason, about=about
+    )
 
 
 def get_gold(session: Session, statement: Statement, gold_id: int) -> Stance:

@@ -20,27 +20,16 @@ from annotator.annotation.relations import (
     create_relation,
     delete_relation,
 )
-from annotator.errors import Conflict, Invalid, NotFound
+from annotator.errors import Conflict
 from annotator.models import Project, Relation, RelationDecision, Stance, Statement, User
-from annotator.review.adjudication import claim_statement, copy_to_gold, record_decision
+from annotator.review.adjudication import (
+    claim_statement,
+    copy_to_gold,
+    record_decision,
+    source_version,
+)
 from annotator.review.relation_groups import GoldIndex
 from annotator.text.excerpt import excerpt
-
-
-def get_source_relation(
-    session: Session, statement: Statement, relation_id: int, version: int
-) -> Relation:
-    """An annotator's live relation on this statement at the version the reviewer saw."""
-    relation = session.get(Relation, relation_id)
-    if relation is None or relation.statement_id != statement.id or relation.is_gold:
-        raise NotFound("No such annotator relation on this statement.")
-    if relation.deleted_at is not None or relation.version != version:
-        raise Conflict(
-            "The annotator changed or deleted this relation after you loaded the page; "
-            "nothing was saved. Review the current version.",
-            field="relation",
-        )
-    return relation
 
 
 def missing_ends(session: Session, statement: Statement, relation: Relation) -> list[Stance]:
@@ -103,7 +92,7 @@ def accept_relation(
 ) -> Relation:
     """Copy an annotator's relation into gold ("accept"), or with another type or the other
     way round ("edit"); ends not in gold yet come along only with ``with_ends``."""
-    source = get_source_relation(session, statement, relation_id, version)
+    source = source_version(session, statement, relation_id, version, Relation)
     claim_statement(session, statement, reviewer, review_version)
     ends = _gold_ends(session, project, statement, reviewer, source, with_ends, reason)
     kind = type or source.type.key
@@ -146,25 +135,6 @@ def add_relation(
     gold = _make_gold(session, project, statement, reviewer, (from_id, to_id), type, "")
     record_decision(session, project, statement, reviewer, "add", [], gold, reason, about=Relation)
     return gold
-
-
-def reject_relations(
-    session: Session,
-    project: Project,
-    statement: Statement,
-    reviewer: User,
-    review_version: int,
-    versions: list[tuple[int, int]],
-    reason: str = "",
-) -> RelationDecision:
-    """Reject every relation of a group: a decision with no gold relation."""
-    if not versions:
-        raise Invalid("Nothing to reject: the group has no annotator relations.", field="sources")
-    sources = [get_source_relation(session, statement, rid, v) for rid, v in versions]
-    claim_statement(session, statement, reviewer, review_version)
-    return record_decision(
-        session, project, statement, reviewer, "reject", sources, None, reason, about=Relation
-    )
 
 
 def delete_gold_relation(

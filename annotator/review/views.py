@@ -23,6 +23,7 @@ from annotator.annotation.workspace import (
 )
 from annotator.errors import Invalid
 from annotator.extensions import db, htmx
+from annotator.models import Relation
 from annotator.projects.projects import list_labels
 from annotator.review import adjudication as adj
 from annotator.review import agreement_jobs, agreement_page
@@ -340,8 +341,9 @@ DECISIONS = {  # endpoint -> decision; templates and tests name the endpoints
     ),
     "relation_reject": Decision(
         "/relations/reject", "Reject every relation of a group.", RejectForm,
-        radj.reject_relations, "All relations of the group rejected.",
+        adj.reject_versions, "All relations of the group rejected.",
         lambda f, ids: (f.review_version.data, f.pairs(), f.reason.data),
+        lambda f: {"about": Relation},
     ),
     "relation_add": Decision(
         "/relations/add", "A gold relation nobody made, between two gold stances.",
