@@ -144,7 +144,7 @@ def test_edit_reverses_and_retypes_then_reject_and_add(app, session):
         session, project, st, rev, 0, r1.id, 1, with_ends=True, type="attacks", reverse=True
     )
     assert edited.type.key == "attacks" and edited.from_stance.start == s["ann1"][1].start
-    radj.reject_relations(session, project, st, rev, 1, [(r3.id, 1)], "off topic")
+    reject_versions(session, project, st, rev, 1, [(r3.id, 1)], "off topic", about=Relation)
     russia_gold = accept_version(session, project, st, rev, 2, r3.to_stance_id, 1)
     added = radj.add_relation(
         session, project, st, rev, 3, russia_gold.id, edited.to_stance_id, "supports"
@@ -189,7 +189,7 @@ def test_accept_all_unanimous_takes_relations_with_their_stances(app, session):
 def test_history_lists_every_relation_decision(app, session, client, login):
     project, st, s, (r1, r2, r3), rev = _disagreeing(session)
     radj.accept_relation(session, project, st, rev, 0, r1.id, 1, with_ends=True, reason="clear")
-    radj.reject_relations(session, project, st, rev, 1, [(r2.id, 1)])
+    reject_versions(session, project, st, rev, 1, [(r2.id, 1)], about=Relation)
     session.commit()
     actions = session.scalars(
         select(AuditEvent.action).where(AuditEvent.entity == "relation_decision")

@@ -18,7 +18,17 @@ from annotator.annotation.rows import CONTENT, RECORD_VALUES, StanceValues, cont
 from annotator.annotation.stances import audit_stance, set_content, stance_snapshot
 from annotator.db.audit import record_event
 from annotator.errors import Conflict, Invalid, NotFound
-from annotator.models import Actor, GoldDecision, Project, Stance, Statement, User, utcnow
+from annotator.models import (
+    Actor,
+    GoldDecision,
+    Project,
+    Relation,
+    RelationDecision,
+    Stance,
+    Statement,
+    User,
+    utcnow,
+)
 
 
 @dataclass
@@ -83,24 +93,33 @@ def _claimed(query):
     return query.values(**values).execution_options(synchronize_session=False)
 
 
-def get_version(session: Session, statement: Statement, stance_id: int) -> Stance:
-    """An annotator's stance on this statement (the version a reviewer starts from)."""
-    stance = session.get(Stance, stance_id)
-    if stance is None or stance.statement_id != statement.id or stance.is_gold:
-        raise NotFound("No such annotator stance on this statement.")
-    return stance
+_NOUN = {Stance: "stance", Relation: "relation"}
 
 
-def _source(session: Session, statement: Statement, stance_id: int, version: int) -> Stance:
-    """A live annotator stance of this statement at the version the reviewer saw."""
-    stance = get_version(session, statement, stance_id)
-    if stance.deleted_at is not None or stance.version != version:
+def get_version(
+    session: Session, statement: Statement, item_id: int, about: type = Stance
+) -> Stance | Relation:
+    """An annotator's stance (or ``about`` relation) on this statement: what a reviewer starts
+    from."""
+    item = session.get(about, item_id)
+    if item is None or item.statement_id != statement.id or item.is_gold:
+        raise NotFound(f"No such annotator {_NOUN[about]} on this statement.")
+    return item
+
+
+def source_version(
+    session: Session, statement: Statement, item_id: int, version: int, about: type = Stance
+) -> Stance | Relation:
+    """A live annotator stance (or ``about`` relation) of this statement at the version the
+    reviewer saw."""
+    item = get_version(session, statement, item_id, about)
+    if item.deleted_at is not None or item.version != version:
         raise Conflict(
-            "The annotator changed or deleted this stance after you loaded the page; "
+            f"The annotator changed or deleted this {_NOUN[about]} after you loaded the page; "
             "nothing was saved. Review the current version.",
-            field="stance",
+            field=_NOUN[about],
         )
-    return stance
+    return item
 
 
 def _gold_exists(session: Session, statement: Statement, key: tuple, exclude: int = 0) -> bool:
@@ -122,36 +141,47 @@ def record_decision(
     statement: Statement,
     reviewer: User | None,
     decision: str,
-    sources: list[Stance],
-    gold: Stance | None,
+    sources: list[Stance] | list[Relation],
+    gold: Stance | Relation | None,
     reason: str = "",
-) -> GoldDecision:
-    """Store the decision record and its audit event (with the source versions)."""
-    record = GoldDecision(
+    *,
+    about: type[Stance] | type[Relation] = Stance,
+) -> GoldDecision | RelationDecision:
+    """Store the decision record and its audit event (with the source versions).
+
+    A decision ``about`` stances is a ``GoldDecision``, audited on the gold stance it made with
+    its snapshot (a batch can then flush them together), or on itself when it made none; one
+    about relations is a ``RelationDecision``, audited on itself with the gold relation's id
+    and type (the relation service audits the gold relation).
+    """
+    columns = dict(
         statement_id=statement.id,
         reviewer_id=reviewer.id if reviewer else None,
-        gold_stance_id=gold.id if gold else None,
         decision=decision,
-        source_stance_ids=[s.id for s in sources],
         reason=(reason or "").strip(),
     )
+    record, entity, details = _decision_row(about, gold, [s.id for s in sources], columns)
     session.add(record)
-    if gold is None:  # the event points at the record; otherwise a batch can flush them together
-        session.flush()
-    data = {
-        "decision": decision,
-        "sources": [
-            {"id": s.id, "version": s.version, "annotator_id": s.annotator_id} for s in sources
-        ],
-        "reason": record.reason,
-    }
-    if gold is not None:
-        data["after"] = stance_snapshot(gold)
-    entity, entity_id = (
-        ("gold_stance", gold.id) if gold is not None else ("gold_decision", record.id)
-    )
+    on_gold = about is Stance and gold is not None
+    if not on_gold:
+        session.flush()  # the event points at the record
+    entity, entity_id = ("gold_stance", gold.id) if on_gold else (entity, record.id)
+    sourced = [{"id": s.id, "version": s.version, "annotator_id": s.annotator_id} for s in sources]
+    data = {"decision": decision, "sources": sourced, "reason": record.reason} | details
     record_event(session, reviewer, decision, entity, entity_id, project.id, statement.id, data)
     return record
+
+
+def _decision_row(about, gold, source_ids: list[int], columns: dict) -> tuple:
+    """The (unsaved) decision row of the kind ``about``, the audit entity of such a row, and
+    what its event says of the gold."""
+    gold_id = gold.id if gold is not None else None
+    if about is Relation:
+        row = RelationDecision(gold_relation_id=gold_id, source_relation_ids=source_ids, **columns)
+        kind = gold.type.key if gold is not None else None
+        return row, "relation_decision", {"gold_relation_id": gold_id, "type": kind}
+    row = GoldDecision(gold_stance_id=gold_id, source_stance_ids=source_ids, **columns)
+    return row, "gold_decision", {"after": stance_snapshot(gold)} if gold is not None else {}
 
 
 def copy_to_gold(statement: Statement, source: Stance) -> Stance:
@@ -172,7 +202,7 @@ def accept_version(
     reason: str = "",
 ) -> Stance:
     """Copy one annotator's stance into gold as it was when the reviewer saw it."""
-    source = _source(session, statement, stance_id, stance_version)
+    source = source_version(session, statement, stance_id, stance_version)
     if _gold_exists(session, statement, content_key(source)):
         raise Invalid("Gold already holds a stance with this span, label, target and holder.")
     claim_statement(session, statement, reviewer, review_version)
@@ -217,7 +247,7 @@ def save_gold(
     reason: str = "",
 ) -> Stance:
     """A new gold stance: an edited annotator version ("edit") or one nobody made ("add")."""
-    sources = [_source(session, statement, *source)] if source else []
+    sources = [source_version(session, statement, *source)] if source else []
     gold = Stance(statement_id=statement.id, annotator_id=None, is_gold=True)
     _apply(session, project, statement, gold, data)
     if _gold_exists(session, statement, content_key(gold)):
@@ -239,13 +269,20 @@ def reject_versions(
     review_version: int,
     versions: list[tuple[int, int]],
     reason: str = "",
-) -> GoldDecision:
-    """Reject every version of a group: a decision with no gold stance."""
+    *,
+    about: type[Stance] | type[Relation] = Stance,
+) -> GoldDecision | RelationDecision:
+    """Reject every version of a group of stances (or ``about`` relations): a decision with no
+    gold."""
     if not versions:
-        raise Invalid("Nothing to reject: the group has no annotator stances.", field="sources")
-    sources = [_source(session, statement, sid, v) for sid, v in versions]
+        raise Invalid(
+            f"Nothing to reject: the group has no annotator {_NOUN[about]}s.", field="sources"
+        )
+    sources = [source_version(session, statement, sid, v, about) for sid, v in versions]
     claim_statement(session, statement, reviewer, review_version)
-    return record_decision(session, project, statement, reviewer, "reject", sources, None, reason)
+    return record_decision(
+        session, project, statement, reviewer, "reject", sources, None, reason, about=about
+    )
 
 
 def get_gold(session: Session, statement: Statement, gold_id: int) -> Stance:

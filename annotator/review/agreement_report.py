@@ -26,6 +26,7 @@ from annotator.review.review import (
     NO_STATEMENT,
     agreement_scope,
     load_agreement_input,
+    name_figures,
     name_result,
 )
 
@@ -124,21 +125,9 @@ def load_relation_input(
 
 def _name_relations(result: dict, names: dict[int, str], types: dict[int, str]) -> dict:
     """Relation figures with type keys and annotator names instead of ids."""
-    result["per_type"] = {types.get(k, str(k)): v for k, v in result["per_type"].items()}
-    for pair in result["pairs"]:
-        pair["a"], pair["b"] = names.get(pair["a"], "?"), names.get(pair["b"], "?")
-    result["notes"] = [_type_note(note, types) for note in result["notes"]]
     if not result["n_statements"]:
         result["notes"].insert(0, NO_STATEMENT)
-    return result
-
-
-def _type_note(note: str, types: dict[int, str]) -> str:
-    """per_type.<id>.<metric> becomes per_type.<key>.<metric>."""
-    if not note.startswith("per_type."):
-        return note
-    kind, rest = note.removeprefix("per_type.").split(".", 1)
-    return f"per_type.{types.get(int(kind), kind) if kind.isdigit() else kind}.{rest}"
+    return name_figures(result, names, types, "per_type")
 
 
 def _named(bounds: dict, names: dict[int, str], keys: dict[int, str], section: str) -> dict:

@@ -20,28 +20,16 @@ from annotator.annotation.relations import (
     create_relation,
     delete_relation,
 )
-from annotator.db.audit import record_event
-from annotator.errors import Conflict, Invalid, NotFound
+from annotator.errors import Conflict
 from annotator.models import Project, Relation, RelationDecision, Stance, Statement, User
-from annotator.review.adjudication import claim_statement, copy_to_gold, record_decision
+from annotator.review.adjudication import (
+    claim_statement,
+    copy_to_gold,
+    record_decision,
+    source_version,
+)
 from annotator.review.relation_groups import GoldIndex
 from annotator.text.excerpt import excerpt
-
-
-def get_source_relation(
-    session: Session, statement: Statement, relation_id: int, version: int
-) -> Relation:
-    """An annotator's live relation on this statement at the version the reviewer saw."""
-    relation = session.get(Relation, relation_id)
-    if relation is None or relation.statement_id != statement.id or relation.is_gold:
-        raise NotFound("No such annotator relation on this statement.")
-    if relation.deleted_at is not None or relation.version != version:
-        raise Conflict(
-            "The annotator changed or deleted this relation after you loaded the page; "
-            "nothing was saved. Review the current version.",
-            field="relation",
-        )
-    return relation
 
 
 def missing_ends(session: Session, statement: Statement, relation: Relation) -> list[Stance]:
@@ -104,7 +92,7 @@ def accept_relation(
 ) -> Relation:
     """Copy an annotator's relation into gold ("accept"), or with another type or the other
     way round ("edit"); ends not in gold yet come along only with ``with_ends``."""
-    source = get_source_relation(session, statement, relation_id, version)
+    source = source_version(session, statement, relation_id, version, Relation)
     claim_statement(session, statement, reviewer, review_version)
     ends = _gold_ends(session, project, statement, reviewer, source, with_ends, reason)
     kind = type or source.type.key
@@ -113,8 +101,8 @@ def accept_relation(
     edited = reverse or kind != source.type.key
     gold = _make_gold(session, project, statement, reviewer, ends, kind, source.note)
     decision = "edit" if edited else "accept"
-    record_relation_decision(
-        session, project, statement, reviewer, decision, [source], gold, reason
+    record_decision(
+        session, project, statement, reviewer, decision, [source], gold, reason, about=Relation
     )
     return gold
 
@@ -145,27 +133,8 @@ def add_relation(
     """A gold relation nobody made, between two gold stances."""
     claim_statement(session, statement, reviewer, review_version)
     gold = _make_gold(session, project, statement, reviewer, (from_id, to_id), type, "")
-    record_relation_decision(session, project, statement, reviewer, "add", [], gold, reason)
+    record_decision(session, project, statement, reviewer, "add", [], gold, reason, about=Relation)
     return gold
-
-
-def reject_relations(
-    session: Session,
-    project: Project,
-    statement: Statement,
-    reviewer: User,
-    review_version: int,
-    versions: list[tuple[int, int]],
-    reason: str = "",
-) -> RelationDecision:
-    """Reject every relation of a group: a decision with no gold relation."""
-    if not versions:
-        raise Invalid("Nothing to reject: the group has no annotator relations.", field="sources")
-    sources = [get_source_relation(session, statement, rid, v) for rid, v in versions]
-    claim_statement(session, statement, reviewer, review_version)
-    return record_relation_decision(
-        session, project, statement, reviewer, "reject", sources, None, reason
-    )
 
 
 def delete_gold_relation(
@@ -180,41 +149,6 @@ def delete_gold_relation(
     """Soft-delete a gold relation at the version shown (audited by the relation service)."""
     claim_statement(session, statement, reviewer, review_version)
     return delete_relation(session, project, statement, reviewer, relation_id, version, gold=True)
-
-
-def record_relation_decision(
-    session: Session,
-    project: Project,
-    statement: Statement,
-    reviewer: User | None,
-    decision: str,
-    sources: list[Relation],
-    gold: Relation | None,
-    reason: str = "",
-) -> RelationDecision:
-    """The decision row and its audit event, with each source relation's version."""
-    record = RelationDecision(
-        statement_id=statement.id,
-        reviewer_id=reviewer.id if reviewer else None,
-        gold_relation_id=gold.id if gold else None,
-        decision=decision,
-        source_relation_ids=[r.id for r in sources],
-        reason=(reason or "").strip(),
-    )
-    session.add(record)
-    session.flush()
-    sourced = [{"id": r.id, "version": r.version, "annotator_id": r.annotator_id} for r in sources]
-    data = {
-        "decision": decision,
-        "sources": sourced,
-        "gold_relation_id": gold.id if gold else None,
-        "type": gold.type.key if gold else None,
-        "reason": record.reason,
-    }
-    record_event(
-        session, reviewer, decision, "relation_decision", record.id, project.id, statement.id, data
-    )
-    return record
 
 
 # --- unanimous relations ---------------------------------------------------------------------
@@ -294,7 +228,7 @@ def accept_unanimous_relations(
         session.add(gold)  # no role check: the CLI runs it without a person (reviewer None)
         session.flush()
         audit_relation(session, reviewer, project, gold, "create")
-        record_relation_decision(session, project, statement, reviewer, "auto", group, gold)
+        record_decision(session, project, statement, reviewer, "auto", group, gold, about=Relation)
         made += 1
     return made
 

@@ -8,14 +8,14 @@ relation there), **type** and **direction**.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from annotator.annotation.rows import CONTENT
 from annotator.models import GoldDecision, Relation, RelationDecision, RelationType, Stance
-from annotator.review.side_by_side import Group
+from annotator.review.side_by_side import Group, LaneGroup
 
 ASPECTS = ("presence", "type", "direction")
 
@@ -40,21 +40,10 @@ class RelationRow:
 
 
 @dataclass
-class RelationGroup:
+class RelationGroup(LaneGroup[RelationRow, RelationDecision]):
     """The relations of every lane between the same two stance groups: one row of the board."""
 
     ends: tuple[int, int]
-    lanes: dict[int, list[RelationRow]] = field(default_factory=dict)
-    gold: list[RelationRow] = field(default_factory=list)
-    differs: dict[str, bool] = field(default_factory=dict)
-    missing: list[int] = field(default_factory=list)
-    unanimous: bool = False
-    decision: RelationDecision | None = None
-
-    @property
-    def sources(self) -> list[RelationRow]:
-        """The annotators' relations of the group, by lane."""
-        return [r for lane in self.lanes.values() for r in lane]
 
 
 def end_positions(groups: list[Group]) -> dict[int, tuple]:
@@ -69,7 +58,7 @@ def align_relations(rows: list[RelationRow], lanes: list[int]) -> list[RelationG
     out: dict[tuple[int, int], RelationGroup] = {}
     for r in sorted(rows, key=lambda r: (r.is_gold, r.id)):
         ends = tuple(sorted((r.from_group, r.to_group)))
-        group = out.setdefault(ends, RelationGroup(ends, {a: [] for a in lanes}))
+        group = out.setdefault(ends, RelationGroup(ends, lanes={a: [] for a in lanes}))
         (group.gold if r.is_gold else group.lanes.setdefault(r.annotator_id, [])).append(r)
     groups = [out[k] for k in sorted(out)]
     for g in groups:

@@ -172,22 +172,31 @@ def project_agreement(
 
 
 def name_result(result: dict, names: dict[int, str], labels: dict[int, str]) -> dict:
-    """Replace the ids the figures were computed on by annotator names and label keys."""
-    result["per_label"] = {labels[k]: v for k, v in result["per_label"].items()}
+    """Stance figures named: annotator names and label keys, the item counts per label too."""
     sizes = result.get("n_items_per_label", {})
-    result["n_items_per_label"] = {labels[k]: v for k, v in sizes.items()}
+    result["n_items_per_label"] = {labels.get(k, str(k)): v for k, v in sizes.items()}
+    return name_figures(result, names, labels, "per_label")
+
+
+def name_figures(result: dict, names: dict[int, str], keys: dict[int, str], section: str) -> dict:
+    """Replace the ids the figures were computed on by annotator names and label or type keys.
+
+    ``section`` holds the figures per label (``per_label``) or per relation type
+    (``per_type``); a note on one, ``<section>.<id>.<metric>``, names it by its key too.
+    """
+    result[section] = {keys.get(k, str(k)): v for k, v in result[section].items()}
     for pair in result["pairs"]:
         pair["a"], pair["b"] = names.get(pair["a"], "?"), names.get(pair["b"], "?")
-    result["notes"] = [_name_note(note, labels) for note in result["notes"]]
+    result["notes"] = [_name_note(note, keys, section) for note in result["notes"]]
     return result
 
 
-def _name_note(note: str, labels: dict[int, str]) -> str:
-    """Name the label in a note: per_label.<id>.<metric> becomes per_label.<key>.<metric>."""
-    if not note.startswith("per_label."):
+def _name_note(note: str, keys: dict[int, str], section: str) -> str:
+    """per_label.<id>.<metric> becomes per_label.<key>.<metric> (per_type likewise)."""
+    if not note.startswith(f"{section}."):
         return note
-    label, rest = note.removeprefix("per_label.").split(".", 1)
-    return f"per_label.{labels.get(int(label), label)}.{rest}"
+    key, rest = note.removeprefix(f"{section}.").split(".", 1)
+    return f"{section}.{keys.get(int(key), key) if key.isdigit() else key}.{rest}"
 
 
 # --- the review queue ------------------------------------------------------------------------

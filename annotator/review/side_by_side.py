@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Generic, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,23 +31,37 @@ ASPECTS = ("boundary", "label", "target", "holder")
 # --- alignment: the side-by-side groups ------------------------------------------------------
 
 
+Item = TypeVar("Item")
+Made = TypeVar("Made")
+
+
+@dataclass(kw_only=True)
+class LaneGroup(Generic[Item, Made]):
+    """One row of the review board: each lane's items, gold's, what differs, the decision.
+
+    Stance groups (``Group``) and relation groups (``relation_groups.RelationGroup``) are
+    both; they differ in what places them (a span, a pair of stance groups).
+    """
+
+    lanes: dict[int, list[Item]] = field(default_factory=dict)  # annotator id -> items
+    gold: list[Item] = field(default_factory=list)
+    differs: dict[str, bool] = field(default_factory=dict)
+    missing: list[int] = field(default_factory=list)
+    unanimous: bool = False
+    decision: Made | None = None
+
+    @property
+    def sources(self) -> list[Item]:
+        """The annotators' items of the group, by lane then position."""
+        return [item for lane in self.lanes.values() for item in lane]
+
+
 @dataclass
-class Group:
+class Group(LaneGroup[StanceRow, GoldDecision]):
     """Stances of all lanes that overlap, transitively: one row of the side-by-side page."""
 
     start: int
     end: int
-    lanes: dict[int, list[StanceRow]] = field(default_factory=dict)  # annotator id -> stances
-    gold: list[StanceRow] = field(default_factory=list)
-    differs: dict[str, bool] = field(default_factory=dict)
-    missing: list[int] = field(default_factory=list)
-    unanimous: bool = False
-    decision: GoldDecision | None = None
-
-    @property
-    def sources(self) -> list:
-        """The annotators' stances of the group, by lane then position."""
-        return [s for lane in self.lanes.values() for s in lane]
 
 
 def align(stances: list, gold: list, lanes: list[int]) -> list[Group]:
@@ -55,7 +70,7 @@ def align(stances: list, gold: list, lanes: list[int]) -> list[Group]:
     items = sorted([(s, False) for s in stances] + [(g, True) for g in gold], key=_position)
     for s, is_gold in items:
         if not groups or s.start >= groups[-1].end:
-            groups.append(Group(s.start, s.end, {a: [] for a in lanes}))
+            groups.append(Group(s.start, s.end, lanes={a: [] for a in lanes}))
         g = groups[-1]
         g.end = max(g.end, s.end)
         (g.gold if is_gold else g.lanes.setdefault(s.annotator_id, [])).append(s)

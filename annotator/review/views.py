@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 from wtforms.fields.choices import SelectChoice
 
@@ -19,6 +23,7 @@ from annotator.annotation.workspace import (
 )
 from annotator.errors import Invalid
 from annotator.extensions import db, htmx
+from annotator.models import Relation
 from annotator.projects.projects import list_labels
 from annotator.review import adjudication as adj
 from annotator.review import agreement_jobs, agreement_page
@@ -265,51 +270,124 @@ def _board(project, st, error, status, message=None, offer=None):
     return page_or_fragment("review/statement.html", "review/_board.html", status, **ctx)
 
 
-@bp.post("/s/<int:statement_id>/accept")
-@project_view(Role.REVIEWER)
-def accept(project, statement_id: int):
-    """Copy one annotator's version into gold."""
-    form = AcceptForm()
-    return _decision(
-        project,
-        statement_id,
-        form,
-        lambda st, f: adj.accept_version(
-            db.session, project, st, current_user, f.review_version.data, *f.pair(), f.reason.data
-        ),
+# --- decisions: a table of kinds, one view serves them all ----------------------------------
+
+
+def _review_version(form, ids: dict) -> tuple:
+    return (form.review_version.data,)
+
+
+def _no_options(form) -> dict:
+    return {}
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One adjudication route: the form it reads, the service it calls, what the board says.
+
+    Every kind is served by the same view (``_decision_view``): the service gets the session,
+    project, statement and reviewer, then ``args`` (made from the valid form and the URL's
+    ids) and ``options`` (its keyword arguments). Stance and relation decisions differ only
+    in this row.
+    """
+
+    rule: str  # below /s/<statement_id>
+    doc: str
+    form: type[FlaskForm]
+    service: Callable
+    message: str
+    args: Callable[[FlaskForm, dict], tuple] = _review_version
+    options: Callable[[FlaskForm], dict] = _no_options
+
+
+def _accept_options(form: RelationForm) -> dict:
+    return dict(with_ends=form.with_ends.data, reason=form.reason.data)
+
+
+def _edit_options(form: RelationForm) -> dict:
+    return _accept_options(form) | dict(type=form.type.data or None, reverse=form.reverse.data)
+
+
+DECISIONS = {  # endpoint -> decision; templates and tests name the endpoints
+    "accept": Decision(
+        "/accept", "Copy one annotator's version into gold.", AcceptForm, adj.accept_version,
         "Version accepted into gold.",
-    )
-
-
-@bp.post("/s/<int:statement_id>/reject")
-@project_view(Role.REVIEWER)
-def reject(project, statement_id: int):
-    """Reject every version of a group."""
-    form = RejectForm()
-    return _decision(
-        project,
-        statement_id,
-        form,
-        lambda st, f: adj.reject_versions(
-            db.session, project, st, current_user, f.review_version.data, f.pairs(), f.reason.data
-        ),
+        lambda f, ids: (f.review_version.data, *f.pair(), f.reason.data),
+    ),
+    "reject": Decision(
+        "/reject", "Reject every version of a group.", RejectForm, adj.reject_versions,
         "All versions of the group rejected.",
-    )
-
-
-@bp.post("/s/<int:statement_id>/unanimous")
-@project_view(Role.REVIEWER)
-def unanimous(project, statement_id: int):
-    """Accept every unanimous stance of the statement in one click."""
-    return _decision(
-        project,
-        statement_id,
-        DecisionForm(),
-        lambda st, f: accept_unanimous(
-            db.session, project, st, current_user, f.review_version.data
+        lambda f, ids: (f.review_version.data, f.pairs(), f.reason.data),
+    ),
+    "unanimous": Decision(
+        "/unanimous", "Accept every unanimous stance of the statement in one click.",
+        DecisionForm, accept_unanimous, "Unanimous stances and relations accepted into gold.",
+    ),
+    "delete_gold": Decision(
+        "/gold/<int:gold_id>/delete", "Soft-delete a gold stance at the version shown.",
+        GoldDeleteForm, adj.delete_gold, "Gold stance deleted.",
+        lambda f, ids: (ids["gold_id"], f.version.data, f.reason.data),
+    ),
+    "relation_accept": Decision(
+        "/relations/accept",
+        "Copy one annotator's relation into gold (its ends too, once the reviewer agreed).",
+        RelationForm, radj.accept_relation, "Relation accepted into gold.",
+        lambda f, ids: (f.review_version.data, *f.pair()), _accept_options,
+    ),
+    "relation_edit": Decision(
+        "/relations/edit", "A relation into gold with the type and direction the reviewer chose.",
+        RelationForm, radj.accept_relation, "Relation edited into gold.",
+        lambda f, ids: (f.review_version.data, *f.pair()), _edit_options,
+    ),
+    "relation_reject": Decision(
+        "/relations/reject", "Reject every relation of a group.", RejectForm,
+        adj.reject_versions, "All relations of the group rejected.",
+        lambda f, ids: (f.review_version.data, f.pairs(), f.reason.data),
+        lambda f: {"about": Relation},
+    ),
+    "relation_add": Decision(
+        "/relations/add", "A gold relation nobody made, between two gold stances.",
+        RelationAddForm, radj.add_relation, "Relation added to gold.",
+        lambda f, ids: (
+            f.review_version.data, f.from_stance.data, f.to_stance.data, f.type.data,
+            f.reason.data,
         ),
-        "Unanimous stances and relations accepted into gold.",
-    )
+    ),
+    "relation_delete": Decision(
+        "/relations/<int:gold_id>/delete",
+        "Soft-delete a gold relation (``gold_id``: the gold relation's id) at the version shown.",
+        GoldRelationDeleteForm, radj.delete_gold_relation, "Gold relation deleted.",
+        lambda f, ids: (f.review_version.data, ids["gold_id"], f.version.data),
+    ),
+    "finish": Decision(
+        "/finish", "Mark the statement reviewed: gold is complete (and locked until reopened).",
+        DecisionForm, finish_review, "Review finished: the statement is reviewed.",
+    ),
+    "reopen": Decision(
+        "/reopen", "Unlock a finished review so gold can change again.", DecisionForm,
+        reopen_review, "Review reopened.",
+    ),
+}  # fmt: skip
+
+
+def _decision_view(endpoint: str, kind: Decision) -> Callable:
+    """The reviewer's POST view of one decision kind, named after its endpoint."""
+
+    def view(project, statement_id: int, **ids):
+        def act(st, form):
+            args, options = kind.args(form, ids), kind.options(form)
+            return kind.service(db.session, project, st, current_user, *args, **options)
+
+        return _decision(project, statement_id, kind.form(), act, kind.message)
+
+    view.__name__ = view.__qualname__ = endpoint
+    view.__doc__ = kind.doc
+    return project_view(Role.REVIEWER)(view)
+
+
+for _endpoint, _kind in DECISIONS.items():
+    _rule = f"/s/<int:statement_id>{_kind.rule}"
+    bp.add_url_rule(_rule, _endpoint, _decision_view(_endpoint, _kind), methods=["POST"])
 
 
 # --- gold stance forms -----------------------------------------------------------------------
@@ -361,24 +439,10 @@ def new_gold(project, statement_id: int):
 @project_view(Role.REVIEWER)
 def create_gold(project, statement_id: int):
     """Save an edited version ("edit") or a stance nobody made ("add") as gold."""
-    st = get_statement(db.session, project, statement_id)
-    form = gold_form(project, request.form)
-    return _save_gold(
-        project,
-        st,
-        form,
-        None,
-        lambda: adj.save_gold(
-            db.session,
-            project,
-            st,
-            current_user,
-            form.review_version.data,
-            _gold_input(form, st.text),
-            source=form.source_pair(),
-            reason=form.reason.data,
-        ),
-    )
+    return _save_gold(project, statement_id, None, lambda st, form, data: adj.save_gold(
+        db.session, project, st, current_user, form.review_version.data, data,
+        source=form.source_pair(), reason=form.reason.data,
+    ))  # fmt: skip
 
 
 @bp.get("/s/<int:statement_id>/gold/<int:gold_id>/edit")
@@ -396,41 +460,10 @@ def edit_gold(project, statement_id: int, gold_id: int):
 @project_view(Role.REVIEWER)
 def update_gold(project, statement_id: int, gold_id: int):
     """Save a gold edit; a stale gold version answers 409."""
-    st = get_statement(db.session, project, statement_id)
-    gold = adj.get_gold(db.session, st, gold_id)
-    form = gold_form(project, request.form)
-    return _save_gold(
-        project,
-        st,
-        form,
-        gold,
-        lambda: adj.update_gold(
-            db.session,
-            project,
-            st,
-            current_user,
-            gold_id,
-            form.version.data or 0,
-            _gold_input(form, st.text),
-            form.reason.data,
-        ),
-    )
-
-
-@bp.post("/s/<int:statement_id>/gold/<int:gold_id>/delete")
-@project_view(Role.REVIEWER)
-def delete_gold(project, statement_id: int, gold_id: int):
-    """Soft-delete a gold stance at the version shown."""
-    form = GoldDeleteForm()
-    return _decision(
-        project,
-        statement_id,
-        form,
-        lambda st, f: adj.delete_gold(
-            db.session, project, st, current_user, gold_id, f.version.data, f.reason.data
-        ),
-        "Gold stance deleted.",
-    )
+    return _save_gold(project, statement_id, gold_id, lambda st, form, data: adj.update_gold(
+        db.session, project, st, current_user, gold_id, form.version.data or 0, data,
+        form.reason.data,
+    ))  # fmt: skip
 
 
 def _gold_input(form: GoldForm, text: str) -> adj.GoldInput:
@@ -456,8 +489,15 @@ def _gold_input(form: GoldForm, text: str) -> adj.GoldInput:
     )
 
 
-def _save_gold(project, st, form, gold, call):
-    refused = submit(form, call)
+def _save_gold(project, statement_id: int, gold_id: int | None, save):
+    """The gold form through the form loop: ``save(statement, form, gold input)``.
+
+    A refusal re-shows the form with its errors; a save goes back to the board.
+    """
+    st = get_statement(db.session, project, statement_id)
+    gold = None if gold_id is None else adj.get_gold(db.session, st, gold_id)
+    form = gold_form(project, request.form)
+    refused = submit(form, lambda: save(st, form, _gold_input(form, st.text)))
     if isinstance(refused, Refused):
         return _gold_page(project, st, form, gold, refused.status)
     flash("Gold saved.", "info")
@@ -477,113 +517,7 @@ def history(project, statement_id: int):
     )
 
 
-# --- relations, finishing the review, the next statement ------------------------------------
-
-
-@bp.post("/s/<int:statement_id>/relations/accept")
-@project_view(Role.REVIEWER)
-def relation_accept(project, statement_id: int):
-    """Copy one annotator's relation into gold (its ends too, once the reviewer agreed)."""
-    return _decision(
-        project,
-        statement_id,
-        RelationForm(),
-        lambda st, f: radj.accept_relation(
-            db.session, project, st, current_user, f.review_version.data, *f.pair(),
-            with_ends=f.with_ends.data, reason=f.reason.data,
-        ),
-        "Relation accepted into gold.",
-    )  # fmt: skip
-
-
-@bp.post("/s/<int:statement_id>/relations/edit")
-@project_view(Role.REVIEWER)
-def relation_edit(project, statement_id: int):
-    """A relation into gold with the type and direction the reviewer chose."""
-    return _decision(
-        project,
-        statement_id,
-        RelationForm(),
-        lambda st, f: radj.accept_relation(
-            db.session, project, st, current_user, f.review_version.data, *f.pair(),
-            with_ends=f.with_ends.data, type=f.type.data or None, reverse=f.reverse.data,
-            reason=f.reason.data,
-        ),
-        "Relation edited into gold.",
-    )  # fmt: skip
-
-
-@bp.post("/s/<int:statement_id>/relations/reject")
-@project_view(Role.REVIEWER)
-def relation_reject(project, statement_id: int):
-    """Reject every relation of a group."""
-    return _decision(
-        project,
-        statement_id,
-        RejectForm(),
-        lambda st, f: radj.reject_relations(
-            db.session, project, st, current_user, f.review_version.data, f.pairs(), f.reason.data
-        ),
-        "All relations of the group rejected.",
-    )
-
-
-@bp.post("/s/<int:statement_id>/relations/add")
-@project_view(Role.REVIEWER)
-def relation_add(project, statement_id: int):
-    """A gold relation nobody made, between two gold stances."""
-    return _decision(
-        project,
-        statement_id,
-        RelationAddForm(),
-        lambda st, f: radj.add_relation(
-            db.session, project, st, current_user, f.review_version.data,
-            f.from_stance.data, f.to_stance.data, f.type.data, f.reason.data,
-        ),
-        "Relation added to gold.",
-    )  # fmt: skip
-
-
-@bp.post("/s/<int:statement_id>/relations/<int:gold_id>/delete")
-@project_view(Role.REVIEWER)
-def relation_delete(project, statement_id: int, gold_id: int):
-    """Soft-delete a gold relation (``gold_id``: the gold relation's id) at the version shown."""
-    return _decision(
-        project,
-        statement_id,
-        GoldRelationDeleteForm(),
-        lambda st, f: radj.delete_gold_relation(
-            db.session, project, st, current_user, f.review_version.data, gold_id,
-            f.version.data,
-        ),
-        "Gold relation deleted.",
-    )  # fmt: skip
-
-
-@bp.post("/s/<int:statement_id>/finish")
-@project_view(Role.REVIEWER)
-def finish(project, statement_id: int):
-    """Mark the statement reviewed: gold is complete (and locked until reopened)."""
-    return _decision(
-        project,
-        statement_id,
-        DecisionForm(),
-        lambda st, f: finish_review(db.session, project, st, current_user, f.review_version.data),
-        "Review finished: the statement is reviewed.",
-    )
-
-
-@bp.post("/s/<int:statement_id>/reopen")
-@project_view(Role.REVIEWER)
-def reopen(project, statement_id: int):
-    """Unlock a finished review so gold can change again."""
-    return _decision(
-        project,
-        statement_id,
-        DecisionForm(),
-        lambda st, f: reopen_review(db.session, project, st, current_user, f.review_version.data),
-        "Review reopened.",
-    )
+# --- the next statement ------------------------------------------------------------------
 
 
 @bp.get("/next")
