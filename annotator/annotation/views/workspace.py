@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from wtforms.fields.choices import SelectChoice
 
 from annotator.actors.registry import search_actors
-from annotator.annotation.forms import StanceForm, StateForm
+from annotator.annotation.forms import StateForm
 from annotator.annotation.relation_panel import load_relation_panel
 from annotator.annotation.render import deleted_item, stance_item, stance_items, statement_text
-from annotator.annotation.workspace import active_labels, load_statement_view
+from annotator.annotation.stance_form import stance_form, stances_url
+from annotator.annotation.workspace import load_statement_view
 from annotator.extensions import db
 from annotator.models import OPEN_STATES
 from annotator.projects.assignments import set_assignment_state
@@ -31,13 +31,6 @@ for _builder in (statement_text, stance_items, stance_item, deleted_item):
     bp.add_app_template_global(_builder)  # the text and list items are built in render.py
 
 
-def stance_form(project, formdata=None, **data) -> StanceForm:
-    """A stance form whose label choices are the project's active labels."""
-    form = StanceForm(formdata=formdata, **data)  # formdata=None: never auto-read the request
-    form.label.choices = [SelectChoice(lab.key, lab.name) for lab in active_labels(project)]
-    return form
-
-
 def page_context(project, st, form=None, *, editing=None) -> dict:
     """Template values for the full statement page, shared by GET and failed plain POSTs."""
     view = load_statement_view(db.session, project, st, current_user)
@@ -51,11 +44,6 @@ def page_context(project, st, form=None, *, editing=None) -> dict:
         suggestions=page_suggestions(db.session, project, st, current_user, view.assignment),
         relations=load_relation_panel(db.session, project, st, current_user),
     )
-
-
-def stances_url(project, st) -> str:
-    """The stance collection URL; item URLs append ``/<id>`` (built once, not per item)."""
-    return url_for("stances.create", slug=project.slug, statement_id=st.id)
 
 
 def _can_edit(assignment) -> bool:
