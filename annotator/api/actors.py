@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from apiflask import Schema, fields
 from apiflask.validators import Length, Range
 
@@ -11,6 +13,7 @@ from annotator.api.access import Caller, operation
 from annotator.api.schemas import Actor as ActorOut
 from annotator.api.schemas import ActorPage, Choice, Id, MergeResult, Text, about
 from annotator.extensions import db
+from annotator.models import Actor
 
 BASE = "/projects/<slug>/actors"
 
@@ -68,11 +71,7 @@ def create_actor(caller: Caller, body: dict):
 )
 def edit_actor(caller: Caller, actor_id: int, body: dict):
     """Change name, type, aliases or QID; omitted fields keep their value, the key stays."""
-    actor = get_actor_by_id(db.session, caller.project, actor_id)
-    current = {"name": actor.name, "type": actor.type, "wikidata": actor.wikidata}
-    current["aliases"] = [a.alias for a in actor.aliases]
-    data = registry.ActorData(**_data(current | body))
-    return registry.update_actor(db.session, caller.project, caller.user, actor, data)
+    return _update(caller, actor_id, lambda current: body)
 
 
 @operation(
@@ -80,9 +79,17 @@ def edit_actor(caller: Caller, actor_id: int, body: dict):
 )
 def add_aliases(caller: Caller, actor_id: int, body: dict):
     """Add aliases to an actor's list (ones it already has, in any spelling, are kept once)."""
+    return _update(
+        caller, actor_id, lambda current: {"aliases": current["aliases"] + body["aliases"]}
+    )
+
+
+def _update(caller: Caller, actor_id: int, change: Callable[[dict], dict]) -> Actor:
+    """Save the actor with ``change(its current values)`` laid over those values."""
     actor = get_actor_by_id(db.session, caller.project, actor_id)
-    aliases = [a.alias for a in actor.aliases] + body["aliases"]
-    data = registry.ActorData(actor.name, actor.type, tuple(aliases), actor.wikidata)
+    current = {"name": actor.name, "type": actor.type, "wikidata": actor.wikidata}
+    current["aliases"] = [a.alias for a in actor.aliases]
+    data = registry.ActorData(**_data(current | change(current)))
     return registry.update_actor(db.session, caller.project, caller.user, actor, data)
 
 
