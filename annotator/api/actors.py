@@ -93,14 +93,8 @@ def _update(caller: Caller, actor_id: int, change: Callable[[dict], dict]) -> Ac
     return registry.update_actor(db.session, caller.project, caller.user, actor, data)
 
 
-@operation(
-    "POST",
-    BASE + "/<int:actor_id>/merge",
-    "lead",
-    "Merge an actor into another",
-    body=MergeIn,
-    output=MergeResult,
-)
+@operation("POST", BASE + "/<int:actor_id>/merge", "lead", "Merge an actor into another",
+           body=MergeIn, output=MergeResult)  # fmt: skip
 def merge_actor(caller: Caller, actor_id: int, body: dict) -> dict:
     """Fold this actor into ``into``: every stance and statement re-pointed, aliases combined."""
     source = get_actor_by_id(db.session, caller.project, actor_id)

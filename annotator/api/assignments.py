@@ -119,15 +119,8 @@ def _item(assignment: Assignment, names: dict[int, str] | None) -> dict:
     }  # fmt: skip
 
 
-@operation(
-    "POST",
-    BASE,
-    "lead",
-    "Assign a statement",
-    body=AssignmentIn,
-    output=AssignmentOut,
-    status_code=201,
-)
+@operation("POST", BASE, "lead", "Assign a statement", body=AssignmentIn, output=AssignmentOut,
+           status_code=201)  # fmt: skip
 def create_assignment(caller: Caller, body: dict) -> dict:
     """Assign a statement to a project member; assigning twice changes nothing."""
     st = get_statement(db.session, caller.project, body["statement_id"])

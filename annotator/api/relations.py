@@ -110,15 +110,8 @@ def list_relations(caller: Caller, statement_id: int, query: dict) -> Response:
     return stance_response({"items": [relation_json(r) for r in rows]})
 
 
-@operation(
-    "POST",
-    BASE,
-    "annotator",
-    "Create a relation",
-    body=RelationIn,
-    output=RelationOut,
-    status_code=201,
-)
+@operation("POST", BASE, "annotator", "Create a relation", body=RelationIn, output=RelationOut,
+           status_code=201)  # fmt: skip
 def create_relation(caller: Caller, statement_id: int, body: dict) -> Response:
     """Link two of the owner's stances of this statement by a type ("from" -> "to")."""
     st = get_statement(db.session, caller.project, statement_id)
@@ -131,14 +124,8 @@ def create_relation(caller: Caller, statement_id: int, body: dict) -> Response:
     return stance_response(relation_json(relation), 201)
 
 
-@operation(
-    "PUT",
-    BASE + "/<int:relation_id>",
-    "annotator",
-    "Update a relation",
-    body=RelationUpdate,
-    output=RelationOut,
-)
+@operation("PUT", BASE + "/<int:relation_id>", "annotator", "Update a relation",
+           body=RelationUpdate, output=RelationOut)  # fmt: skip
 def update_relation(caller: Caller, statement_id: int, relation_id: int, body: dict) -> Response:
     """Change the type or note; 409 with ``current`` when ``version`` is not the stored one."""
     st = get_statement(db.session, caller.project, statement_id)
@@ -149,14 +136,8 @@ def update_relation(caller: Caller, statement_id: int, relation_id: int, body: d
     return stance_response(relation_json(relation))
 
 
-@operation(
-    "DELETE",
-    BASE + "/<int:relation_id>",
-    "annotator",
-    "Delete a relation",
-    query=DeleteQuery,
-    output=RelationOut,
-)
+@operation("DELETE", BASE + "/<int:relation_id>", "annotator", "Delete a relation",
+           query=DeleteQuery, output=RelationOut)  # fmt: skip
 def delete_relation(caller: Caller, statement_id: int, relation_id: int, query: dict) -> Response:
     """Soft-delete (restorable; the audit log keeps it); answers it with ``deleted_at``."""
     st = get_statement(db.session, caller.project, statement_id)

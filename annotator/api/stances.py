@@ -130,14 +130,8 @@ def create_stance(caller: Caller, statement_id: int, body: dict) -> Response:
     return stance_response(stance_json(stance), 201)
 
 
-@operation(
-    "PUT",
-    BASE + "/<int:stance_id>",
-    "annotator",
-    "Update a stance",
-    body=StanceUpdate,
-    output=StanceOut,
-)
+@operation("PUT", BASE + "/<int:stance_id>", "annotator", "Update a stance", body=StanceUpdate,
+           output=StanceOut)  # fmt: skip
 def update_stance(caller: Caller, statement_id: int, stance_id: int, body: dict) -> Response:
     """Replace a stance's fields; 409 with ``current`` when ``version`` is not the stored one."""
     st = statement_and_holder(db.session, caller.project, statement_id)
@@ -149,14 +143,8 @@ def update_stance(caller: Caller, statement_id: int, stance_id: int, body: dict)
     return stance_response(stance_json(stance))
 
 
-@operation(
-    "DELETE",
-    BASE + "/<int:stance_id>",
-    "annotator",
-    "Delete a stance",
-    query=DeleteQuery,
-    output=StanceOut,
-)
+@operation("DELETE", BASE + "/<int:stance_id>", "annotator", "Delete a stance", query=DeleteQuery,
+           output=StanceOut)  # fmt: skip
 def delete_stance(caller: Caller, statement_id: int, stance_id: int, query: dict) -> Response:
     """Soft-delete (the audit log keeps it); answers the deleted stance with ``deleted_at``."""
     st = statement_and_holder(db.session, caller.project, statement_id)

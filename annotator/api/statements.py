@@ -49,14 +49,8 @@ class ListQuery(Schema):
     )
 
 
-@operation(
-    "GET",
-    "/projects/<slug>/statements",
-    "annotator",
-    "List statements",
-    query=ListQuery,
-    output=StatementPage,
-)
+@operation("GET", "/projects/<slug>/statements", "annotator", "List statements", query=ListQuery,
+           output=StatementPage)  # fmt: skip
 def list_statements(caller: Caller, query: dict) -> dict:
     """Statements in import order, a page at a time; annotators see only their assignments."""
     limit, after = query.get("limit", 100), decode_cursor(query.get("cursor"))
@@ -109,13 +103,8 @@ def decode_cursor(cursor: str | None) -> int:
     raise ApiError(400, "The cursor is not valid; start again without it.", field="cursor")
 
 
-@operation(
-    "GET",
-    "/projects/<slug>/statements/<int:statement_id>",
-    "annotator",
-    "Get a statement",
-    output=StatementDetail,
-)
+@operation("GET", "/projects/<slug>/statements/<int:statement_id>", "annotator", "Get a statement",
+           output=StatementDetail)  # fmt: skip
 def get_one(caller: Caller, statement_id: int) -> Statement:
     """A statement with its text; offsets count Unicode code points of this text."""
     return get_statement(db.session, caller.project, statement_id)
@@ -133,16 +122,8 @@ class Upload(Schema):
     file = fields.List(fields.File(), **about("One or more files (multipart)."))
 
 
-@operation(
-    "POST",
-    "/projects/<slug>/statements/import",
-    "lead",
-    "Import statements",
-    query=ImportQuery,
-    files=Upload,
-    output=ImportReport,
-    status_code=201,
-)
+@operation("POST", "/projects/<slug>/statements/import", "lead", "Import statements",
+           query=ImportQuery, files=Upload, output=ImportReport, status_code=201)  # fmt: skip
 def import_file(caller: Caller, query: dict, upload: dict) -> dict:
     """Multipart field ``file`` (one or more) or a raw body with ``filename``; all or nothing."""
     limit, header = current_app.config["IMPORT_MAX_BYTES"], query.get("txt_header", False)

@@ -90,15 +90,8 @@ def list_suggestions(caller: Caller, statement_id: int) -> dict:
     return {"items": items}
 
 
-@operation(
-    "POST",
-    BASE + "/<int:suggestion_id>/accept",
-    "annotator",
-    "Accept a suggestion",
-    body=AcceptEdit,
-    output=StanceOut,
-    status_code=201,
-)
+@operation("POST", BASE + "/<int:suggestion_id>/accept", "annotator", "Accept a suggestion",
+           body=AcceptEdit, output=StanceOut, status_code=201)  # fmt: skip
 def accept_suggestion(caller: Caller, statement_id: int, suggestion_id: int, body: dict):
     """Make the suggestion your stance, with the edits given (send ``{}`` for none); 409 with
     ``current`` (the stance) when you already accepted it."""
@@ -113,13 +106,8 @@ def accept_suggestion(caller: Caller, statement_id: int, suggestion_id: int, bod
     return stance_response(stance_json(stance), 201)
 
 
-@operation(
-    "POST",
-    BASE + "/<int:suggestion_id>/reject",
-    "annotator",
-    "Reject a suggestion",
-    output=Decision,
-)
+@operation("POST", BASE + "/<int:suggestion_id>/reject", "annotator", "Reject a suggestion",
+           output=Decision)  # fmt: skip
 def reject_suggestion(caller: Caller, statement_id: int, suggestion_id: int) -> dict:
     """Not shown to you again; rejecting twice is fine, rejecting what you accepted is a 409."""
     st = get_statement(db.session, caller.project, statement_id)
@@ -202,13 +190,8 @@ class RecommenderStatusList(Out):
     items = fields.List(fields.Nested(RecommenderStatus))
 
 
-@operation(
-    "GET",
-    "/projects/<slug>/recommenders",
-    "lead",
-    "Recommenders and their figures",
-    output=RecommenderStatusList,
-)
+@operation("GET", "/projects/<slug>/recommenders", "lead", "Recommenders and their figures",
+           output=RecommenderStatusList)  # fmt: skip
 def list_recommenders(caller: Caller) -> dict:
     """Each recommender: settings (never the token), training, held-out figures, acceptance,
     dropped items, the last error and the latest jobs."""
