@@ -22,8 +22,7 @@ from annotator.statements.statements import get_statement
 from annotator.text.layout import Paragraph
 from annotator.text.spans import locate_quote
 from annotator.web.access import project_view
-from annotator.web.errors import render_refusal
-from annotator.web.forms import Refused, refuse, submit
+from annotator.web.forms import Refused, refuse, submit, submit_or_refuse
 
 bp = Blueprint("stances", __name__, url_prefix="/p/<slug>/s/<int:statement_id>/stances")
 
@@ -101,13 +100,11 @@ def _version_action(project, statement_id, stance_id, action, name):
     """Delete or restore at the version shown; a refusal answers with its message."""
     st = get_statement(db.session, project, statement_id)
     form = VersionForm()
-    outcome = submit(
+    outcome = submit_or_refuse(
         form,
         lambda: action(db.session, project, st, current_user, stance_id, form.version.data),
         read=_reader(project, st, name) if htmx else None,
     )
-    if isinstance(outcome, Refused):
-        return render_refusal(outcome.status, outcome.message)
     return _saved(project, st, name, outcome)
 
 

@@ -21,8 +21,7 @@ from annotator.statements.statements import get_statement
 from annotator.suggestions.panel import page_suggestions
 from annotator.suggestions.shown import note_shown
 from annotator.web.access import project_view
-from annotator.web.errors import render_refusal
-from annotator.web.forms import Refused, submit
+from annotator.web.forms import submit_or_refuse
 from annotator.web.htmx import see_other
 from annotator.web.input_guard import db_int
 
@@ -68,14 +67,12 @@ def state(project, statement_id: int):
     """Mark done, reopen or skip; a finished statement leads on to the next one."""
     st = get_statement(db.session, project, statement_id)
     form = StateForm()
-    assignment = submit(
+    assignment = submit_or_refuse(
         form,
         lambda: set_assignment_state(
             db.session, project, st, current_user, form.action.data, confirm=form.confirm.data
         ),
     )
-    if isinstance(assignment, Refused):
-        return render_refusal(assignment.status, assignment.message)
     flash(f"Statement marked {assignment.state.replace('_', ' ')}.", "info")
     if form.action.data in ("done", "skip"):
         return see_other(url_for(".next_statement", slug=project.slug, after=st.id))
