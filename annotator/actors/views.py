@@ -24,8 +24,7 @@ from annotator.formats import FormatError
 from annotator.formats.actor_csv import ActorRow, iter_actor_rows, write_actor_rows
 from annotator.roles import Role
 from annotator.web.access import can, project_view
-from annotator.web.errors import render_refusal
-from annotator.web.forms import Refused, refuse, submit
+from annotator.web.forms import Refused, refuse, submit, submit_or_refuse
 from annotator.web.input_guard import db_int
 
 bp = Blueprint("actors", __name__, url_prefix="/p/<slug>/actors")
@@ -103,14 +102,12 @@ def set_status(project, actor_id: int):
     """Approve or reject a (proposed) actor; from the list, htmx swaps the row in place."""
     actor = get_actor_by_id(db.session, project, actor_id)
     form = StatusForm()
-    refused = submit(
+    submit_or_refuse(
         form,
         lambda: curation.set_actor_status(
             db.session, project, current_user, actor, form.status.data
         ),
     )
-    if isinstance(refused, Refused):
-        return render_refusal(refused.status, refused.message)
     if htmx and form.back.data == "list":
         usage = curation.actor_usage(db.session, [actor.id])
         ctx = dict(project=project, actor=actor, usage=usage, can_edit=True)

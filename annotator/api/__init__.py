@@ -1,8 +1,9 @@
 """The JSON API under /api/v1: personal tokens only, the same services and roles as the browser.
 
 Routes, request validation, response schemas and the OpenAPI 3.1 document come from APIFlask
-(docs/api-framework.md says why): each view declares its route, ``access.needs`` (token,
-role), its inputs and its output, and the document is generated from those declarations.
+(docs/api-framework.md says why): each view declares, in one ``access.operation``, its
+route, its role (token, then project role), its inputs and its output, and the document is
+generated from those declarations.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Who is calling: a personal bearer token (never the session cookie) and a role in a project.
 
-``needs(role, summary)``, under each endpoint's route, runs APIFlask's token auth and then the
-role check before validation (so 401/404/403 come first), hands the view a ``Caller``,
-commits a write, and documents the operation.
+``operation(method, rule, role, summary, ...)`` declares each endpoint; its ``needs`` runs
+APIFlask's token auth and then the role check before validation (so 401/404/403 come
+first), hands the view a ``Caller``, commits a write, and documents the operation.
 """
 
 from __future__ import annotations
@@ -75,6 +75,36 @@ class Caller:
     role: str | None = None
 
 
+def operation(
+    method: str, rule: str, role: str | None, summary: str, *, query=None, body=None,
+    files=None, output=None, status_code: int = 200, tag: str | None = None, **doc,
+):  # fmt: skip
+    """Declare an endpoint: its route, ``needs`` (token, role, docs), its inputs and output.
+
+    The inputs reach the view as ``query``, ``body`` and ``upload``. The endpoint name is
+    the operationId ``needs`` documents, ``<tag>_<view name>``, derived here once so the two
+    never differ.
+    """
+
+    def decorate(view):
+        wrapped = view if output is None else bp.output(output, status_code=status_code)(view)
+        for schema, location, name in (
+            (files, "files", "upload"), (body, "json", "body"), (query, "query", "query")
+        ):  # fmt: skip
+            if schema is not None:
+                wrapped = bp.input(schema, location=location, arg_name=name)(wrapped)
+        wrapped = needs(role, summary, tag=tag, **doc)(wrapped)
+        endpoint = f"{_tag(view, tag)}_{view.__name__}"
+        return bp.route(rule, methods=[method], endpoint=endpoint)(wrapped)
+
+    return decorate
+
+
+def _tag(view, tag: str | None) -> str:
+    """The operation's tag: ``tag``, else the name of the view's module (``stances``)."""
+    return tag or view.__module__.rsplit(".", 1)[-1]
+
+
 def needs(role: str | None, summary: str, *, tag: str | None = None, **doc):
     """Token, then ``role`` in the project of the path (None: any token); documents both.
 
@@ -83,7 +113,7 @@ def needs(role: str | None, summary: str, *, tag: str | None = None, **doc):
     """
 
     def decorate(view):
-        group = tag or view.__module__.rsplit(".", 1)[-1]
+        group = _tag(view, tag)
 
         @wraps(view)
         def checked(*args, slug: str | None = None, **kwargs):

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from apiflask import Schema, fields
 from apiflask.validators import Length, Range
 
 from annotator.actors import curation as registry
 from annotator.actors.registry import get_actor_by_id
-from annotator.api import bp
-from annotator.api.access import Caller, needs
+from annotator.api.access import Caller, operation
 from annotator.api.schemas import Actor as ActorOut
 from annotator.api.schemas import ActorPage, Choice, Id, MergeResult, Text, about
 from annotator.extensions import db
+from annotator.models import Actor
 
 BASE = "/projects/<slug>/actors"
 
@@ -47,10 +49,7 @@ class MergeIn(Schema):
     into = Id(required=True, **about("Id of the actor that survives."))
 
 
-@bp.get(BASE, endpoint="actors_list_actors")
-@needs("annotator", "List or search actors")
-@bp.input(ListQuery, location="query", arg_name="query")
-@bp.output(ActorPage)
+@operation("GET", BASE, "annotator", "List or search actors", query=ListQuery, output=ActorPage)
 def list_actors(caller: Caller, query: dict) -> dict:
     """The registry by name, filtered by a search over names and aliases in any script."""
     found = registry.list_actor_page(
@@ -60,45 +59,42 @@ def list_actors(caller: Caller, query: dict) -> dict:
     return {"items": found.actors, "total": found.total, "page": found.page, "pages": found.pages}
 
 
-@bp.post(BASE, endpoint="actors_create_actor")
-@needs("lead", "Create an actor")
-@bp.input(ActorIn, arg_name="body")
-@bp.output(ActorOut, status_code=201)
+@operation("POST", BASE, "lead", "Create an actor", body=ActorIn, output=ActorOut, status_code=201)
 def create_actor(caller: Caller, body: dict):
     """Add an approved actor; its key is the one given or a slug of its name."""
     data = registry.ActorData(**_data(body))
     return registry.create_actor(db.session, caller.project, caller.user, data)
 
 
-@bp.patch(BASE + "/<int:actor_id>", endpoint="actors_edit_actor")
-@needs("lead", "Edit an actor")
-@bp.input(ActorEdit, arg_name="body")
-@bp.output(ActorOut)
+@operation(
+    "PATCH", BASE + "/<int:actor_id>", "lead", "Edit an actor", body=ActorEdit, output=ActorOut
+)
 def edit_actor(caller: Caller, actor_id: int, body: dict):
     """Change name, type, aliases or QID; omitted fields keep their value, the key stays."""
+    return _update(caller, actor_id, lambda current: body)
+
+
+@operation(
+    "POST", BASE + "/<int:actor_id>/aliases", "lead", "Add aliases", body=AliasesIn, output=ActorOut
+)
+def add_aliases(caller: Caller, actor_id: int, body: dict):
+    """Add aliases to an actor's list (ones it already has, in any spelling, are kept once)."""
+    return _update(
+        caller, actor_id, lambda current: {"aliases": current["aliases"] + body["aliases"]}
+    )
+
+
+def _update(caller: Caller, actor_id: int, change: Callable[[dict], dict]) -> Actor:
+    """Save the actor with ``change(its current values)`` laid over those values."""
     actor = get_actor_by_id(db.session, caller.project, actor_id)
     current = {"name": actor.name, "type": actor.type, "wikidata": actor.wikidata}
     current["aliases"] = [a.alias for a in actor.aliases]
-    data = registry.ActorData(**_data(current | body))
+    data = registry.ActorData(**_data(current | change(current)))
     return registry.update_actor(db.session, caller.project, caller.user, actor, data)
 
 
-@bp.post(BASE + "/<int:actor_id>/aliases", endpoint="actors_add_aliases")
-@needs("lead", "Add aliases")
-@bp.input(AliasesIn, arg_name="body")
-@bp.output(ActorOut)
-def add_aliases(caller: Caller, actor_id: int, body: dict):
-    """Add aliases to an actor's list (ones it already has, in any spelling, are kept once)."""
-    actor = get_actor_by_id(db.session, caller.project, actor_id)
-    aliases = [a.alias for a in actor.aliases] + body["aliases"]
-    data = registry.ActorData(actor.name, actor.type, tuple(aliases), actor.wikidata)
-    return registry.update_actor(db.session, caller.project, caller.user, actor, data)
-
-
-@bp.post(BASE + "/<int:actor_id>/merge", endpoint="actors_merge_actor")
-@needs("lead", "Merge an actor into another")
-@bp.input(MergeIn, arg_name="body")
-@bp.output(MergeResult)
+@operation("POST", BASE + "/<int:actor_id>/merge", "lead", "Merge an actor into another",
+           body=MergeIn, output=MergeResult)  # fmt: skip
 def merge_actor(caller: Caller, actor_id: int, body: dict) -> dict:
     """Fold this actor into ``into``: every stance and statement re-pointed, aliases combined."""
     source = get_actor_by_id(db.session, caller.project, actor_id)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from apiflask import Schema
 
-from annotator.api import bp
-from annotator.api.access import Caller, needs
+from annotator.api.access import Caller, operation
 from annotator.api.schemas import Flag, about
 from annotator.extensions import db
 from annotator.review.agreement_report import agreement_report
@@ -20,14 +19,15 @@ class AgreementQuery(Schema):
     intervals = Flag(**about("Add 95% bootstrap intervals (200 resamples of statements; slower)."))
 
 
-@bp.get("/projects/<slug>/agreement", endpoint="review_agreement")
-@needs(
+@operation(
+    "GET",
+    "/projects/<slug>/agreement",
     "reviewer",
     "Agreement figures",
     tag="review",
     responses={200: {"description": "Success.", "content": OK}},
+    query=AgreementQuery,
 )
-@bp.input(AgreementQuery, location="query", arg_name="query")
 def agreement(caller: Caller, query: dict) -> dict:
     """Stance and relation agreement, overall, per label or type and per pair; names hidden
     from reviewers on request."""

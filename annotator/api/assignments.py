@@ -11,8 +11,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from annotator.accounts.users import get_user
-from annotator.api import bp
-from annotator.api.access import Caller, known_annotator, needs, shown_names
+from annotator.api.access import Caller, known_annotator, operation, shown_names
 from annotator.api.errors import ApiError
 from annotator.api.schemas import Assignment as AssignmentOut
 from annotator.api.schemas import AssignmentList, Choice, Flag, Id, Text, about
@@ -43,10 +42,7 @@ class AssignmentIn(Schema):
     annotator = Text(required=True, validate=Length(max=80))
 
 
-@bp.get(BASE, endpoint="assignments_list_assignments")
-@needs("annotator", "List assignments")
-@bp.input(ListQuery, location="query", arg_name="query")
-@bp.output(AssignmentList)
+@operation("GET", BASE, "annotator", "List assignments", query=ListQuery, output=AssignmentList)
 def list_assignments(caller: Caller, query: dict) -> dict:
     """Assignments by statement; annotators see only their own, reviewers and leads all."""
     name = query.get("annotator")
@@ -123,10 +119,8 @@ def _item(assignment: Assignment, names: dict[int, str] | None) -> dict:
     }  # fmt: skip
 
 
-@bp.post(BASE, endpoint="assignments_create_assignment")
-@needs("lead", "Assign a statement")
-@bp.input(AssignmentIn, arg_name="body")
-@bp.output(AssignmentOut, status_code=201)
+@operation("POST", BASE, "lead", "Assign a statement", body=AssignmentIn, output=AssignmentOut,
+           status_code=201)  # fmt: skip
 def create_assignment(caller: Caller, body: dict) -> dict:
     """Assign a statement to a project member; assigning twice changes nothing."""
     st = get_statement(db.session, caller.project, body["statement_id"])

@@ -5,8 +5,7 @@ from __future__ import annotations
 from apiflask import Schema, fields
 from flask import Response, current_app, stream_with_context
 
-from annotator.api import bp
-from annotator.api.access import Caller, needs
+from annotator.api.access import Caller, operation
 from annotator.api.schemas import Choice, Flag, about
 from annotator.exchange import export as export_service
 from annotator.exchange.requests import STREAMED, STREAMED_OPTIONS, open_download
@@ -37,9 +36,14 @@ ExportQuery = Schema.from_dict(
 )
 
 
-@bp.get("/projects/<slug>/export", endpoint="export_export")
-@needs("lead", "Export a dataset", responses={200: OK})
-@bp.input(ExportQuery, location="query", arg_name="query")
+@operation(
+    "GET",
+    "/projects/<slug>/export",
+    "lead",
+    "Export a dataset",
+    responses={200: OK},
+    query=ExportQuery,
+)
 def export(caller: Caller, query: dict) -> Response:
     """Stream the export as an attachment; memory stays flat whatever the project size.
     A format option the chosen format does not take is refused (422)."""

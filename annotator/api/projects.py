@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-from annotator.api import bp
-from annotator.api.access import Caller, needs
+from annotator.api.access import Caller, operation
 from annotator.api.schemas import ProjectDetail, ProjectList
 from annotator.extensions import db
 from annotator.projects.projects import list_labels, list_user_projects
 
 
-@bp.get("/projects", endpoint="projects_list_projects")
-@needs(None, "List your projects")
-@bp.output(ProjectList)
+@operation("GET", "/projects", None, "List your projects", output=ProjectList)
 def list_projects(caller: Caller) -> dict:
     """The projects you are a member of, with your role (site admins: all, as lead)."""
     rows = list_user_projects(db.session, caller.user)
     return {"items": [_project(p, role) for p, role in rows]}
 
 
-@bp.get("/projects/<slug>", endpoint="projects_get_project")
-@needs("annotator", "Get a project")
-@bp.output(ProjectDetail)
+@operation("GET", "/projects/<slug>", "annotator", "Get a project", output=ProjectDetail)
 def get_project(caller: Caller) -> dict:
     """A project's settings and its label scheme (retired labels included, flagged)."""
     labels = list_labels(db.session, caller.project, include_retired=True)

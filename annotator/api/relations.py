@@ -17,8 +17,7 @@ from apiflask.validators import Length
 from flask import Response
 
 from annotator.annotation import relations as relation_service
-from annotator.api import bp
-from annotator.api.access import Caller, needs
+from annotator.api.access import Caller, operation
 from annotator.api.schemas import Flag, Id, Out, Text, about
 from annotator.api.stances import stance_response
 from annotator.extensions import db
@@ -99,10 +98,9 @@ def dump_relation(relation: Relation) -> dict[str, Any]:
     return RelationOut().dump(relation_json(relation))
 
 
-@bp.get(BASE, endpoint="relations_list_relations")
-@needs("annotator", "List relations of a statement")
-@bp.input(OwnerQuery, location="query", arg_name="query")
-@bp.output(RelationList)
+@operation(
+    "GET", BASE, "annotator", "List relations of a statement", query=OwnerQuery, output=RelationList
+)
 def list_relations(caller: Caller, statement_id: int, query: dict) -> Response:
     """Your live relations on the statement (blind: never another annotator's), or gold's."""
     st = get_statement(db.session, caller.project, statement_id)
@@ -112,10 +110,8 @@ def list_relations(caller: Caller, statement_id: int, query: dict) -> Response:
     return stance_response({"items": [relation_json(r) for r in rows]})
 
 
-@bp.post(BASE, endpoint="relations_create_relation")
-@needs("annotator", "Create a relation")
-@bp.input(RelationIn, arg_name="body")
-@bp.output(RelationOut, status_code=201)
+@operation("POST", BASE, "annotator", "Create a relation", body=RelationIn, output=RelationOut,
+           status_code=201)  # fmt: skip
 def create_relation(caller: Caller, statement_id: int, body: dict) -> Response:
     """Link two of the owner's stances of this statement by a type ("from" -> "to")."""
     st = get_statement(db.session, caller.project, statement_id)
@@ -128,10 +124,8 @@ def create_relation(caller: Caller, statement_id: int, body: dict) -> Response:
     return stance_response(relation_json(relation), 201)
 
 
-@bp.put(BASE + "/<int:relation_id>", endpoint="relations_update_relation")
-@needs("annotator", "Update a relation")
-@bp.input(RelationUpdate, arg_name="body")
-@bp.output(RelationOut)
+@operation("PUT", BASE + "/<int:relation_id>", "annotator", "Update a relation",
+           body=RelationUpdate, output=RelationOut)  # fmt: skip
 def update_relation(caller: Caller, statement_id: int, relation_id: int, body: dict) -> Response:
     """Change the type or note; 409 with ``current`` when ``version`` is not the stored one."""
     st = get_statement(db.session, caller.project, statement_id)
@@ -142,10 +136,8 @@ def update_relation(caller: Caller, statement_id: int, relation_id: int, body: d
     return stance_response(relation_json(relation))
 
 
-@bp.delete(BASE + "/<int:relation_id>", endpoint="relations_delete_relation")
-@needs("annotator", "Delete a relation")
-@bp.input(DeleteQuery, location="query", arg_name="query")
-@bp.output(RelationOut)
+@operation("DELETE", BASE + "/<int:relation_id>", "annotator", "Delete a relation",
+           query=DeleteQuery, output=RelationOut)  # fmt: skip
 def delete_relation(caller: Caller, statement_id: int, relation_id: int, query: dict) -> Response:
     """Soft-delete (restorable; the audit log keeps it); answers it with ``deleted_at``."""
     st = get_statement(db.session, caller.project, statement_id)

@@ -9,8 +9,7 @@ from flask import Response
 
 from annotator.annotation import rows as row_service
 from annotator.annotation import stances as stance_service
-from annotator.api import bp
-from annotator.api.access import Caller, known_annotator, needs
+from annotator.api.access import Caller, known_annotator, operation
 from annotator.api.schemas import (
     Choice,
     Id,
@@ -75,10 +74,9 @@ class DeleteQuery(Schema):
     version = Id(query=True, required=True, **about("The version you saw (409 if stale)."))
 
 
-@bp.get(BASE, endpoint="stances_list_stances")
-@needs("annotator", "List stances of a statement")
-@bp.input(ListQuery, location="query", arg_name="query")
-@bp.output(StanceList)
+@operation(
+    "GET", BASE, "annotator", "List stances of a statement", query=ListQuery, output=StanceList
+)
 def list_stances(caller: Caller, statement_id: int, query: dict) -> Response:
     """Live stances of one annotator by position; annotators see only their own (blind)."""
     st = get_statement(db.session, caller.project, statement_id)
@@ -121,10 +119,9 @@ def stance_response(payload: dict, status: int = 200) -> Response:
     return Response(body, status=status, mimetype="application/json")
 
 
-@bp.post(BASE, endpoint="stances_create_stance")
-@needs("annotator", "Create a stance")
-@bp.input(StanceIn, arg_name="body")
-@bp.output(StanceOut, status_code=201)
+@operation(
+    "POST", BASE, "annotator", "Create a stance", body=StanceIn, output=StanceOut, status_code=201
+)
 def create_stance(caller: Caller, statement_id: int, body: dict) -> Response:
     """Save a stance on a statement assigned to you (offsets in code points, end-exclusive)."""
     st = statement_and_holder(db.session, caller.project, statement_id)
@@ -133,10 +130,8 @@ def create_stance(caller: Caller, statement_id: int, body: dict) -> Response:
     return stance_response(stance_json(stance), 201)
 
 
-@bp.put(BASE + "/<int:stance_id>", endpoint="stances_update_stance")
-@needs("annotator", "Update a stance")
-@bp.input(StanceUpdate, arg_name="body")
-@bp.output(StanceOut)
+@operation("PUT", BASE + "/<int:stance_id>", "annotator", "Update a stance", body=StanceUpdate,
+           output=StanceOut)  # fmt: skip
 def update_stance(caller: Caller, statement_id: int, stance_id: int, body: dict) -> Response:
     """Replace a stance's fields; 409 with ``current`` when ``version`` is not the stored one."""
     st = statement_and_holder(db.session, caller.project, statement_id)
@@ -148,10 +143,8 @@ def update_stance(caller: Caller, statement_id: int, stance_id: int, body: dict)
     return stance_response(stance_json(stance))
 
 
-@bp.delete(BASE + "/<int:stance_id>", endpoint="stances_delete_stance")
-@needs("annotator", "Delete a stance")
-@bp.input(DeleteQuery, location="query", arg_name="query")
-@bp.output(StanceOut)
+@operation("DELETE", BASE + "/<int:stance_id>", "annotator", "Delete a stance", query=DeleteQuery,
+           output=StanceOut)  # fmt: skip
 def delete_stance(caller: Caller, statement_id: int, stance_id: int, query: dict) -> Response:
     """Soft-delete (the audit log keeps it); answers the deleted stance with ``deleted_at``."""
     st = statement_and_holder(db.session, caller.project, statement_id)

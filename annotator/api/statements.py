@@ -12,8 +12,7 @@ from apiflask.validators import Length, Range, Regexp
 from flask import current_app, request
 from sqlalchemy import select
 
-from annotator.api import bp
-from annotator.api.access import Caller, annotator_id, needs
+from annotator.api.access import Caller, annotator_id, operation
 from annotator.api.errors import ApiError
 from annotator.api.schemas import (
     Choice,
@@ -50,10 +49,8 @@ class ListQuery(Schema):
     )
 
 
-@bp.get("/projects/<slug>/statements", endpoint="statements_list_statements")
-@needs("annotator", "List statements")
-@bp.input(ListQuery, location="query", arg_name="query")
-@bp.output(StatementPage)
+@operation("GET", "/projects/<slug>/statements", "annotator", "List statements", query=ListQuery,
+           output=StatementPage)  # fmt: skip
 def list_statements(caller: Caller, query: dict) -> dict:
     """Statements in import order, a page at a time; annotators see only their assignments."""
     limit, after = query.get("limit", 100), decode_cursor(query.get("cursor"))
@@ -106,9 +103,8 @@ def decode_cursor(cursor: str | None) -> int:
     raise ApiError(400, "The cursor is not valid; start again without it.", field="cursor")
 
 
-@bp.get("/projects/<slug>/statements/<int:statement_id>", endpoint="statements_get_one")
-@needs("annotator", "Get a statement")
-@bp.output(StatementDetail)
+@operation("GET", "/projects/<slug>/statements/<int:statement_id>", "annotator", "Get a statement",
+           output=StatementDetail)  # fmt: skip
 def get_one(caller: Caller, statement_id: int) -> Statement:
     """A statement with its text; offsets count Unicode code points of this text."""
     return get_statement(db.session, caller.project, statement_id)
@@ -126,11 +122,8 @@ class Upload(Schema):
     file = fields.List(fields.File(), **about("One or more files (multipart)."))
 
 
-@bp.post("/projects/<slug>/statements/import", endpoint="statements_import_file")
-@needs("lead", "Import statements")
-@bp.input(ImportQuery, location="query", arg_name="query")
-@bp.input(Upload, location="files", arg_name="upload")
-@bp.output(ImportReport, status_code=201)
+@operation("POST", "/projects/<slug>/statements/import", "lead", "Import statements",
+           query=ImportQuery, files=Upload, output=ImportReport, status_code=201)  # fmt: skip
 def import_file(caller: Caller, query: dict, upload: dict) -> dict:
     """Multipart field ``file`` (one or more) or a raw body with ``filename``; all or nothing."""
     limit, header = current_app.config["IMPORT_MAX_BYTES"], query.get("txt_header", False)

@@ -12,8 +12,7 @@ from __future__ import annotations
 from apiflask import Schema, fields
 from apiflask.validators import Length
 
-from annotator.api import bp
-from annotator.api.access import Caller, needs
+from annotator.api.access import Caller, operation
 from annotator.api.schemas import Out, StanceOut, Text, about, stance_json
 from annotator.api.stances import stance_response
 from annotator.errors import Conflict
@@ -79,9 +78,7 @@ def suggestion_item(s) -> dict:
     }
 
 
-@bp.get(BASE, endpoint="suggestions_list_suggestions")
-@needs("annotator", "List suggestions of a statement")
-@bp.output(SuggestionList)
+@operation("GET", BASE, "annotator", "List suggestions of a statement", output=SuggestionList)
 def list_suggestions(caller: Caller, statement_id: int) -> dict:
     """Suggestions you may take on a statement assigned to you, in text order: not those you
     decided, not those at your own stances' spans; others' decisions are never visible."""
@@ -93,10 +90,8 @@ def list_suggestions(caller: Caller, statement_id: int) -> dict:
     return {"items": items}
 
 
-@bp.post(BASE + "/<int:suggestion_id>/accept", endpoint="suggestions_accept_suggestion")
-@needs("annotator", "Accept a suggestion")
-@bp.input(AcceptEdit, arg_name="body")
-@bp.output(StanceOut, status_code=201)
+@operation("POST", BASE + "/<int:suggestion_id>/accept", "annotator", "Accept a suggestion",
+           body=AcceptEdit, output=StanceOut, status_code=201)  # fmt: skip
 def accept_suggestion(caller: Caller, statement_id: int, suggestion_id: int, body: dict):
     """Make the suggestion your stance, with the edits given (send ``{}`` for none); 409 with
     ``current`` (the stance) when you already accepted it."""
@@ -111,9 +106,8 @@ def accept_suggestion(caller: Caller, statement_id: int, suggestion_id: int, bod
     return stance_response(stance_json(stance), 201)
 
 
-@bp.post(BASE + "/<int:suggestion_id>/reject", endpoint="suggestions_reject_suggestion")
-@needs("annotator", "Reject a suggestion")
-@bp.output(Decision)
+@operation("POST", BASE + "/<int:suggestion_id>/reject", "annotator", "Reject a suggestion",
+           output=Decision)  # fmt: skip
 def reject_suggestion(caller: Caller, statement_id: int, suggestion_id: int) -> dict:
     """Not shown to you again; rejecting twice is fine, rejecting what you accepted is a 409."""
     st = get_statement(db.session, caller.project, statement_id)
@@ -196,9 +190,8 @@ class RecommenderStatusList(Out):
     items = fields.List(fields.Nested(RecommenderStatus))
 
 
-@bp.get("/projects/<slug>/recommenders", endpoint="suggestions_list_recommenders")
-@needs("lead", "Recommenders and their figures")
-@bp.output(RecommenderStatusList)
+@operation("GET", "/projects/<slug>/recommenders", "lead", "Recommenders and their figures",
+           output=RecommenderStatusList)  # fmt: skip
 def list_recommenders(caller: Caller) -> dict:
     """Each recommender: settings (never the token), training, held-out figures, acceptance,
     dropped items, the last error and the latest jobs."""

@@ -45,6 +45,17 @@ def _db_error(exc: OperationalError) -> str:
     return f"Cannot use the database {masked(current_app.config['DATABASE_URL'])}: {reason}"
 
 
+def options(*decorators: Callable) -> Callable:
+    """Several click options as one decorator, for a set that more than one command takes."""
+
+    def apply(fn: Callable) -> Callable:
+        for option in reversed(decorators):
+            fn = option(fn)
+        return fn
+
+    return apply
+
+
 def read_password(prompt: str = "Password") -> str:
     """``ANNOTATOR_PASSWORD`` for scripts, else an interactive prompt with confirmation."""
     return os.environ.get("ANNOTATOR_PASSWORD") or click.prompt(

@@ -6,7 +6,7 @@ import click
 
 from annotator.accounts import users as user_service
 from annotator.accounts.users import get_user
-from annotator.cli.frame import unit_of_work
+from annotator.cli.frame import options, unit_of_work
 from annotator.extensions import db
 from annotator.models import SEMEVAL_VALUES
 from annotator.projects import assignments as assignment_service
@@ -81,21 +81,17 @@ def labels_list(project: str) -> None:
         )))  # fmt: skip
 
 
-def label_options(fn):
-    """The editable label fields as options; left out means unchanged."""
-    options = [
-        click.option("--name", default=None),
-        click.option("--color", default=None, help="#rrggbb"),
-        click.option("--hotkey", default=None, help="A digit 1-9; '' removes it."),
-        click.option("--definition", default=None),
-        click.option("--example", default=None),
-        click.option("--requires-target/--no-target", "requires_target", default=None),
-        click.option("--polarity", default=None, help="positive, negative, neutral or ''."),
-        click.option("--semeval", type=click.Choice(SEMEVAL_VALUES), default=None),
-    ]
-    for option in reversed(options):
-        fn = option(fn)
-    return fn
+# The editable label fields as options; left out means unchanged.
+label_options = options(
+    click.option("--name", default=None),
+    click.option("--color", default=None, help="#rrggbb"),
+    click.option("--hotkey", default=None, help="A digit 1-9; '' removes it."),
+    click.option("--definition", default=None),
+    click.option("--example", default=None),
+    click.option("--requires-target/--no-target", "requires_target", default=None),
+    click.option("--polarity", default=None, help="positive, negative, neutral or ''."),
+    click.option("--semeval", type=click.Choice(SEMEVAL_VALUES), default=None),
+)
 
 
 @labels_group.command("add")

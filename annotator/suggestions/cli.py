@@ -14,7 +14,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from annotator.cli.frame import unit_of_work
+from annotator.cli.frame import options, unit_of_work
 from annotator.extensions import db
 from annotator.projects.assignments import get_statement_ref
 from annotator.projects.projects import get_project
@@ -59,7 +59,8 @@ def _token(env_name: str | None) -> str | None:
     return os.environ[env_name]
 
 
-_COMMON = (
+# The recommender settings that add and set both take.
+_common = options(
     click.option("--threshold", type=float, help="Lowest score shown (0-1)."),
     click.option("--min-precision", type=float, help="Classifiers: held-out precision needed."),
     click.option(
@@ -75,12 +76,6 @@ _COMMON = (
         help="Read the model server's token from this environment variable.",
     ),
 )
-
-
-def _common(fn):
-    for option in reversed(_COMMON):
-        fn = option(fn)
-    return fn
 
 
 @suggest_group.command("add")

@@ -12,19 +12,17 @@ from typing import NamedTuple
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_htmx import make_response
 from flask_login import current_user
-from wtforms.fields.choices import SelectChoice
 
-from annotator.actors.registry import propose_actor, resolve_actor
 from annotator.annotation.forms import StanceForm
 from annotator.annotation.rows import StanceRow
+from annotator.annotation.stance_form import form_actor, stance_form, stances_url
 from annotator.annotation.stances import require_assignment
 from annotator.annotation.workspace import (
-    active_labels,
     counter_and_state,
     next_stance_id,
     touched_paragraphs,
 )
-from annotator.errors import Invalid, NotFound
+from annotator.errors import NotFound
 from annotator.extensions import db, htmx
 from annotator.models import Stance
 from annotator.roles import Role
@@ -48,7 +46,7 @@ def accept(project, statement_id: int, suggestion_id: int):
     """Accept as proposed (the row's button, key A), or as edited in the stance form."""
     st = get_statement(db.session, project, statement_id)
     if "label" in request.form:  # the accept-then-edit form
-        form = _stance_form(project, request.form)
+        form = stance_form(project, request.form)
         call = lambda: service.accept_suggestion(  # noqa: E731
             db.session, project, st, current_user, suggestion_id, _edit(project, st, form)
         )
@@ -73,7 +71,7 @@ def edit(project, statement_id: int, suggestion_id: int):
     suggestion = next((s for s in shown if s.id == suggestion_id), None)
     if suggestion is None:
         raise NotFound("No such suggestion here (it may have been decided or withdrawn).")
-    form = _stance_form(project, **_form_data(suggestion))
+    form = stance_form(project, **_form_data(suggestion))
     return _form_response(project, st, form, suggestion_id, 200)
 
 
@@ -162,8 +160,8 @@ def _accepted(project, st, saved: Accepted, edited: bool):
         return _back(project, st)
     body = render_template(
         "suggestions/_accepted.html", project=project, statement=st, saved=saved,
-        action="create", message="Suggestion accepted.", stances_url=_stances_url(project, st),
-        form=_stance_form(project) if edited else None, editing=None, open_form=False,
+        action="create", message="Suggestion accepted.", stances_url=stances_url(project, st),
+        form=stance_form(project) if edited else None, editing=None, open_form=False,
         panel=saved.panel,
     )  # fmt: skip
     if edited:  # the form goes back to "new stance" in its slot
@@ -213,18 +211,7 @@ def _back(project, st):
     return redirect(url_for("workspace.statement", slug=project.slug, statement_id=st.id), 303)
 
 
-def _stances_url(project, st) -> str:
-    return url_for("stances.create", slug=project.slug, statement_id=st.id)
-
-
 # ---- the stance form ----
-
-
-def _stance_form(project, formdata=None, **data) -> StanceForm:
-    """The stance form with the project's active labels (as the workspace builds it)."""
-    form = StanceForm(formdata=formdata, **data)
-    form.label.choices = [SelectChoice(lab.key, lab.name) for lab in active_labels(project)]
-    return form
 
 
 def _form_data(s) -> dict:
@@ -240,30 +227,10 @@ def _edit(project, st, form: StanceForm) -> service.SuggestionEdit:
     """The accept form's values; a new selection moves the span."""
     return service.SuggestionEdit(
         label=form.label.data,
-        target=_actor_key(project, form.target.data, form.target_q.data,
-                          form.propose_target.data, "target"),
-        holder=_actor_key(project, form.holder.data, form.holder_q.data, False, "holder"),
+        target=form_actor(db.session, project, current_user, form, "target") or "",
+        holder=form_actor(db.session, project, current_user, form, "holder") or "",
         note=form.note.data or "",
         start=form.start.data,
         end=form.end.data,
         text=form.text.data,
     )  # fmt: skip
-
-
-def _actor_key(project, key, typed, propose, field) -> str:
-    """The chosen key; a typed name resolves by alias or becomes a proposal ("" for none)."""
-    if key:
-        return key
-    typed = (typed or "").strip()
-    if not typed:
-        return ""
-    actor = resolve_actor(db.session, project, typed)
-    if actor is None and propose:
-        actor = propose_actor(db.session, project, current_user, typed)
-    if actor is None:
-        raise Invalid(
-            f"No actor in the registry is called “{typed}”. Pick one from the list "
-            "or propose it as a new actor.",
-            field=field,
-        )
-    return actor.key

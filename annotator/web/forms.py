@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from flask import flash
+from flask import abort, flash, redirect
 from flask_wtf import FlaskForm
 
 from annotator.errors import DomainError
 from annotator.extensions import db
+from annotator.web.errors import render_refusal
 
 
 class ConfirmForm(FlaskForm):
@@ -62,6 +63,24 @@ def submit(form, action: Callable[[], Any], *, read: Callable[[Any], Any] | None
 def run_form(form, action: Callable[[], Any]) -> bool:
     """``submit`` for pages that only need to know whether the form went through."""
     return not isinstance(submit(form, action), Refused)
+
+
+def submit_or_refuse(form, action: Callable[[], Any], *, read: Callable[[Any], Any] | None = None):
+    """``submit`` for a form with no place on the page to show a refusal (a button, an htmx
+    action): the refusal is the answer at once, as the error page or fragment says it."""
+    result = submit(form, action, read=read)
+    if isinstance(result, Refused):
+        abort(render_refusal(result.status, result.message))
+    return result
+
+
+def press(form, action: Callable[[], Any], done: str, back: str):
+    """A one-button form on a page that lists things: flash ``done``, or the refusal, and
+    send the browser back to ``back`` (303), where the flash shows."""
+    if run_form(form, action):
+        flash(done, "info")
+    flash_errors(form)
+    return redirect(back, 303)
 
 
 def refuse(form, message: str, field: str | None = None) -> str:

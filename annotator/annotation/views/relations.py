@@ -38,7 +38,7 @@ from annotator.roles import Role
 from annotator.statements.statements import get_statement
 from annotator.web.access import project_view
 from annotator.web.errors import render_refusal
-from annotator.web.forms import Refused, refuse, submit
+from annotator.web.forms import Refused, refuse, submit, submit_or_refuse
 from annotator.web.input_guard import db_int
 
 bp = Blueprint("relations", __name__, url_prefix="/p/<slug>/s/<int:statement_id>/relations")
@@ -157,13 +157,11 @@ def _version_action(project, statement_id, relation_id, name):
     st = get_statement(db.session, project, statement_id)
     form = RelationVersionForm()
     action = getattr(relation_service, f"{name}_relation")
-    outcome = submit(
+    outcome = submit_or_refuse(
         form,
         lambda: action(db.session, project, st, current_user, relation_id, form.version.data),
         read=_reader(st) if htmx else None,
     )
-    if isinstance(outcome, Refused):
-        return render_refusal(outcome.status, outcome.message)
     return _saved(project, st, name, outcome)
 
 

@@ -8,11 +8,11 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_htmx import make_response
 from flask_login import current_user
 
-from annotator.actors.registry import propose_actor, resolve_actor
 from annotator.annotation import stances as stance_service
 from annotator.annotation.forms import VersionForm
 from annotator.annotation.rows import VALUE_FIELDS, StanceRow, form_data, get_stance_row
-from annotator.annotation.views.workspace import page_context, stance_form, stances_url
+from annotator.annotation.stance_form import form_actor, stance_form, stances_url
+from annotator.annotation.views.workspace import page_context
 from annotator.annotation.workspace import counter_and_state, next_stance_id, touched_paragraphs
 from annotator.errors import Invalid
 from annotator.extensions import db, htmx
@@ -22,8 +22,7 @@ from annotator.statements.statements import get_statement
 from annotator.text.layout import Paragraph
 from annotator.text.spans import locate_quote
 from annotator.web.access import project_view
-from annotator.web.errors import render_refusal
-from annotator.web.forms import Refused, refuse, submit
+from annotator.web.forms import Refused, refuse, submit, submit_or_refuse
 
 bp = Blueprint("stances", __name__, url_prefix="/p/<slug>/s/<int:statement_id>/stances")
 
@@ -101,13 +100,11 @@ def _version_action(project, statement_id, stance_id, action, name):
     """Delete or restore at the version shown; a refusal answers with its message."""
     st = get_statement(db.session, project, statement_id)
     form = VersionForm()
-    outcome = submit(
+    outcome = submit_or_refuse(
         form,
         lambda: action(db.session, project, st, current_user, stance_id, form.version.data),
         read=_reader(project, st, name) if htmx else None,
     )
-    if isinstance(outcome, Refused):
-        return render_refusal(outcome.status, outcome.message)
     return _saved(project, st, name, outcome)
 
 
@@ -135,31 +132,10 @@ def _stance_input(project, st, form) -> stance_service.StanceInput:
         end=end,
         text=text,
         label=form.label.data,
-        target=_actor_key(
-            project, form.target.data, form.target_q.data, form.propose_target.data, "target"
-        ),
-        holder=_actor_key(project, form.holder.data, form.holder_q.data, None, "holder"),
+        target=form_actor(db.session, project, current_user, form, "target"),
+        holder=form_actor(db.session, project, current_user, form, "holder"),
         **{name: form[name].data for name in VALUE_FIELDS},
     )
-
-
-def _actor_key(project, key, typed, propose, field) -> str | None:
-    """The chosen actor key; typed names resolve by alias, or become a proposal if asked."""
-    if key:
-        return key
-    typed = (typed or "").strip()
-    if not typed:
-        return None
-    actor = resolve_actor(db.session, project, typed)
-    if actor is None and propose:
-        actor = propose_actor(db.session, project, current_user, typed)
-    if actor is None:
-        raise Invalid(
-            f"No actor in the registry is called “{typed}”. Pick one from the list "
-            "or propose it as a new actor.",
-            field=field,
-        )
-    return actor.key
 
 
 def _refused(project, st, form, refused: Refused, editing):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from wtforms.fields.choices import SelectChoice
 
 from annotator.actors.registry import search_actors
-from annotator.annotation.forms import StanceForm, StateForm
+from annotator.annotation.forms import StateForm
 from annotator.annotation.relation_panel import load_relation_panel
 from annotator.annotation.render import deleted_item, stance_item, stance_items, statement_text
-from annotator.annotation.workspace import active_labels, load_statement_view
+from annotator.annotation.stance_form import stance_form, stances_url
+from annotator.annotation.workspace import load_statement_view
 from annotator.extensions import db
 from annotator.models import OPEN_STATES
 from annotator.projects.assignments import set_assignment_state
@@ -21,21 +21,13 @@ from annotator.statements.statements import get_statement
 from annotator.suggestions.panel import page_suggestions
 from annotator.suggestions.shown import note_shown
 from annotator.web.access import project_view
-from annotator.web.errors import render_refusal
-from annotator.web.forms import Refused, submit
+from annotator.web.forms import submit_or_refuse
 from annotator.web.htmx import see_other
 from annotator.web.input_guard import db_int
 
 bp = Blueprint("workspace", __name__, url_prefix="/p/<slug>")
 for _builder in (statement_text, stance_items, stance_item, deleted_item):
     bp.add_app_template_global(_builder)  # the text and list items are built in render.py
-
-
-def stance_form(project, formdata=None, **data) -> StanceForm:
-    """A stance form whose label choices are the project's active labels."""
-    form = StanceForm(formdata=formdata, **data)  # formdata=None: never auto-read the request
-    form.label.choices = [SelectChoice(lab.key, lab.name) for lab in active_labels(project)]
-    return form
 
 
 def page_context(project, st, form=None, *, editing=None) -> dict:
@@ -51,11 +43,6 @@ def page_context(project, st, form=None, *, editing=None) -> dict:
         suggestions=page_suggestions(db.session, project, st, current_user, view.assignment),
         relations=load_relation_panel(db.session, project, st, current_user),
     )
-
-
-def stances_url(project, st) -> str:
-    """The stance collection URL; item URLs append ``/<id>`` (built once, not per item)."""
-    return url_for("stances.create", slug=project.slug, statement_id=st.id)
 
 
 def _can_edit(assignment) -> bool:
@@ -80,14 +67,12 @@ def state(project, statement_id: int):
     """Mark done, reopen or skip; a finished statement leads on to the next one."""
     st = get_statement(db.session, project, statement_id)
     form = StateForm()
-    assignment = submit(
+    assignment = submit_or_refuse(
         form,
         lambda: set_assignment_state(
             db.session, project, st, current_user, form.action.data, confirm=form.confirm.data
         ),
     )
-    if isinstance(assignment, Refused):
-        return render_refusal(assignment.status, assignment.message)
     flash(f"Statement marked {assignment.state.replace('_', ' ')}.", "info")
     if form.action.data in ("done", "skip"):
         return see_other(url_for(".next_statement", slug=project.slug, after=st.id))

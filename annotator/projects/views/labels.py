@@ -13,7 +13,7 @@ from annotator.projects.projects import latest_guidelines
 from annotator.projects.views import P, bp, page
 from annotator.roles import Role
 from annotator.web.access import project_view
-from annotator.web.forms import ConfirmForm, Refused, flash_errors, run_form, submit
+from annotator.web.forms import ConfirmForm, Refused, press, run_form, submit
 from annotator.web.markdown import render_markdown
 
 
@@ -79,10 +79,8 @@ def label_action(project, key: str, action: str):
         flash("Unknown label action.", "error")
         return redirect(url_for(".labels", slug=project.slug), 303)
     form = MoveForm() if action == "move" else ConfirmForm()
-    if run_form(form, actions[action]):
-        flash(f"Label {key}: {action} done.", "info")
-    flash_errors(form)
-    return redirect(url_for(".labels", slug=project.slug), 303)
+    done = f"Label {key}: {action} done."
+    return press(form, actions[action], done, url_for(".labels", slug=project.slug))
 
 
 @bp.route(f"{P}/guidelines/edit", methods=["GET", "POST"])

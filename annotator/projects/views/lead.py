@@ -26,7 +26,7 @@ from annotator.projects.views import P, bp, page
 from annotator.roles import Role
 from annotator.statements.statements import get_statement
 from annotator.web.access import admin_view, project_view
-from annotator.web.forms import ConfirmForm, Refused, flash_errors, run_form, submit
+from annotator.web.forms import ConfirmForm, Refused, press, run_form, submit
 from annotator.web.input_guard import db_int
 
 
@@ -101,33 +101,25 @@ def add_member(project):
 def change_role(project, username: str):
     """Change a member's role."""
     form = RoleForm()
-    member = get_user(db.session, username)
-    if run_form(form, lambda: project_service.set_member(
-        db.session, project, member, form.role.data, user=current_user
-    )):  # fmt: skip
-        flash(f"{username} is now {form.role.data}.", "info")
-        return redirect(url_for(".team", slug=project.slug), 303)
-    return _flash_back(form, url_for(".team", slug=project.slug))
+    return _on_member(project, username, form, f"{username} is now {form.role.data}.", lambda m: (
+        project_service.set_member(db.session, project, m, form.role.data, user=current_user)
+    ))  # fmt: skip
 
 
 @bp.post(f"{P}/team/<username>/remove")
 @project_view(Role.LEAD)
 def remove_member(project, username: str):
     """Remove a member; their stances and finished work stay in the project."""
-    form = ConfirmForm()
+    done = f"Removed {username}; their work is kept."
+    return _on_member(project, username, ConfirmForm(), done, lambda m: (
+        project_service.remove_member(db.session, project, m, user=current_user)
+    ))  # fmt: skip
+
+
+def _on_member(project, username: str, form, done: str, change):
+    """A team page button about one member: ``change(member)``, then back to the team."""
     member = get_user(db.session, username)
-    if run_form(form, lambda: project_service.remove_member(
-        db.session, project, member, user=current_user
-    )):  # fmt: skip
-        flash(f"Removed {username}; their work is kept.", "info")
-        return redirect(url_for(".team", slug=project.slug), 303)
-    return _flash_back(form, url_for(".team", slug=project.slug))
-
-
-def _flash_back(form, location: str):
-    """For one-button forms: the refusal as an error flash on the page it came from."""
-    flash_errors(form)
-    return redirect(location, 303)
+    return press(form, lambda: change(member), done, url_for(".team", slug=project.slug))
 
 
 @bp.get(f"{P}/assignments")

@@ -19,7 +19,7 @@ from annotator.suggestions import recommenders as service
 from annotator.suggestions.lead_forms import RecommenderForm
 from annotator.suggestions.status import recommender_status
 from annotator.web.access import project_view
-from annotator.web.forms import ConfirmForm, Refused, flash_errors, submit
+from annotator.web.forms import ConfirmForm, Refused, flash_errors, press, submit
 from annotator.web.htmx import page_or_fragment
 
 R = f"{P}/recommenders"
@@ -81,13 +81,10 @@ def edit_recommender(project, rid: int):
 def delete_recommender(project, rid: int):
     """Remove a recommender whose suggestions nobody decided (else: switch it off)."""
     recommender = service.get_recommender(db.session, project, rid)
-    name, form = recommender.name, ConfirmForm()
-    if not isinstance(submit(form, lambda: service.delete_recommender(
+    done = f"Removed recommender {recommender.name}."
+    return press(ConfirmForm(), lambda: service.delete_recommender(
         db.session, project, current_user, recommender
-    )), Refused):  # fmt: skip
-        flash(f"Removed recommender {name}.", "info")
-    flash_errors(form)
-    return redirect(url_for(".recommenders", slug=project.slug), 303)
+    ), done, url_for(".recommenders", slug=project.slug))  # fmt: skip
 
 
 @bp.post(f"{R}/<int:rid>/train")
