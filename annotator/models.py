@@ -22,7 +22,14 @@ from sqlalchemy import (
     event,
     false,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    declared_attr,
+    mapped_column,
+    relationship,
+)
 from sqlalchemy.types import TypeDecorator
 
 from annotator.formats.actor_csv import (
@@ -176,12 +183,12 @@ class Membership(Base):
     project: Mapped[Project] = relationship()
 
 
-class Label(Base):
-    __tablename__ = "labels"
-    __table_args__ = (
-        UniqueConstraint("project_id", "key"),
-        CheckConstraint(_in("semeval", SEMEVAL_VALUES), name="semeval"),
-    )
+class SchemeEntry:
+    """What labels and relation types share: per-project scheme data, edited alike.
+
+    A key unique in its project, a name, a colour and a hotkey for the page, a definition
+    for the annotator, an order, and retirement instead of deletion once in use.
+    """
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
@@ -190,12 +197,21 @@ class Label(Base):
     color: Mapped[str] = mapped_column(String(7), default="#888888")
     hotkey: Mapped[str | None] = mapped_column(String(1))
     definition: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Label(SchemeEntry, Base):
+    __tablename__ = "labels"
+    __table_args__ = (
+        UniqueConstraint("project_id", "key"),
+        CheckConstraint(_in("semeval", SEMEVAL_VALUES), name="semeval"),
+    )
+
     example: Mapped[str] = mapped_column(Text, default="")
     requires_target: Mapped[bool] = mapped_column(Boolean, default=True)
     polarity: Mapped[str | None] = mapped_column(String(16))
     semeval: Mapped[str] = mapped_column(String(8), default="NONE")
-    position: Mapped[int] = mapped_column(Integer, default=0)
-    retired: Mapped[bool] = mapped_column(Boolean, default=False)
 
     project: Mapped[Project] = relationship(back_populates="labels")
 
@@ -304,7 +320,35 @@ class Assignment(Base):
     annotator: Mapped[User] = relationship()
 
 
-class Stance(Base):
+class OwnedWork:
+    """What stances and relations share: an annotator's work or gold, versioned, soft-deleted.
+
+    The owner is an annotator or, with ``is_gold`` and no annotator, the curation of review.
+    ``version`` is also the mapper's version column: the database, not only the service,
+    refuses an UPDATE based on a stale version (it changes no row: StaleDataError). Deleting
+    sets ``deleted_at``, so the row stays and can be restored.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    statement_id: Mapped[int] = mapped_column(ForeignKey("statements.id", ondelete="CASCADE"))
+    annotator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    is_gold: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    deleted_at: Mapped[datetime | None]
+
+    @declared_attr
+    def annotator(cls) -> Mapped[User | None]:
+        return relationship()
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.__table__.c.version}
+
+
+class Stance(OwnedWork, Base):
     """An annotator's stance, or a gold one (``is_gold``, no annotator) made by adjudication."""
 
     __tablename__ = "stances"
@@ -317,22 +361,13 @@ class Stance(Base):
         Index("ix_stances_label_statement", "label_id", "statement_id"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    statement_id: Mapped[int] = mapped_column(ForeignKey("statements.id", ondelete="CASCADE"))
-    annotator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    is_gold: Mapped[bool] = mapped_column(Boolean, default=False)
     start: Mapped[int] = mapped_column(Integer)
     end: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
     label_id: Mapped[int] = mapped_column(ForeignKey("labels.id"))
     target_id: Mapped[int | None] = mapped_column(ForeignKey("actors.id"), index=True)
     holder_id: Mapped[int | None] = mapped_column(ForeignKey("actors.id"), index=True)
-    note: Mapped[str] = mapped_column(Text, default="")
     guidelines_version: Mapped[int | None] = mapped_column(Integer)
-    version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    deleted_at: Mapped[datetime | None]
     # The suggestion an annotator accepted to make this stance (None: drawn by hand). A plain
     # column, no foreign key: SQLite can add a key only by rebuilding ``stances``, whose drop
     # would fire the ON DELETE actions of every table that points at stances. Suggestions
@@ -342,28 +377,34 @@ class Stance(Base):
     label: Mapped[Label] = relationship()
     target: Mapped[Actor | None] = relationship(foreign_keys=[target_id])
     holder: Mapped[Actor | None] = relationship(foreign_keys=[holder_id])
-    annotator: Mapped[User | None] = relationship()
-
-    # The database, not only the service, refuses an UPDATE based on a stale version.
-    __mapper_args__ = {"version_id_col": version}
 
 
-class GoldDecision(Base):
-    """Why a gold stance exists (or why all versions were rejected): who, when, from what."""
-
-    __tablename__ = "gold_decisions"
-    __table_args__ = (CheckConstraint(_in("decision", DECISIONS), name="decision"),)
+class ReviewDecision:
+    """What a reviewer's decision on a statement records, for stances and relations alike:
+    who decided, what (``DECISIONS``), why and when; the sources and the gold row it made
+    are the subclass's."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     statement_id: Mapped[int] = mapped_column(
         ForeignKey("statements.id", ondelete="CASCADE"), index=True
     )
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    gold_stance_id: Mapped[int | None] = mapped_column(ForeignKey("stances.id"))
     decision: Mapped[str] = mapped_column(String(8))
-    source_stance_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple:
+        return (CheckConstraint(_in("decision", DECISIONS), name="decision"),)
+
+
+class GoldDecision(ReviewDecision, Base):
+    """Why a gold stance exists (or why all versions were rejected): who, when, from what."""
+
+    __tablename__ = "gold_decisions"
+
+    gold_stance_id: Mapped[int | None] = mapped_column(ForeignKey("stances.id"))
+    source_stance_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
 
 
 class AuditEvent(Base):
@@ -407,8 +448,7 @@ def _raise_registry_version(session: Session, _context, _instances) -> None:
 AIF_KINDS = ("RA", "CA")  # AIF scheme nodes: RA inference (support), CA conflict (attack)
 
 
-# Parallel to Label's columns on purpose: both are per-project scheme data edited alike.
-class RelationType(Base):
+class RelationType(SchemeEntry, Base):
     """A project's kind of argument link (supports, attacks, rebuts...); data, like labels."""
 
     __tablename__ = "relation_types"
@@ -417,21 +457,12 @@ class RelationType(Base):
         CheckConstraint(_in("aif", AIF_KINDS), name="aif"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
-    key: Mapped[str] = mapped_column(String(40))
-    name: Mapped[str] = mapped_column(String(80))
-    color: Mapped[str] = mapped_column(String(7), default="#888888")
-    hotkey: Mapped[str | None] = mapped_column(String(1))
-    definition: Mapped[str] = mapped_column(Text, default="")
     aif: Mapped[str] = mapped_column(String(2), default="RA")
-    position: Mapped[int] = mapped_column(Integer, default=0)
-    retired: Mapped[bool] = mapped_column(Boolean, default=False)
 
     project: Mapped[Project] = relationship()
 
 
-class Relation(Base):
+class Relation(OwnedWork, Base):
     """A typed, directed link between two stances of one statement and one owner.
 
     The owner is an annotator or gold, as for stances. A live (from, to, type) exists once;
@@ -448,30 +479,17 @@ class Relation(Base):
         Index("ix_relations_to_stance_id", "to_stance_id"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    statement_id: Mapped[int] = mapped_column(ForeignKey("statements.id", ondelete="CASCADE"))
-    annotator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    is_gold: Mapped[bool] = mapped_column(Boolean, default=False)
     type_id: Mapped[int] = mapped_column(ForeignKey("relation_types.id"), index=True)
     from_stance_id: Mapped[int] = mapped_column(ForeignKey("stances.id", ondelete="CASCADE"))
     to_stance_id: Mapped[int] = mapped_column(ForeignKey("stances.id", ondelete="CASCADE"))
-    note: Mapped[str] = mapped_column(Text, default="")
-    version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    deleted_at: Mapped[datetime | None]
     deleted_with_stance: Mapped[bool] = mapped_column(Boolean, default=False)
 
     type: Mapped[RelationType] = relationship()
     from_stance: Mapped[Stance] = relationship(foreign_keys=[from_stance_id])
     to_stance: Mapped[Stance] = relationship(foreign_keys=[to_stance_id])
-    annotator: Mapped[User | None] = relationship()
-
-    # As for stances: an UPDATE based on a stale version changes no row (StaleDataError).
-    __mapper_args__ = {"version_id_col": version}
 
 
-class RelationDecision(Base):
+class RelationDecision(ReviewDecision, Base):
     """Why a gold relation exists, or why a group of relations was rejected: who, when, from what.
 
     The relations' counterpart of ``GoldDecision``: a decision on a relation group names the
@@ -479,18 +497,9 @@ class RelationDecision(Base):
     """
 
     __tablename__ = "relation_decisions"
-    __table_args__ = (CheckConstraint(_in("decision", DECISIONS), name="decision"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    statement_id: Mapped[int] = mapped_column(
-        ForeignKey("statements.id", ondelete="CASCADE"), index=True
-    )
-    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     gold_relation_id: Mapped[int | None] = mapped_column(ForeignKey("relations.id"))
-    decision: Mapped[str] = mapped_column(String(8))
     source_relation_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
-    reason: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 # One live (from, to, type): a partial index, so a deleted relation does not block a new one.
@@ -639,7 +648,22 @@ class SuggestionRun(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class SuggestionJob(Base):
+class ProjectJob:
+    """What a project's background job records, suggestions' and agreement's alike: who asked,
+    its state (``JOB_STATES``), how far it is, its error, and when it was asked, started, ended."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    state: Mapped[str] = mapped_column(String(10), default="queued")
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+
+class SuggestionJob(ProjectJob, Base):
     """A background job (training, predictions, webhooks) with state and progress to show."""
 
     __tablename__ = "suggestion_jobs"
@@ -649,22 +673,13 @@ class SuggestionJob(Base):
         Index("ix_suggestion_jobs_project_state", "project_id", "state"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     recommender_id: Mapped[int | None] = mapped_column(
         ForeignKey("recommenders.id", ondelete="CASCADE")
     )
     kind: Mapped[str] = mapped_column(String(10))
-    state: Mapped[str] = mapped_column(String(10), default="queued")
     params: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    done: Mapped[int] = mapped_column(Integer, default=0)
     total: Mapped[int | None] = mapped_column(Integer)
     counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    error: Mapped[str | None] = mapped_column(Text)
-    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    started_at: Mapped[datetime | None]
-    finished_at: Mapped[datetime | None]
 
 
 class SuggestionView(Base):
@@ -686,7 +701,7 @@ class SuggestionView(Base):
 # --- Stored agreement (annotator/review/stored_agreement.py): the project's figures at scale.
 
 
-class AgreementRun(Base):
+class AgreementRun(ProjectJob, Base):
     """One recomputation of the project's agreement (a background job), and once done its result.
 
     The newest done run of a scope (finished statements, or unfinished too) is what the
@@ -700,23 +715,14 @@ class AgreementRun(Base):
         Index("ix_agreement_runs_project_scope", "project_id", "include_unfinished", "state"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     include_unfinished: Mapped[bool] = mapped_column(Boolean, default=False)
     resamples: Mapped[int] = mapped_column(Integer, default=0)
-    state: Mapped[str] = mapped_column(String(10), default="queued")
     stage: Mapped[str] = mapped_column(String(40), default="")
-    done: Mapped[int] = mapped_column(Integer, default=0)
     total: Mapped[int] = mapped_column(Integer, default=100)
     recomputed: Mapped[int | None] = mapped_column(Integer)  # statements compared afresh
     reused: Mapped[int | None] = mapped_column(Integer)  # statements whose stored counts held
     seconds: Mapped[float | None] = mapped_column(Float)
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    error: Mapped[str | None] = mapped_column(Text)
-    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    started_at: Mapped[datetime | None]
-    finished_at: Mapped[datetime | None]
 
 
 class StatementAgreement(Base):

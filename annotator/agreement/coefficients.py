@@ -57,11 +57,16 @@ def pair_kappas(pidx: np.ndarray, va: np.ndarray, vb: np.ndarray, n_pairs: int, 
     """Cohen's kappa per pair from its matched values; NaN where undefined."""
     v = n_values
     conf = np.bincount((pidx * v + va) * v + vb, minlength=n_pairs * v * v)
-    conf = conf[: n_pairs * v * v].reshape(n_pairs, v, v).astype(float)
-    n = conf.sum(axis=(1, 2))
+    return confusion_kappas(conf[: n_pairs * v * v].reshape(n_pairs, v, v).astype(float))
+
+
+def confusion_kappas(conf: np.ndarray) -> np.ndarray:
+    """Cohen's kappa of each confusion table on the last two axes (``... x v x v``); NaN where
+    undefined. One formula for a pair's table and for a bootstrap draw's stack of them."""
+    n = conf.sum(axis=(-2, -1))
     with np.errstate(divide="ignore", invalid="ignore"):
-        observed = np.trace(conf, axis1=1, axis2=2) / n
-        chance = (conf.sum(axis=2) * conf.sum(axis=1)).sum(axis=1) / (n * n)
+        observed = np.trace(conf, axis1=-2, axis2=-1) / n
+        chance = (conf.sum(axis=-1) * conf.sum(axis=-2)).sum(axis=-1) / (n * n)
         kappa = (observed - chance) / (1 - chance)
     kappa[(n == 0) | (chance >= 1 - 1e-12)] = np.nan
     return kappa

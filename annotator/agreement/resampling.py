@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from annotator.agreement import stances as sa
-from annotator.agreement.coefficients import tally
+from annotator.agreement.coefficients import confusion_kappas, tally
 from annotator.agreement.relations import Compared, Link, Node, compare_statements
 
 Figures = dict[tuple, np.ndarray]  # (part, name, metric) -> one value per draw (NaN: undefined)
@@ -158,14 +158,7 @@ def fleiss(f: FleissParts, w: np.ndarray) -> np.ndarray:
 
 def kappas(c: Coding, w: np.ndarray) -> np.ndarray:
     """Cohen's kappa per draw and pair (draws x pairs), NaN where undefined."""
-    conf = (w @ c.conf).reshape(len(w), c.n_pairs, c.v, c.v)
-    n = conf.sum(axis=(2, 3))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        observed = np.trace(conf, axis1=2, axis2=3) / n
-        chance = (conf.sum(axis=3) * conf.sum(axis=2)).sum(axis=2) / (n * n)
-        kappa = (observed - chance) / (1 - chance)
-    kappa[(n == 0) | (chance >= 1 - 1e-12)] = np.nan
-    return kappa
+    return confusion_kappas((w @ c.conf).reshape(len(w), c.n_pairs, c.v, c.v))
 
 
 def mean_kappa(k: np.ndarray) -> np.ndarray:

@@ -42,11 +42,14 @@ class StateForm(FlaskForm):
     confirm = BooleanField()  # reopening an adjudicated statement, after the page warned
 
 
+def version_field(noun: str) -> IntegerField:
+    """The version of the stance or relation the annotator saw, which every change sends."""
+    message = f"The form lacks the {noun}'s version; reload the page."
+    return IntegerField(validators=[DataRequired(message), NumberRange(min=1)])
+
+
 class VersionForm(FlaskForm):
-    version = IntegerField(
-        validators=[DataRequired("The form lacks the stance's version; reload the page."),
-                    NumberRange(min=1)]
-    )  # fmt: skip
+    version = version_field("stance")
 
 
 class RelationForm(FlaskForm):
@@ -72,16 +75,10 @@ class RelationEditForm(FlaskForm):
         "Relation type", validate_choice=False, validators=[DataRequired("Pick a relation type.")]
     )
     note = TextAreaField("Note", validators=[Optional(), Length(max=5000)])
-    version = IntegerField(
-        validators=[DataRequired("The form lacks the relation's version; reload the page."),
-                    NumberRange(min=1)]
-    )  # fmt: skip
+    version = version_field("relation")
 
 
 class RelationVersionForm(FlaskForm):
     """Delete or undo: only the version the annotator saw (and the CSRF token)."""
 
-    version = IntegerField(
-        validators=[DataRequired("The form lacks the relation's version; reload the page."),
-                    NumberRange(min=1)]
-    )  # fmt: skip
+    version = version_field("relation")

@@ -11,7 +11,7 @@ from html import escape
 
 from markupsafe import Markup
 
-from annotator.annotation.render import truncate
+from annotator.annotation.render import deleted_list_item, list_item, truncate, version_inputs
 
 
 def relation_items(rows, relations_url: str, csrf: str) -> Markup:
@@ -27,15 +27,11 @@ def relation_item(row, relations_url: str, csrf: str, oob: bool = False) -> Mark
 def deleted_relation_item(row, relations_url: str, csrf: str) -> Markup:
     """The item of a relation just deleted, with its undo button, replacing the live one."""
     url = f"{relations_url}/{row.id}/restore"
-    inner = (
-        f"<span>Deleted link <q>{escape(truncate(row.from_text, 40))}</q> "
-        f"{escape(row.type_name)} <q>{escape(truncate(row.to_text, 40))}</q>.</span>"
-        f'<form method="post" class="inline" action="{url}">{_version_inputs(csrf, row.version)}'
-        '<button type="submit" class="undo">Undo</button></form>'
+    what = (
+        f"link <q>{escape(truncate(row.from_text, 40))}</q> "
+        f"{escape(row.type_name)} <q>{escape(truncate(row.to_text, 40))}</q>"
     )
-    return Markup(
-        f'<li id="relation-{row.id}" class="relation deleted" hx-swap-oob="true">{inner}</li>'
-    )
+    return Markup(deleted_list_item(f"relation-{row.id}", "relation", what, url, csrf, row.version))
 
 
 def _live(row, url: str, csrf: str, oob: bool = False) -> str:
@@ -53,7 +49,7 @@ def _live(row, url: str, csrf: str, oob: bool = False) -> str:
         f'<span class="actions"><a href="{url}/edit">Edit',
         '<span class="sr-only"> relation</span></a>',
         f'<form method="post" class="inline" action="{url}/delete">',
-        _version_inputs(csrf, row.version),
+        version_inputs(csrf, row.version),
         '<button type="submit" class="link">Delete<span class="sr-only"> relation</span></button>',
         "</form></span>",
     ]
@@ -61,12 +57,4 @@ def _live(row, url: str, csrf: str, oob: bool = False) -> str:
         f' data-from="{row.from_id}" data-to="{row.to_id}" data-type="{escape(row.type_key)}"'
         f' data-name="{name}" data-color="{escape(row.type_color)}" data-version="{row.version}"'
     )
-    swap = ' hx-swap-oob="true"' if oob else ""
-    return f'<li id="relation-{row.id}" class="relation"{data}{swap}>{"".join(parts)}</li>'
-
-
-def _version_inputs(csrf: str, version: int) -> str:
-    return (
-        f'<input type="hidden" name="csrf_token" value="{escape(csrf)}">'
-        f'<input type="hidden" name="version" value="{version}">'
-    )
+    return list_item(f"relation-{row.id}", "relation", data, "".join(parts), oob)

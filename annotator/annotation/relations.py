@@ -8,16 +8,14 @@ relations follow its deletion and restoration (``relation_cascade``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from annotator.annotation.relation_cascade import audit_relation, has_live_link, relation_snapshot
 from annotator.annotation.stances import require_assignment
+from annotator.annotation.versions import check_version, race_is_conflict, require_live
 from annotator.errors import Conflict, Forbidden, Invalid, NotFound
 from annotator.models import Project, Relation, RelationType, Stance, Statement, User, utcnow
 from annotator.projects.projects import role_of
@@ -92,7 +90,7 @@ def update_relation(
     ends = (relation.from_stance_id, relation.to_stance_id)
     if has_live_link(session, *ends, rtype.id, exclude=relation.id):
         raise DuplicateRelation()
-    with _race_is_conflict(relation, version):
+    with race_is_conflict(relation, version, "relation"):
         relation.type = rtype
         if note is not None:
             relation.note = note.strip()
@@ -115,7 +113,7 @@ def delete_relation(
     """Soft-delete: the row stays (restorable) and the audit log keeps the content."""
     _require_owner(session, project, statement, user, gold)
     relation = _current(session, statement, relation_id, user, gold, version)
-    with _race_is_conflict(relation, version):
+    with race_is_conflict(relation, version, "relation"):
         relation.deleted_at = utcnow()
         relation.deleted_with_stance = False
         session.flush()
@@ -136,7 +134,7 @@ def restore_relation(
     """Undo a delete with the same version check, if both ends live and no twin replaced it."""
     _require_owner(session, project, statement, user, gold)
     relation = get_relation(session, statement, relation_id, user, gold=gold)
-    _check_version(relation, version)
+    check_version(relation, version, "relation")
     if relation.deleted_at is None:
         return relation
     for stance in (relation.from_stance, relation.to_stance):
@@ -144,7 +142,7 @@ def restore_relation(
     ends = (relation.from_stance_id, relation.to_stance_id)
     if has_live_link(session, *ends, relation.type_id, exclude=relation.id):
         raise Conflict("These two stances are linked by this type again already.", field="type")
-    with _race_is_conflict(relation, version):
+    with race_is_conflict(relation, version, "relation"):
         relation.deleted_at = None
         relation.deleted_with_stance = False
         session.flush()
@@ -296,29 +294,4 @@ def _type_and_link(
 
 def _current(session, statement, relation_id, user, gold, version) -> Relation:
     relation = get_relation(session, statement, relation_id, user, gold=gold)
-    if relation.deleted_at is not None:
-        raise Conflict("This relation was deleted in the meantime.", current=relation)
-    _check_version(relation, version)
-    return relation
-
-
-def _check_version(relation: Relation, version: int) -> None:
-    if relation.version != version:
-        raise Conflict(
-            f"This relation was changed elsewhere (you had version {version}, the stored one "
-            f"is {relation.version}). Nothing was overwritten; review the current version.",
-            current=relation,
-        )
-
-
-@contextmanager
-def _race_is_conflict(relation: Relation, version: int) -> Iterator[None]:
-    """A save that lost a race after the version check: the same 409 as a stale form."""
-    try:
-        yield
-    except StaleDataError:
-        raise Conflict(
-            f"This relation was changed elsewhere just now (you had version {version}). "
-            "Nothing was overwritten; review the current version.",
-            current=relation,
-        ) from None
+    return require_live(relation, version, "relation")

@@ -151,13 +151,10 @@ def stance_item(row, stances_url: str, csrf: str, oob: bool = False) -> Markup:
 def deleted_item(stance, stances_url: str, csrf: str) -> Markup:
     """The item of a stance just deleted, replacing it on the page, with its undo button."""
     url = f"{stances_url}/{stance.id}/restore"
-    inner = (
-        f"<span>Deleted <q>{escape(truncate(stance.text, 60))}</q>.</span>"
-        f'<form method="post" class="inline" action="{url}" hx-post="{url}" '
-        f'hx-target="#stance-form-slot">{_version_inputs(csrf, stance.version)}'
-        '<button type="submit" class="undo">Undo</button></form>'
-    )
-    return Markup(_item(stance.id, "stance deleted", "", inner, oob=True))
+    what = f"<q>{escape(truncate(stance.text, 60))}</q>"
+    undo = f' hx-post="{url}" hx-target="#stance-form-slot"'
+    item = deleted_list_item(f"stance-{stance.id}", "stance", what, url, csrf, stance.version, undo)
+    return Markup(item)
 
 
 def _live(row, url: str, csrf: str, oob: bool = False, editable: bool = True) -> str:
@@ -180,7 +177,7 @@ def _live(row, url: str, csrf: str, oob: bool = False, editable: bool = True) ->
     if editable:
         parts.append(_actions(row, url, csrf))
     span = f' data-start="{row.start}" data-end="{row.end}"'
-    return _item(row.id, f"stance lbl-{key}", span, "".join(parts), oob)
+    return list_item(f"stance-{row.id}", f"stance lbl-{key}", span, "".join(parts), oob)
 
 
 def _actions(row, url: str, csrf: str) -> str:
@@ -190,7 +187,7 @@ def _actions(row, url: str, csrf: str) -> str:
             f'<span class="actions"><a href="{url}/edit">Edit<span class="sr-only"> stance “',
             f"{escape(truncate(row.text, 30))}”</span></a>",
             f'<form method="post" class="inline" action="{url}/delete">',
-            _version_inputs(csrf, row.version),
+            version_inputs(csrf, row.version),
             '<button type="submit" class="link">Delete',
             '<span class="sr-only"> stance</span></button>',
             f'</form><a class="link-to" href="{_link_url(url, row.id)}" hx-boost="false" ',
@@ -204,13 +201,27 @@ def _link_url(url: str, stance_id: int) -> str:
     return f"{url.rsplit('/stances/', 1)[0]}/relations/new?from={stance_id}"
 
 
-def _item(stance_id: int, classes: str, attrs: str, inner: str, oob: bool) -> str:
-    """The ``li`` every stance list item is, live or deleted."""
+def list_item(item_id: str, classes: str, attrs: str, inner: str, oob: bool) -> str:
+    """The ``li`` every item of the stance and relation lists is, live or deleted."""
     swap = ' hx-swap-oob="true"' if oob else ""
-    return f'<li id="stance-{stance_id}" class="{classes}"{attrs}{swap}>{inner}</li>'
+    return f'<li id="{item_id}" class="{classes}"{attrs}{swap}>{inner}</li>'
 
 
-def _version_inputs(csrf: str, version: int) -> str:
+def deleted_list_item(
+    item_id: str, kind: str, what: str, url: str, csrf: str, version: int, undo_attrs: str = ""
+) -> str:
+    """A list item just deleted, replacing the live one: what it was (HTML, escaped by the
+    caller) and an Undo form posting ``version`` to ``url`` (``undo_attrs``: its htmx)."""
+    inner = (
+        f"<span>Deleted {what}.</span>"
+        f'<form method="post" class="inline" action="{url}"{undo_attrs}>'
+        f'{version_inputs(csrf, version)}<button type="submit" class="undo">Undo</button></form>'
+    )
+    return list_item(item_id, f"{kind} deleted", "", inner, oob=True)
+
+
+def version_inputs(csrf: str, version: int) -> str:
+    """The hidden CSRF token and version of a list item's forms (delete, undo)."""
     return (
         f'<input type="hidden" name="csrf_token" value="{escape(csrf)}">'
         f'<input type="hidden" name="version" value="{version}">'

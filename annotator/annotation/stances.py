@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 
 from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.exc import StaleDataError
 
 from annotator.annotation.relation_cascade import delete_stance_relations, restore_stance_relations
 from annotator.annotation.rows import CONTENT, VALUE_FIELDS, StanceValues
+from annotator.annotation.versions import check_version, race_is_conflict, require_live
 from annotator.db.audit import record_statement_change
 from annotator.errors import Conflict, Forbidden, Invalid, NotFound
 from annotator.models import (
@@ -122,7 +121,7 @@ def update_stance(
     _, guidelines_version = _assignment_and_guidelines(session, statement, user)
     stance = _current(session, statement, stance_id, user, version)
     before = stance_snapshot(stance)
-    with _race_is_conflict(stance, version):
+    with race_is_conflict(stance, version, "stance"):
         _apply(session, project, statement, stance, data)
         stance.guidelines_version = guidelines_version
         session.flush()
@@ -141,7 +140,7 @@ def delete_stance(
     """Soft-delete: the row stays (restorable) and the audit log keeps the content."""
     require_assignment(session, statement, user)
     stance = _current(session, statement, stance_id, user, version)
-    with _race_is_conflict(stance, version):
+    with race_is_conflict(stance, version, "stance"):
         stance.deleted_at = utcnow()
         session.flush()
     audit_stance(session, user, project, stance, "delete")
@@ -160,10 +159,10 @@ def restore_stance(
     """Undo a delete, with the same version check."""
     require_assignment(session, statement, user)
     stance = get_stance(session, statement, stance_id, user)
-    _check_version(stance, version)
+    check_version(stance, version, "stance")
     if stance.deleted_at is None:
         return stance
-    with _race_is_conflict(stance, version):
+    with race_is_conflict(stance, version, "stance"):
         stance.deleted_at = None
         if not project.allow_overlap:
             _check_overlap(session, statement, stance)
@@ -174,39 +173,7 @@ def restore_stance(
 
 
 def _current(session, statement, stance_id, user, version) -> Stance:
-    stance = get_stance(session, statement, stance_id, user)
-    if stance.deleted_at is not None:
-        raise Conflict("This stance was deleted in the meantime.", current=stance)
-    _check_version(stance, version)
-    return stance
-
-
-@contextmanager
-def _race_is_conflict(stance: Stance, version: int) -> Iterator[None]:
-    """Turn a lost race into the same 409 as a stale form.
-
-    The version was checked on what this request read; another request may have saved the
-    stance since (reads come before the write lock). The UPDATE carries ``WHERE version =``
-    (``version_id_col``), so it then changes no row and SQLAlchemy raises StaleDataError, at
-    the explicit flush or at an autoflush before a query.
-    """
-    try:
-        yield
-    except StaleDataError:
-        raise Conflict(
-            f"This stance was changed elsewhere just now (you had version {version}). "
-            "Nothing was overwritten; review the current version.",
-            current=stance,
-        ) from None
-
-
-def _check_version(stance: Stance, version: int) -> None:
-    if stance.version != version:
-        raise Conflict(
-            f"This stance was changed elsewhere (you had version {version}, the stored one is "
-            f"{stance.version}). Nothing was overwritten; review the current version.",
-            current=stance,
-        )
+    return require_live(get_stance(session, statement, stance_id, user), version, "stance")
 
 
 def _apply(session, project, statement, stance: Stance, data: StanceInput) -> None:

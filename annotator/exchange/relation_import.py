@@ -83,8 +83,8 @@ class RelationImporter:
             statement_id=statement.id, annotator_id=owner, is_gold=owner is None,
             type_id=type_id, from_stance_id=ends[0], to_stance_id=ends[1],
             note=record.get("note") or "",
-            created_at=self._time(record.get("created_at"), line, "created_at"),
-            updated_at=self._time(record.get("updated_at"), line, "updated_at"),
+            created_at=record_time(record.get("created_at"), self.file, line, "created_at"),
+            updated_at=record_time(record.get("updated_at"), self.file, line, "updated_at"),
         ))  # fmt: skip
         self.imported += 1
 
@@ -159,11 +159,17 @@ class RelationImporter:
             )
         return found
 
-    def _time(self, value: str | None, line: int, field: str) -> datetime:
-        if value is None:
-            return utcnow()
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            self.fail(line, field, f"{value!r} is not an ISO 8601 date-time")
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+def record_time(value: str | None, file: str, line: int, field: str) -> datetime:
+    """A record's ISO 8601 time, aware (naive is read as UTC); now when the record has none.
+
+    The stance and the relation importers read their records' timestamps alike."""
+    if value is None:
+        return utcnow()
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise FormatError(
+            f"{value!r} is not an ISO 8601 date-time", file=file, line=line, field=field
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime
 from itertools import groupby
 from typing import Any
 
@@ -21,11 +20,11 @@ from sqlalchemy.orm import Session
 from annotator.annotation.rows import CONTENT, RECORD_VALUES, StanceValues, value_types
 from annotator.db.audit import record_event
 from annotator.errors import Invalid
-from annotator.exchange.relation_import import RelationImporter
+from annotator.exchange.relation_import import RelationImporter, record_time
 from annotator.formats import FormatError
 from annotator.formats.stance_readers import is_bundle, is_relation, read_stance_lines
 from annotator.formats.statement_readers import StatementRecord
-from annotator.models import Actor, GoldDecision, Label, Project, Stance, Statement, User, utcnow
+from annotator.models import Actor, GoldDecision, Label, Project, Stance, Statement, User
 from annotator.statements.statements import import_statements
 
 Lines = Callable[[], Iterable[str]]
@@ -187,8 +186,8 @@ class StanceImporter:
             # as when annotating: no holder given means the statement's issuing organisation
             "holder_id": holder_id if holder_id is not None else statement.organization_actor_id,
             **{name: self._value(record, name, line) for name in RECORD_VALUES},
-            "created_at": self._time(record.get("created_at"), line, "created_at"),
-            "updated_at": self._time(record.get("updated_at"), line, "updated_at"),
+            "created_at": record_time(record.get("created_at"), self.file, line, "created_at"),
+            "updated_at": record_time(record.get("updated_at"), self.file, line, "updated_at"),
         }
 
     def _value(self, record: Mapping[str, Any], name: str, line: int) -> Any:
@@ -236,15 +235,6 @@ class StanceImporter:
         if key not in self.actors:
             self.fail(line, f"{field}.id", f"unknown actor '{ref['id']}' in this project")
         return self.actors[key][0]
-
-    def _time(self, value: str | None, line: int, field: str) -> datetime:
-        if value is None:
-            return utcnow()
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            self.fail(line, field, f"{value!r} is not an ISO 8601 date-time")
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
     def _insert(self, statement, record: Mapping, row: dict, existing: set[tuple]) -> None:
         key = tuple(row[c.key] for c in _KEY_COLUMNS)

@@ -31,12 +31,16 @@ def assign_statement(
     if assignment is None:
         assignment = Assignment(statement_id=statement.id, annotator_id=annotator.id, state="new")
         session.add(assignment)
-    assignment.active = True
+    return _set_active(session, user, project, statement, annotator, assignment, True)
+
+
+def _set_active(session, user, project, statement, annotator, assignment, active: bool):
+    """Put the assignment in or out of the annotator's queue, with its audit event."""
+    assignment.active = active
     session.flush()
     data = {"annotator": annotator.username}
-    record_event(
-        session, user, "assign", "assignment", assignment.id, project.id, statement.id, data
-    )
+    action = "assign" if active else "unassign"
+    record_event(session, user, action, "assignment", assignment.id, project.id, statement.id, data)
     return assignment
 
 
@@ -185,13 +189,7 @@ def unassign_statement(
 ) -> Assignment:
     """Take a statement out of an annotator's queue; their stances and state are kept."""
     assignment = _active(session, statement, annotator)
-    assignment.active = False
-    session.flush()
-    data = {"annotator": annotator.username}
-    record_event(
-        session, user, "unassign", "assignment", assignment.id, project.id, statement.id, data
-    )
-    return assignment
+    return _set_active(session, user, project, statement, annotator, assignment, False)
 
 
 def reassign_statement(

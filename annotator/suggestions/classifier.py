@@ -18,11 +18,11 @@ from annotator.errors import Invalid
 from annotator.models import Project, RecommenderModel, Statement
 from annotator.suggestions import sentence_model
 from annotator.suggestions.consensus import sentence_examples
-from annotator.suggestions.memory import model_key
+from annotator.suggestions.memory import ModelCache
 from annotator.suggestions.proposals import Proposal, actor_ids, label_ids
 from annotator.text.sentences import split_sentences
 
-_MODELS: dict[tuple, sentence_model.SentenceModel] = {}  # see model_key -> model
+_MODELS = ModelCache(8, sentence_model.SentenceModel)
 
 
 def train_classifier(
@@ -56,14 +56,7 @@ def train_classifier(
 
 def loaded(session: Session, model: RecommenderModel) -> sentence_model.SentenceModel:
     """The classifier of a stored artefact, read once per process and model."""
-    key = model_key(session, model)
-    found = _MODELS.get(key)
-    if found is None:
-        found = sentence_model.SentenceModel(model.artefact)
-        if len(_MODELS) >= 8:
-            _MODELS.clear()
-        _MODELS[key] = found
-    return found
+    return _MODELS.get(session, model)
 
 
 def propose(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
 from sqlalchemy.orm import Session
 
 from annotator.models import Project, Recommender, RecommenderModel, Statement
@@ -9,7 +12,7 @@ from annotator.suggestions.consensus import labelled_spans
 from annotator.suggestions.proposals import Proposal, actor_ids, label_ids
 from annotator.text import span_memory
 
-_MATCHERS: dict[tuple, span_memory.SpanMatcher] = {}  # see model_key -> automaton
+Loaded = TypeVar("Loaded")
 
 
 def build_memory(session: Session, project: Project, recommender: Recommender) -> dict:
@@ -30,17 +33,39 @@ def model_key(session: Session, model: RecommenderModel) -> tuple:
     return (str(session.get_bind().url), model.id, model.version, model.trained_at)
 
 
+class ModelCache(Generic[Loaded]):
+    """What recommenders build from a stored artefact, once per process and model.
+
+    Keyed by ``model_key``; emptied when ``size`` models are held, which also lets go of
+    versions that training has replaced (building one again is the only cost).
+    """
+
+    def __init__(self, size: int, build: Callable[[dict], Loaded]) -> None:
+        self.size, self.build, self.loaded = size, build, {}
+
+    def get(self, session: Session, model: RecommenderModel) -> Loaded:
+        """The built model, from the cache or built now."""
+        key = model_key(session, model)
+        found = self.loaded.get(key)
+        if found is None:
+            found = self.build(model.artefact)
+            if len(self.loaded) >= self.size:
+                self.loaded.clear()
+            self.loaded[key] = found
+        return found
+
+
+def _build_matcher(artefact: dict) -> span_memory.SpanMatcher:
+    entries, ignore_case = span_memory.from_json(artefact)
+    return span_memory.SpanMatcher(entries, ignore_case=ignore_case)
+
+
+_MATCHERS = ModelCache(16, _build_matcher)
+
+
 def matcher(session: Session, model: RecommenderModel) -> span_memory.SpanMatcher:
     """The automaton of a stored memory, built once per process and model."""
-    key = model_key(session, model)
-    found = _MATCHERS.get(key)
-    if found is None:
-        entries, ignore_case = span_memory.from_json(model.artefact)
-        found = span_memory.SpanMatcher(entries, ignore_case=ignore_case)
-        if len(_MATCHERS) >= 16:
-            _MATCHERS.clear()
-        _MATCHERS[key] = found
-    return found
+    return _MATCHERS.get(session, model)
 
 
 def propose(
