@@ -19,6 +19,7 @@ ANNOTATOR_TEST_DATABASE_URL); derandomised, so a failure reproduces.
 from __future__ import annotations
 
 import io
+import threading
 import json
 from urllib.parse import quote, urlencode
 
@@ -152,7 +153,10 @@ def _sweep(app, world, clients, data) -> None:
                     world["wrong"].append(f"{where}: {status}")
                 elif 400 <= status < 500 and after != before:
                     tables = ", ".join(changed(before, after))
-                    world["wrong"].append(f"{where}: refused ({status}) but changed {tables}")
+                    threads = sorted(t.name for t in threading.enumerate())  # who else writes?
+                    world["wrong"].append(
+                        f"{where}: refused ({status}) but changed {tables}; {threads}"
+                    )
                 before = after
                 world["requests"] += 1
                 world["statuses"].add(status)

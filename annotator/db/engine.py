@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
-from flask import Flask, g
+from flask import Flask, current_app, g, has_app_context
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -105,19 +105,46 @@ def _lock_at_first_write(engine: Engine, lock: WriterLock) -> None:
             dbapi_conn.leave_queue()  # the pool's reset (ROLLBACK) has normally done it already
 
 
+class _Bound(NamedTuple):
+    """One app's engine and session factory."""
+
+    engine: Engine
+    factory: sessionmaker[Session]
+
+
 class Database:
-    """One engine per app and one session per app context, closed at teardown."""
+    """One engine per app and one session per app context, closed at teardown.
+
+    ``engine`` and ``factory`` are the current app's (outside an app context: the app set up
+    last). One process may hold several apps (the tests make one per test), and a thread
+    that outlives its request, such as a job consumer, must keep writing to its own app's
+    database, never to whichever app was set up after it.
+    """
 
     def __init__(self) -> None:
-        self.engine: Engine | None = None
-        self.factory: sessionmaker[Session] | None = None
+        self._last: _Bound | None = None
 
     def init_app(self, app: Flask) -> None:
         """Bind to the app's ``DATABASE_URL``; connecting happens lazily on first use."""
-        self.engine = make_engine(app.config["DATABASE_URL"])
-        self.factory = sessionmaker(self.engine, expire_on_commit=False)
-        app.extensions["annotator_db"] = self
+        engine = make_engine(app.config["DATABASE_URL"])
+        self._last = _Bound(engine, sessionmaker(engine, expire_on_commit=False))
+        app.extensions["annotator_db"] = self._last
         app.teardown_appcontext(self._remove)
+
+    def _bound(self) -> _Bound:
+        if has_app_context():
+            return current_app.extensions["annotator_db"]
+        if self._last is None:
+            raise RuntimeError("no app has been set up with the database yet")
+        return self._last
+
+    @property
+    def engine(self) -> Engine:
+        return self._bound().engine
+
+    @property
+    def factory(self) -> sessionmaker[Session]:
+        return self._bound().factory
 
     @property
     def session(self) -> Session:
