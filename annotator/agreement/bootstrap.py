@@ -100,7 +100,8 @@ def stance_intervals(
     seed: int = 0,
 ) -> dict:
     """Intervals of compute_agreement's figures (its result, if computed already), nested."""
-    units, marks = _sorted(units), list(marks)
+    units = _sorted(units)
+    marks = marks if isinstance(marks, np.ndarray) else list(marks)
     result = result or compute_agreement(units, marks)
     parts = StanceParts(units, marks)
     estimate = flatten(result, METRICS, "per_label")

@@ -186,24 +186,28 @@ def stance_agreement_by_statement(
     return {st: _num(_ratio(2 * n, d)) for st, n, d in zip(t.statements, same, tot, strict=True)}
 
 
-def _prepare(units: Iterable[Unit], marks: Iterable[Mark]) -> _Table:
-    """Intern names to integer codes and keep the marks whose work counts, as sorted columns."""
+def _prepare(units: Iterable[Unit], marks: Iterable[Mark] | np.ndarray) -> _Table:
+    """Intern names to integer codes and keep the marks whose work counts, as sorted columns.
+
+    marks: Mark-like objects, or an integer array with a column per Mark field in its order
+    (no target or holder as -1; further columns ignored), which a million stances read from
+    the database become without a Python object per stance. Both give the same codes.
+    """
     scope: dict[str, tuple[int, set[str]]] = {}
     for u in units:  # a statement listed twice keeps the last length and all annotators
         scope[u.statement] = (u.length, scope.get(u.statement, (0, set()))[1] | set(u.annotators))
     names = sorted({a for _, anns in scope.values() for a in anns})
     layout = _layout(scope, names)
-    marks = list(marks)  # a column per attribute: much faster than rows of tuples
-    col = {f.name: list(map(attrgetter(f.name), marks)) for f in fields(Mark)}
+    col = _columns(marks)
     st, an = _codes(col["statement"], scope), _codes(col["annotator"], names)
     mem, keep = _membership(layout, st, an, len(names))
     s = np.maximum(np.array(col["start"], np.int64), 0)
     e = np.maximum(np.array(col["end"], np.int64), s)
     cols = {"st": st, "an": an, "mem": mem, "s": s, "e": e}
-    all_labels = sorted(set(col["label"]))
+    all_labels = _distinct(col["label"])
     cols["lab"] = _codes(col["label"], all_labels)
-    cols["tgt"] = _codes(col["target"], dict.fromkeys(col["target"]))
-    cols["hol"] = _codes(col["holder"], dict.fromkeys(col["holder"]))
+    cols["tgt"] = _codes(col["target"], _first_seen(col["target"]))
+    cols["hol"] = _codes(col["holder"], _first_seen(col["holder"]))
     cols = {name: c[keep] for name, c in cols.items()}
     present = np.flatnonzero(np.bincount(cols["lab"], minlength=len(all_labels)))
     rank = np.zeros(len(all_labels), np.int64)
@@ -215,10 +219,44 @@ def _prepare(units: Iterable[Unit], marks: Iterable[Mark]) -> _Table:
     return _Table(names, labels, list(scope), **cols, **layout)
 
 
-def _codes(values: list, keys: Iterable[Hashable]) -> np.ndarray:
+def _columns(marks: Iterable[Mark] | np.ndarray) -> dict:
+    """One column per Mark field: array columns as they are, attributes of objects as lists."""
+    if isinstance(marks, np.ndarray):
+        return {f.name: marks[:, k] for k, f in enumerate(fields(Mark))}
+    marks = list(marks)  # a column per attribute: much faster than rows of tuples
+    return {f.name: list(map(attrgetter(f.name), marks)) for f in fields(Mark)}
+
+
+def _distinct(values) -> list:
+    """The distinct values, sorted."""
+    if isinstance(values, np.ndarray):
+        return np.unique(values).tolist()
+    return sorted(set(values))
+
+
+def _first_seen(values) -> list:
+    """The distinct values in the order of their first occurrence (dict.fromkeys's order)."""
+    if not isinstance(values, np.ndarray):
+        return list(dict.fromkeys(values))
+    distinct, first = np.unique(values, return_index=True)
+    return distinct[np.argsort(first)].tolist()
+
+
+def _codes(values, keys: Iterable[Hashable]) -> np.ndarray:
     """Position of each value among keys, -1 for values not among them."""
+    if isinstance(values, np.ndarray):
+        return _array_codes(values, np.fromiter(keys, np.int64))
     code = defaultdict(lambda: -1, {x: k for k, x in enumerate(keys)})
     return np.fromiter(map(code.__getitem__, values), np.int64, len(values))
+
+
+def _array_codes(values: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """_codes of integer values among distinct integer keys, by binary search."""
+    if not len(keys):
+        return np.full(len(values), -1, np.int64)
+    order = np.argsort(keys, kind="stable")
+    pos = np.minimum(np.searchsorted(keys[order], values), len(keys) - 1)
+    return np.where(keys[order][pos] == values, order[pos], -1)
 
 
 def _membership(layout: dict, st: np.ndarray, an: np.ndarray, k: int):
