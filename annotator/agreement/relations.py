@@ -168,12 +168,18 @@ def counts_json(c: _Counts) -> dict:
 
 
 def counts_from_json(d: dict) -> _Counts:
-    """The inverse of ``counts_json``."""
-    c = _Counts(**{k: d[k] for k in ("n", "exact", "overlap", "typed_exact", "typed_overlap")})
+    """The inverse of ``counts_json``.
+
+    The Counters are filled with dict.update, which takes the stored [key, n] pairs as
+    they are: Counter.update's checks cost half of decoding 100,000 statements' counts.
+    """
+    by = []
     for k in ("n_type", "typed_exact_by", "typed_overlap_by"):
-        getattr(c, k).update(dict((key, n) for key, n in d[k]))
-    c.items = [tuple(i) for i in d["items"]]
-    return c
+        counter = Counter()
+        dict.update(counter, d[k])
+        by.append(counter)
+    plain = (d["n"], d["exact"], d["overlap"], d["typed_exact"], d["typed_overlap"])
+    return _Counts(*plain, *by, list(map(tuple, d["items"])))
 
 
 def _work(scope: Mapping[str, set[str]], nodes: Iterable[Node], links: Iterable[Link]):

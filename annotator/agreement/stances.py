@@ -41,7 +41,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, fields
-from itertools import combinations
+from itertools import chain
 from operator import attrgetter
 
 import numpy as np
@@ -269,29 +269,39 @@ def _membership(layout: dict, st: np.ndarray, an: np.ndarray, k: int):
 
 
 def _layout(scope: dict[str, tuple[int, set[str]]], names: list[str]) -> dict[str, np.ndarray]:
-    """Statement lengths, who works on which statement, and which annotator pairs share one."""
+    """Statement lengths, who works on which statement, and which annotator pairs share one.
+
+    Vectorised: a sorted list and the pairs per statement in Python took 4.5 s at 100,000
+    statements.
+    """
     code = {a: k for k, a in enumerate(names)}
-    rows = [sorted(code[a] for a in anns) for _, anns in scope.values()]
-    raters = np.array([len(r) for r in rows], np.int64)
+    raters = np.fromiter((len(anns) for _, anns in scope.values()), np.int64, len(scope))
+    member_st = np.repeat(np.arange(len(scope)), raters)
+    codes = chain.from_iterable(map(code.__getitem__, anns) for _, anns in scope.values())
+    member_an = np.fromiter(codes, np.int64, int(raters.sum()))
+    member_an = member_an[np.lexsort((member_an, member_st))]  # by code within a statement
     first = np.cumsum(raters) - raters
-    shared = [
-        (f + i, f + j)
-        for f, r in zip(first, rows, strict=True)
-        for i, j in combinations(range(len(r)), 2)
-    ]
-    shared_arr = np.array(shared, np.int64).reshape(-1, 2)
-    member_an = np.array([a for r in rows for a in r], np.int64)
-    keys, pairs = np.unique(member_an[shared_arr] @ [len(names), 1], return_inverse=True)
+    shared = _pairs_within(raters, first, member_st)
+    keys, pairs = np.unique(member_an[shared] @ [len(names), 1], return_inverse=True)
     return {
-        "lengths": np.array([max(length, 0) for length, _ in scope.values()], np.int64),
+        "lengths": np.fromiter((max(n, 0) for n, _ in scope.values()), np.int64, len(scope)),
         "raters": raters,
         "first": first,
-        "member_st": np.repeat(np.arange(len(rows)), raters),
+        "member_st": member_st,
         "member_an": member_an,
-        "shared": shared_arr,
-        "pairs": pairs,
+        "shared": shared,
+        "pairs": pairs.reshape(-1),
         "pair_keys": keys,
     }
+
+
+def _pairs_within(raters: np.ndarray, first: np.ndarray, member_st: np.ndarray) -> np.ndarray:
+    """Membership rows (i, j), i < j, of each statement, in the order of combinations()."""
+    rows = np.arange(len(member_st))
+    partners = raters[member_st] - 1 - (rows - first[member_st])  # later rows of its statement
+    i = np.repeat(rows, partners)
+    step = np.arange(len(i)) - np.repeat(np.cumsum(partners) - partners, partners) + 1
+    return np.stack([i, i + step], axis=1).reshape(-1, 2)
 
 
 def _greedy(u: np.ndarray, v: np.ndarray, n_nodes: int) -> np.ndarray:

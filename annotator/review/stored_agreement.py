@@ -25,8 +25,10 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Callable
+from typing import NamedTuple
 
-from sqlalchemy import delete, func, select
+import orjson
+from sqlalchemy import Text, cast, delete, func, select
 from sqlalchemy.orm import Session
 
 from annotator.agreement.bootstrap import RESAMPLES
@@ -198,15 +200,29 @@ class _Work:
 
 
 def _stored_rows(session: Session, project: Project, scope: bool) -> dict:
-    """statement id -> (content_hash, relation_counts, n_relations) of the stored rows."""
+    """statement id -> (content_hash, relation_counts, n_relations) of the stored rows.
+
+    The counts come as JSON text, decoded by orjson: the JSON type's json.loads per row
+    took 7 s at 100,000 statements (PostgreSQL's driver would decode them itself).
+    """
     t = StatementAgreement
     rows = session.execute(
-        select(t.statement_id, t.content_hash, t.relation_counts, t.n_relations).where(
+        select(t.statement_id, t.content_hash, cast(t.relation_counts, Text), t.n_relations).where(
             StatementAgreement.project_id == project.id,
             StatementAgreement.include_unfinished.is_(scope),
         )
     )
-    return {row.statement_id: row for row in rows}
+    return {
+        sid: Stored(digest, orjson.loads(counts or "null"), n) for sid, digest, counts, n in rows
+    }
+
+
+class Stored(NamedTuple):
+    """A statement's stored row, as a run reads it."""
+
+    content_hash: str
+    relation_counts: list | None
+    n_relations: int
 
 
 def _store_statements(session: Session, project: Project, scope: bool, work: _Work) -> None:
