@@ -16,17 +16,18 @@ from dataclasses import dataclass
 from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
-from annotator.models import Assignment, GoldDecision, Label, Project, Stance, Statement
+from annotator.models import Assignment, Label, Project, Stance, Statement
 from annotator.review import queue_order as qo
 from annotator.review.review import (
     MARK_COLUMNS,
+    QUEUE_STATEMENT,
     QueueRow,
     _iter_plain,
     _live,
-    _queue_row,
     _Row,
-    queue_agreement,
+    queue_rows,
 )
+from annotator.review.unanimous import decided_ids
 
 PAGE_SIZE = 50
 
@@ -174,27 +175,9 @@ def page_rows(session: Session, ids: list[int], names: dict[int, str]) -> list[Q
     """Queue rows of these ready statements, most disagreement first: reads only their rows."""
     lanes = _lanes(session, ids)
     stances = _stances(session, ids, lanes)
-    decided = _decided(session, ids)
-    statements = session.execute(
-        select(
-            Statement.id,
-            Statement.external_id,
-            Statement.title,
-            Statement.reviewed_at,
-            func.length(Statement.text),
-            Statement.review_version,
-        )
-        .where(Statement.id.in_(ids))
-        .order_by(Statement.id)
-    ).all()
-    figures = queue_agreement(statements, lanes, stances)
-    rows = [
-        _queue_row(st, lanes[st[0]], stances[st[0]], decided[st[0]], names, figures[st[0]])
-        for st in statements
-    ]
-    return sorted(
-        rows, key=lambda r: (r.agreement is None, -r.disagreement, -r.open_groups, r.statement_id)
-    )
+    query = select(*QUEUE_STATEMENT).where(Statement.id.in_(ids)).order_by(Statement.id)
+    statements = session.execute(query).all()
+    return queue_rows(statements, lanes, stances, decided_ids(session, ids), names)
 
 
 def _lanes(session: Session, ids: list[int]) -> dict[int, list[int]]:
@@ -215,18 +198,6 @@ def _stances(session: Session, ids: list[int], lanes) -> dict[int, list[_Row]]:
     for row in _iter_plain(session, query):
         if row[1] in lanes[row[0]]:
             out[row[0]].append(_Row._make(row))
-    return out
-
-
-def _decided(session: Session, ids: list[int]) -> dict[int, set[int]]:
-    rows = session.execute(
-        select(GoldDecision.statement_id, GoldDecision.source_stance_ids).where(
-            GoldDecision.statement_id.in_(ids)
-        )
-    )
-    out: dict[int, set[int]] = defaultdict(set)
-    for sid, used in rows:
-        out[sid].update(used or [])
     return out
 
 
