@@ -86,11 +86,19 @@ class _Counts:
 
     def add(self, other: _Counts) -> None:
         """Pool another pair's (or statement's) counts into these."""
-        for name in ("n", "exact", "overlap", "typed_exact", "typed_overlap"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.n_type.update(other.n_type)
-        self.typed_exact_by.update(other.typed_exact_by)
-        self.typed_overlap_by.update(other.typed_overlap_by)
+        self.n += other.n
+        self.exact += other.exact
+        self.overlap += other.overlap
+        self.typed_exact += other.typed_exact
+        self.typed_overlap += other.typed_overlap
+        # What Counter.update does, without its type checks (a third of pooling 100,000).
+        for mine, theirs in (
+            (self.n_type, other.n_type),
+            (self.typed_exact_by, other.typed_exact_by),
+            (self.typed_overlap_by, other.typed_overlap_by),
+        ):
+            for key, n in theirs.items():
+                mine[key] += n
         self.items.extend(other.items)
 
 

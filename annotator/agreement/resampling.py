@@ -296,22 +296,34 @@ class RelationParts:
                 items += [(s, index[a, b], ta, tb) for ta, tb in c.items]
         self.rows, self.items = rows, items
         self.types = sorted({t for *_, c in rows for t in c.n_type})
+        self._counts = self._count_columns()
+
+    def _count_columns(self) -> dict:
+        """Each row's counts as columns, read once: of all relations, and of each type."""
+        rows = self.rows
+        plain = [(c.n, c.exact, c.overlap, c.typed_exact, c.typed_overlap) for *_, c in rows]
+        columns = {
+            None: dict(zip(self.COUNTS, np.array(plain, float).reshape(-1, 5).T, strict=True))
+        }
+        code = {t: k for k, t in enumerate(self.types)}
+        typed = np.zeros((3, len(self.types), len(rows)))
+        for r, (*_, c) in enumerate(rows):
+            for part, counts in enumerate((c.n_type, c.typed_exact_by, c.typed_overlap_by)):
+                for kind, n in counts.items():
+                    typed[part, code[kind], r] = n
+        for kind, k in code.items():
+            columns[kind] = dict(
+                zip(("n", "typed_exact", "typed_overlap"), typed[:, k], strict=True)
+            )
+        return columns
 
     def _shares(self, kind: str | None) -> Shares:
         """Count sums per statement and pair, of every relation or of one type's."""
         shares = Shares(len(self.statements), len(self.pairs))
         st = np.array([r[0] for r in self.rows], np.int64)
         pair = np.array([r[1] for r in self.rows], np.int64)
-        for name in self.COUNTS:
-            if kind is None:
-                weights = [getattr(c, name) for *_, c in self.rows]
-            elif name == "n":
-                weights = [c.n_type[kind] for *_, c in self.rows]
-            elif name.startswith("typed_"):
-                weights = [getattr(c, f"{name}_by")[kind] for *_, c in self.rows]
-            else:
-                continue
-            shares.add(name, st, pair, np.array(weights, float))
+        for name, weights in self._counts[kind].items():
+            shares.add(name, st, pair, weights)
         return shares
 
     def _coding(self, kind: str | None) -> Coding:
