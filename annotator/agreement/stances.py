@@ -38,14 +38,13 @@ Choices:
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, fields
 from itertools import chain
-from operator import attrgetter
 
 import numpy as np
 
+from annotator.agreement.codes import codes, columns, distinct, first_seen
 from annotator.agreement.coefficients import fleiss_kappa, pair_kappas, sparse_alpha, tally
 from annotator.agreement.intervals import expand, overlapping, packed, runs
 from annotator.agreement.unitizing import alpha_u, disagreement
@@ -198,16 +197,16 @@ def _prepare(units: Iterable[Unit], marks: Iterable[Mark] | np.ndarray) -> _Tabl
         scope[u.statement] = (u.length, scope.get(u.statement, (0, set()))[1] | set(u.annotators))
     names = sorted({a for _, anns in scope.values() for a in anns})
     layout = _layout(scope, names)
-    col = _columns(marks)
-    st, an = _codes(col["statement"], scope), _codes(col["annotator"], names)
+    col = columns(marks, [f.name for f in fields(Mark)])
+    st, an = codes(col["statement"], scope), codes(col["annotator"], names)
     mem, keep = _membership(layout, st, an, len(names))
     s = np.maximum(np.array(col["start"], np.int64), 0)
     e = np.maximum(np.array(col["end"], np.int64), s)
     cols = {"st": st, "an": an, "mem": mem, "s": s, "e": e}
-    all_labels = _distinct(col["label"])
-    cols["lab"] = _codes(col["label"], all_labels)
-    cols["tgt"] = _codes(col["target"], _first_seen(col["target"]))
-    cols["hol"] = _codes(col["holder"], _first_seen(col["holder"]))
+    all_labels = distinct(col["label"])
+    cols["lab"] = codes(col["label"], all_labels)
+    cols["tgt"] = codes(col["target"], first_seen(col["target"]))
+    cols["hol"] = codes(col["holder"], first_seen(col["holder"]))
     cols = {name: c[keep] for name, c in cols.items()}
     present = np.flatnonzero(np.bincount(cols["lab"], minlength=len(all_labels)))
     rank = np.zeros(len(all_labels), np.int64)
@@ -217,46 +216,6 @@ def _prepare(units: Iterable[Unit], marks: Iterable[Mark] | np.ndarray) -> _Tabl
     labels = [all_labels[k] for k in present]
     cols = {name: c[order] for name, c in cols.items()}
     return _Table(names, labels, list(scope), **cols, **layout)
-
-
-def _columns(marks: Iterable[Mark] | np.ndarray) -> dict:
-    """One column per Mark field: array columns as they are, attributes of objects as lists."""
-    if isinstance(marks, np.ndarray):
-        return {f.name: marks[:, k] for k, f in enumerate(fields(Mark))}
-    marks = list(marks)  # a column per attribute: much faster than rows of tuples
-    return {f.name: list(map(attrgetter(f.name), marks)) for f in fields(Mark)}
-
-
-def _distinct(values) -> list:
-    """The distinct values, sorted."""
-    if isinstance(values, np.ndarray):
-        return np.unique(values).tolist()
-    return sorted(set(values))
-
-
-def _first_seen(values) -> list:
-    """The distinct values in the order of their first occurrence (dict.fromkeys's order)."""
-    if not isinstance(values, np.ndarray):
-        return list(dict.fromkeys(values))
-    distinct, first = np.unique(values, return_index=True)
-    return distinct[np.argsort(first)].tolist()
-
-
-def _codes(values, keys: Iterable[Hashable]) -> np.ndarray:
-    """Position of each value among keys, -1 for values not among them."""
-    if isinstance(values, np.ndarray):
-        return _array_codes(values, np.fromiter(keys, np.int64))
-    code = defaultdict(lambda: -1, {x: k for k, x in enumerate(keys)})
-    return np.fromiter(map(code.__getitem__, values), np.int64, len(values))
-
-
-def _array_codes(values: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """_codes of integer values among distinct integer keys, by binary search."""
-    if not len(keys):
-        return np.full(len(values), -1, np.int64)
-    order = np.argsort(keys, kind="stable")
-    pos = np.minimum(np.searchsorted(keys[order], values), len(keys) - 1)
-    return np.where(keys[order][pos] == values, order[pos], -1)
 
 
 def _membership(layout: dict, st: np.ndarray, an: np.ndarray, k: int):
@@ -277,8 +236,8 @@ def _layout(scope: dict[str, tuple[int, set[str]]], names: list[str]) -> dict[st
     code = {a: k for k, a in enumerate(names)}
     raters = np.fromiter((len(anns) for _, anns in scope.values()), np.int64, len(scope))
     member_st = np.repeat(np.arange(len(scope)), raters)
-    codes = chain.from_iterable(map(code.__getitem__, anns) for _, anns in scope.values())
-    member_an = np.fromiter(codes, np.int64, int(raters.sum()))
+    member_codes = chain.from_iterable(map(code.__getitem__, anns) for _, anns in scope.values())
+    member_an = np.fromiter(member_codes, np.int64, int(raters.sum()))
     member_an = member_an[np.lexsort((member_an, member_st))]  # by code within a statement
     first = np.cumsum(raters) - raters
     shared = _pairs_within(raters, first, member_st)
