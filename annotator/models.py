@@ -264,6 +264,12 @@ class ActorAlias(Base):
     actor: Mapped[Actor] = relationship(back_populates="aliases")
 
 
+def _text_length(context) -> int | None:
+    """The inserted text's length in code points (the column's default)."""
+    text = context.get_current_parameters().get("text")
+    return None if text is None else len(text)
+
+
 class Statement(Base):
     __tablename__ = "statements"
     __table_args__ = (
@@ -271,6 +277,8 @@ class Statement(Base):
         Index("ix_statements_project_sha", "project_id", "text_sha256"),
         # Keyset pages of a project's statements in import order (migration 0009).
         Index("ix_statements_project_id", "project_id", "id"),
+        # Every statement's length without reading its text (migration 0014).
+        Index("ix_statements_project_length", "project_id", "id", "text_length"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -288,6 +296,8 @@ class Statement(Base):
     meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
     text: Mapped[str] = mapped_column(Text)
     text_sha256: Mapped[str] = mapped_column(String(64))
+    # len(text), stored: agreement reads it for 100,000 statements (texts never change).
+    text_length: Mapped[int | None] = mapped_column(Integer, default=_text_length)
     reviewed_at: Mapped[datetime | None]
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     review_version: Mapped[int] = mapped_column(Integer, default=0)
@@ -734,7 +744,17 @@ class StatementAgreement(Base):
     """
 
     __tablename__ = "statement_agreements"
-    __table_args__ = (Index("ix_statement_agreements_project", "project_id", "include_unfinished"),)
+    __table_args__ = (
+        Index("ix_statement_agreements_project", "project_id", "include_unfinished"),
+        # The review queue least agreement first (migration 0014).
+        Index(
+            "ix_statement_agreements_order",
+            "project_id",
+            "include_unfinished",
+            "stance_agreement",
+            "statement_id",
+        ),
+    )
 
     statement_id: Mapped[int] = mapped_column(
         ForeignKey("statements.id", ondelete="CASCADE"), primary_key=True

@@ -9,6 +9,12 @@ Builds (or reuses) the scale project in a SQLite file, then measures in one run:
 * the agreement page reading the stored result (p50/p95 over ``--requests`` GETs, logged in
   as the lead, through the Flask test client).
 
+Each run prints a digest of its stored result, so two versions of the code can be shown to
+store the same figures on the same file. An existing file is first upgraded to the newest
+schema (``--skip-direct`` leaves out the baseline, for quick before/after comparisons).
+Times are wall clock and the process's CPU time: on a shared machine the CPU time is the
+steadier figure (the job is single-threaded; the database reads count in it, on SQLite).
+
 Usage: python bench/stored_agreement_bench.py [--scale 0.1] [--db /tmp/x/scale.sqlite3]
 (run from the repository root; --scale 1 builds 100,000 statements, 1,000,000 stances).
 """
@@ -16,6 +22,8 @@ Usage: python bench/stored_agreement_bench.py [--scale 0.1] [--db /tmp/x/scale.s
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import statistics
 import sys
 import time
@@ -33,6 +41,7 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=0.1)
     parser.add_argument("--db", default="/tmp/agree-scale/scale.sqlite3")
     parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument("--skip-direct", action="store_true")
     args = parser.parse_args()
     path = Path(args.db)
     url = f"sqlite:///{path}"
@@ -41,10 +50,31 @@ def main() -> None:
         began = time.perf_counter()
         scale.build(url, scale.sizes(args.scale))
         print(f"built in {time.perf_counter() - began:.0f} s", file=sys.stderr)
-    measure(url, args.requests)
+    else:
+        upgrade(url)
+    measure(url, args.requests, direct=not args.skip_direct)
 
 
-def measure(url: str, requests: int) -> None:
+def upgrade(url: str) -> None:
+    """Bring a file built by an older version to the newest schema (timed: a backfill)."""
+    from sqlalchemy import create_engine
+
+    from annotator.db.migrate import upgrade_schema
+
+    began = time.perf_counter()
+    engine = create_engine(url)
+    upgrade_schema(engine)
+    engine.dispose()
+    print(f"schema upgrade: {time.perf_counter() - began:.1f} s", file=sys.stderr)
+
+
+def digest(result: dict) -> str:
+    """A short digest of a stored result: equal digests, equal figures."""
+    text = json.dumps(result, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def measure(url: str, requests: int, direct: bool = True) -> None:
     from sqlalchemy import select
 
     from annotator import create_app
@@ -52,29 +82,26 @@ def measure(url: str, requests: int) -> None:
     from annotator.models import AgreementRun, Project, Stance, Statement
     from annotator.review import stored_agreement as sa
     from annotator.review.agreement_jobs import run_now
-    from annotator.review.agreement_report import agreement_report
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False})
     with app.app_context():
         session = db.session
         project = session.scalars(select(Project).where(Project.slug == "scale")).one()
-        began = time.perf_counter()
-        direct = agreement_report(session, project, {}, include_unfinished=True, intervals=True)
-        print(
-            f"data: {direct['n_statements']} statements, {direct['n_stances']} stances, "
-            f"{direct['relations']['n_relations']} relations (every statement of the project)"
-        )
-        print(f"baseline direct computation (200 resamples): {time.perf_counter() - began:.1f} s")
+        if direct:
+            baseline(session, project)
 
         def run(name: str) -> None:
             job = sa.request_run(session, project, None, include_unfinished=True)
             session.commit()
-            began = time.perf_counter()
+            began, cpu = time.perf_counter(), time.process_time()
             run_now(session, job.id)
-            took = time.perf_counter() - began
+            took, cpu = time.perf_counter() - began, time.process_time() - cpu
             job = session.get(AgreementRun, job.id, populate_existing=True)
             assert job.state == "done", job.error
-            print(f"{name}: {took:.1f} s ({job.recomputed} compared afresh, {job.reused} reused)")
+            print(
+                f"{name}: {took:.1f} s, CPU {cpu:.1f} s ({job.recomputed} compared afresh,"
+                f" {job.reused} reused; result {digest(job.result)})"
+            )
 
         run("full run (nothing stored)")
         run("run, nothing changed")
@@ -88,6 +115,20 @@ def measure(url: str, requests: int) -> None:
         session.commit()
         run("incremental run after one stance moved")
     page(app, requests)
+
+
+def baseline(session, project) -> None:
+    """The direct computation the page made before, with intervals."""
+    from annotator.review.agreement_report import agreement_report
+
+    began, cpu = time.perf_counter(), time.process_time()
+    direct = agreement_report(session, project, {}, include_unfinished=True, intervals=True)
+    print(
+        f"data: {direct['n_statements']} statements, {direct['n_stances']} stances, "
+        f"{direct['relations']['n_relations']} relations (every statement of the project)"
+    )
+    took, cpu = time.perf_counter() - began, time.process_time() - cpu
+    print(f"baseline direct computation (200 resamples): {took:.1f} s, CPU {cpu:.1f} s")
 
 
 def page(app, requests: int) -> None:

@@ -3,7 +3,7 @@
 Each hot read runs once through its real service while the emitted SQL is recorded; then every
 recorded statement is explained (EXPLAIN QUERY PLAN on SQLite; EXPLAIN with sequential scans
 priced out on PostgreSQL, whose planner would otherwise pick them on a test's tiny tables) and
-the test fails on a full scan of ``stances`` or ``statements``.
+the test fails on a full scan of ``stances``, ``statements`` or ``statement_agreements``.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from annotator.statements.browser import Filters, browse
 
 from .workspace_helpers import demo
 
-SQLITE_SCAN = re.compile(r"\bSCAN (stances|statements)\b(?!_)")
-PG_SCAN = re.compile(r"Seq Scan on (stances|statements)\b")
+SQLITE_SCAN = re.compile(r"\bSCAN (stances|statements|statement_agreements)\b(?!_)")
+PG_SCAN = re.compile(r"Seq Scan on (stances|statements|statement_agreements)\b")
 
 
 @contextmanager
@@ -101,6 +101,25 @@ def _review_page(session, project, statement, user):
     next_unreviewed(session, project, statement.id)
 
 
+def _review_order(session, project, statement, user):
+    """The queue least stored agreement first: both parts, each filter, a cursor in each."""
+    from annotator.review import stored_agreement
+    from annotator.review.agreement_jobs import run_now
+
+    _make_ready(session, project, statement)
+    run = stored_agreement.request_run(session, project, None)
+    session.commit()
+    run_now(session, run.id)
+    with recorded(session) as statements:
+        assert review_queue_page(session, project, {}, order="agreement").rows
+        review_queue_page(
+            session, project, {}, order="agreement", label="claim", annotator_id=user.id,
+            after=f"0.5_{statement.id}",
+        )  # fmt: skip
+        review_queue_page(session, project, {}, order="agreement", after=f"none_{statement.id}")
+    return statements
+
+
 def _make_ready(session, project, statement):
     session.execute(
         update(Assignment).where(Assignment.statement_id == statement.id).values(state="done")
@@ -123,12 +142,14 @@ def _stances(session, project, statement, user):
 
 
 @pytest.mark.parametrize(
-    "hot", [_queue, _search, _progress, _review, _review_page, _api_assignments, _stances]
+    "hot",
+    [_queue, _search, _progress, _review, _review_page, _review_order, _api_assignments, _stances],
 )
 def test_hot_queries_scan_no_table_in_full(session, world, hot):
     project, statement, user = world
     with recorded(session) as statements:
-        hot(session, project, statement, user)
+        own = hot(session, project, statement, user)
+    statements = own or statements  # a hot read that prepares data records only its reads
     assert statements, "the service sent no query"
     scans = full_scans(session, statements)
     session.rollback()

@@ -235,7 +235,6 @@ def test_sparse_sums_give_the_dense_intervals(app, session, monkeypatch):
     names = _names_of(session, project)
     dense = _direct(session, project, names)
     monkeypatch.setattr(resampling, "DENSE_CELLS", 0)
-    monkeypatch.setattr(resampling.Sparse, "CHUNK", 3)  # groups cut across steps too
     sparse = _direct(session, project, names)
     assert dense["intervals"]["project"] and dense["relations"]["intervals"]["project"]
     assert _comparable(sparse) == _comparable(dense)

@@ -53,7 +53,8 @@ def _draws(n_statements: int, resamples: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     if not n_statements:
         return np.zeros((0, 0))
-    return rng.multinomial(n_statements, np.full(n_statements, 1 / n_statements), resamples) * 1.0
+    w = rng.multinomial(n_statements, np.full(n_statements, 1 / n_statements), resamples) * 1.0
+    return np.asfortranarray(w)  # column-major: a statement's draws lie together (Sparse)
 
 
 def intervals(
@@ -100,7 +101,8 @@ def stance_intervals(
     seed: int = 0,
 ) -> dict:
     """Intervals of compute_agreement's figures (its result, if computed already), nested."""
-    units, marks = _sorted(units), list(marks)
+    units = _sorted(units)
+    marks = marks if isinstance(marks, np.ndarray) else list(marks)
     result = result or compute_agreement(units, marks)
     parts = StanceParts(units, marks)
     estimate = flatten(result, METRICS, "per_label")

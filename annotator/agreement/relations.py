@@ -31,6 +31,7 @@ from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import combinations
+from typing import NamedTuple
 
 from annotator.agreement.coefficients import cohen_kappa, nominal_alpha
 from annotator.agreement.stances import Unit
@@ -48,9 +49,11 @@ Span = tuple[int, int]
 Key = tuple[Span, Span]
 
 
-@dataclass(frozen=True, slots=True)
-class Node:
-    """A stance as a relation end: any hashable id, unique in the input; code points."""
+class Node(NamedTuple):
+    """A stance as a relation end: any hashable id, unique in the input; code points.
+
+    A tuple, so plain tuples in this order serve too (a million read from the database).
+    """
 
     id: Hashable
     statement: str
@@ -59,8 +62,7 @@ class Node:
     end: int
 
 
-@dataclass(frozen=True, slots=True)
-class Link:
+class Link(NamedTuple):
     """A relation of the annotator who owns both stances: source -> target, of a type."""
 
     source: Hashable
@@ -84,11 +86,19 @@ class _Counts:
 
     def add(self, other: _Counts) -> None:
         """Pool another pair's (or statement's) counts into these."""
-        for name in ("n", "exact", "overlap", "typed_exact", "typed_overlap"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.n_type.update(other.n_type)
-        self.typed_exact_by.update(other.typed_exact_by)
-        self.typed_overlap_by.update(other.typed_overlap_by)
+        self.n += other.n
+        self.exact += other.exact
+        self.overlap += other.overlap
+        self.typed_exact += other.typed_exact
+        self.typed_overlap += other.typed_overlap
+        # What Counter.update does, without its type checks (a third of pooling 100,000).
+        for mine, theirs in (
+            (self.n_type, other.n_type),
+            (self.typed_exact_by, other.typed_exact_by),
+            (self.typed_overlap_by, other.typed_overlap_by),
+        ):
+            for key, n in theirs.items():
+                mine[key] += n
         self.items.extend(other.items)
 
 
@@ -166,12 +176,18 @@ def counts_json(c: _Counts) -> dict:
 
 
 def counts_from_json(d: dict) -> _Counts:
-    """The inverse of ``counts_json``."""
-    c = _Counts(**{k: d[k] for k in ("n", "exact", "overlap", "typed_exact", "typed_overlap")})
+    """The inverse of ``counts_json``.
+
+    The Counters are filled with dict.update, which takes the stored [key, n] pairs as
+    they are: Counter.update's checks cost half of decoding 100,000 statements' counts.
+    """
+    by = []
     for k in ("n_type", "typed_exact_by", "typed_overlap_by"):
-        getattr(c, k).update(dict((key, n) for key, n in d[k]))
-    c.items = [tuple(i) for i in d["items"]]
-    return c
+        counter = Counter()
+        dict.update(counter, d[k])
+        by.append(counter)
+    plain = (d["n"], d["exact"], d["overlap"], d["typed_exact"], d["typed_overlap"])
+    return _Counts(*plain, *by, list(map(tuple, d["items"])))
 
 
 def _work(scope: Mapping[str, set[str]], nodes: Iterable[Node], links: Iterable[Link]):
@@ -179,21 +195,22 @@ def _work(scope: Mapping[str, set[str]], nodes: Iterable[Node], links: Iterable[
     by_id: dict[Hashable, Node] = {}
     spans: dict[tuple[str, str], set[Span]] = defaultdict(set)
     for node in nodes:
-        if node.id in by_id:
-            raise ValueError(f"stance id {node.id!r} is given twice")
-        by_id[node.id] = node
-        if node.annotator in scope.get(node.statement, ()):
-            spans[node.statement, node.annotator].add((node.start, node.end))
+        nid, statement, annotator, start, end = node
+        if nid in by_id:
+            raise ValueError(f"stance id {nid!r} is given twice")
+        by_id[nid] = node
+        if annotator in scope.get(statement, ()):
+            spans[statement, annotator].add((start, end))
     work: dict[tuple[str, str], list[tuple[Span, Span, str]]] = defaultdict(list)
     for link in links:
-        source, target = by_id.get(link.source), by_id.get(link.target)
+        source, target = by_id.get(link[0]), by_id.get(link[1])
         if source is None or target is None:
-            raise ValueError(f"relation {link!r} names a stance that is not given")
-        owner = (source.statement, source.annotator)
-        if owner != (target.statement, target.annotator):
-            raise ValueError(f"relation {link!r} links stances of two statements or owners")
-        if source.annotator in scope.get(source.statement, ()):
-            work[owner].append(((source.start, source.end), (target.start, target.end), link.type))
+            raise ValueError(f"relation {tuple(link)!r} names a stance that is not given")
+        owner = (source[1], source[2])
+        if owner != (target[1], target[2]):
+            raise ValueError(f"relation {tuple(link)!r} links stances of two statements or owners")
+        if source[2] in scope.get(source[1], ()):
+            work[owner].append(((source[3], source[4]), (target[3], target[4]), link[2]))
     return spans, work
 
 

@@ -38,14 +38,13 @@ Choices:
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, fields
-from itertools import combinations
-from operator import attrgetter
+from itertools import chain
 
 import numpy as np
 
+from annotator.agreement.codes import codes, columns, distinct, first_seen
 from annotator.agreement.coefficients import fleiss_kappa, pair_kappas, sparse_alpha, tally
 from annotator.agreement.intervals import expand, overlapping, packed, runs
 from annotator.agreement.unitizing import alpha_u, disagreement
@@ -186,24 +185,28 @@ def stance_agreement_by_statement(
     return {st: _num(_ratio(2 * n, d)) for st, n, d in zip(t.statements, same, tot, strict=True)}
 
 
-def _prepare(units: Iterable[Unit], marks: Iterable[Mark]) -> _Table:
-    """Intern names to integer codes and keep the marks whose work counts, as sorted columns."""
+def _prepare(units: Iterable[Unit], marks: Iterable[Mark] | np.ndarray) -> _Table:
+    """Intern names to integer codes and keep the marks whose work counts, as sorted columns.
+
+    marks: Mark-like objects, or an integer array with a column per Mark field in its order
+    (no target or holder as -1; further columns ignored), which a million stances read from
+    the database become without a Python object per stance. Both give the same codes.
+    """
     scope: dict[str, tuple[int, set[str]]] = {}
     for u in units:  # a statement listed twice keeps the last length and all annotators
         scope[u.statement] = (u.length, scope.get(u.statement, (0, set()))[1] | set(u.annotators))
     names = sorted({a for _, anns in scope.values() for a in anns})
     layout = _layout(scope, names)
-    marks = list(marks)  # a column per attribute: much faster than rows of tuples
-    col = {f.name: list(map(attrgetter(f.name), marks)) for f in fields(Mark)}
-    st, an = _codes(col["statement"], scope), _codes(col["annotator"], names)
+    col = columns(marks, [f.name for f in fields(Mark)])
+    st, an = codes(col["statement"], scope), codes(col["annotator"], names)
     mem, keep = _membership(layout, st, an, len(names))
     s = np.maximum(np.array(col["start"], np.int64), 0)
     e = np.maximum(np.array(col["end"], np.int64), s)
     cols = {"st": st, "an": an, "mem": mem, "s": s, "e": e}
-    all_labels = sorted(set(col["label"]))
-    cols["lab"] = _codes(col["label"], all_labels)
-    cols["tgt"] = _codes(col["target"], dict.fromkeys(col["target"]))
-    cols["hol"] = _codes(col["holder"], dict.fromkeys(col["holder"]))
+    all_labels = distinct(col["label"])
+    cols["lab"] = codes(col["label"], all_labels)
+    cols["tgt"] = codes(col["target"], first_seen(col["target"]))
+    cols["hol"] = codes(col["holder"], first_seen(col["holder"]))
     cols = {name: c[keep] for name, c in cols.items()}
     present = np.flatnonzero(np.bincount(cols["lab"], minlength=len(all_labels)))
     rank = np.zeros(len(all_labels), np.int64)
@@ -213,12 +216,6 @@ def _prepare(units: Iterable[Unit], marks: Iterable[Mark]) -> _Table:
     labels = [all_labels[k] for k in present]
     cols = {name: c[order] for name, c in cols.items()}
     return _Table(names, labels, list(scope), **cols, **layout)
-
-
-def _codes(values: list, keys: Iterable[Hashable]) -> np.ndarray:
-    """Position of each value among keys, -1 for values not among them."""
-    code = defaultdict(lambda: -1, {x: k for k, x in enumerate(keys)})
-    return np.fromiter(map(code.__getitem__, values), np.int64, len(values))
 
 
 def _membership(layout: dict, st: np.ndarray, an: np.ndarray, k: int):
@@ -231,29 +228,39 @@ def _membership(layout: dict, st: np.ndarray, an: np.ndarray, k: int):
 
 
 def _layout(scope: dict[str, tuple[int, set[str]]], names: list[str]) -> dict[str, np.ndarray]:
-    """Statement lengths, who works on which statement, and which annotator pairs share one."""
+    """Statement lengths, who works on which statement, and which annotator pairs share one.
+
+    Vectorised: a sorted list and the pairs per statement in Python took 4.5 s at 100,000
+    statements.
+    """
     code = {a: k for k, a in enumerate(names)}
-    rows = [sorted(code[a] for a in anns) for _, anns in scope.values()]
-    raters = np.array([len(r) for r in rows], np.int64)
+    raters = np.fromiter((len(anns) for _, anns in scope.values()), np.int64, len(scope))
+    member_st = np.repeat(np.arange(len(scope)), raters)
+    member_codes = chain.from_iterable(map(code.__getitem__, anns) for _, anns in scope.values())
+    member_an = np.fromiter(member_codes, np.int64, int(raters.sum()))
+    member_an = member_an[np.lexsort((member_an, member_st))]  # by code within a statement
     first = np.cumsum(raters) - raters
-    shared = [
-        (f + i, f + j)
-        for f, r in zip(first, rows, strict=True)
-        for i, j in combinations(range(len(r)), 2)
-    ]
-    shared_arr = np.array(shared, np.int64).reshape(-1, 2)
-    member_an = np.array([a for r in rows for a in r], np.int64)
-    keys, pairs = np.unique(member_an[shared_arr] @ [len(names), 1], return_inverse=True)
+    shared = _pairs_within(raters, first, member_st)
+    keys, pairs = np.unique(member_an[shared] @ [len(names), 1], return_inverse=True)
     return {
-        "lengths": np.array([max(length, 0) for length, _ in scope.values()], np.int64),
+        "lengths": np.fromiter((max(n, 0) for n, _ in scope.values()), np.int64, len(scope)),
         "raters": raters,
         "first": first,
-        "member_st": np.repeat(np.arange(len(rows)), raters),
+        "member_st": member_st,
         "member_an": member_an,
-        "shared": shared_arr,
-        "pairs": pairs,
+        "shared": shared,
+        "pairs": pairs.reshape(-1),
         "pair_keys": keys,
     }
+
+
+def _pairs_within(raters: np.ndarray, first: np.ndarray, member_st: np.ndarray) -> np.ndarray:
+    """Membership rows (i, j), i < j, of each statement, in the order of combinations()."""
+    rows = np.arange(len(member_st))
+    partners = raters[member_st] - 1 - (rows - first[member_st])  # later rows of its statement
+    i = np.repeat(rows, partners)
+    step = np.arange(len(i)) - np.repeat(np.cumsum(partners) - partners, partners) + 1
+    return np.stack([i, i + step], axis=1).reshape(-1, 2)
 
 
 def _greedy(u: np.ndarray, v: np.ndarray, n_nodes: int) -> np.ndarray:

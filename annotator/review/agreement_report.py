@@ -8,27 +8,16 @@ relations count. The pure computations are in ``annotator.agreement``.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from annotator.agreement.bootstrap import RESAMPLES, relation_intervals_of, stance_intervals
-from annotator.agreement.relations import (
-    Compared,
-    Link,
-    Node,
-    compare_statements,
-    relation_figures,
-)
+from annotator.agreement.relations import Compared, compare_statements, relation_figures
 from annotator.agreement.resampling import RelationParts
-from annotator.agreement.stances import Unit, compute_agreement
-from annotator.models import Label, Project, Relation, RelationType, Stance, Statement
-from annotator.review.review import (
-    NO_STATEMENT,
-    agreement_scope,
-    load_agreement_input,
-    name_figures,
-    name_result,
-)
+from annotator.agreement.stances import compute_agreement
+from annotator.models import Label, Project, RelationType
+from annotator.review.agreement_input import AgreementInput, load_input
+from annotator.review.review import NO_STATEMENT, name_figures, name_result
 
 
 def agreement_report(
@@ -39,30 +28,29 @@ def agreement_report(
     include_unfinished: bool = False,
     intervals: bool = False,
     resamples: int = RESAMPLES,
-    compare=compare_statements,
+    compare=None,
     seen=None,
 ) -> dict:
     """Stance figures (as project_agreement), plus ``relations`` and, asked, ``intervals``.
 
-    compare(units, nodes, links) gives the relation counts per statement: the stored result
-    (``stored_agreement``) passes one that reuses the counts of unchanged statements, and
-    seen(units, marks), called once the stances are loaded, to store each statement's own.
+    The stances are read once (``agreement_input``) for the stance figures and as relation
+    ends. compare(data) gives the relation counts per statement (by default every
+    statement compared afresh): the stored result (``stored_agreement``) passes one that
+    reuses the counts of unchanged statements, and seen(data), called once the input is
+    loaded, to store each statement's own.
     """
-    mark_units, marks = load_agreement_input(
-        session, project, include_unfinished=include_unfinished
-    )
+    data = load_input(session, project, include_unfinished)
     if seen is not None:
-        seen(mark_units, marks)
-    result = compute_agreement(mark_units, marks)
+        seen(data)
+    result = compute_agreement(data.units, data.stances)
     if intervals:  # on ids, before names replace them
-        stance_bounds = stance_intervals(mark_units, marks, result, resamples=resamples)
-    if not mark_units:
+        stance_bounds = stance_intervals(data.units, data.stances, result, resamples=resamples)
+    if not data.units:
         result["notes"].insert(0, NO_STATEMENT)
     labels = _keys(session, Label, project)
     result = name_result(result, names, labels)
-    units, nodes, links = load_relation_input(session, project, include_unfinished, mark_units)
     types = _keys(session, RelationType, project)
-    compared = compare(units, nodes, links)
+    compared = (compare or compare_all)(data)
     relations = relation_figures(compared)
     if intervals:
         parts = RelationParts.of(in_order(compared))
@@ -75,6 +63,12 @@ def agreement_report(
     return result
 
 
+def compare_all(data: AgreementInput) -> Compared:
+    """The relation counts of every statement in scope, compared afresh."""
+    nodes = data.nodes()
+    return compare_statements(data.units, nodes, data.links_between(nodes))
+
+
 def in_order(compared: Compared) -> Compared:
     """Statements in the bootstrap's fixed order (``bootstrap._sorted``), so draws agree."""
     keys = sorted(compared.pairs, key=repr)
@@ -85,42 +79,6 @@ def _keys(session: Session, model, project: Project) -> dict[int, str]:
     """Id -> key of the project's labels or relation types."""
     rows = session.execute(select(model.id, model.key).where(model.project_id == project.id))
     return dict(rows.all())
-
-
-def load_relation_input(
-    session: Session, project: Project, include_unfinished: bool, units: list[Unit] | None = None
-):
-    """Units of the statements in scope, their live annotator stances as nodes, their relations.
-
-    units: the stance units loaded already (same scope), so the text lengths are read once.
-    """
-    if units is None:
-        scope = agreement_scope(session, project, include_unfinished=include_unfinished)
-        lengths = session.execute(
-            select(Statement.id, func.length(Statement.text)).where(
-                Statement.project_id == project.id
-            )
-        )
-        units = [Unit(sid, n, tuple(sorted(scope[sid]))) for sid, n in lengths if sid in scope]
-    else:
-        scope = {u.statement: set(u.annotators) for u in units}
-    if not scope:
-        return [], [], []
-    live = (Stance.deleted_at.is_(None), Stance.is_gold.is_(False))
-    stances = select(Stance.id, Stance.statement_id, Stance.annotator_id, Stance.start, Stance.end)
-    stances = stances.join(Statement).where(Statement.project_id == project.id, *live)
-    nodes = [Node(*row) for row in session.execute(stances) if row[1] in scope]
-    ids = {n.id for n in nodes}
-    rels = select(Relation.from_stance_id, Relation.to_stance_id, Relation.type_id).join(
-        Statement, Relation.statement_id == Statement.id
-    )
-    rels = rels.where(
-        Statement.project_id == project.id,
-        Relation.deleted_at.is_(None),
-        Relation.is_gold.is_(False),
-    )
-    links = [Link(*row) for row in session.execute(rels) if row[0] in ids and row[1] in ids]
-    return units, nodes, links
 
 
 def _name_relations(result: dict, names: dict[int, str], types: dict[int, str]) -> dict:

@@ -1,11 +1,11 @@
 """One page of the review queue: the ready statements picked in SQL, figures for the page only.
 
-A statement is ready when every active assignment on it is done. SQL picks the page (a
-keyset on the statement id, so page 200 costs what page 1 does and an out-of-range cursor
-is an empty page); only the page's stances are read to compute its agreement and open groups,
-and the page is shown most disagreement first. Ordering the whole queue by disagreement
-needs a per-statement agreement stored when a statement's annotations change; until the
-queue can read that stored figure, the pages follow the statement id (see docs/review.md).
+A statement is ready when every active assignment on it is done. SQL picks the page by a
+keyset, so page 200 costs what page 1 does and an out-of-range cursor is an empty page; only
+the page's stances are read to compute its agreement and open groups. Two orders: by
+statement id, each page shown most disagreement first, or the whole queue least stored
+agreement first (``queue_order``: the figure the agreement job stores per statement), the
+statements without a stored figure last (see docs/review.md).
 """
 
 from __future__ import annotations
@@ -16,26 +16,36 @@ from dataclasses import dataclass
 from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
-from annotator.models import Assignment, GoldDecision, Label, Project, Stance, Statement
+from annotator.models import Assignment, Label, Project, Stance, Statement
+from annotator.review import queue_order as qo
 from annotator.review.review import (
     MARK_COLUMNS,
+    QUEUE_STATEMENT,
     QueueRow,
     _iter_plain,
     _live,
-    _queue_row,
     _Row,
-    queue_agreement,
+    queue_rows,
 )
+from annotator.review.unanimous import decided_ids
 
 PAGE_SIZE = 50
 
 
+ORDERS = ("id", "agreement")
+
+
 @dataclass
 class QueuePage:
-    """The page's rows, most disagreement first, and the cursor of the next page (or None)."""
+    """The page's rows and the cursor of the next page (or None).
+
+    first_unstored: in the agreement order, the index of the first row without a stored
+    figure (None when every row has one, or in the id order).
+    """
 
     rows: list[QueueRow]
-    next_after: int | None
+    next_after: int | str | None
+    first_unstored: int | None = None
 
 
 def ready_ids(
@@ -47,11 +57,13 @@ def ready_ids(
     after: int | None = None,
     limit: int = PAGE_SIZE,
     unreviewed: bool = False,
+    unstored: bool = False,
 ) -> list[int]:
     """Ids of ready statements after ``after`` in id order, at most ``limit``, in one query.
 
-    The project's statement ids come as an IN list (its covering index), so the assignments
-    are read only for them, through the covering index of migration 0010: a join let SQLite
+    unstored: only those without a stored agreement figure (``queue_order``). The project's
+    statement ids come as an IN list (its covering index), so the assignments are read only
+    for them, through the covering index of migration 0010: a join let SQLite
     walk every project's assignments for a small project.
     """
     statements = select(Statement.id).where(Statement.project_id == project.id)
@@ -59,6 +71,8 @@ def ready_ids(
         statements = statements.where(Statement.id > after)
     if unreviewed:
         statements = statements.where(Statement.reviewed_at.is_(None))
+    if unstored:
+        statements = statements.where(qo.without_figure(Statement.id))
     query = (
         select(Assignment.statement_id)
         .where(Assignment.statement_id.in_(statements), Assignment.active)
@@ -71,11 +85,11 @@ def ready_ids(
         mine = func.sum(case((Assignment.annotator_id == annotator_id, 1), else_=0))
         query = query.having(mine > 0)
     if label:
-        query = query.where(_has_label(session, project, label))
+        query = query.where(_has_label(session, project, label, Assignment.statement_id))
     return list(session.scalars(query))
 
 
-def _has_label(session: Session, project: Project, key: str):
+def _has_label(session: Session, project: Project, key: str, statement_id):
     """A live stance of the label by one of the statement's active assigned annotators."""
     label_id = session.scalar(
         select(Label.id).where(Label.project_id == project.id, Label.key == key)
@@ -92,7 +106,7 @@ def _has_label(session: Session, project: Project, key: str):
             ),
         )
         .where(
-            Stance.statement_id == Assignment.statement_id,
+            Stance.statement_id == statement_id,
             Stance.label_id == label_id,
             Stance.deleted_at.is_(None),
             Stance.is_gold.is_(False),
@@ -107,10 +121,17 @@ def review_queue_page(
     *,
     label: str | None = None,
     annotator_id: int | None = None,
-    after: int | None = None,
+    after: int | str | None = None,
     size: int = PAGE_SIZE,
+    order: str = "id",
 ) -> QueuePage:
-    """The page of ready statements after ``after``, with their figures."""
+    """The page of ready statements after ``after`` in ``order``, with their figures.
+
+    after: a statement id in the id order, a ``queue_order`` cursor in the agreement order
+    (one that is not a cursor gives an empty page).
+    """
+    if order == "agreement":
+        return _agreement_page(session, project, names, label, annotator_id, after, size)
     ids = ready_ids(
         session, project, label=label, annotator_id=annotator_id, after=after, limit=size
     )
@@ -120,31 +141,43 @@ def review_queue_page(
     return QueuePage(rows, ids[-1] if len(ids) == size else None)
 
 
+def _agreement_page(session, project, names, label, annotator_id, after, size) -> QueuePage:
+    """Least stored agreement first; then the statements without a stored figure, by id."""
+    cursor = qo.parse_cursor(after) if after else None
+    if after and cursor is None:
+        return QueuePage([], None)
+
+    def ready(statement_id):
+        found = qo.is_ready(statement_id, annotator_id)
+        return found & _has_label(session, project, label, statement_id) if label else found
+
+    stored = []
+    if cursor is None or cursor.figure is not None:
+        stored = qo.stored_ready(session, project, ready, after=cursor, limit=size)
+    cursors = [qo.Cursor(figure, sid) for sid, figure in stored]
+    if len(stored) < size:
+        rest = ready_ids(
+            session, project, label=label, annotator_id=annotator_id, limit=size - len(stored),
+            after=cursor.statement_id if cursor and cursor.figure is None else None,
+            unstored=True,
+        )  # fmt: skip
+        cursors += [qo.Cursor(None, sid) for sid in rest]
+    if not cursors:
+        return QueuePage([], None)
+    ids = [c.statement_id for c in cursors]
+    rows = {r.statement_id: r for r in page_rows(session, ids, names)}
+    first = len(stored) if len(stored) < len(ids) else None
+    more = str(cursors[-1]) if len(ids) == size else None
+    return QueuePage([rows[sid] for sid in ids], more, first)
+
+
 def page_rows(session: Session, ids: list[int], names: dict[int, str]) -> list[QueueRow]:
     """Queue rows of these ready statements, most disagreement first: reads only their rows."""
     lanes = _lanes(session, ids)
     stances = _stances(session, ids, lanes)
-    decided = _decided(session, ids)
-    statements = session.execute(
-        select(
-            Statement.id,
-            Statement.external_id,
-            Statement.title,
-            Statement.reviewed_at,
-            func.length(Statement.text),
-            Statement.review_version,
-        )
-        .where(Statement.id.in_(ids))
-        .order_by(Statement.id)
-    ).all()
-    figures = queue_agreement(statements, lanes, stances)
-    rows = [
-        _queue_row(st, lanes[st[0]], stances[st[0]], decided[st[0]], names, figures[st[0]])
-        for st in statements
-    ]
-    return sorted(
-        rows, key=lambda r: (r.agreement is None, -r.disagreement, -r.open_groups, r.statement_id)
-    )
+    query = select(*QUEUE_STATEMENT).where(Statement.id.in_(ids)).order_by(Statement.id)
+    statements = session.execute(query).all()
+    return queue_rows(statements, lanes, stances, decided_ids(session, ids), names)
 
 
 def _lanes(session: Session, ids: list[int]) -> dict[int, list[int]]:
@@ -165,18 +198,6 @@ def _stances(session: Session, ids: list[int], lanes) -> dict[int, list[_Row]]:
     for row in _iter_plain(session, query):
         if row[1] in lanes[row[0]]:
             out[row[0]].append(_Row._make(row))
-    return out
-
-
-def _decided(session: Session, ids: list[int]) -> dict[int, set[int]]:
-    rows = session.execute(
-        select(GoldDecision.statement_id, GoldDecision.source_stance_ids).where(
-            GoldDecision.statement_id.in_(ids)
-        )
-    )
-    out: dict[int, set[int]] = defaultdict(set)
-    for sid, used in rows:
-        out[sid].update(used or [])
     return out
 
 

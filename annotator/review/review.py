@@ -252,21 +252,31 @@ def list_review_queue(
     if label:
         lanes = _with_label(session, project, lanes, stances, label)
     decided = _decided(session, project)
-    statements = session.execute(
-        select(
-            Statement.id,
-            Statement.external_id,
-            Statement.title,
-            Statement.reviewed_at,
-            func.length(Statement.text),
-            Statement.review_version,
-        ).where(Statement.project_id == project.id)
-    )
+    statements = session.execute(select(*QUEUE_STATEMENT).where(Statement.project_id == project.id))
     ready = [st for st in statements if st[0] in lanes]
-    figures = queue_agreement(ready, lanes, stances)
+    return queue_rows(ready, lanes, stances, decided, names)
+
+
+# What a queue row shows of its statement, in _queue_row's order (the length for agreement).
+QUEUE_STATEMENT = (
+    Statement.id,
+    Statement.external_id,
+    Statement.title,
+    Statement.reviewed_at,
+    func.length(Statement.text),
+    Statement.review_version,
+)
+
+
+def queue_rows(statements, lanes, stances, decided, names) -> list[QueueRow]:
+    """Queue rows of ready statements (rows of QUEUE_STATEMENT), most disagreement first.
+
+    The whole queue (``list_review_queue``) and a page of it (``queue_page``) build them so.
+    """
+    figures = queue_agreement(statements, lanes, stances)
     rows = [
         _queue_row(st, lanes[st[0]], stances[st[0]], decided[st[0]], names, figures[st[0]])
-        for st in ready
+        for st in statements
     ]
     return sorted(
         rows, key=lambda r: (r.agreement is None, -r.disagreement, -r.open_groups, r.statement_id)

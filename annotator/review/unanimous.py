@@ -80,8 +80,11 @@ def _statement_stances(session: Session, statement_ids) -> dict[int, list[Stance
     return out
 
 
-def _decided_ids(session: Session, statement_ids) -> dict[int, set[int]]:
-    """Statement id -> annotator stance ids that earlier decisions used, in one query."""
+def decided_ids(session: Session, statement_ids) -> dict[int, set[int]]:
+    """Statement id -> annotator stance ids that earlier decisions used, in one query.
+
+    Also the review queue's page (``queue_page``): which groups are still open.
+    """
     rows = session.execute(
         select(GoldDecision.statement_id, GoldDecision.source_stance_ids).where(
             GoldDecision.statement_id.in_(statement_ids)
@@ -106,7 +109,7 @@ def _pending_on(session: Session, statement: Statement, annotators: set[int]):
     if len(annotators) < 2:
         return []
     stances = _statement_stances(session, [statement.id])[statement.id]
-    return _pending(stances, annotators, _decided_ids(session, [statement.id])[statement.id])
+    return _pending(stances, annotators, decided_ids(session, [statement.id])[statement.id])
 
 
 def accept_unanimous(
@@ -173,7 +176,7 @@ def adjudicate_auto(
 def _auto_batch(session, project, user, scope: dict[int, set[int]]) -> int:
     """One batch of statements in three reads, one UPDATE and batched INSERTs, not per statement."""
     stances = _statement_stances(session, list(scope))
-    decided = _decided_ids(session, list(scope))
+    decided = decided_ids(session, list(scope))
     todo = {}
     for sid, annotators in scope.items():
         if groups := _pending(stances[sid], annotators, decided[sid]):

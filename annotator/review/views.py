@@ -27,6 +27,7 @@ from annotator.models import Relation
 from annotator.projects.projects import list_labels
 from annotator.review import adjudication as adj
 from annotator.review import agreement_jobs, agreement_page
+from annotator.review import queue_order as qo
 from annotator.review import queue_page as qp
 from annotator.review import relation_adjudication as radj
 from annotator.review import review as rs
@@ -69,21 +70,26 @@ def names_for(project) -> dict[int, str]:
 @bp.get("/", strict_slashes=False)  # the project page links with the slash
 @project_view(Role.REVIEWER)
 def queue(project):
-    """Statements whose annotators are all done, most disagreement first."""
+    """Statements whose annotators are all done: by id (each page most disagreement first),
+    or the whole queue least stored agreement first (``?order=agreement``)."""
     names = names_for(project)
     label = request.args.get("label") or None
     annotator = request.args.get("annotator", type=db_int)
-    after = request.args.get("after", type=db_int)
+    order = "agreement" if request.args.get("order") == "agreement" else "id"
+    after = request.args.get("after", type=str if order == "agreement" else db_int)
     page = qp.review_queue_page(
         db.session, project, names, label=label, annotator_id=annotator, after=after,
-        size=qp.PAGE_SIZE,
+        size=qp.PAGE_SIZE, order=order,
     )  # fmt: skip
     return render_template(
         "review/queue.html",
         project=project,
+        page=page,
         rows=page.rows,
         next_after=page.next_after,
         after=after,
+        order=order,
+        stored=qo.stored_note(db.session, project) if order == "agreement" else None,
         names=names,
         labels=list_labels(db.session, project, include_retired=True),
         label=label,
