@@ -20,7 +20,6 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -85,26 +84,10 @@ def build(url: str, triggers: bool, base: str | None):
     return app
 
 
-@dataclass
-class _Record:
-    """A statement as the import service takes it."""
-
-    external_id: str
-    text: str
-    title: str | None = None
-    author: str | None = None
-    organization: str | None = None
-    date: str | None = None
-    url: str | None = None
-    lang: str | None = "en"
-    meta: dict = field(default_factory=dict)
-    file: str = "bench.jsonl"
-    line: int = 1
-
-
 def _long_statement(session) -> None:
     """20,000 characters, assigned to annotator1, in the demo (overlaps allowed)."""
     from annotator.accounts.users import find_user
+    from annotator.formats.statement_readers import StatementRecord
     from annotator.projects.assignments import assign_statement
     from annotator.projects.projects import find_project
     from annotator.statements.statements import import_statements
@@ -112,7 +95,7 @@ def _long_statement(session) -> None:
     project = find_project(session, "demo")
     project.allow_overlap = True
     words = "Teheran claims the Mullah regime strikes again and Iran condemns Israel "
-    import_statements(session, project, [_Record(LONG, (words * 300)[:20_000])])
+    import_statements(session, project, [StatementRecord(LONG, (words * 300)[:20_000])])
     statement = _statement(session, project)
     assign_statement(session, project, statement, find_user(session, "annotator1"))
 
