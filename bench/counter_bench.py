@@ -46,7 +46,8 @@ def drop_triggers(conn) -> None:
             conn.execute(text(f"DROP TRIGGER {name}"))
         return
     tables = {name: spec[0] for name, spec in m._pg_specs().items()}
-    for name, table in (tables | {"statement_assignments_first": "statements"}).items():
+    tables |= {"stance_counts_update": "stances", "statement_assignments_first": "statements"}
+    for name, table in tables.items():
         conn.execute(text(f"DROP TRIGGER {name} ON {table}"))
 
 

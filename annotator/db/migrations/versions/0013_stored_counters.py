@@ -9,7 +9,8 @@ each request, which grew with the project. Three small tables now hold the count
 active and state, ``statement_coverage``: statements with at least k active assignees), kept
 by triggers in the transaction of every write, whichever path makes it (the services, the
 import, bulk inserts, cascades). SQLite uses row triggers; PostgreSQL statement triggers over
-transition tables, so a bulk insert of 5,000 stances updates each counter row once.
+transition tables, so a bulk insert of 5,000 stances updates each counter row once, except for
+a stance's update: a row trigger whose WHEN lets the edits that change no count pass free.
 
 Decrements only ever UPDATE (a cascade from a deleted project finds its rows gone and does
 nothing); a deleted statement first deletes its assignments (BEFORE trigger) so they can still
@@ -70,8 +71,9 @@ SQLITE_TRIGGERS = {
     "stance_counts_delete": "AFTER DELETE ON stances "
     f"WHEN old.deleted_at IS NULL AND NOT old.is_gold BEGIN {SQLITE_DROP_STANCE} END",
     "stance_counts_update": "AFTER UPDATE OF label_id, annotator_id, deleted_at, is_gold "
-    "ON stances WHEN (old.deleted_at IS NULL AND NOT old.is_gold) "
-    "OR (new.deleted_at IS NULL AND NOT new.is_gold) "
+    "ON stances WHEN old.label_id IS NOT new.label_id OR old.annotator_id IS NOT new.annotator_id "
+    "OR (old.deleted_at IS NULL AND NOT old.is_gold) "
+    "IS NOT (new.deleted_at IS NULL AND NOT new.is_gold) "
     f"BEGIN {SQLITE_DROP_STANCE} {SQLITE_ADD_STANCE} END",
     "assignment_counts_insert": "AFTER INSERT ON assignments BEGIN "
     f"{SQLITE_ADD_ASSIGNMENT} {SQLITE_GAIN_ASSIGNEE.format(when='new.active')} END",
@@ -99,9 +101,24 @@ SQLITE_TRIGGERS = {
 PG_STANCE_CHANGES = {  # each changed row as +1 (new) or -1 (old), live annotator rows only
     "INSERT": f"SELECT label_id, annotator_id, 1 AS d FROM new_rows WHERE {LIVE}",
     "DELETE": f"SELECT label_id, annotator_id, -1 AS d FROM old_rows WHERE {LIVE}",
-    "UPDATE": f"SELECT label_id, annotator_id, 1 AS d FROM new_rows WHERE {LIVE} UNION ALL "
-    f"SELECT label_id, annotator_id, -1 FROM old_rows WHERE {LIVE}",
 }
+# An update is a row trigger whose WHEN skips the edits that change no count (span, target,
+# note: most saves) without calling the function; a statement trigger cost every edit
+# ~0.4 ms of planning over its transition tables.
+PG_STANCE_UPDATE = (
+    "CREATE FUNCTION stance_counts_update() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    "IF OLD.deleted_at IS NULL AND NOT OLD.is_gold THEN UPDATE stance_counts SET n = n - 1 "
+    "WHERE label_id = OLD.label_id AND annotator_id = OLD.annotator_id; END IF; "
+    "IF NEW.deleted_at IS NULL AND NOT NEW.is_gold THEN "
+    "INSERT INTO stance_counts AS c (label_id, annotator_id, n) "
+    "VALUES (NEW.label_id, NEW.annotator_id, 1) "
+    "ON CONFLICT (label_id, annotator_id) DO UPDATE SET n = c.n + 1; END IF; "
+    "RETURN NULL; END $$",
+    "CREATE TRIGGER stance_counts_update AFTER UPDATE ON stances FOR EACH ROW WHEN ("
+    "(OLD.label_id, OLD.annotator_id, OLD.deleted_at IS NULL AND NOT OLD.is_gold) "
+    "IS DISTINCT FROM (NEW.label_id, NEW.annotator_id, NEW.deleted_at IS NULL AND NOT NEW.is_gold)"
+    ") EXECUTE FUNCTION stance_counts_update()",
+)
 PG_STANCE_BODY = """
     WITH d AS (
         SELECT label_id, annotator_id, sum(d) AS d FROM ({changes}) c
@@ -238,7 +255,7 @@ def upgrade() -> None:
     for name, spec in _pg_specs().items():
         for ddl in _pg_trigger(name, *spec):
             op.execute(ddl)
-    for ddl in PG_ASSIGNMENTS_FIRST:
+    for ddl in (*PG_STANCE_UPDATE, *PG_ASSIGNMENTS_FIRST):
         op.execute(ddl)
 
 
@@ -286,7 +303,8 @@ def downgrade() -> None:
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
     else:
         tables = {name: spec[0] for name, spec in _pg_specs().items()}
-        for name, table in (tables | {"statement_assignments_first": "statements"}).items():
+        tables |= {"stance_counts_update": "stances", "statement_assignments_first": "statements"}
+        for name, table in tables.items():
             op.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
             op.execute(f"DROP FUNCTION IF EXISTS {name}()")
     for table in ("statement_coverage", "assignment_counts", "stance_counts"):
