@@ -8,7 +8,9 @@ service (or raw SQL, as a bulk path would) and compare with a recount from the r
 from __future__ import annotations
 
 import re
+import threading
 
+import pytest
 from alembic import command
 from sqlalchemy import delete, insert, inspect, select, text, update
 
@@ -33,9 +35,10 @@ from annotator.review.adjudication import copy_to_gold
 from annotator.review.review import annotator_names
 from annotator.suggestions import suggestions as svc
 
-from .suggestion_helpers import stance
+from .suggestion_helpers import SECOND_TEXT, add_statements, stance
 from .suggestion_world import memory_world
 from .test_stance_import import empty_copy, export, import_file
+from .workspace_helpers import demo
 
 TRIGGERS = {
     "stance_counts_insert", "stance_counts_update", "stance_counts_delete",
@@ -244,3 +247,37 @@ def test_a_restored_backup_counts_what_it_restored(app, session):
     restore_backup(session, lines, force=True)
     _same(session)
     assert stored_counters(session) == before
+
+
+def test_two_transactions_assigning_one_statement_count_in_turn(app, session):
+    """PostgreSQL: each counts the statement's assignees after the other committed (a lock on
+    the statement row); SQLite has one writer at a time, so the race cannot happen there."""
+    if session.get_bind().dialect.name == "sqlite":
+        pytest.skip("SQLite serialises writers")
+    project, _a = demo(session)
+    st = add_statements(session, project, {"race": SECOND_TEXT}, assign=())["race"]
+    users = [get_user(session, name).id for name in ("annotator1", "annotator2")]
+    session.commit()
+    add = text(
+        "INSERT INTO assignments (statement_id, annotator_id, state, active, updated_at) "
+        "VALUES (:s, :u, 'new', true, now())"
+    )
+    first = db.engine.connect()
+    first.execute(add, {"s": st.id, "u": users[0]})  # holds the statement's lock from here
+    done = threading.Event()
+
+    def second():
+        with db.engine.begin() as conn:
+            conn.execute(add, {"s": st.id, "u": users[1]})
+        done.set()
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    assert not done.wait(0.5)  # waits for the first transaction
+    first.commit()
+    first.close()
+    thread.join(10)
+    assert done.is_set()
+    session.expire_all()
+    _same(session)
+    assert stored_counters(session).coverage[project.id, 2] >= 1
