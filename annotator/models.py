@@ -785,3 +785,56 @@ class SearchBacklog(Base):
     __tablename__ = "search_backlog"
 
     statement_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+
+
+# --- Stored counters (migration 0013): what Progress, Assignments and the annotator list count.
+# Kept by database triggers on stances, assignments and statements (SQLite row triggers,
+# PostgreSQL statement triggers over transition tables), so every write path, bulk inserts
+# included, keeps them in its own transaction; `annotator/projects/counters.py` reads them.
+# A migration that rebuilds one of those tables (SQLite batch mode) must re-create them.
+
+
+class StanceCount(Base):
+    """Live annotator stances (not deleted, not gold) per (label, annotator)."""
+
+    __tablename__ = "stance_counts"
+
+    label_id: Mapped[int] = mapped_column(
+        ForeignKey("labels.id", ondelete="CASCADE"), primary_key=True
+    )
+    annotator_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AssignmentCount(Base):
+    """Assignments per (project, annotator, active, state), inactive ones too."""
+
+    __tablename__ = "assignment_counts"
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    annotator_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    active: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    state: Mapped[str] = mapped_column(String(12), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StatementCoverage(Base):
+    """Statements of a project with at least ``assignees`` active assignments (0: all of them).
+
+    Cumulative, so a change moves one row: a statement gaining its k-th active assignee adds
+    one at k, losing it takes one away at k; short of N is the row at 0 minus the row at N.
+    """
+
+    __tablename__ = "statement_coverage"
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    assignees: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    statements: Mapped[int] = mapped_column(Integer, default=0)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from annotator.db.audit import record_event
 from annotator.errors import Conflict, Invalid, NotFound
 from annotator.models import Assignment, Membership, Project, Statement, User
+from annotator.projects.counters import statement_coverage
 from annotator.projects.projects import MAX_PER_STATEMENT, member_role
 from annotator.roles import Role
 
@@ -228,22 +229,13 @@ class AssignmentSummary:
 def assignment_summary(session: Session, project: Project) -> AssignmentSummary:
     """How far the project is from N active assignments on every statement.
 
-    One pass over the project's statements, each counting its active assignments through the
-    covering index of migration 0010 (the grouped subquery this replaces counted the
-    assignments of every project).
+    Read from the stored coverage (migration 0013): statements with at least k active
+    assignees, so short of N is all statements less those with N or more, whatever N is.
     """
     n = project.annotators_per_statement
-    active = (
-        select(func.count())
-        .where(Assignment.statement_id == Statement.id, Assignment.active)
-        .correlate(Statement)
-        .scalar_subquery()
-    )
-    statements, short = session.execute(
-        select(func.count(), func.coalesce(func.sum(case((active < n, 1), else_=0)), 0))
-        .select_from(Statement)
-        .where(Statement.project_id == project.id)
-    ).one()
+    coverage = statement_coverage(session, project)
+    statements = coverage.get(0, 0)
+    short = statements - coverage.get(n, 0)
     return AssignmentSummary(statements, len(list_annotators(session, project)), n, short)
 
 

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from annotator.models import Assignment, Label, Project, Stance, Statement, User
+from annotator.models import Assignment, Label, Project, Statement, User
+from annotator.projects.counters import (
+    AssignmentStates,
+    assignment_states,
+    stance_counts,
+    statement_coverage,
+)
 
 PAGE_SIZE = 50
 
@@ -64,19 +70,16 @@ class Progress:
 
 
 def project_progress(session: Session, project: Project, after: int | None = None) -> Progress:
-    """Everything the dashboard shows: counts aggregated in SQL, statements a keyset page.
+    """Everything the dashboard shows: stored counters, statements a keyset page.
 
-    The stances are counted once per (annotator, label) through a partial index of live
-    annotator stances (migration 0010), so neither count reads a stance row; the statement
-    table is the page after statement id ``after`` (an id past the end: an empty page).
+    The figures are the project's stored counters (migration 0013, ``counters.py``), a few
+    hundred rows whatever the project's size; the statement table is the page after
+    statement id ``after`` (an id past the end: an empty page).
     """
-    total = session.scalar(
-        select(func.count()).select_from(Statement).where(Statement.project_id == project.id)
-    )
     counts = stance_counts(session, project)
     rows = statement_rows(session, project, after)
     return Progress(
-        statements=total,
+        statements=statement_coverage(session, project).get(0, 0),
         annotators=annotator_progress(session, project, counts),
         labels=label_counts(session, project, counts),
         rows=rows,
@@ -85,59 +88,21 @@ def project_progress(session: Session, project: Project, after: int | None = Non
     )
 
 
-def stance_counts(session: Session, project: Project) -> dict[tuple[int, int], int]:
-    """(annotator id, label id) -> live annotator stances (gold excluded), in one query.
-
-    The label ids as an IN list: each label's range of the partial index is read, never
-    another project's (a join scanned the whole index).
-    """
-    query = (
-        select(Stance.annotator_id, Stance.label_id, func.count())
-        .where(Stance.label_id.in_(select(Label.id).where(Label.project_id == project.id)))
-        .where(Stance.deleted_at.is_(None))
-        .where(Stance.is_gold.is_(False))
-        .group_by(Stance.label_id, Stance.annotator_id)
-    )
-    return {(aid, lid): n for aid, lid, n in session.execute(query)}
-
-
 def annotator_progress(
     session: Session, project: Project, counts: dict[tuple[int, int], int] | None = None
 ) -> list[AnnotatorProgress]:
     """Per annotator with active assignments or stances: assigned, done, skipped, stances."""
-    states = {
-        user_id: row
-        for user_id, *row in session.execute(
-            select(
-                Assignment.annotator_id,
-                func.count(),
-                _count_state("done"),
-                _count_state("skipped"),
-                _count_state("in_progress"),
-            )
-            .where(Assignment.statement_id.in_(_project_statements(project)), Assignment.active)
-            .group_by(Assignment.annotator_id)
-        )
-    }
+    states = assignment_states(session, project)
     stances: dict[int, int] = {}
     for (aid, _lid), n in (stance_counts(session, project) if counts is None else counts).items():
         stances[aid] = stances.get(aid, 0) + n
     ids = set(states) | set(stances)
     users = session.execute(select(User.id, User.username).where(User.id.in_(ids))).all()
+    none = AssignmentStates()
     return [
-        AnnotatorProgress(uid, name, *states.get(uid, (0, 0, 0, 0)), stances.get(uid, 0))
+        AnnotatorProgress(uid, name, *astuple(states.get(uid, none)), stances.get(uid, 0))
         for uid, name in sorted(users, key=lambda u: u[1])
     ]
-
-
-def _project_statements(project: Project):
-    """The project's statement ids as an IN list: with a join, SQLite walked every project's
-    assignments by annotator, so a small project paid for the large one beside it."""
-    return select(Statement.id).where(Statement.project_id == project.id)
-
-
-def _count_state(state: str):
-    return func.coalesce(func.sum(case((Assignment.state == state, 1), else_=0)), 0)
 
 
 def label_counts(
