@@ -136,10 +136,16 @@ def accept_unanimous(
     return made + accept_unanimous_relations(session, project, statement, reviewer, annotators)
 
 
-def pending_count(session: Session, project: Project, statement: Statement) -> tuple[int, int]:
-    """(stances, relations) the "accept all unanimous" button would take."""
-    annotators = agreement_scope(session, project).get(statement.id, set())
-    groups = _pending_on(session, statement, annotators)
+def pending_count(
+    session: Session, statement: Statement, annotators: set[int], stances: list, decided: set[int]
+) -> tuple[int, int]:
+    """(stances, relations) the "accept all unanimous" button would take.
+
+    From what the board already read (``side_by_side.SideBySide``: the statement's scope,
+    live stances as rows, the stance ids decisions used), not the project's whole scope
+    and the stances again: the page's cost stays that of its statement.
+    """
+    groups = _pending(stances, annotators, decided) if len(annotators) >= 2 else []
     coming = {content_key(g[0]) for g in groups}
     relations = unanimous_relations(session, statement, annotators, coming)
     return len(groups), len(relations)

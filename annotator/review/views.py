@@ -187,7 +187,7 @@ def board_context(project, st, error: str | None = None, offer: dict | None = No
     """Template values of the side-by-side page and of its board fragment."""
     view = sbs.load_side_by_side(db.session, st, names_for(project))
     lanes = [lane.annotator_id for lane in view.lanes]
-    stances, relations = pending_count(db.session, project, st)
+    stances, relations = pending_count(db.session, st, view.scope, view.stances, view.decided)
     return dict(
         project=project,
         v=view,
