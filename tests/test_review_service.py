@@ -189,9 +189,11 @@ def test_side_by_side_groups_say_what_differs(app, session):
 
 
 def test_the_boards_unanimous_count_is_what_accept_all_would_take(app, session):
-    """The board counts from its own rows and its statement's scope (not the project's);
-    each step below changes the scope, gold or the decisions, and the two must agree."""
+    """The board counts from its own rows and its statement's scope (not the project's),
+    and builds the gold index from them; each step below changes the scope, gold or the
+    decisions, and the board's figures must equal those read afresh."""
     from annotator.review.adjudication import accept_version, reject_versions
+    from annotator.review.relation_groups import GoldIndex
     from annotator.review.unanimous import pending_count, pending_unanimous
 
     project, (st,) = setup(session, annotators=("ann1", "ann2", "ann3"))
@@ -205,7 +207,8 @@ def test_the_boards_unanimous_count_is_what_accept_all_would_take(app, session):
 
     def check():
         view = load_side_by_side(session, st, _names(session, project))
-        board = pending_count(session, st, view.scope, view.stances, view.decided)[0]
+        board = pending_count(session, view)[0]
+        assert GoldIndex.of(view.stances, view.decisions) == GoldIndex.load(session, st.id)
         assert board == len(pending_unanimous(session, project, st))
         counts.append(board)
 
@@ -220,4 +223,3 @@ def test_the_boards_unanimous_count_is_what_accept_all_would_take(app, session):
     reject_versions(session, project, st, rev, st.review_version, versions)
     check()  # Russia rejected: nothing left
     assert counts == [0, 0, 2, 1, 0]
-

@@ -163,9 +163,11 @@ def unanimous_relations(
     statement: Statement,
     annotators: set[int],
     extra_gold: set[tuple] = frozenset(),
+    index: GoldIndex | None = None,
 ) -> list[list[Relation]]:
     """Relations every annotator made identically (same ends' content, direction and type),
-    not yet decided and not in gold, whose ends gold holds (or ``extra_gold`` will hold)."""
+    not yet decided and not in gold, whose ends gold holds (or ``extra_gold`` will hold);
+    ``index``: the statement's GoldIndex when the caller has it."""
     if len(annotators) < 2:
         return []
     relations = session.scalars(
@@ -175,7 +177,7 @@ def unanimous_relations(
     ).all()
     if not relations:
         return []
-    index = GoldIndex.load(session, statement.id)
+    index = index or GoldIndex.load(session, statement.id)
     decided = _decided_relations(session, statement.id)
     gold_keys = Counter(
         (index.contents[r.from_stance_id], index.contents[r.to_stance_id], r.type_id)

@@ -27,7 +27,9 @@ from annotator.review.relation_adjudication import (
     auto_relations,
     unanimous_relations,
 )
+from annotator.review.relation_groups import GoldIndex
 from annotator.review.review import agreement_scope
+from annotator.review.side_by_side import SideBySide
 
 
 def unanimous_sources(stances: list[Stance], annotators: set[int]) -> list[list[Stance]]:
@@ -137,17 +139,18 @@ def accept_unanimous(
 
 
 def pending_count(
-    session: Session, statement: Statement, annotators: set[int], stances: list, decided: set[int]
+    session: Session, view: SideBySide, index: GoldIndex | None = None
 ) -> tuple[int, int]:
     """(stances, relations) the "accept all unanimous" button would take.
 
-    From what the board already read (``side_by_side.SideBySide``: the statement's scope,
-    live stances as rows, the stance ids decisions used), not the project's whole scope
-    and the stances again: the page's cost stays that of its statement.
+    From what the board already read (its statement's scope, live stances as rows, the
+    stance ids decisions used, the gold index), not the project's whole scope and the
+    stances again: the page's cost stays that of its statement.
     """
-    groups = _pending(stances, annotators, decided) if len(annotators) >= 2 else []
+    annotators = view.scope
+    groups = _pending(view.stances, annotators, view.decided) if len(annotators) >= 2 else []
     coming = {content_key(g[0]) for g in groups}
-    relations = unanimous_relations(session, statement, annotators, coming)
+    relations = unanimous_relations(session, view.statement, annotators, coming, index)
     return len(groups), len(relations)
 
 

@@ -45,7 +45,7 @@ from annotator.review.forms import (
     RelationForm,
 )
 from annotator.review.relation_groups import ASPECTS as RELATION_ASPECTS
-from annotator.review.relation_groups import load_relation_groups
+from annotator.review.relation_groups import GoldIndex, load_relation_groups
 from annotator.review.unanimous import accept_unanimous, pending_count
 from annotator.roles import Role
 from annotator.statements.statements import get_statement
@@ -187,7 +187,8 @@ def board_context(project, st, error: str | None = None, offer: dict | None = No
     """Template values of the side-by-side page and of its board fragment."""
     view = sbs.load_side_by_side(db.session, st, names_for(project))
     lanes = [lane.annotator_id for lane in view.lanes]
-    stances, relations = pending_count(db.session, st, view.scope, view.stances, view.decided)
+    index = GoldIndex.of(view.stances, view.decisions)  # for both boards' gold look-ups
+    stances, relations = pending_count(db.session, view, index)
     return dict(
         project=project,
         v=view,
@@ -202,7 +203,7 @@ def board_context(project, st, error: str | None = None, offer: dict | None = No
         reviewers=view.reviewers,
         unanimous=stances + relations,  # what the button will take
         unanimous_parts=(stances, relations),
-        rgroups=load_relation_groups(db.session, st.id, view.groups, lanes),
+        rgroups=load_relation_groups(db.session, st.id, view.groups, lanes, index),
         raspects=RELATION_ASPECTS,
         rtypes=list_relation_types(db.session, project),
         gold_stances=[(k, s) for k, grp in enumerate(view.groups) for s in grp.gold],
