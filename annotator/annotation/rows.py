@@ -13,6 +13,7 @@ readers need only values, which one Core query gives in about two.
 from __future__ import annotations
 
 import functools
+import operator
 import typing
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -210,7 +211,10 @@ _ONE = stance_select().where(Stance.id == bindparam("stance_id"))
 
 def content_key(stance: Any) -> tuple:
     """What makes two stances (rows or models) the same stance: ``CONTENT``'s values."""
-    return tuple(getattr(stance, name) for name in CONTENT)
+    return _content_of(stance)
+
+
+_content_of = operator.attrgetter(*CONTENT)  # a tuple of them; the review board calls it per stance
 
 
 def form_data(row: StanceRow) -> dict[str, Any]:

@@ -8,6 +8,7 @@ relation there), **type** and **direction**.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -118,16 +119,16 @@ def load_relation_groups(
     statement_id: int,
     groups: list[Group],
     lanes: list[int],
-    index: GoldIndex | None = None,
+    index_of: Callable[[], GoldIndex] | None = None,
 ) -> list[RelationGroup]:
     """The relation board of a statement, aligned on the stance groups, with decisions;
-    ``index``: the statement's GoldIndex when the caller has it (read here otherwise)."""
+    ``index_of`` gives the statement's GoldIndex when the caller can build it (else read)."""
     has_any = select(Relation.id).where(
         Relation.statement_id == statement_id, Relation.deleted_at.is_(None)
     )
     if session.scalar(has_any.limit(1)) is None:
         return []  # most statements: no gold look-ups for nothing
-    index = index or GoldIndex.load(session, statement_id)
+    index = index_of() if index_of else GoldIndex.load(session, statement_id)
     positions = end_positions(groups)
     gold_ends = {sid for sid in positions if index.find_id(sid) is not None}
     rows = load_relation_rows(session, statement_id, positions, gold_ends)

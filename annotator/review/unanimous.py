@@ -8,6 +8,7 @@ used (a rejection, say) are left alone, so running it again adds nothing.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -139,18 +140,18 @@ def accept_unanimous(
 
 
 def pending_count(
-    session: Session, view: SideBySide, index: GoldIndex | None = None
+    session: Session, view: SideBySide, index_of: Callable[[], GoldIndex] | None = None
 ) -> tuple[int, int]:
     """(stances, relations) the "accept all unanimous" button would take.
 
     From what the board already read (its statement's scope, live stances as rows, the
-    stance ids decisions used, the gold index), not the project's whole scope and the
-    stances again: the page's cost stays that of its statement.
+    stance ids decisions used; the gold index, built when relations need it), not the
+    project's whole scope and the stances again: the page's cost stays its statement's.
     """
     annotators = view.scope
     groups = _pending(view.stances, annotators, view.decided) if len(annotators) >= 2 else []
     coming = {content_key(g[0]) for g in groups}
-    relations = unanimous_relations(session, view.statement, annotators, coming, index)
+    relations = unanimous_relations(session, view.statement, annotators, coming, index_of)
     return len(groups), len(relations)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -187,8 +188,9 @@ def board_context(project, st, error: str | None = None, offer: dict | None = No
     """Template values of the side-by-side page and of its board fragment."""
     view = sbs.load_side_by_side(db.session, st, names_for(project))
     lanes = [lane.annotator_id for lane in view.lanes]
-    index = GoldIndex.of(view.stances, view.decisions)  # for both boards' gold look-ups
-    stances, relations = pending_count(db.session, view, index)
+    # Both relation look-ups share one gold index, built (once) only if there are relations.
+    index_of = functools.cache(lambda: GoldIndex.of(view.stances, view.decisions))
+    stances, relations = pending_count(db.session, view, index_of)
     return dict(
         project=project,
         v=view,
@@ -203,7 +205,7 @@ def board_context(project, st, error: str | None = None, offer: dict | None = No
         reviewers=view.reviewers,
         unanimous=stances + relations,  # what the button will take
         unanimous_parts=(stances, relations),
-        rgroups=load_relation_groups(db.session, st.id, view.groups, lanes, index),
+        rgroups=load_relation_groups(db.session, st.id, view.groups, lanes, index_of),
         raspects=RELATION_ASPECTS,
         rtypes=list_relation_types(db.session, project),
         gold_stances=[(k, s) for k, grp in enumerate(view.groups) for s in grp.gold],
