@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -216,8 +217,12 @@ def board_context(project, st, error: str | None = None, offer: dict | None = No
     )
 
 
-def _urls(project, st) -> dict[str, str]:
-    """Action URLs built once per page: the board has a form per version."""
+def _urls(project, st) -> SimpleNamespace:
+    """Action URLs built once per page: the board has a form per version.
+
+    As attributes, not a dict: the template reads ``u.accept`` per stance, and Jinja tries an
+    attribute before an item, so a dict cost an AttributeError each time.
+    """
     ids = dict(slug=project.slug, statement_id=st.id)
     names = ("accept", "reject", "unanimous", "history", "finish", "reopen")
     urls = {name: url_for(f".{name}", **ids) for name in names}
@@ -227,7 +232,7 @@ def _urls(project, st) -> dict[str, str]:
         urls[f"r_{name}"] = url_for(f".relation_{name}", **ids)
     urls["relations"] = url_for(".relation_add", **ids).rsplit("/", 1)[0]
     urls["next"] = url_for(".next_statement", slug=project.slug, after=st.id)
-    return urls
+    return SimpleNamespace(**urls)
 
 
 def group_title(grp) -> str:
