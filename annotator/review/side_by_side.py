@@ -195,10 +195,15 @@ def load_side_by_side(session: Session, statement: Statement, names: dict[int, s
 
 
 def changed_after_review(session: Session, statement: Statement) -> bool:
-    """Whether an annotator changed a stance or reopened the statement after its review."""
+    """Whether an annotator changed a stance or reopened the statement after its review.
+
+    By (project, statement), the audit index's order: by statement alone it was a full scan
+    of the audit trail, which grows by an event per save.
+    """
     if statement.reviewed_at is None:
         return False
     later = select(AuditEvent.id).where(
+        AuditEvent.project_id == statement.project_id,
         AuditEvent.statement_id == statement.id,
         AuditEvent.entity.in_(("stance", "assignment")),
         AuditEvent.created_at > statement.reviewed_at,
