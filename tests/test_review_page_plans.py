@@ -14,7 +14,7 @@ from annotator.models import Statement, utcnow
 from annotator.review.review import annotator_names
 from annotator.review.side_by_side import load_side_by_side
 
-from .test_query_plans import recorded
+from .test_query_plans import full_scans, recorded
 from .test_review_helpers import done, mark, setup
 
 TABLES = "stances|statements|audit_events|gold_decisions|assignments|relations"
@@ -35,18 +35,7 @@ def test_the_review_page_scans_no_table_in_full(app, session):
     with recorded(session) as statements:
         view = load_side_by_side(session, statement, names)
     assert len(view.groups) == 1 and len(view.lanes) == 2
-    conn = session.connection()
-    sqlite = conn.dialect.name == "sqlite"
-    if not sqlite:
-        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
-    scans = []
-    for sql, parameters in statements:
-        plan = conn.exec_driver_sql(
-            ("EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN ") + sql, parameters
-        )
-        text = "\n".join(str(r[-1]) for r in plan.all())
-        if (SQLITE_SCAN if sqlite else PG_SCAN).search(text):
-            scans.append(f"{sql}\n{text}")
+    scans = full_scans(session, statements, (SQLITE_SCAN, PG_SCAN))
     session.rollback()
     assert any("audit_events" in sql for sql, _ in statements)
     assert not scans, "full scans:\n\n" + "\n\n".join(scans)
