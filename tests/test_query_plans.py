@@ -46,8 +46,10 @@ def recorded(session):
         event.remove(engine, "before_cursor_execute", note)
 
 
-def full_scans(session, statements) -> list[str]:
-    """The plan lines that scan stances or statements in full, with their query."""
+def full_scans(session, statements, patterns: tuple | None = None) -> list[str]:
+    """The plan lines that scan stances or statements in full, with their query;
+    ``patterns``: (SQLite, PostgreSQL) regular expressions naming other tables."""
+    sqlite_scan, pg_scan = patterns or (SQLITE_SCAN, PG_SCAN)
     conn = session.connection()
     sqlite = conn.dialect.name == "sqlite"
     if not sqlite:
@@ -57,7 +59,7 @@ def full_scans(session, statements) -> list[str]:
         prefix = "EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN "
         rows = conn.exec_driver_sql(prefix + statement, parameters).all()
         plan = "\n".join(str(r[-1]) for r in rows)
-        if (SQLITE_SCAN if sqlite else PG_SCAN).search(plan):
+        if (sqlite_scan if sqlite else pg_scan).search(plan):
             found.append(f"{statement}\n{plan}")
     return found
 

@@ -186,3 +186,40 @@ def test_side_by_side_groups_say_what_differs(app, session):
     assert not first.unanimous and last.unanimous
     assert not any(last.differs.values())
     assert view.figures["n_statements"] == 1
+
+
+def test_the_boards_unanimous_count_is_what_accept_all_would_take(app, session):
+    """The board counts from its own rows and its statement's scope (not the project's),
+    and builds the gold index from them; each step below changes the scope, gold or the
+    decisions, and the board's figures must equal those read afresh."""
+    from annotator.review.adjudication import accept_version, reject_versions
+    from annotator.review.relation_groups import GoldIndex
+    from annotator.review.unanimous import pending_count, pending_unanimous
+
+    project, (st,) = setup(session, annotators=("ann1", "ann2", "ann3"))
+    iran = {n: mark(session, project, st, n, "Iran condemns Israel") for n in ("ann1", "ann2")}
+    russia = [
+        mark(session, project, st, name, "Russia claims victory", label="claim", target=None)
+        for name in ("ann1", "ann2", "ann3")
+    ]
+    rev = find_user(session, "rev")
+    counts = []
+
+    def check():
+        view = load_side_by_side(session, st, _names(session, project))
+        board = pending_count(session, view)[0]
+        assert GoldIndex.of(view.stances, view.decisions) == GoldIndex.load(session, st.id)
+        assert board == len(pending_unanimous(session, project, st))
+        counts.append(board)
+
+    check()  # nobody done: no scope
+    done(session, project, st, "ann1")
+    check()  # one done: still none
+    done(session, project, st, "ann2")
+    check()  # ann1 and ann2 done (ann3 working): both their stances
+    accept_version(session, project, st, rev, 0, iran["ann1"].id, iran["ann1"].version)
+    check()  # gold holds Iran: only Russia left
+    versions = [(s.id, s.version) for s in russia[:2]]
+    reject_versions(session, project, st, rev, st.review_version, versions)
+    check()  # Russia rejected: nothing left
+    assert counts == [0, 0, 2, 1, 0]

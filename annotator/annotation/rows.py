@@ -13,6 +13,7 @@ readers need only values, which one Core query gives in about two.
 from __future__ import annotations
 
 import functools
+import operator
 import typing
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -173,18 +174,30 @@ def _owned(within: bool, timestamps: bool) -> Select:
     return query
 
 
-def list_statement_rows(session: Session, statement_id: int) -> list[StanceRow]:
-    """Every live stance of a statement, annotators' and gold, by position (review board)."""
-    query = _LIVE_ON_STATEMENT
-    rows = session.connection().execute(query, {"statement_id": statement_id})
-    return [StanceRow(*row) for row in rows]
+def list_statement_rows(
+    session: Session, statement_id: int, *, timestamps: bool = True
+) -> list[StanceRow]:
+    """Every live stance of a statement, annotators' and gold, by position (review board).
+
+    The review board shows no timestamps: with ``timestamps=False`` they are None and the
+    rows are the driver's own tuples (as in ``list_stance_rows``), a third of the read.
+    """
+    result = session.connection().execute(
+        _live_on_statement(timestamps), {"statement_id": statement_id}
+    )
+    try:
+        return [StanceRow(*row) for row in (result if timestamps else result.cursor)]
+    finally:
+        result.close()
 
 
-_LIVE_ON_STATEMENT = (
-    stance_select()
-    .where(Stance.statement_id == bindparam("statement_id"), Stance.deleted_at.is_(None))
-    .order_by(Stance.start, Stance.end, Stance.id)
-)
+@functools.cache
+def _live_on_statement(timestamps: bool) -> Select:
+    return (
+        stance_select(times="datetime" if timestamps else "none")
+        .where(Stance.statement_id == bindparam("statement_id"), Stance.deleted_at.is_(None))
+        .order_by(Stance.start, Stance.end, Stance.id)
+    )
 
 
 def get_stance_row(session: Session, stance_id: int) -> StanceRow | None:
@@ -198,7 +211,10 @@ _ONE = stance_select().where(Stance.id == bindparam("stance_id"))
 
 def content_key(stance: Any) -> tuple:
     """What makes two stances (rows or models) the same stance: ``CONTENT``'s values."""
-    return tuple(getattr(stance, name) for name in CONTENT)
+    return _content_of(stance)
+
+
+_content_of = operator.attrgetter(*CONTENT)  # a tuple of them; the review board calls it per stance
 
 
 def form_data(row: StanceRow) -> dict[str, Any]:

@@ -9,6 +9,7 @@ which audits it as ``gold_relation``. Nothing is written when any check fails.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -163,9 +164,11 @@ def unanimous_relations(
     statement: Statement,
     annotators: set[int],
     extra_gold: set[tuple] = frozenset(),
+    index_of: Callable[[], GoldIndex] | None = None,
 ) -> list[list[Relation]]:
     """Relations every annotator made identically (same ends' content, direction and type),
-    not yet decided and not in gold, whose ends gold holds (or ``extra_gold`` will hold)."""
+    not yet decided and not in gold, whose ends gold holds (or ``extra_gold`` will hold);
+    ``index_of`` gives the statement's GoldIndex when the caller can build it."""
     if len(annotators) < 2:
         return []
     relations = session.scalars(
@@ -175,7 +178,7 @@ def unanimous_relations(
     ).all()
     if not relations:
         return []
-    index = GoldIndex.load(session, statement.id)
+    index = index_of() if index_of else GoldIndex.load(session, statement.id)
     decided = _decided_relations(session, statement.id)
     gold_keys = Counter(
         (index.contents[r.from_stance_id], index.contents[r.to_stance_id], r.type_id)

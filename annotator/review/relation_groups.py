@@ -8,12 +8,13 @@ relation there), **type** and **direction**.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from annotator.annotation.rows import CONTENT
+from annotator.annotation.rows import CONTENT, content_key
 from annotator.models import GoldDecision, Relation, RelationDecision, RelationType, Stance
 from annotator.review.side_by_side import Group, LaneGroup
 
@@ -114,15 +115,20 @@ def attach_relation_decisions(groups: list[RelationGroup], decisions) -> None:
 
 
 def load_relation_groups(
-    session: Session, statement_id: int, groups: list[Group], lanes: list[int]
+    session: Session,
+    statement_id: int,
+    groups: list[Group],
+    lanes: list[int],
+    index_of: Callable[[], GoldIndex] | None = None,
 ) -> list[RelationGroup]:
-    """The relation board of a statement, aligned on the stance groups, with decisions."""
+    """The relation board of a statement, aligned on the stance groups, with decisions;
+    ``index_of`` gives the statement's GoldIndex when the caller can build it (else read)."""
     has_any = select(Relation.id).where(
         Relation.statement_id == statement_id, Relation.deleted_at.is_(None)
     )
     if session.scalar(has_any.limit(1)) is None:
         return []  # most statements: no gold look-ups for nothing
-    index = GoldIndex.load(session, statement_id)
+    index = index_of() if index_of else GoldIndex.load(session, statement_id)
     positions = end_positions(groups)
     gold_ends = {sid for sid in positions if index.find_id(sid) is not None}
     rows = load_relation_rows(session, statement_id, positions, gold_ends)
@@ -154,29 +160,37 @@ class GoldIndex:
 
     @classmethod
     def load(cls, session: Session, statement_id: int) -> GoldIndex:
-        """Three reads: the statement's stances, and its decisions."""
+        """Two reads: the statement's live stances, and its decisions."""
         stances = session.execute(
             select(Stance.id, Stance.is_gold, *_CONTENT).where(
                 Stance.statement_id == statement_id, Stance.deleted_at.is_(None)
             )
         ).all()
-        contents = {row[0]: tuple(row[2:]) for row in stances}
-        live_gold = {row[0] for row in stances if row[1]}
-        by_content = {contents[g]: g for g in sorted(live_gold, reverse=True)}
-        by_source, rejected = {}, set()
         decisions = session.execute(
             select(
-                GoldDecision.decision, GoldDecision.gold_stance_id, GoldDecision.source_stance_ids
-            )
-            .where(GoldDecision.statement_id == statement_id)
-            .order_by(GoldDecision.id)
-        )
-        for decision, gold_id, sources in decisions:
-            for sid in sources or []:
-                if decision == "reject":
+                GoldDecision.id,
+                GoldDecision.decision,
+                GoldDecision.gold_stance_id,
+                GoldDecision.source_stance_ids,
+            ).where(GoldDecision.statement_id == statement_id)
+        ).all()
+        return cls.of(stances, decisions)
+
+    @classmethod
+    def of(cls, stances, decisions) -> GoldIndex:
+        """From rows already read (the review board's): live stances with ``id``, ``is_gold``
+        and the content fields; decisions with ``id``, ``decision``, ``gold_stance_id`` and
+        ``source_stance_ids``, in any order (a later decision wins)."""
+        contents = {s.id: content_key(s) for s in stances}
+        live_gold = {s.id for s in stances if s.is_gold}
+        by_content = {contents[g]: g for g in sorted(live_gold, reverse=True)}
+        by_source, rejected = {}, set()
+        for d in sorted(decisions, key=lambda d: d.id):
+            for sid in d.source_stance_ids or []:
+                if d.decision == "reject":
                     rejected.add(sid)
-                elif gold_id in live_gold:
-                    by_source[sid] = gold_id
+                elif d.gold_stance_id in live_gold:
+                    by_source[sid] = d.gold_stance_id
         return cls(by_source, by_content, rejected, contents)
 
     def find_id(self, stance_id: int) -> int | None:

@@ -98,12 +98,18 @@ def _compare(g: Group) -> None:
     g.unanimous = bool(present) and single and len(g.lanes) >= 2 and not any(g.differs.values())
 
 
-def attach_decisions(groups: list[Group], decisions: list[GoldDecision]) -> None:
-    """The latest decision touching each group's versions or gold stances."""
+def attach_decisions(groups: list[Group], decisions) -> None:
+    """The latest decision (by time, then id) touching each group's versions or gold stances.
+
+    Through stance id -> group maps, so a statement with hundreds of groups and decisions
+    costs one pass over the decisions, not a pass over the groups per decision.
+    """
+    source = {s.id: g for g in groups for s in g.sources}
+    gold = {s.id: g for g in groups for s in g.gold}
     for d in sorted(decisions, key=lambda d: (d.created_at, d.id)):
-        ids = set(d.source_stance_ids or [])
-        for g in groups:
-            if ids & {s.id for s in g.sources} or d.gold_stance_id in {s.id for s in g.gold}:
+        touched = [source.get(sid) for sid in d.source_stance_ids or ()]
+        for g in (*touched, gold.get(d.gold_stance_id)):
+            if g is not None:
                 g.decision = d
 
 
@@ -129,37 +135,75 @@ class SideBySide:
     figures: dict
     reviewers: dict[int, str] = field(default_factory=dict)
     changed_after_review: bool = False
+    stances: list[StanceRow] = field(default_factory=list)  # every live one, gold too
+    decisions: list = field(default_factory=list)  # DecisionRow, by time then id
+
+    @property
+    def scope(self) -> set[int]:
+        """The annotators whose work counts (``review.agreement_scope`` for this statement):
+        two or more active assignments done, else none."""
+        done = {lane.annotator_id for lane in self.lanes if lane.state == "done"}
+        return done if len(done) >= 2 else set()
+
+    @property
+    def decided(self) -> set[int]:
+        """Annotator stance ids that earlier decisions used."""
+        return {sid for d in self.decisions for sid in d.source_stance_ids or ()}
+
+
+# The decision columns the board shows and matches on, read as rows: no ORM objects.
+DECISION_COLUMNS = (
+    GoldDecision.id,
+    GoldDecision.reviewer_id,
+    GoldDecision.gold_stance_id,
+    GoldDecision.decision,
+    GoldDecision.source_stance_ids,
+    GoldDecision.reason,
+    GoldDecision.created_at,
+)
 
 
 def load_side_by_side(session: Session, statement: Statement, names: dict[int, str]) -> SideBySide:
-    """Lanes (active assignees and anyone with live stances), aligned groups and decisions."""
-    stances = list_statement_rows(session, statement.id)
+    """Lanes (active assignees and anyone with live stances), aligned groups and decisions.
+
+    Stances are read as plain rows without timestamps (the page shows none), decisions as
+    rows; the view keeps both so the unanimous count and the relation board reuse them.
+    """
+    stances = list_statement_rows(session, statement.id, timestamps=False)
     own = [s for s in stances if not s.is_gold]
     lanes = _lanes(session, statement, own, names)
     groups = align(own, [s for s in stances if s.is_gold], [lane.annotator_id for lane in lanes])
-    decisions = session.scalars(
-        select(GoldDecision).where(GoldDecision.statement_id == statement.id)
-    )
-    decisions = list(decisions)
+    decisions = session.execute(
+        select(*DECISION_COLUMNS)
+        .where(GoldDecision.statement_id == statement.id)
+        .order_by(GoldDecision.created_at, GoldDecision.id)
+    ).all()
     attach_decisions(groups, decisions)
     reviewer_ids = {d.reviewer_id for d in decisions if d.reviewer_id}
-    reviewers = session.execute(select(User.id, User.username).where(User.id.in_(reviewer_ids)))
+    reviewers = select(User.id, User.username).where(User.id.in_(reviewer_ids))
     return SideBySide(
         statement=statement,
         lanes=lanes,
         groups=groups,
         gold_count=len(stances) - len(own),
         figures=_statement_figures(statement, lanes, own, names),
-        reviewers=dict(reviewers.all()),
+        reviewers=dict(session.execute(reviewers).all()) if reviewer_ids else {},
         changed_after_review=changed_after_review(session, statement),
+        stances=stances,
+        decisions=decisions,
     )
 
 
 def changed_after_review(session: Session, statement: Statement) -> bool:
-    """Whether an annotator changed a stance or reopened the statement after its review."""
+    """Whether an annotator changed a stance or reopened the statement after its review.
+
+    By (project, statement), the audit index's order: by statement alone it was a full scan
+    of the audit trail, which grows by an event per save.
+    """
     if statement.reviewed_at is None:
         return False
     later = select(AuditEvent.id).where(
+        AuditEvent.project_id == statement.project_id,
         AuditEvent.statement_id == statement.id,
         AuditEvent.entity.in_(("stance", "assignment")),
         AuditEvent.created_at > statement.reviewed_at,

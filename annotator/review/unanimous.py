@@ -8,6 +8,7 @@ used (a rejection, say) are left alone, so running it again adds nothing.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -27,7 +28,9 @@ from annotator.review.relation_adjudication import (
     auto_relations,
     unanimous_relations,
 )
+from annotator.review.relation_groups import GoldIndex
 from annotator.review.review import agreement_scope
+from annotator.review.side_by_side import SideBySide
 
 
 def unanimous_sources(stances: list[Stance], annotators: set[int]) -> list[list[Stance]]:
@@ -139,12 +142,19 @@ def accept_unanimous(
     return made + accept_unanimous_relations(session, project, statement, reviewer, annotators)
 
 
-def pending_count(session: Session, project: Project, statement: Statement) -> tuple[int, int]:
-    """(stances, relations) the "accept all unanimous" button would take."""
-    annotators = agreement_scope(session, project).get(statement.id, set())
-    groups = _pending_on(session, statement, annotators)
+def pending_count(
+    session: Session, view: SideBySide, index_of: Callable[[], GoldIndex] | None = None
+) -> tuple[int, int]:
+    """(stances, relations) the "accept all unanimous" button would take.
+
+    From what the board already read (its statement's scope, live stances as rows, the
+    stance ids decisions used; the gold index, built when relations need it), not the
+    project's whole scope and the stances again: the page's cost stays its statement's.
+    """
+    annotators = view.scope
+    groups = _pending(view.stances, annotators, view.decided) if len(annotators) >= 2 else []
     coming = {content_key(g[0]) for g in groups}
-    relations = unanimous_relations(session, statement, annotators, coming)
+    relations = unanimous_relations(session, view.statement, annotators, coming, index_of)
     return len(groups), len(relations)
 
 

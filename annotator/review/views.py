@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -46,7 +48,7 @@ from annotator.review.forms import (
     RelationForm,
 )
 from annotator.review.relation_groups import ASPECTS as RELATION_ASPECTS
-from annotator.review.relation_groups import load_relation_groups
+from annotator.review.relation_groups import GoldIndex, load_relation_groups
 from annotator.review.unanimous import accept_unanimous, pending_count
 from annotator.roles import Role
 from annotator.statements.statements import get_statement
@@ -193,7 +195,9 @@ def board_context(project, st, error: str | None = None, offer: dict | None = No
     """Template values of the side-by-side page and of its board fragment."""
     view = sbs.load_side_by_side(db.session, st, names_for(project))
     lanes = [lane.annotator_id for lane in view.lanes]
-    stances, relations = pending_count(db.session, project, st)
+    # Both relation look-ups share one gold index, built (once) only if there are relations.
+    index_of = functools.cache(lambda: GoldIndex.of(view.stances, view.decisions))
+    stances, relations = pending_count(db.session, view, index_of)
     return dict(
         project=project,
         v=view,
@@ -208,7 +212,7 @@ def board_context(project, st, error: str | None = None, offer: dict | None = No
         reviewers=view.reviewers,
         unanimous=stances + relations,  # what the button will take
         unanimous_parts=(stances, relations),
-        rgroups=load_relation_groups(db.session, st.id, view.groups, lanes),
+        rgroups=load_relation_groups(db.session, st.id, view.groups, lanes, index_of),
         raspects=RELATION_ASPECTS,
         rtypes=list_relation_types(db.session, project),
         gold_stances=[(k, s) for k, grp in enumerate(view.groups) for s in grp.gold],
@@ -219,8 +223,12 @@ def board_context(project, st, error: str | None = None, offer: dict | None = No
     )
 
 
-def _urls(project, st) -> dict[str, str]:
-    """Action URLs built once per page: the board has a form per version."""
+def _urls(project, st) -> SimpleNamespace:
+    """Action URLs built once per page: the board has a form per version.
+
+    As attributes, not a dict: the template reads ``u.accept`` per stance, and Jinja tries an
+    attribute before an item, so a dict cost an AttributeError each time.
+    """
     ids = dict(slug=project.slug, statement_id=st.id)
     names = ("accept", "reject", "unanimous", "history", "finish", "reopen")
     urls = {name: url_for(f".{name}", **ids) for name in names}
@@ -230,7 +238,7 @@ def _urls(project, st) -> dict[str, str]:
         urls[f"r_{name}"] = url_for(f".relation_{name}", **ids)
     urls["relations"] = url_for(".relation_add", **ids).rsplit("/", 1)[0]
     urls["next"] = url_for(".next_statement", slug=project.slug, after=st.id)
-    return urls
+    return SimpleNamespace(**urls)
 
 
 def group_title(grp) -> str:
