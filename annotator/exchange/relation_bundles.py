@@ -1,0 +1,239 @@
+"""The bundles of a format that writes relations alone (``relations``): each statement's
+relation records, no stance records.
+
+The hot path of the ``relations`` export. A batch of statements costs two queries: its
+relations joined to both ends (span, label, actors: what an end record and its id need),
+as the driver's tuples, and a check for alike stances (same owner and content). Stances
+that are no relation's end are never read into Python. An end record's ``id`` is its
+stance's record id, which ``records.unique_ids`` suffixes (``-2``) when an owner holds two
+alike stances; a statement that holds such twins (an old database) is built the general
+way, from all its stance records, so the ids stay those of the stance formats.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, case, distinct, func, literal_column, null, select
+from sqlalchemy.orm import Session, aliased
+
+from annotator.annotation.relation_records import link_records
+from annotator.exchange.bundles import (
+    _batch_stances,
+    _bundle,
+    _in_batch,
+    _Lookups,
+    _lookups,
+    iso,
+    iter_statement_rows,
+    plain_rows,
+)
+from annotator.formats.relations import relation_id
+from annotator.models import Project, Relation, RelationType, Stance, Statement
+
+_FROM, _TO = aliased(Stance), aliased(Stance)
+_hash = hashlib.blake2b
+_OWNER = case((Relation.is_gold, null()), else_=Relation.annotator_id)  # one column, not two
+_END_COLUMNS = ("id", "start", "end", "label_id", "target_id", "holder_id")
+
+
+def iter_relation_bundles(
+    session: Session, project: Project, scope: str, rename: Callable[[str], str] | None = None
+) -> Iterator[dict[str, Any]]:
+    """Every statement of the project in id order with its in-scope live relations as
+    relation records (``relations``) and no stances: what ``bundles.iter_bundles`` gives a
+    relation format, built from the relations and their ends alone."""
+    look = _lookups(session, project, rename)
+    keys = _keys(session, project, look)
+    conn = session.connection()  # Core rows: no ORM bookkeeping per relation
+    for rows in iter_statement_rows(conn, project):
+        span = (project.id, rows[0].id, rows[-1].id)
+        links = _batch_links(conn, span, scope)
+        twins = _with_twins(conn, span, scope) if links else set()
+        for row in rows:
+            own = links.get(row.id, ())
+            if row.id in twins:
+                yield _general(conn, row, own, span, scope, look, keys.types)
+                continue
+            records = _records(row, own, keys) if own else []
+            statement = {"id": row.external_id, "text": row.text}
+            yield {"statement": statement, "stances": [], "relations": records}
+
+
+@dataclass
+class _Keys:
+    """What an end and a relation name, by database id, loaded once per export."""
+
+    project: str
+    labels: dict[int, str]  # label id -> key
+    actors: dict[int, str]  # actor id -> key
+    types: dict[int, tuple[str, str]]  # relation type id -> (key, AIF kind)
+    names: Callable[[int], str]  # user id -> name (or pseudonym)
+
+
+def _keys(session: Session, project: Project, look: _Lookups) -> _Keys:
+    labels = {label_id: key for label_id, (key, _polarity) in look.labels.items()}
+    actors = {actor_id: actor["id"] for actor_id, actor in look.actors.items()}
+    return _Keys(look.project, labels, actors, _types(session, project), look.names)
+
+
+def _types(session: Session, project: Project) -> dict[int, tuple[str, str]]:
+    """Relation type id -> (key, AIF kind), loaded once (a join would cost per relation)."""
+    query = select(RelationType.id, RelationType.key, RelationType.aif)
+    rows = session.execute(query.where(RelationType.project_id == project.id))
+    return {type_id: (key, aif) for type_id, key, aif in rows}
+
+
+def _batch_links(conn: Connection, span: tuple, scope: str) -> dict[int, list]:
+    """Live relations of a batch with both live ends, grouped by statement: (statement id,
+    owner (the annotator's id, None for gold), type id, note, created_at, updated_at, then
+    ``_END_COLUMNS`` of the from end and of the to end), timestamps as the driver's."""
+    query = (
+        select(Relation.statement_id, _OWNER, Relation.type_id, Relation.note,
+               Relation.created_at, Relation.updated_at,
+               *(getattr(_FROM, c) for c in _END_COLUMNS),
+               *(getattr(_TO, c) for c in _END_COLUMNS))
+        .join(_FROM, _FROM.id == Relation.from_stance_id)
+        .join(_TO, _TO.id == Relation.to_stance_id)
+        .where(*_in_batch(Relation.statement_id, span), Relation.deleted_at.is_(None))
+        .where(_FROM.deleted_at.is_(None), _FROM.statement_id == Relation.statement_id)
+        .where(_TO.deleted_at.is_(None), _TO.statement_id == Relation.statement_id)
+    )  # fmt: skip
+    if scope != "all":
+        query = query.where(Relation.is_gold.is_(scope == "gold"))
+    grouped: dict[int, list] = defaultdict(list)
+    for row in plain_rows(conn, query):
+        grouped[row[0]].append(row)
+    return grouped
+
+
+def _with_twins(conn: Connection, span: tuple, scope: str) -> set[int]:
+    """The batch's statements that may hold alike live stances of one owner (in scope).
+
+    Each stance's owner and content are folded into one integer, ``_FINGERPRINT``, and a
+    statement is flagged when it has fewer distinct fingerprints than stances: alike
+    stances always collide, so none is missed, and two different stances collide rarely
+    (then the statement is merely built the general way). Counting distinct integers per
+    statement costs SQLite two thirds of grouping the batch by all eight columns.
+    """
+    query = (
+        select(Statement.id)
+        .join(Stance, Statement.id == Stance.statement_id)
+        .where(*_in_batch(Stance.statement_id, span), Stance.deleted_at.is_(None))
+        .group_by(Statement.id)  # the order the index walks: no sorting of groups
+        .having(func.count() > func.count(distinct(_FINGERPRINT)))
+    )
+    if scope != "all":
+        query = query.where(Stance.is_gold.is_(scope == "gold"))
+    return {statement_id for (statement_id,) in plain_rows(conn, query)}
+
+
+def _fingerprint():
+    """Start and end (16 bits each), label and owner (8 each), target and holder (7 each):
+    residues, so the sum stays below 2**62 (PostgreSQL refuses a bigint overflow)."""
+    parts = (Stance.start, Stance.end, Stance.label_id, func.coalesce(Stance.annotator_id, 0),
+             func.coalesce(Stance.target_id, 0), func.coalesce(Stance.holder_id, 0))  # fmt: skip
+    total, shift = None, 0
+    for column, bits in zip(parts, (16, 16, 8, 8, 7, 7), strict=True):
+        term = (column % literal_column(str(2**bits))) * literal_column(str(2**shift))
+        total = term if total is None else total + term
+        shift += bits
+    return total
+
+
+_FINGERPRINT = _fingerprint()
+
+
+def _records(row, links: list[tuple], keys: _Keys) -> list[dict[str, Any]]:
+    """One statement's relation records, ordered as ``link_records`` orders them: owner
+    (annotators by name, gold last), the ends' spans, type, id.
+
+    The hot loop, so it is written flat: rows unpacked whole, per owner its name and the
+    head of its stances' id text built once, the two ends built inline (each once, however
+    many relations share it) with ``records.stance_id``'s text and hash
+    (``tests/test_relation_exchange.py`` checks that end ids are stance record ids).
+    """
+    statement_id, text, project = row.external_id, row.text, keys.project
+    labels, actors, types = keys.labels, keys.actors, keys.types
+    owners: dict[int | None, tuple] = {}
+    ends: dict[int, dict[str, Any]] = {}
+    keyed = []
+    for (_st, user_id, type_id, note, created, updated,
+         f_id, f_start, f_end, f_label, f_target, f_holder,
+         t_id, t_start, t_end, t_label, t_target, t_holder) in links:  # fmt: skip
+        owner = owners.get(user_id) or _owner(owners, keys, statement_id, user_id)
+        a = ends.get(f_id)
+        if a is None:
+            label = labels[f_label]
+            content = (
+                f"{owner[2]}{f_start}\x1f{f_end}\x1f{label}\x1f"
+                f"{actors.get(f_target, '')}\x1f{actors.get(f_holder, '')}"
+            )
+            a = ends[f_id] = {
+                "id": _hash(content.encode(), digest_size=8).hexdigest(),
+                "start": f_start,
+                "end": f_end,
+                "text": text[f_start:f_end],
+                "label": label,
+            }
+        b = ends.get(t_id)
+        if b is None:
+            label = labels[t_label]
+            content = (
+                f"{owner[2]}{t_start}\x1f{t_end}\x1f{label}\x1f"
+                f"{actors.get(t_target, '')}\x1f{actors.get(t_holder, '')}"
+            )
+            b = ends[t_id] = {
+                "id": _hash(content.encode(), digest_size=8).hexdigest(),
+                "start": t_start,
+                "end": t_end,
+                "text": text[t_start:t_end],
+                "label": label,
+            }
+        kind, aif = types[type_id]
+        rid = relation_id(a["id"], b["id"], kind)
+        created_at = iso(created)
+        record = {
+            "project": project, "statement_id": statement_id, "id": rid, "type": kind,
+            "aif": aif, "from": a, "to": b, "annotator": owner[1],
+            "scope": owner[3], "note": note, "created_at": created_at,
+            "updated_at": created_at if updated == created else iso(updated),
+        }  # fmt: skip
+        keyed.append(((owner[0], f_start, f_end, t_start, t_end, kind, rid), record))
+    keyed.sort(key=_first)
+    return [record for _key, record in keyed]
+
+
+def _owner(owners: dict, keys: _Keys, statement_id: str, user_id: int | None) -> tuple:
+    """(sort key, annotator name, head of its stances' id text, scope) of a relation's
+    owner, remembered in ``owners``: ``user_id`` None is gold, sorted after annotators."""
+    annotator = None if user_id is None else keys.names(user_id)
+    head = f"stance\x1f{statement_id}\x1f{'' if annotator is None else '@' + annotator}\x1f"
+    sort_key = (user_id is None, annotator or "")
+    scope = "gold" if user_id is None else "annotator"
+    owners[user_id] = owner = (sort_key, annotator, head, scope)
+    return owner
+
+
+def _first(pair: tuple) -> Any:
+    return pair[0]
+
+
+def _general(conn: Connection, row, links: list[tuple], span: tuple, scope: str,
+             look: _Lookups, types: dict) -> dict[str, Any]:  # fmt: skip
+    """A statement with alike stances: its stance records built as the stance formats build
+    them (their ids suffixed in record order), the relations' ends looked up among them."""
+    stances = _batch_stances(conn, (span[0], row.id, row.id), scope).get(row.id, ())
+    bundle, by_id = _bundle(row, stances, scope, {}, look)
+    rows = [
+        (_st, user_id is None, *types[type_id], link[6], link[12], user_id, *link[3:6])
+        for link in links
+        for _st, user_id, type_id in (link[:3],)
+    ]
+    head = (look.project, row.external_id)
+    bundle["relations"] = link_records(rows, head, by_id, look.names, iso) if rows else []
+    return bundle
