@@ -92,7 +92,7 @@ def _lookups(session: Session, project: Project, rename: Rename) -> _Lookups:
     )
 
 
-_STATEMENT_COLUMNS = (
+STATEMENT_COLUMNS = (
     Statement.id,
     Statement.external_id,
     Statement.title,
@@ -143,12 +143,15 @@ _ORIGIN_COLUMNS = (
 _ORIGIN = len(_READ)
 
 
-def iter_statement_rows(conn: Connection, project: Project) -> Iterator[list[Any]]:
-    """Batches of statement rows in id order, by keyset pagination on the id."""
+def iter_statement_rows(
+    conn: Connection, project: Project, columns: tuple = STATEMENT_COLUMNS
+) -> Iterator[list[Any]]:
+    """Batches of statement rows in id order, by keyset pagination on the id (``columns``
+    must include ``Statement.id``)."""
     last = 0
     while True:
         rows = conn.execute(
-            select(*_STATEMENT_COLUMNS)
+            select(*columns)
             .where(Statement.project_id == project.id, Statement.id > last)
             .order_by(Statement.id)
             .limit(BATCH)

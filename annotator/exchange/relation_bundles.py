@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, aliased
 
 from annotator.annotation.relation_records import link_records
 from annotator.exchange.bundles import (
+    STATEMENT_COLUMNS,
     _batch_stances,
     _bundle,
     _in_batch,
@@ -37,6 +38,7 @@ from annotator.models import Project, Relation, RelationType, Stance, Statement
 
 _FROM, _TO = aliased(Stance), aliased(Stance)
 _hash = hashlib.blake2b
+_STATEMENT_TEXT = (Statement.id, Statement.external_id, Statement.text)  # no meta to parse
 _OWNER = case((Relation.is_gold, null()), else_=Relation.annotator_id)  # one column, not two
 _END_COLUMNS = ("id", "start", "end", "label_id", "target_id", "holder_id")
 
@@ -50,7 +52,7 @@ def iter_relation_bundles(
     look = _lookups(session, project, rename)
     keys = _keys(session, project, look)
     conn = session.connection()  # Core rows: no ORM bookkeeping per relation
-    for rows in iter_statement_rows(conn, project):
+    for rows in iter_statement_rows(conn, project, _STATEMENT_TEXT):
         span = (project.id, rows[0].id, rows[-1].id)
         links = _batch_links(conn, span, scope)
         twins = _with_twins(conn, span, scope) if links else set()
@@ -228,7 +230,9 @@ def _general(conn: Connection, row, links: list[tuple], span: tuple, scope: str,
     """A statement with alike stances: its stance records built as the stance formats build
     them (their ids suffixed in record order), the relations' ends looked up among them."""
     stances = _batch_stances(conn, (span[0], row.id, row.id), scope).get(row.id, ())
-    bundle, by_id = _bundle(row, stances, scope, {}, look)
+    full = conn.execute(select(*STATEMENT_COLUMNS).where(Statement.id == row.id)).one()
+    bundle, by_id = _bundle(full, stances, scope, {}, look)
+    bundle["stances"] = []  # a relation format reads none
     rows = [
         (_st, user_id is None, *types[type_id], link[6], link[12], user_id, *link[3:6])
         for link in links

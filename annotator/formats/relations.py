@@ -177,7 +177,7 @@ def chunks(bundles: Bundles, ctx: ExportContext) -> Chunks:
         count_relations(counts, relations)
         counts.rows += len(relations)
         if relations:
-            yield b"".join(relation_line(r) for r in relations).decode()
+            yield b"".join([relation_line(r) for r in relations]).decode()
     return counts
 
 
