@@ -19,6 +19,7 @@ from annotator.annotation.relations import (
     RelationInput,
     create_relation,
     delete_relation,
+    update_relation,
 )
 from annotator.db.audit import record_event
 from annotator.errors import Conflict, Invalid, NotFound
@@ -26,6 +27,8 @@ from annotator.models import Project, Relation, RelationDecision, Stance, Statem
 from annotator.review.adjudication import claim_statement, copy_to_gold, record_decision
 from annotator.review.relation_groups import GoldIndex
 from annotator.text.excerpt import excerpt
+
+IN_GOLD = "Gold already holds this relation (same ends, direction and type); nothing was saved."
 
 
 def get_source_relation(
@@ -125,10 +128,7 @@ def _make_gold(session, project, statement, reviewer, ends, kind: str, note: str
         data = RelationInput(ends[0], ends[1], kind, note)
         return create_relation(session, project, statement, reviewer, data, gold=True)
     except DuplicateRelation:
-        raise Conflict(
-            "Gold already holds this relation (same ends, direction and type); nothing was saved.",
-            field="type",
-        ) from None
+        raise Conflict(IN_GOLD, field="type") from None
 
 
 def add_relation(
@@ -180,6 +180,35 @@ def delete_gold_relation(
     """Soft-delete a gold relation at the version shown (audited by the relation service)."""
     claim_statement(session, statement, reviewer, review_version)
     return delete_relation(session, project, statement, reviewer, relation_id, version, gold=True)
+
+
+def edit_gold_relation(
+    session: Session,
+    project: Project,
+    statement: Statement,
+    reviewer: User,
+    review_version: int,
+    relation_id: int,
+    version: int,
+    *,
+    type: str | None = None,
+    reverse: bool = False,
+    reason: str = "",
+) -> Relation:
+    """Change a gold relation in place (its type, its direction) at the version shown: 409
+    when it changed since, the relation service's audit plus an "edit" decision in the
+    history. A change to what gold already holds is refused, as when accepting."""
+    claim_statement(session, statement, reviewer, review_version)
+    gold = session.get(Relation, relation_id)
+    if gold is not None and gold.is_gold and not reverse and type in (None, gold.type.key):
+        raise Invalid("Nothing to change: pick another type or reverse it.", field="type")
+    try:
+        gold = update_relation(session, project, statement, reviewer, relation_id, version,
+                               type=type, reverse=reverse, gold=True)  # fmt: skip
+    except DuplicateRelation:
+        raise Conflict(IN_GOLD, field="type") from None
+    record_relation_decision(session, project, statement, reviewer, "edit", [], gold, reason)
+    return gold
 
 
 def record_relation_decision(

@@ -35,6 +35,7 @@ from annotator.review.forms import (
     GoldDeleteForm,
     GoldForm,
     GoldRelationDeleteForm,
+    GoldRelationEditForm,
     RejectForm,
     RelationAddForm,
     RelationForm,
@@ -557,6 +558,23 @@ def relation_delete(project, statement_id: int, gold_id: int):
             f.version.data,
         ),
         "Gold relation deleted.",
+    )  # fmt: skip
+
+
+@bp.post("/s/<int:statement_id>/relations/<int:gold_id>/update")
+@project_view(Role.REVIEWER)
+def relation_update(project, statement_id: int, gold_id: int):
+    """Change a gold relation in place (type, direction) at the version shown."""
+    return _decision(
+        project,
+        statement_id,
+        GoldRelationEditForm(),
+        lambda st, f: radj.edit_gold_relation(
+            db.session, project, st, current_user, f.review_version.data, gold_id,
+            f.version.data, type=f.type.data or None, reverse=f.reverse.data,
+            reason=f.reason.data,
+        ),
+        "Gold relation changed.",
     )  # fmt: skip
 
 
