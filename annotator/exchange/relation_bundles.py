@@ -3,11 +3,13 @@ relation records, no stance records.
 
 The hot path of the ``relations`` export. A batch of statements costs two queries: its
 relations joined to both ends (span, label, actors: what an end record and its id need),
-as the driver's tuples, and a check for alike stances (same owner and content). Stances
+as the driver's tuples, and a count of alike stances (same owner and content). Stances
 that are no relation's end are never read into Python. An end record's ``id`` is its
 stance's record id, which ``records.unique_ids`` suffixes (``-2``) when an owner holds two
-alike stances; a statement that holds such twins (an old database) is built the general
-way, from all its stance records, so the ids stay those of the stance formats.
+alike stances, and which names the stance's owner. A statement that holds such twins, or
+a relation whose end is another owner's (neither is made by the tool; an old or edited
+database may hold them), is built the general way, from all its stance records, so the
+ids stay those of the stance formats (tests/test_relation_export_records.py).
 """
 
 from __future__ import annotations
@@ -18,10 +20,22 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, case, distinct, func, literal_column, null, select
+from sqlalchemy import (
+    Connection,
+    and_,
+    case,
+    distinct,
+    func,
+    literal,
+    literal_column,
+    not_,
+    null,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session, aliased
 
-from annotator.annotation.relation_records import link_records
+from annotator.annotation.relation_records import batch_query, link_records
 from annotator.exchange.bundles import (
     STATEMENT_COLUMNS,
     _batch_stances,
@@ -39,7 +53,23 @@ from annotator.models import Project, Relation, RelationType, Stance, Statement
 _FROM, _TO = aliased(Stance), aliased(Stance)
 _hash = hashlib.blake2b
 _STATEMENT_TEXT = (Statement.id, Statement.external_id, Statement.text)  # no meta to parse
-_OWNER = case((Relation.is_gold, null()), else_=Relation.annotator_id)  # one column, not two
+_MIXED = -1  # the owner column of a relation whose ends are not all its owner's
+
+
+def _owner_column():
+    """The relation's owner as one column: the annotator's id, NULL for gold, ``_MIXED``
+    when an end is another owner's (then its end ids hash another name)."""
+    own_ends = and_(
+        _FROM.is_gold == Relation.is_gold, _TO.is_gold == Relation.is_gold,
+        or_(Relation.is_gold, and_(_FROM.annotator_id == Relation.annotator_id,
+                                   _TO.annotator_id == Relation.annotator_id)),
+    )  # fmt: skip
+    return case(
+        (not_(own_ends), literal(_MIXED)), (Relation.is_gold, null()), else_=Relation.annotator_id
+    )
+
+
+_OWNER = _owner_column()
 _END_COLUMNS = ("id", "start", "end", "label_id", "target_id", "holder_id")
 
 
@@ -58,12 +88,20 @@ def iter_relation_bundles(
         twins = _with_twins(conn, span, scope) if links else set()
         for row in rows:
             own = links.get(row.id, ())
-            if row.id in twins:
-                yield _general(conn, row, own, span, scope, look, keys.types)
+            try:
+                if row.id in twins:
+                    raise _Unusual
+                records = _records(row, own, keys) if own else []
+            except _Unusual:
+                yield _general(conn, row, span[0], scope, look)
                 continue
-            records = _records(row, own, keys) if own else []
             statement = {"id": row.external_id, "text": row.text}
             yield {"statement": statement, "stances": [], "relations": records}
+
+
+class _Unusual(Exception):
+    """A statement the fast path does not build: alike stances, or a relation whose ends
+    belong to another owner than itself (no tool makes one, an old database may hold it)."""
 
 
 @dataclass
@@ -213,6 +251,8 @@ def _records(row, links: list[tuple], keys: _Keys) -> list[dict[str, Any]]:
 def _owner(owners: dict, keys: _Keys, statement_id: str, user_id: int | None) -> tuple:
     """(sort key, annotator name, head of its stances' id text, scope) of a relation's
     owner, remembered in ``owners``: ``user_id`` None is gold, sorted after annotators."""
+    if user_id == _MIXED:
+        raise _Unusual
     annotator = None if user_id is None else keys.names(user_id)
     head = f"stance\x1f{statement_id}\x1f{'' if annotator is None else '@' + annotator}\x1f"
     sort_key = (user_id is None, annotator or "")
@@ -225,19 +265,15 @@ def _first(pair: tuple) -> Any:
     return pair[0]
 
 
-def _general(conn: Connection, row, links: list[tuple], span: tuple, scope: str,
-             look: _Lookups, types: dict) -> dict[str, Any]:  # fmt: skip
-    """A statement with alike stances: its stance records built as the stance formats build
-    them (their ids suffixed in record order), the relations' ends looked up among them."""
-    stances = _batch_stances(conn, (span[0], row.id, row.id), scope).get(row.id, ())
+def _general(conn: Connection, row, project_id: int, scope: str, look: _Lookups) -> dict:
+    """An unusual statement built as the stance formats build it: all its stance records
+    (ids suffixed in record order), its relations read as they read them, ends among those."""
+    span = (project_id, row.id, row.id)
+    stances = _batch_stances(conn, span, scope).get(row.id, ())
     full = conn.execute(select(*STATEMENT_COLUMNS).where(Statement.id == row.id)).one()
     bundle, by_id = _bundle(full, stances, scope, {}, look)
     bundle["stances"] = []  # a relation format reads none
-    rows = [
-        (_st, user_id is None, *types[type_id], link[6], link[12], user_id, *link[3:6])
-        for link in links
-        for _st, user_id, type_id in (link[:3],)
-    ]
+    links = plain_rows(conn, batch_query(span, scope))
     head = (look.project, row.external_id)
-    bundle["relations"] = link_records(rows, head, by_id, look.names, iso) if rows else []
+    bundle["relations"] = link_records(links, head, by_id, look.names, iso) if links else []
     return bundle
