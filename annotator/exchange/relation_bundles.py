@@ -18,6 +18,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -51,6 +52,7 @@ from annotator.formats.relations import relation_id
 from annotator.models import Project, Relation, RelationType, Stance, Statement
 
 _FROM, _TO = aliased(Stance), aliased(Stance)
+_FIRST = itemgetter(0)
 _hash = hashlib.blake2b
 _STATEMENT_TEXT = (Statement.id, Statement.external_id, Statement.text)  # no meta to parse
 _MIXED = -1  # the owner column of a relation whose ends are not all its owner's
@@ -244,7 +246,7 @@ def _records(row, links: list[tuple], keys: _Keys) -> list[dict[str, Any]]:
             "updated_at": created_at if updated == created else iso(updated),
         }  # fmt: skip
         keyed.append(((owner[0], f_start, f_end, t_start, t_end, kind, rid), record))
-    keyed.sort(key=_first)
+    keyed.sort(key=_FIRST)
     return [record for _key, record in keyed]
 
 
@@ -259,10 +261,6 @@ def _owner(owners: dict, keys: _Keys, statement_id: str, user_id: int | None) ->
     scope = "gold" if user_id is None else "annotator"
     owners[user_id] = owner = (sort_key, annotator, head, scope)
     return owner
-
-
-def _first(pair: tuple) -> Any:
-    return pair[0]
 
 
 def _general(conn: Connection, row, project_id: int, scope: str, look: _Lookups) -> dict:
