@@ -194,13 +194,11 @@ def _records(row, links: list[tuple], keys: _Keys) -> list[dict[str, Any]]:
     """One statement's relation records, ordered as ``link_records`` orders them: owner
     (annotators by name, gold last), the ends' spans, type, id.
 
-    The hot loop, so it is written flat: rows unpacked whole, per owner its name and the
-    head of its stances' id text built once, the two ends built inline (each once, however
-    many relations share it) with ``records.stance_id``'s text and hash
-    (``tests/test_relation_exchange.py`` checks that end ids are stance record ids).
+    The hot loop: rows unpacked whole, per owner its name and the head of its stances' id
+    text built once, each end built once however many relations share it.
     """
     statement_id, text, project = row.external_id, row.text, keys.project
-    labels, actors, types = keys.labels, keys.actors, keys.types
+    types = keys.types
     owners: dict[int | None, tuple] = {}
     ends: dict[int, dict[str, Any]] = {}
     keyed = []
@@ -210,32 +208,10 @@ def _records(row, links: list[tuple], keys: _Keys) -> list[dict[str, Any]]:
         owner = owners.get(user_id) or _owner(owners, keys, statement_id, user_id)
         a = ends.get(f_id)
         if a is None:
-            label = labels[f_label]
-            content = (
-                f"{owner[2]}{f_start}\x1f{f_end}\x1f{label}\x1f"
-                f"{actors.get(f_target, '')}\x1f{actors.get(f_holder, '')}"
-            )
-            a = ends[f_id] = {
-                "id": _hash(content.encode(), digest_size=8).hexdigest(),
-                "start": f_start,
-                "end": f_end,
-                "text": text[f_start:f_end],
-                "label": label,
-            }
+            a = ends[f_id] = _end(owner[2], text, keys, f_start, f_end, f_label, f_target, f_holder)
         b = ends.get(t_id)
         if b is None:
-            label = labels[t_label]
-            content = (
-                f"{owner[2]}{t_start}\x1f{t_end}\x1f{label}\x1f"
-                f"{actors.get(t_target, '')}\x1f{actors.get(t_holder, '')}"
-            )
-            b = ends[t_id] = {
-                "id": _hash(content.encode(), digest_size=8).hexdigest(),
-                "start": t_start,
-                "end": t_end,
-                "text": text[t_start:t_end],
-                "label": label,
-            }
+            b = ends[t_id] = _end(owner[2], text, keys, t_start, t_end, t_label, t_target, t_holder)
         kind, aif = types[type_id]
         rid = relation_id(a["id"], b["id"], kind)
         created_at = iso(created)
@@ -248,6 +224,17 @@ def _records(row, links: list[tuple], keys: _Keys) -> list[dict[str, Any]]:
         keyed.append(((owner[0], f_start, f_end, t_start, t_end, kind, rid), record))
     keyed.sort(key=_FIRST)
     return [record for _key, record in keyed]
+
+
+def _end(head: str, text: str, keys: _Keys, start: int, end: int, label_id: int,
+         target_id: int | None, holder_id: int | None) -> dict[str, Any]:  # fmt: skip
+    """An end record: ``records.stance_id``'s text after the owner's ``head``, hashed alike
+    (tests/test_relation_export_records.py checks end ids against stance record ids)."""
+    label, actors = keys.labels[label_id], keys.actors
+    target, holder = actors.get(target_id, ""), actors.get(holder_id, "")
+    content = f"{head}{start}\x1f{end}\x1f{label}\x1f{target}\x1f{holder}"
+    digest = _hash(content.encode(), digest_size=8).hexdigest()
+    return {"id": digest, "start": start, "end": end, "text": text[start:end], "label": label}
 
 
 def _owner(owners: dict, keys: _Keys, statement_id: str, user_id: int | None) -> tuple:
