@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select, update
 
 from annotator.exchange.bundles import iter_bundles
-from annotator.exchange.relation_bundles import _with_twins, iter_relation_bundles
+from annotator.exchange.relation_bundles import _with_twins, iter_relations_only
 from annotator.models import Relation, Stance, Statement
 
 from .test_relation_exchange import lines, related_project
@@ -83,7 +83,7 @@ def general_records(session, project, scope):
 
 
 def fast_records(session, project, scope):
-    bundles = iter_relation_bundles(session, project, scope)
+    bundles = iter_relations_only(session, project, scope)
     return [(b["statement"]["id"], b["relations"]) for b in bundles]
 
 

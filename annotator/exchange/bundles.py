@@ -175,7 +175,7 @@ def iter_bundles(
     ``scope`` is gold, annotators or all; ``rename`` maps usernames (pseudonyms). With
     ``relations`` (the relation formats ask for it; stance formats skip the query) each
     bundle also carries its in-scope relations as relation records (a format that writes
-    relations alone reads ``relation_bundles.iter_relation_bundles`` instead).
+    relations alone reads ``relation_bundles.iter_relations_only`` instead).
     """
     look = _lookups(session, project, rename)
     conn = session.connection()  # Core rows: no ORM bookkeeping per stance

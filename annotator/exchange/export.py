@@ -22,7 +22,7 @@ from annotator.annotation.rows import RECORD_VALUES
 from annotator.config import VERSION as __version__
 from annotator.errors import Invalid
 from annotator.exchange.bundles import BATCH, iso, iter_bundles
-from annotator.exchange.relation_bundles import iter_relation_bundles
+from annotator.exchange.relation_bundles import iter_relations_only
 from annotator.formats import (
     EXPORTERS,
     Chunks,
@@ -228,5 +228,5 @@ def request_bundles(
     rename = functools.partial(pseudonym, key) if key else None
     exporter = get_exporter(request.format)
     if exporter.relations and not exporter.stances:
-        return iter_relation_bundles(session, project, request.scope, rename)
+        return iter_relations_only(session, project, request.scope, rename)
     return iter_bundles(session, project, request.scope, rename, relations=exporter.relations)

@@ -75,7 +75,7 @@ _OWNER = _owner_column()
 _END_COLUMNS = ("id", "start", "end", "label_id", "target_id", "holder_id")
 
 
-def iter_relation_bundles(
+def iter_relations_only(
     session: Session, project: Project, scope: str, rename: Callable[[str], str] | None = None
 ) -> Iterator[dict[str, Any]]:
     """Every statement of the project in id order with its in-scope live relations as
