@@ -80,18 +80,22 @@ def update_relation(
     *,
     type: str | None = None,
     note: str | None = None,
+    reverse: bool = False,
     gold: bool = False,
 ) -> Relation:
-    """Change the type or note, refusing (409) when ``version`` is not the stored one."""
+    """Change the type or note, or swap the ends (``reverse``), refusing (409) when
+    ``version`` is not the stored one."""
     _require_owner(session, project, statement, user, gold)
     relation = _current(session, statement, relation_id, user, gold, version)
     before = relation_snapshot(relation)
     rtype = relation.type if type is None else _type(session, project, type)
-    ends = (relation.from_stance_id, relation.to_stance_id)
+    ends = (relation.from_stance_id, relation.to_stance_id)[:: -1 if reverse else 1]
     if has_live_link(session, *ends, rtype.id, exclude=relation.id):
         raise DuplicateRelation()
     with race_is_conflict(relation, version, "relation"):
         relation.type = rtype
+        if reverse:
+            relation.from_stance, relation.to_stance = relation.to_stance, relation.from_stance
         if note is not None:
             relation.note = note.strip()
         session.flush()

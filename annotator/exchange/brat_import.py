@@ -13,6 +13,7 @@ relations already stored are skipped, so importing twice changes nothing.
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 import tomllib
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -27,14 +28,18 @@ from annotator.errors import Invalid
 from annotator.exchange.relation_import import RelationImporter
 from annotator.exchange.stance_import import StanceImporter, StanceImportReport
 from annotator.formats import FormatError, archive, brat
+from annotator.formats.brat_mapping import LabelMap
 from annotator.formats.statement_readers import StatementRecord
 from annotator.models import Actor, Label, Project, RelationType, Statement, User
 from annotator.statements.statements import import_statements, text_sha256
 
+_RELATION_KEY = re.compile(r"^[^\s:=]+$")
+
 
 @dataclass
 class BratMapping:
-    """brat entity type -> label key, brat relation type -> relation type key."""
+    """brat entity type (or ``Type:Attribute=Value``, see ``formats.brat_mapping``) -> label
+    key, brat relation type -> relation type key."""
 
     labels: dict[str, str] = field(default_factory=dict)
     relations: dict[str, str] = field(default_factory=dict)
@@ -56,11 +61,26 @@ def read_mapping(path: Path) -> BratMapping:
         if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
             raise Invalid(f"{path.name}: [{name}] maps brat types to key strings.")
         tables[name] = dict(table)
-    return BratMapping(**tables)
+    mapping = BratMapping(**tables)
+    check_keys(mapping, f"{path.name}: ")
+    return mapping
+
+
+def check_keys(mapping: BratMapping, where: str = "") -> None:
+    """Invalid for a label key that is neither ``Type`` nor ``Type:Attribute=Value`` and for a
+    relation key with an attribute (brat attributes sit on entities)."""
+    try:
+        LabelMap.of(mapping.labels)
+    except ValueError as exc:
+        raise Invalid(f"{where}{exc}.") from None
+    for key in mapping.relations:
+        if not _RELATION_KEY.match(key):
+            raise Invalid(f"{where}relation type '{key}' takes no attribute; use the brat type.")
 
 
 def parse_map_options(session: Session, project: Project, pairs: Iterable[str]) -> BratMapping:
-    """``--map OURS=BRAT`` pairs: OURS is a label key or a relation type key of the project."""
+    """``--map OURS=BRAT`` pairs: OURS is a label key or a relation type key of the project,
+    BRAT a brat type or, for a label, ``Type:Attribute=Value`` (``support=Claim:Stance=For``)."""
     labels, types = _keys(session, project)
     mapping = BratMapping()
     for pair in pairs:
@@ -109,6 +129,7 @@ def import_brat(
 
 
 def _check_mapping(mapping: BratMapping, labels: set[str], types: set[str]) -> None:
+    check_keys(mapping)
     for brat_type, key in mapping.labels.items():
         if key not in labels:
             raise Invalid(f"The map sends brat type '{brat_type}' to '{key}', no label here.")

@@ -92,7 +92,7 @@ def _lookups(session: Session, project: Project, rename: Rename) -> _Lookups:
     )
 
 
-_STATEMENT_COLUMNS = (
+STATEMENT_COLUMNS = (
     Statement.id,
     Statement.external_id,
     Statement.title,
@@ -131,7 +131,6 @@ _FRAME = _getter("id", "is_gold", "annotator_id", "start", "end", "label_id", "t
 # seventh of ``dict.update(zip(...))``.
 _VALUES = tuple((name, _READ.index(name)) for name in RECORD_VALUES)
 _VOTE_KEY = _getter("start", "end", "label_id", "target_id")
-_CONTENT = _getter(*CONTENT)
 # Where an accepted suggestion came from, read after ``_READ`` by the same query (two outer
 # joins on primary keys, not a query per stance): NULL for stances drawn by hand.
 _ORIGIN_COLUMNS = (
@@ -144,12 +143,15 @@ _ORIGIN_COLUMNS = (
 _ORIGIN = len(_READ)
 
 
-def iter_statement_rows(conn: Connection, project: Project) -> Iterator[list[Any]]:
-    """Batches of statement rows in id order, by keyset pagination on the id."""
+def iter_statement_rows(
+    conn: Connection, project: Project, columns: tuple = STATEMENT_COLUMNS
+) -> Iterator[list[Any]]:
+    """Batches of statement rows in id order, by keyset pagination on the id (``columns``
+    must include ``Statement.id``)."""
     last = 0
     while True:
         rows = conn.execute(
-            select(*_STATEMENT_COLUMNS)
+            select(*columns)
             .where(Statement.project_id == project.id, Statement.id > last)
             .order_by(Statement.id)
             .limit(BATCH)
@@ -167,30 +169,24 @@ def iter_bundles(
     rename: Rename = None,
     *,
     relations: bool = False,
-    ends_only: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """Every statement of the project in id order with its in-scope stances, canonical records.
 
     ``scope`` is gold, annotators or all; ``rename`` maps usernames (pseudonyms). With
     ``relations`` (the relation formats ask for it; stance formats skip the query) each
-    bundle also carries its in-scope relations as relation records. ``ends_only`` (a format
-    that writes relations alone) leaves ``stances`` empty and builds only the relation
-    ends: a third of the work per statement.
+    bundle also carries its in-scope relations as relation records (a format that writes
+    relations alone reads ``relation_bundles.iter_relations_only`` instead).
     """
     look = _lookups(session, project, rename)
     conn = session.connection()  # Core rows: no ORM bookkeeping per stance
     for rows in iter_statement_rows(conn, project):
         span = (project.id, rows[0].id, rows[-1].id)
         stances = _batch_stances(conn, span, scope)
-        needs_gold = scope != "annotators" and not ends_only
-        gold = _gold_sources(conn, span, stances, look) if needs_gold else {}
+        gold = _gold_sources(conn, span, stances, look) if scope != "annotators" else {}
         links = _batch_relations(conn, span, scope) if relations else {}
         for row in rows:
-            own_stances, own = stances.get(row.id, ()), links.get(row.id, ())
-            if ends_only and relations and _distinct(own_stances):
-                bundle, by_id = _ends(row, own_stances, own, look)
-            else:
-                bundle, by_id = _bundle(row, own_stances, scope, gold, look)
+            own = links.get(row.id, ())
+            bundle, by_id = _bundle(row, stances.get(row.id, ()), scope, gold, look)
             if relations:
                 head = (look.project, row.external_id)
                 bundle["relations"] = link_records(own, head, by_id, look.names, iso) if own else []
@@ -301,31 +297,6 @@ def _bundle(row, stances, scope: str, gold: Mapping, look: _Lookups) -> tuple[di
     unique_ids(records)
     by_id = {sid: record for _key, record, sid in keyed}
     return {"statement": statement, "stances": records}, by_id
-
-
-def _distinct(stances) -> bool:
-    """No two stances of one owner alike (then every record id is its plain stance id)."""
-    keys = {(s[_GOLD], s[_OWNER], *_CONTENT(s)) for s in stances}
-    return len(keys) == len(stances)
-
-
-def _ends(row, stances, relations, look: _Lookups) -> tuple[dict, dict]:
-    """A bundle without stances, and the records of the stances its relations link (id,
-    span, text and label: what a relation end holds) by database id."""
-    text, external_id = row.text, row.external_id
-    wanted = {sid for r in relations for sid in (r[4], r[5])}
-    by_id = {}
-    for s in stances:
-        if s[_ID] in wanted:
-            sid, is_gold, user_id, start, end, label_id, target_id, holder_id, *_ = _FRAME(s)
-            label = look.labels[label_id][0]
-            target, holder = look.actors.get(target_id), look.actors.get(holder_id)
-            annotator = None if is_gold else look.names(user_id)
-            keys = (target["id"] if target else None, holder["id"] if holder else None)
-            rid = stance_id(external_id, annotator, start, end, label, *keys)
-            by_id[sid] = {"id": rid, "start": start, "end": end, "text": text[start:end],
-                          "label": label}  # fmt: skip
-    return {"statement": {"id": external_id, "text": text}, "stances": []}, by_id
 
 
 def _batch_relations(conn: Connection, span: tuple, scope: str) -> dict[int, list]:

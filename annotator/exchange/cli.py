@@ -287,7 +287,8 @@ def import_stances_command(project: str, file: Path) -> None:
 )  # fmt: skip
 @click.option(
     "--map", "pairs", multiple=True, metavar="OURS=BRAT",
-    help="Map a brat type to a label or relation type key, repeatable: --map claim=Claim.",
+    help="Map a brat type (or, for a label, Type:Attribute=Value) to a label or relation type "
+    "key, repeatable: --map claim=Claim --map pro=Claim:Stance=For.",
 )  # fmt: skip
 @unit_of_work
 def import_brat_command(project: str, source: Path, mapping: Path | None, pairs) -> None:

@@ -22,6 +22,7 @@ from annotator.annotation.rows import RECORD_VALUES
 from annotator.config import VERSION as __version__
 from annotator.errors import Invalid
 from annotator.exchange.bundles import BATCH, iso, iter_bundles
+from annotator.exchange.relation_bundles import iter_relations_only
 from annotator.formats import (
     EXPORTERS,
     Chunks,
@@ -226,7 +227,6 @@ def request_bundles(
     key = request.pseudonym_key
     rename = functools.partial(pseudonym, key) if key else None
     exporter = get_exporter(request.format)
-    return iter_bundles(
-        session, project, request.scope, rename,
-        relations=exporter.relations, ends_only=not exporter.stances,
-    )  # fmt: skip
+    if exporter.relations and not exporter.stances:
+        return iter_relations_only(session, project, request.scope, rename)
+    return iter_bundles(session, project, request.scope, rename, relations=exporter.relations)

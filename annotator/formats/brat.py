@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from annotator.formats import Bundles, Counts, ExportContext, Exporter, FormatError
+from annotator.formats.brat_mapping import LabelMap, Unplaced
 from annotator.formats.relations import (
     EndIndex,
     by_owner,
@@ -185,9 +186,11 @@ def read_document(
     ``file`` and ``lines`` (brat id -> line, ``"N <T id>"`` for a target's N line) for an
     importer's messages.
 
-    ``labels`` and ``relation_types`` map brat types to our keys; an unmapped type, an
-    offset whose text differs from the ``.txt``, a reference to an unknown ``T`` and an
-    annotation kind we do not read (events, equivalences) raise FormatError at file:line.
+    ``labels`` maps brat types, or a type with an attribute value (``Claim:Stance=For``,
+    see ``brat_mapping``), to label keys, ``relation_types`` relation types to type keys;
+    an unmapped type or attribute value, an offset whose text differs from the ``.txt``, a
+    reference to an unknown ``T`` and an annotation kind we do not read (events,
+    equivalences) raise FormatError at file:line.
     """
     statement_id, owner = split_document_name(name)
     scope = {"annotator": owner, "scope": "annotator" if owner is not None else "gold"}
@@ -203,6 +206,7 @@ def read_document(
             reader.textbound(n, line)
         else:
             reader.other(n, line)
+    reader.place()
     stances = [stance | scope for stance in reader.stances.values()]
     relations = [relation | scope for relation in reader.relations.values()]
     statement = {"id": statement_id, "text": text}
@@ -214,10 +218,16 @@ class _Reader:
     """The state of one .ann being read: its stances and relations by brat id."""
 
     def __init__(self, text: str, labels: Mapping, relation_types: Mapping, file: str) -> None:
-        self.text, self.labels, self.relation_types, self.file = text, labels, relation_types, file
+        self.text, self.relation_types, self.file = text, relation_types, file
+        try:
+            self.labels = LabelMap.of(labels)
+        except ValueError as exc:
+            raise FormatError(f"the label mapping: {exc}") from None
         self.stances: dict[str, dict] = {}
         self.relations: dict[str, dict] = {}
         self.lines: dict[str, int] = {}  # brat id (and "N <tid>" for a target) -> line
+        self.kinds: dict[str, str] = {}  # T id -> its brat type, placed by ``place``
+        self.attributes: dict[str, dict[str, tuple[str, int]]] = {}  # T id -> name -> (value, line)
 
     def fail(self, n: int, message: str) -> FormatError:
         return FormatError(message, file=self.file, line=n)
@@ -235,12 +245,26 @@ class _Reader:
             raise self.fail(n, f"{tid} says {covered!r} but the .txt has {there!r} at {offsets}")
         start, end = pieces[0][0], pieces[-1][1]
         self._new_id(n, tid, self.stances)
-        self.lines[tid] = n
+        if not self.labels.knows(kind):
+            raise self.fail(n, f"the entity type {kind!r} is not mapped to ours")
+        self.lines[tid], self.kinds[tid], self.attributes[tid] = n, kind, {}
         self.stances[tid] = {
             "id": tid, "start": start, "end": end, "text": self.text[start:end],
-            "label": self._mapped(n, kind, self.labels, "entity"), "polarity": None,
-            "target": None, "note": "",
+            "label": None, "polarity": None, "target": None, "note": "",
         }  # fmt: skip
+
+    def place(self) -> None:
+        """Give each stance its label (type and attributes now known) and each relation its
+        ends, which carry the label."""
+        for tid, stance in self.stances.items():
+            try:
+                stance["label"] = self.labels.label(self.kinds[tid], self.attributes[tid])
+            except Unplaced as exc:
+                raise self.fail(exc.line or self.lines[tid], f"{tid}: {exc}") from None
+        for relation in self.relations.values():
+            relation["from"], relation["to"] = (
+                _end(self.stances[relation[end]]) for end in ("from", "to")
+            )
 
     def _offsets(self, n: int, offsets: str) -> list[tuple[int, int]]:
         try:
@@ -274,10 +298,10 @@ class _Reader:
         kind = line[0]
         if kind == "R" and len(words) == 3:
             self.relation(n, parts[0], words)
-        elif kind in "AM" and len(words) == 3 and words[0] == ATTRIBUTE:
-            self._stance(n, words[1])["polarity"] = words[2]
-        elif kind in "AM" and len(words) >= 2:
-            self._stance(n, words[1])  # another tool's attribute: checked, not kept
+        elif kind in "AM" and len(words) == 3:
+            self.attribute(n, *words)
+        elif kind in "AM" and len(words) == 2:
+            self._stance(n, words[1])  # a binary attribute: checked, not kept
         elif kind == "N" and len(words) == 3 and len(parts) >= 3:
             self.reference(n, words, "\t".join(parts[2:]))
         elif kind == "#" and len(words) == 2 and len(parts) >= 3:
@@ -285,16 +309,27 @@ class _Reader:
         else:
             raise self.fail(n, f"cannot read this line ({parts[0]!r}): only T, R, A, N and #")
 
+    def attribute(self, n: int, name: str, tid: str, value: str) -> None:
+        """A valued attribute: ours (``Polarity``) sets the polarity; any may place a label."""
+        stance = self._stance(n, tid)
+        if name in self.attributes[tid]:
+            raise self.fail(n, f"{tid} has a second {name} attribute")
+        self.attributes[tid][name] = (value, n)
+        if name == ATTRIBUTE:
+            stance["polarity"] = value
+
     def relation(self, n: int, rid: str, words: list[str]) -> None:
         args = dict(word.split(":", 1) for word in words[1:] if ":" in word)
         if set(args) != {"Arg1", "Arg2"}:
             raise self.fail(n, "an R line is 'R<n><TAB><type> Arg1:T<i> Arg2:T<j>'")
         self._new_id(n, rid, self.relations)
         self.lines[rid] = n
-        ends = [self._stance(n, args[arg]) for arg in ("Arg1", "Arg2")]
+        ends = [args["Arg1"], args["Arg2"]]
+        for tid in ends:
+            self._stance(n, tid)  # checked here; the end records come in ``place``
         self.relations[rid] = {
             "id": rid, "type": self._mapped(n, words[0], self.relation_types, "relation"),
-            "from": _end(ends[0]), "to": _end(ends[1]), "note": "",
+            "from": ends[0], "to": ends[1], "note": "",
         }  # fmt: skip
 
     def reference(self, n: int, words: list[str], name: str) -> None:

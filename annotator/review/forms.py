@@ -120,3 +120,10 @@ class GoldRelationDeleteForm(DecisionForm):
     """Delete a gold relation at the version shown."""
 
     version = IntegerField(validators=[InputRequired(), NumberRange(min=1)])
+
+
+class GoldRelationEditForm(GoldRelationDeleteForm):
+    """Change a gold relation in place at the version shown: its type, its direction."""
+
+    type = StringField(validators=[Optional(), Length(max=40)])
+    reverse = BooleanField("Reverse the direction")

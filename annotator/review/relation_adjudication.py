@@ -20,8 +20,9 @@ from annotator.annotation.relations import (
     RelationInput,
     create_relation,
     delete_relation,
+    update_relation,
 )
-from annotator.errors import Conflict
+from annotator.errors import Conflict, Invalid
 from annotator.models import Project, Relation, RelationDecision, Stance, Statement, User
 from annotator.review.adjudication import (
     claim_statement,
@@ -31,6 +32,8 @@ from annotator.review.adjudication import (
 )
 from annotator.review.relation_groups import GoldIndex
 from annotator.text.excerpt import excerpt
+
+IN_GOLD = "Gold already holds this relation (same ends, direction and type); nothing was saved."
 
 
 def missing_ends(session: Session, statement: Statement, relation: Relation) -> list[Stance]:
@@ -114,10 +117,7 @@ def _make_gold(session, project, statement, reviewer, ends, kind: str, note: str
         data = RelationInput(ends[0], ends[1], kind, note)
         return create_relation(session, project, statement, reviewer, data, gold=True)
     except DuplicateRelation:
-        raise Conflict(
-            "Gold already holds this relation (same ends, direction and type); nothing was saved.",
-            field="type",
-        ) from None
+        raise Conflict(IN_GOLD, field="type") from None
 
 
 def add_relation(
@@ -150,6 +150,35 @@ def delete_gold_relation(
     """Soft-delete a gold relation at the version shown (audited by the relation service)."""
     claim_statement(session, statement, reviewer, review_version)
     return delete_relation(session, project, statement, reviewer, relation_id, version, gold=True)
+
+
+def edit_gold_relation(
+    session: Session,
+    project: Project,
+    statement: Statement,
+    reviewer: User,
+    review_version: int,
+    relation_id: int,
+    version: int,
+    *,
+    type: str | None = None,
+    reverse: bool = False,
+    reason: str = "",
+) -> Relation:
+    """Change a gold relation in place (its type, its direction) at the version shown: 409
+    when it changed since, the relation service's audit plus an "edit" decision in the
+    history. A change to what gold already holds is refused, as when accepting."""
+    claim_statement(session, statement, reviewer, review_version)
+    gold = session.get(Relation, relation_id)
+    if gold is not None and gold.is_gold and not reverse and type in (None, gold.type.key):
+        raise Invalid("Nothing to change: pick another type or reverse it.", field="type")
+    try:
+        gold = update_relation(session, project, statement, reviewer, relation_id, version,
+                               type=type, reverse=reverse, gold=True)  # fmt: skip
+    except DuplicateRelation:
+        raise Conflict(IN_GOLD, field="type") from None
+    record_decision(session, project, statement, reviewer, "edit", [], gold, reason, about=Relation)
+    return gold
 
 
 # --- unanimous relations ---------------------------------------------------------------------

@@ -43,6 +43,7 @@ from annotator.review.forms import (
     GoldDeleteForm,
     GoldForm,
     GoldRelationDeleteForm,
+    GoldRelationEditForm,
     RejectForm,
     RelationAddForm,
     RelationForm,
@@ -372,6 +373,13 @@ DECISIONS = {  # endpoint -> decision; templates and tests name the endpoints
         "Soft-delete a gold relation (``gold_id``: the gold relation's id) at the version shown.",
         GoldRelationDeleteForm, radj.delete_gold_relation, "Gold relation deleted.",
         lambda f, ids: (f.review_version.data, ids["gold_id"], f.version.data),
+    ),
+    "relation_update": Decision(
+        "/relations/<int:gold_id>/update",
+        "Change a gold relation in place (type, direction) at the version shown.",
+        GoldRelationEditForm, radj.edit_gold_relation, "Gold relation changed.",
+        lambda f, ids: (f.review_version.data, ids["gold_id"], f.version.data),
+        lambda f: dict(type=f.type.data or None, reverse=f.reverse.data, reason=f.reason.data),
     ),
     "finish": Decision(
         "/finish", "Mark the statement reviewed: gold is complete (and locked until reopened).",
