@@ -1,7 +1,8 @@
 """Full-text search over statements' title and text, on each database's own engine.
 
-SQLite: the FTS5 table ``statements_fts`` (migration 0009). PostgreSQL: a ``search_vector``
-column, ``to_tsvector('simple', title || ' ' || text)``, with a GIN index (migration 0012).
+SQLite: the FTS5 table ``statements_fts`` (migration 0009; 0017 adds the project). PostgreSQL:
+a ``search_vector`` column, ``to_tsvector('simple', title || ' ' || text)``, with a GIN index
+(migration 0012).
 Neither is filled inside the import's transaction, which cost a fifth of its CPU on SQLite and
 tripled its INSERT time on PostgreSQL: the import notes its new ids in ``search_backlog``
 (``queue_new_statements``) and the index job indexes them after the commit
