@@ -22,6 +22,7 @@ from annotator.projects import progress, queue
 from annotator.projects.assignments import assignment_summary
 from annotator.review.queue_page import next_unreviewed, review_queue_page
 from annotator.review.review import list_review_queue
+from annotator.statements import search
 from annotator.statements.browser import Filters, browse
 
 from .workspace_helpers import demo
@@ -81,6 +82,21 @@ def _search(session, project, statement, user):
     browse(session, project, Filters(q="Iran regime"), own=None)
     browse(session, project, Filters(q="Iran", after=str(statement.id)), own=user)
     browse(session, project, Filters(label_id=label, state="new"), own=None)
+
+
+def _search_paths(session, project, statement, user):
+    """The date order, and PostgreSQL's walk in page order before the GIN lookup (forced: the
+    planner expects few matches in a test's tables, which goes to the GIN lookup at once)."""
+    browse(session, project, Filters(q="Iran", sort="-date"), own=None)
+    few = search.FEW
+    search.FEW = 0
+    try:
+        browse(session, project, Filters(q="Iran regime"), own=None)
+        browse(
+            session, project, Filters(q="Iran", sort="date", after=f"2020,{statement.id}"), own=None
+        )
+    finally:
+        search.FEW = few
 
 
 def _progress(session, project, statement, user):
@@ -145,7 +161,17 @@ def _stances(session, project, statement, user):
 
 @pytest.mark.parametrize(
     "hot",
-    [_queue, _search, _progress, _review, _review_page, _review_order, _api_assignments, _stances],
+    [
+        _queue,
+        _search,
+        _search_paths,
+        _progress,
+        _review,
+        _review_page,
+        _review_order,
+        _api_assignments,
+        _stances,
+    ],  # fmt: skip
 )
 def test_hot_queries_scan_no_table_in_full(session, world, hot):
     project, statement, user = world

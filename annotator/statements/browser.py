@@ -77,18 +77,26 @@ def browse(session: Session, project: Project, filters: Filters, *, own: User | 
     pending = search.pending_count(session, project.id) if words else 0
     if cursor is _BAD:
         return Page([], None, words, pending)
-    query, id_column = _filtered(session, project, filters, words, own)
-    if cursor is not None:
-        query = query.where(_after(filters.sort, key, cursor, id_column))
-    order = _order(filters.sort, key, id_column)
-    found = session.execute(query.add_columns(key).order_by(*order).limit(PAGE_SIZE + 1)).all()
+    query = _filtered(project, filters, own).add_columns(key.label("sort_key"))
+
+    def keyset(id_column, key_column):
+        """The cursor's conditions and the order, on these columns (see ``search.page``)."""
+        after = [] if cursor is None else [_after(filters.sort, key_column, cursor, id_column)]
+        return after, _order(filters.sort, key_column, id_column)
+
+    if words:
+        by_id = filters.sort.endswith("id")
+        found = search.page(session, query, words, project.id, keyset, PAGE_SIZE + 1, by_id=by_id)
+    else:
+        after, order = keyset(Statement.id, key)
+        found = session.execute(query.where(*after).order_by(*order).limit(PAGE_SIZE + 1)).all()
     more = len(found) > PAGE_SIZE
     rows = _rows(session, found[:PAGE_SIZE], own)
     last = found[PAGE_SIZE - 1] if more else None
     return Page(rows, _cursor(filters.sort, last) if last else None, words, pending)
 
 
-def _filtered(session, project, f: Filters, words, own) -> Select:
+def _filtered(project, f: Filters, own) -> Select:
     query = select(
         Statement.id,
         Statement.external_id,
@@ -99,10 +107,7 @@ def _filtered(session, project, f: Filters, words, own) -> Select:
     ).where(Statement.project_id == project.id)
     if own is not None:
         query = query.where(_assigned(own.id))
-    query = query.where(*_conditions(f, own))
-    if words:
-        return search.restrict(session, query, words, by_id=f.sort.endswith("id"))
-    return query, Statement.id
+    return query.where(*_conditions(f, own))
 
 
 def _conditions(f: Filters, own: User | None) -> list:
@@ -152,8 +157,8 @@ def _has_stance(own: User | None, condition):
 
 def _order(sort: str, key, id_column) -> list:
     """Sort key then id (the tie-break that makes the keyset exact); id alone for id sorts.
-    ``id_column`` is the statement id as the search streams it (see ``search.restrict``)."""
-    columns = [id_column] if sort.endswith("id") else [key, Statement.id]
+    ``id_column`` is the statement id as the search streams it (see ``search.page``)."""
+    columns = [id_column] if sort.endswith("id") else [key, id_column]
     return [c.desc() for c in columns] if sort.startswith("-") else columns
 
 
@@ -178,7 +183,7 @@ def _after(sort: str, key, cursor, id_column):
     value, last_id = cursor
     descending = sort.startswith("-")
     if sort.endswith("date"):
-        pair, bound = tuple_(key, Statement.id), tuple_(value, last_id)
+        pair, bound = tuple_(key, id_column), tuple_(value, last_id)
         return pair < bound if descending else pair > bound
     return id_column < last_id if descending else id_column > last_id
 

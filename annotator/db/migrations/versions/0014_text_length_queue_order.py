@@ -1,7 +1,7 @@
 """statement text lengths and the review queue's order by stored agreement
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 
 ``statements.text_length`` (code points, as Python's ``len`` and the databases' ``length``
 count them) lets the agreement job read every statement's length from a covering index:
