@@ -19,8 +19,8 @@ ANNOTATOR_TEST_DATABASE_URL); derandomised, so a failure reproduces.
 from __future__ import annotations
 
 import io
-import threading
 import json
+import threading
 from urllib.parse import quote, urlencode
 
 from hypothesis import HealthCheck, Phase, given, settings
