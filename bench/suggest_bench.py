@@ -362,7 +362,7 @@ def _serve(url: str, port: int, log: str):
 
 def _queue_training(app, project_id: int, recommender_id: int) -> int:
     from annotator.models import Project, Recommender
-    from annotator.suggestions import queue
+    from annotator.suggestions import tasks
     from annotator.suggestions.jobs import request_job
 
     with app.app_context():
@@ -370,7 +370,7 @@ def _queue_training(app, project_id: int, recommender_id: int) -> int:
         recommender = db.session.get(Recommender, recommender_id)
         job = request_job(db.session, project, "train", recommender=recommender)
         db.session.commit()
-        queue.submit(app, job.id)
+        tasks.submit(app, job.id)
         return job.id
 
 

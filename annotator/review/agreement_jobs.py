@@ -31,7 +31,7 @@ def register(huey: Huey, app: Flask) -> None:
 
 def submit(app: Flask, run_id: int) -> None:
     """Put a committed run on the queue (after the commit that stored it)."""
-    from annotator.suggestions.queue import get_huey  # huey: built on first use
+    from annotator.jobs.queue import get_huey  # huey: built on first use
 
     get_huey(app).annotator_agreement_run(run_id)
 

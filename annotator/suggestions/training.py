@@ -45,8 +45,7 @@ def train_recommender(
     ``after_read`` (a job's commit) runs once the classifier's examples are read, before
     the fit: see ``classifier.train_classifier``.
     """
-    if recommender.kind not in LOCAL_KINDS:
-        raise Invalid(f"A {recommender.kind} recommender is not trained here.", field="kind")
+    require_trainable(recommender)
     stance_count = count_stances(session, project)
     if recommender.kind == "span_memory":
         result = memory.build_memory(session, project, recommender)
@@ -72,6 +71,16 @@ def train_recommender(
     }
     record_event(session, user, "train", "recommender", recommender.id, project.id, data=data)
     return model
+
+
+def require_trainable(recommender: Recommender | None) -> None:
+    """Only the project's own recommenders are trained here (an external model trains itself:
+    it is sent the webhooks); checked when a training is asked for and when it runs."""
+    if recommender is None:
+        raise Invalid("Name the span memory or classifier to train.", field="recommender")
+    if recommender.kind not in LOCAL_KINDS:
+        why = f"A {recommender.kind} recommender is not trained here"
+        raise Invalid(f"{why}: only span memories and classifiers are.", field="recommender")
 
 
 def _next_version(session: Session, recommender: Recommender) -> str:
