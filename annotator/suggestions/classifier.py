@@ -19,6 +19,7 @@ from annotator.models import Project, RecommenderModel, Statement
 from annotator.suggestions import sentence_model
 from annotator.suggestions.consensus import sentence_examples
 from annotator.suggestions.memory import model_key
+from annotator.suggestions.packing import unpack
 from annotator.suggestions.proposals import Proposal, actor_ids, label_ids
 from annotator.text.sentences import split_sentences
 
@@ -59,7 +60,7 @@ def loaded(session: Session, model: RecommenderModel) -> sentence_model.Sentence
     key = model_key(session, model)
     found = _MODELS.get(key)
     if found is None:
-        found = sentence_model.SentenceModel(model.artefact)
+        found = sentence_model.SentenceModel(unpack(model.artefact))
         if len(_MODELS) >= 8:
             _MODELS.clear()
         _MODELS[key] = found
@@ -71,7 +72,8 @@ def propose(
 ) -> list[Proposal]:
     """One proposal per sentence the model gives a label, with a target from its mentions."""
     sentences = split_sentences(statement.text)
-    predicted = loaded(session, model).predict([statement.text[s:e] for s, e in sentences])
+    classifier = loaded(session, model)
+    predicted = classifier.predict([statement.text[s:e] for s, e in sentences])
     chosen = [
         (span, label, p)
         for span, (label, p) in zip(sentences, predicted, strict=True)
@@ -81,7 +83,7 @@ def propose(
         return []
     mentions, _names = statement_mentions(session, project, statement)
     starts = [m.start for m in mentions]
-    stats = model.artefact.get("targets", {})
+    stats = classifier.targets
     picks = [_target(mentions, starts, span, stats.get(label, {})) for span, label, _ in chosen]
     actors = actor_ids(session, project, picks)
     labels = label_ids(project)

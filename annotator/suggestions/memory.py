@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from annotator.models import Project, Recommender, RecommenderModel, Statement
 from annotator.suggestions.consensus import labelled_spans
+from annotator.suggestions.packing import unpack
 from annotator.suggestions.proposals import Proposal, actor_ids, label_ids
 from annotator.text import span_memory
 
@@ -35,7 +36,7 @@ def matcher(session: Session, model: RecommenderModel) -> span_memory.SpanMatche
     key = model_key(session, model)
     found = _MATCHERS.get(key)
     if found is None:
-        entries, ignore_case = span_memory.from_json(model.artefact)
+        entries, ignore_case = span_memory.from_json(unpack(model.artefact))
         found = span_memory.SpanMatcher(entries, ignore_case=ignore_case)
         if len(_MATCHERS) >= 16:
             _MATCHERS.clear()

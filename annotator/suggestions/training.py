@@ -2,8 +2,9 @@
 
 Training never runs in a request: a job (annotator/suggestions/jobs.py) or ``annotator
 suggest train`` calls ``train_recommender``. Each training stores a new ``RecommenderModel``
-version (JSON, never pickle), makes it the active one and withdraws the undecided
-suggestions of older versions; the last ``KEEP_MODELS`` versions are kept.
+version (JSON, never pickle, compressed: packing.py), makes it the active one and
+withdraws the undecided suggestions of older versions; the last ``KEEP_MODELS`` versions
+are kept.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from annotator.models import (
 )
 from annotator.suggestions import classifier, memory
 from annotator.suggestions.consensus import count_stances
+from annotator.suggestions.packing import pack
 from annotator.suggestions.proposals import retire_versions, store_suggestions
 from annotator.suggestions.recommenders import active_model
 from annotator.suggestions.suggestions import LOCAL_KINDS
@@ -51,6 +53,7 @@ def train_recommender(
         result = memory.build_memory(session, project, recommender)
     else:
         result = classifier.train_classifier(session, project, after_read)
+    result["artefact"] = pack(result["artefact"])  # before the write: see packing.py
     model = RecommenderModel(
         recommender_id=recommender.id,
         version=_next_version(session, recommender),
