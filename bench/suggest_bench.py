@@ -15,7 +15,13 @@ Run from the repository root: ``python bench/suggest_bench.py [--spans N] [--sta
     save stances for ``--seconds``, first with nothing else running (baseline), then from
     the moment a training job is queued (only saves that started while the job was
     running count), then again once it is over; the baseline p99 is that of both rounds
-    without the job. Target: no more than 20 % above the baseline.
+    without the job. Target: no more than 20 % above the baseline. With ``--compare-packing``
+    the job runs twice in the same run, first storing its model as plain JSON (as before
+    suggestions/packing.py), then packed, with a save round without a job between them;
+(d) ``--model-write``: how long the transaction that stores a trained classifier holds
+    SQLite's writer (the real ``train_recommender`` store: insert, retire older versions'
+    suggestions, prune, audit; the fit replaced by its result, trained once), plain JSON
+    against packed, alternating, with the artefact's size and the packing time.
 Data are generated from a fixed seed and bulk-inserted with Core (the set-up is not timed).
 """
 
@@ -40,6 +46,7 @@ from annotator.db.migrate import upgrade_schema  # noqa: E402
 from annotator.extensions import db  # noqa: E402
 from annotator.models import Assignment, Stance, Statement  # noqa: E402
 from annotator.projects.projects import create_project, set_member  # noqa: E402
+from annotator.suggestions.packing import unpack  # noqa: E402
 from annotator.suggestions.recommenders import RecommenderInput, create_recommender  # noqa: E402
 from annotator.suggestions.training import train_recommender  # noqa: E402
 from annotator.text.span_memory import LabelledSpan, SpanMatcher, build_memory  # noqa: E402
@@ -201,7 +208,8 @@ def bench_classifier(n_stances: int, url: str | None) -> None:
                 f"accuracy {base['accuracy']:.3f}"
             )
             size = len(str(model.artefact)) / 1e6
-            print(f"    artefact: {len(model.artefact['vocabulary'])} terms, ~{size:.1f} MB JSON")
+            terms = len(unpack(model.artefact)["vocabulary"])
+            print(f"    artefact: {terms} terms, ~{size:.1f} MB stored (packed JSON)")
 
 
 def _timed_saves(args) -> list[tuple[float, float]]:
@@ -235,10 +243,27 @@ def _p(times: list[float], q: int) -> float:
     return statistics.quantiles(times, n=100)[q - 1]
 
 
-def bench_saves_during_training(n_stances: int, seconds: float, nice: str = "10") -> None:
+_PLAIN = "import annotator.suggestions.training as t; t.pack = lambda a: a; "  # as before
+
+
+def _worker(env: dict, url: str, nice: str, plain: bool = False):
+    """``annotator worker``; ``plain`` stores models as plain JSON, as before packing.py."""
+    import subprocess
+
+    code = (_PLAIN if plain else "") + "from annotator.cli import main; main()"
+    return subprocess.Popen(
+        [sys.executable, "-c", code, "worker", "--nice", nice],
+        env=dict(env, ANNOTATOR_DATABASE_URL=url, ANNOTATOR_SECRET_KEY="bench"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def bench_saves_during_training(
+    n_stances: int, seconds: float, nice: str = "10", compare: bool = False
+) -> None:
     """(c): the save p99 of the web workers with and without a training job beside them."""
     import os
-    import subprocess
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import workspace_bench as wb
@@ -258,12 +283,11 @@ def bench_saves_during_training(n_stances: int, seconds: float, nice: str = "10"
         project_id, recommender_id = project.id, recommender.id
     env = dict(os.environ, ANNOTATOR_QUEUE_FILE=queue_file, ANNOTATOR_EMBEDDED_WORKER="0")
     os.environ.update(env)
-    worker = subprocess.Popen(
-        [sys.executable, "-c", "from annotator.cli import main; main()", "worker", "--nice", nice],
-        env=dict(env, ANNOTATOR_DATABASE_URL=url, ANNOTATOR_SECRET_KEY="bench"),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    if compare:
+        _compare_packing(app, env, url, nice, (project_id, recommender_id), (statement_id, text),
+                         seconds, tmp)  # fmt: skip
+        return
+    worker = _worker(env, url, nice)
     port = wb.free_port()
     server = _serve(url, port, f"{tmp}/serve.log")
     try:
@@ -298,6 +322,134 @@ def bench_saves_during_training(n_stances: int, seconds: float, nice: str = "10"
     else:
         print(f"    during training: too few saves overlapped the job ({state}, {took:.1f} s)")
     _phase_report(during, started, phases, base99)
+
+
+def bench_model_write(n_stances: int, repeats: int) -> None:
+    """(d): the writer's hold while a trained model is stored, plain JSON against packed."""
+    import json
+
+    from annotator.db import engine as engine_module
+    from annotator.suggestions import classifier, packing, training
+
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app({"DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite", "SECRET_KEY": "b"})
+        with app.app_context():
+            upgrade_schema(db.engine)
+            project, _ = seed_classifier(n_stances)
+            recs = {
+                way: create_recommender(
+                    db.session, project, None, RecommenderInput(name=way, kind="classifier")
+                )
+                for way in ("plain", "packed")
+            }  # one each: a store prunes the oldest version of its own kind
+            db.session.commit()
+            result = classifier.train_classifier(db.session, project)
+            db.session.commit()
+            art = result["artefact"]
+            began = time.perf_counter()
+            packed = packing.pack(art)
+            pack_ms = (time.perf_counter() - began) * 1000
+            plain_mb, packed_mb = len(json.dumps(art)) / 1e6, len(json.dumps(packed)) / 1e6
+            print(
+                f"(d) classifier of {n_stances} stances: artefact {plain_mb:.2f} MB as plain "
+                f"JSON, {packed_mb:.2f} MB packed (packing {pack_ms:.0f} ms, before the write)"
+            )
+            lock = engine_module._WRITER_LOCKS[str(db.engine.url)]
+            held = _time_holds(lock)
+            classifier.train_classifier = lambda *_a, **_k: dict(result, artefact=art)
+            times: dict[str, list] = {"plain": [], "packed": []}
+            for n in range(2 * repeats):
+                way = ("plain", "packed")[n % 2]
+                training.pack = packing.pack if way == "packed" else (lambda a: a)
+                held.clear()
+                began = time.perf_counter()
+                training.train_recommender(db.session, project, recs[way])
+                flushed = time.perf_counter()
+                db.session.commit()
+                done = time.perf_counter()
+                times[way].append((sum(held), (done - flushed) * 1000, (done - began) * 1000))
+            for way, rows in times.items():
+                hold, commit, wall = (statistics.median(r[i] for r in rows) for i in range(3))
+                print(
+                    f"    {way}: writer held {hold:.0f} ms (median of {len(rows)}: "
+                    f"{', '.join(f'{r[0]:.0f}' for r in rows)}), commit with its fsync "
+                    f"{commit:.0f} ms, whole store {wall:.0f} ms"
+                )
+
+
+def _time_holds(lock) -> list[float]:
+    """Record how long each hold of the writer lock lasts (ms), by wrapping the lock."""
+    holds, since = [], {}
+    acquire, release = lock.acquire, lock.release
+
+    def timed_acquire(timeout: float) -> bool:
+        got = acquire(timeout)
+        since["t"] = time.perf_counter()
+        return got
+
+    def timed_release() -> None:
+        holds.append((time.perf_counter() - since.pop("t", time.perf_counter())) * 1000)
+        release()
+
+    lock.acquire, lock.release = timed_acquire, timed_release
+    return holds
+
+
+def _compare_packing(app, env, url, nice, ids, page, seconds, tmp) -> None:
+    """(c) with ``--compare-packing``: one server and data, a training job storing its model
+    as plain JSON, then one storing it packed; save rounds without a job around both."""
+    import workspace_bench as wb
+
+    port = wb.free_port()
+    server = _serve(url, port, f"{tmp}/serve.log")
+    quiet, runs = [], []
+    try:
+        for way in ("plain", "packed"):
+            worker = _worker(env, url, nice, plain=way == "plain")
+            try:  # the round without a job also lets the worker start up
+                quiet.append([ms for _, ms in _save_round(port, *page, seconds)])
+                job_id = _queue_training(app, *ids)
+                during = []
+                while _job_state(app, job_id) not in ("done", "failed"):
+                    during += _save_round(port, *page, seconds / 3)  # until the job is over
+                started, finished, state = _wait_job(app, job_id)
+            finally:
+                worker.terminate()
+                worker.wait(30)
+            runs.append((way, during, started, finished, state))
+        quiet.append([ms for _, ms in _save_round(port, *page, seconds)])
+    finally:
+        server.terminate()
+        server.wait(30)
+    base = [ms for round_ in quiet for ms in round_]
+    base99 = _p(base, 99)
+    rounds = ", ".join(f"{_p(r, 99):.1f}" for r in quiet)
+    print(f"(c) saves by 16 clients, 2 workers x 2 threads, SQLite, worker nice {nice}: "
+          f"rounds without a job p99 {rounds} ms; pooled p99 {base99:.1f} ms, "
+          f"p50 {_p(base, 50):.1f} ms")  # fmt: skip
+    for way, during, started, finished, state in runs:
+        inside = [ms for at, ms in during if started <= at <= (finished or float("inf"))]
+        took = (finished - started) if finished else float("nan")
+        if len(inside) < 2:
+            print(f"    {way}: too few saves overlapped the job ({state}, {took:.1f} s)")
+            continue
+        p99 = _p(inside, 99)
+        slow = sorted(during, key=lambda x: -x[1])[:8]
+        marks = ", ".join(
+            f"{ms:.0f} ms at {at - (finished or started):+.1f} s" for at, ms in sorted(slow)
+        )
+        print(
+            f"    model stored {way}: job {state} in {took:.1f} s, {len(inside)} saves during it, "
+            f"p50 {_p(inside, 50):.1f} ms, p99 {p99:.1f} ms ({100 * (p99 / base99 - 1):+.0f} % "
+            f"against the pooled rounds); slowest (from the job's end): {marks}"
+        )
+
+
+def _job_state(app, job_id: int) -> str:
+    from annotator.models import SuggestionJob
+
+    with app.app_context():
+        return db.session.get(SuggestionJob, job_id).state
 
 
 def _watch_job(app, job_id: int) -> dict:
@@ -362,7 +514,7 @@ def _serve(url: str, port: int, log: str):
 
 def _queue_training(app, project_id: int, recommender_id: int) -> int:
     from annotator.models import Project, Recommender
-    from annotator.suggestions import queue
+    from annotator.suggestions import tasks
     from annotator.suggestions.jobs import request_job
 
     with app.app_context():
@@ -370,7 +522,7 @@ def _queue_training(app, project_id: int, recommender_id: int) -> int:
         recommender = db.session.get(Recommender, recommender_id)
         job = request_job(db.session, project, "train", recommender=recommender)
         db.session.commit()
-        queue.submit(app, job.id)
+        tasks.submit(app, job.id)
         return job.id
 
 
@@ -400,9 +552,17 @@ def main() -> None:
     parser.add_argument("--saves-during-training", action="store_true")
     parser.add_argument("--seconds", type=float, default=30.0, help="(c): each save round")
     parser.add_argument("--nice", type=int, default=10, help="(c): the job worker's --nice")
+    parser.add_argument("--compare-packing", action="store_true", help="(c): plain, then packed")
+    parser.add_argument("--model-write", action="store_true", help="(d) only")
+    parser.add_argument("--repeats", type=int, default=5, help="(d): stores of each kind")
     args = parser.parse_args()
+    if args.model_write:
+        bench_model_write(args.stances, args.repeats)
+        return
     if args.saves_during_training:
-        bench_saves_during_training(args.stances, args.seconds, str(args.nice))
+        bench_saves_during_training(
+            args.stances, args.seconds, str(args.nice), args.compare_packing
+        )
         return
     if args.only != "classifier":
         bench_memory(args.spans, args.skip_regex)

@@ -13,10 +13,9 @@ import time
 import pytest
 from sqlalchemy import func, select, text
 
-from annotator.jobs import search_index
+from annotator.jobs import queue, search_index
 from annotator.models import SearchBacklog, Statement
 from annotator.statements import search
-from annotator.suggestions import queue
 
 from .factories import make_project
 from .search_helpers import Record, import_corpus

@@ -258,8 +258,8 @@ def test_the_job_queue_runs_a_recompute(app, session):
     """The real huey queue (SQLite file in the instance folder) and a consumer thread."""
     import time
 
+    from annotator.jobs import queue
     from annotator.review import agreement_jobs
-    from annotator.suggestions import queue
 
     project, _ = _generate(session, statements=2)
     run = sa.request_run(session, project, None)

@@ -6,9 +6,10 @@ import pytest
 from sqlalchemy import func, select
 
 from annotator.accounts.users import get_user
+from annotator.jobs import queue
 from annotator.models import Recommender, SuggestionJob, SuggestionRun, SuggestionView
-from annotator.suggestions import queue
 from annotator.suggestions import suggestions as svc
+from annotator.suggestions import tasks
 from annotator.suggestions.shown import note_shown
 
 from .conftest import csrf_from
@@ -119,7 +120,7 @@ def test_the_jobs_panel_polls_while_busy_and_stops_when_done(app, session, login
         as_text=True
     )
     session.commit()  # end this test's read, as a page request would
-    queue.execute(app, job_id)  # what a worker does
+    tasks.execute(app, job_id)  # what a worker does
     session.expire_all()
     panel = client.get(f"{URL}/{mem.id}/jobs", headers={"HX-Request": "true"}).get_data(True)
     assert "every 2s" not in panel and "state-done" in panel and 'value="100"' in panel

@@ -29,7 +29,7 @@ from annotator.models import Suggestion
 from annotator.suggestions import external
 from annotator.suggestions import suggestions as svc
 from annotator.suggestions.jobs import request_job
-from annotator.suggestions.queue import execute
+from annotator.suggestions.tasks import execute
 
 from .suggestion_helpers import SECOND_TEXT, add_statements, demo, get_user, recommender, stance
 

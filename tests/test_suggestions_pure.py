@@ -8,6 +8,7 @@ import random
 import pytest
 
 from annotator.suggestions import ls_protocol
+from annotator.suggestions.packing import pack, unpack
 from annotator.suggestions.sentence_model import (
     NONE,
     Example,
@@ -112,6 +113,16 @@ def test_classifier_beats_the_majority_baseline_on_held_out_statements():
     assert baseline["class"] == NONE and baseline["precision"] is None
     model = SentenceModel(json.loads(json.dumps(artefact)))  # JSON only, no pickle
     assert model.predict(["The committee condemns Iraq and the region."])[0][0] == "condemnation"
+
+
+def test_packed_artefacts_read_back_equal_and_plain_ones_as_they_are():
+    artefact = {"format": "x/1", "vocabulary": {"café": 0, "ist": 1}, "coef": [[0.5, -1e-06]]}
+    packed = pack(artefact)
+    assert set(packed) == {"packed", "data"} and packed["data"].isascii()
+    assert unpack(json.loads(json.dumps(packed))) == artefact  # through a JSON column
+    assert unpack(artefact) is artefact  # written before packing
+    with pytest.raises(ValueError, match="unknown packing"):
+        unpack({"packed": "pickle", "data": ""})
 
 
 def test_classifier_needs_two_kinds_and_held_out_statements():

@@ -16,8 +16,9 @@ import uuid
 import pytest
 from sqlalchemy import select
 
+from annotator.jobs import queue
 from annotator.models import Recommender, SuggestionJob
-from annotator.suggestions import queue
+from annotator.suggestions import tasks
 from annotator.suggestions.jobs import request_job
 from annotator.suggestions.recommenders import RecommenderInput, update_recommender
 
@@ -64,7 +65,7 @@ def test_embedded_sqlite_queue_trains_and_predicts(app, session, memory_project,
     job = request_job(session, project, "train", recommender=rec)
     assert request_job(session, project, "train", recommender=rec).id == job.id  # once
     session.commit()
-    queue.submit(app, job.id)
+    tasks.submit(app, job.id)
     done = wait_for(session, job.id)
     assert (done.state, done.error) == ("done", None)
     assert done.counts == {"stance_count": 1, "version": "v1", "stored": 1}
@@ -77,7 +78,7 @@ def test_a_failing_job_is_recorded_for_the_lead(app, session, consumer):
     clf = recommender(session, project, "sentences", "classifier")
     job = request_job(session, project, "train", recommender=clf)
     session.commit()
-    queue.submit(app, job.id)
+    tasks.submit(app, job.id)
     failed = wait_for(session, job.id)
     assert failed.state == "failed" and "0 finished statements" in failed.error
     assert "0 finished statements" in session.get(Recommender, clf.id).last_error
@@ -87,13 +88,13 @@ def test_the_clock_asks_for_training_after_n_new_stances(app, session, memory_pr
     project, rec = memory_project
     update_recommender(session, project, None, rec, RecommenderInput(settings={"retrain_every": 1}))
     session.commit()
-    (job_id,) = queue.schedule_due(app)
-    assert queue.schedule_due(app) == [job_id]  # still queued: not asked for twice
+    (job_id,) = tasks.schedule_due(app)
+    assert tasks.schedule_due(app) == [job_id]  # still queued: not asked for twice
     job = session.get(SuggestionJob, job_id)
     assert (job.kind, job.recommender_id, job.state) == ("train", rec.id, "queued")
-    queue.execute(app, job_id)
+    tasks.execute(app, job_id)
     assert wait_for(session, job_id).state == "done"
-    assert queue.schedule_due(app) == []  # trained on every stance there is
+    assert tasks.schedule_due(app) == []  # trained on every stance there is
 
 
 def test_a_failed_training_waits_for_n_more_stances(app, session):
@@ -101,13 +102,13 @@ def test_a_failed_training_waits_for_n_more_stances(app, session):
     clf = recommender(session, project, "sentences", "classifier", settings={"retrain_every": 1})
     stance(session, project, a, "annotator1", "Teheran claims", "claim", "iran")
     session.commit()
-    (job_id,) = queue.schedule_due(app)
-    queue.execute(app, job_id)
+    (job_id,) = tasks.schedule_due(app)
+    tasks.execute(app, job_id)
     assert wait_for(session, job_id).state == "failed"  # nothing finished yet
-    assert queue.schedule_due(app) == []  # not again every minute
+    assert tasks.schedule_due(app) == []  # not again every minute
     stance(session, project, a, "annotator1", "Mullah regime", "condemnation", "iran")
     session.commit()
-    assert len(queue.schedule_due(app)) == 1
+    assert len(tasks.schedule_due(app)) == 1
     assert clf.id
 
 
@@ -137,7 +138,7 @@ def test_annotator_worker_runs_jobs_from_the_queue_file(
     try:
         job = request_job(session, project, "train", recommender=rec)
         session.commit()
-        queue.submit(app, job.id)
+        tasks.submit(app, job.id)
         state = wait_for(session, job.id, fail=False).state
     finally:
         output = _stop(worker)
@@ -168,7 +169,7 @@ def test_redis_queue_with_a_worker_process(app, session, memory_project, databas
     try:
         job = request_job(session, project, "train", recommender=rec)
         session.commit()
-        queue.submit(app, job.id)
+        tasks.submit(app, job.id)
         done = wait_for(session, job.id)
         assert done.state == "done" and done.counts["stored"] == 1
     finally:

@@ -23,8 +23,10 @@ from annotator.models import (
     User,
 )
 from annotator.suggestions import suggestions as svc
+from annotator.suggestions.packing import PACKED, unpack
 from annotator.suggestions.recommenders import (
     RecommenderInput,
+    active_model,
     create_recommender,
     delete_recommender,
     describe_recommender,
@@ -309,7 +311,8 @@ def test_classifier_learns_the_rule_and_proposes_targets(session):
     assert model.precision >= 0.9 and model.recall >= 0.8
     assert model.metrics["accuracy"] > baseline["accuracy"] + 0.3
     assert baseline["recall"] == 0.0 and model.metrics["statements"] == 90
-    assert "coef" in model.artefact and "pickle" not in repr(model.artefact)[:200]
+    assert model.artefact["packed"] == PACKED and set(model.artefact) == {"packed", "data"}
+    assert "coef" in unpack(model.artefact)  # JSON inside, never pickle
     last = statements["gen-99"]  # never annotated: open
     assert refresh_statement(session, project, last) >= 1
     listed = svc.list_suggestions(session, project, last, get_user(session, "annotator1"))
@@ -319,6 +322,29 @@ def test_classifier_learns_the_rule_and_proposes_targets(session):
         assert s.target is not None and s.target.name.lower() in s.text.lower()
     clf.min_precision = model.precision + 0.01  # the lead asks for more than it reached
     assert svc.list_suggestions(session, project, last, get_user(session, "annotator1")) == []
+
+
+def _as_stored_before_packing(session, model) -> None:
+    """The row as an older version wrote it (plain JSON), and not in this process's cache."""
+    model.artefact = unpack(model.artefact)
+    model.trained_at = model.trained_at.replace(microsecond=1)
+    session.flush()
+    session.expire(model)
+    assert "packed" not in model.artefact and "format" in model.artefact
+
+
+def test_a_classifier_stored_before_packing_still_proposes(session):
+    project, statements = _classifier_world(session)
+    clf = recommender(session, project, "old", "classifier")
+    _as_stored_before_packing(session, train_recommender(session, project, clf))
+    assert refresh_statement(session, project, statements["gen-99"]) >= 1
+
+
+def test_a_span_memory_stored_before_packing_still_proposes(session, memory_world):
+    project, _a, _b, mem = memory_world
+    _as_stored_before_packing(session, active_model(session, mem))
+    again = add_statements(session, project, {"c": SECOND_TEXT + " Once more."})["c"]
+    assert refresh_statement(session, project, again) >= 1
 
 
 def test_classifier_without_finished_work_says_why(session):

@@ -27,7 +27,10 @@ def option_field(option: FormatOption) -> fields.Field:
 ExportQuery = Schema.from_dict(
     {
         "format": Choice(STREAMED, required=True, **about("Export format.")),
-        "scope": Choice(export_service.SCOPES, **about("Default: gold.")),
+        "scope": Choice(
+            export_service.EXPORT_SCOPES,
+            **about("Default: gold. suggestions: the models' suggestions (jsonl only)."),
+        ),
         "pseudonymize": Flag(**about("Replace usernames by stable pseudonyms.")),
         "csv_bom": Flag(**about("Start csv with a UTF-8 BOM (for Excel).")),
     }

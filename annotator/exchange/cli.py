@@ -107,10 +107,11 @@ def parse_options(pairs: tuple[str, ...]) -> dict[str, str]:
 def export_command(session, project, format_name, scope, output, **opts) -> None:
     """Export PROJECT as a dataset to -o PATH (with PATH.meta.json) or standard output."""
     proj = get_project(session, project)
-    if scope == "suggestions":
-        _export_suggestions(session, proj, format_name, output)
-        return
     request = _request(proj, format_name, scope, **opts)
+    if scope == export_service.SUGGESTIONS:
+        export_service.check_request(request)  # jsonl only, no format options
+        _export_suggestions(session, proj, output)
+        return
     exporter = export_service.get_exporter(format_name)
     if exporter.kind == "folder" and output is None:
         raise Invalid(f"The {format_name} format writes a folder: give it with -o PATH.")
@@ -132,14 +133,11 @@ def _zipped(output: Path | None) -> bool:
     return output is not None and output.suffix.lower() == ".zip"
 
 
-def _export_suggestions(session, project, format_name: str, output: Path | None) -> None:
+def _export_suggestions(session, project, output: Path | None) -> None:
     """The project's suggestions as JSON Lines (docs/export-formats.md), only on request."""
-    from annotator.formats.records import record_line
-    from annotator.suggestions.records import iter_suggestion_records
+    from annotator.suggestions.records import suggestion_lines
 
-    if format_name != "jsonl":
-        raise Invalid("Suggestions are exported as jsonl only: use --format jsonl.")
-    lines = (record_line(r) for r in iter_suggestion_records(session, project))
+    lines = suggestion_lines(session, project)
     if output is None:
         for line in lines:
             sys.stdout.buffer.write(line)

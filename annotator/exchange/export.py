@@ -35,7 +35,10 @@ from annotator.formats import (
 from annotator.models import Actor, Label, Project, Stance, Statement
 from annotator.projects.projects import latest_guidelines
 
-SCOPES = ("gold", "annotators", "all")
+SCOPES = ("gold", "annotators", "all")  # the stances a dataset holds
+# Not a dataset: the models' suggestions, nobody's work, exported only on request (jsonl).
+SUGGESTIONS = "suggestions"
+EXPORT_SCOPES = (*SCOPES, SUGGESTIONS)
 
 
 @dataclass(frozen=True)
@@ -61,10 +64,10 @@ def get_exporter(name: str) -> Exporter:
     return EXPORTERS[name]
 
 
-def check_scope(scope: str) -> str:
+def check_scope(scope: str, scopes: tuple[str, ...] = SCOPES) -> str:
     """The scope itself, or Invalid naming the scopes that exist."""
-    if scope not in SCOPES:
-        raise Invalid(f"Unknown scope '{scope}'; use one of {', '.join(SCOPES)}.", field="scope")
+    if scope not in scopes:
+        raise Invalid(f"Unknown scope '{scope}'; use one of {', '.join(scopes)}.", field="scope")
     return scope
 
 
@@ -135,7 +138,8 @@ def check_request(request: ExportRequest, *, streamed: bool = False) -> Exporter
     exporter = get_exporter(request.format)
     if streamed and exporter.kind != "stream":
         raise Invalid(f"The {request.format} format writes a folder; use the CLI.", field="format")
-    check_scope(request.scope)
+    if check_scope(request.scope, EXPORT_SCOPES) == SUGGESTIONS:
+        _check_suggestions(request)
     format_options(exporter, request.format_options)
     if request.options.get("csv_bom") and request.format not in BOM_FORMATS:
         raise Invalid("The UTF-8 BOM is for the csv and actors formats.", field="csv_bom")
@@ -145,6 +149,15 @@ def check_request(request: ExportRequest, *, streamed: bool = False) -> Exporter
         except (ValueError, TypeError) as exc:
             raise Invalid(str(exc), field="split") from None
     return exporter
+
+
+def _check_suggestions(request: ExportRequest) -> None:
+    """Suggestions have one shape (``suggestions.records``): JSON Lines, no format options."""
+    if request.format != "jsonl":
+        raise Invalid("Suggestions are exported as jsonl only: choose that format.", field="format")
+    if request.format_options:
+        key = next(iter(request.format_options))
+        raise Invalid(f"The option '{key}' does not apply to suggestions.", field=key)
 
 
 def format_options(exporter: Exporter, options: Mapping[str, Any]) -> dict[str, Any]:

@@ -23,12 +23,13 @@ from __future__ import annotations
 import json
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from annotator.exchange.export import (
+    SUGGESTIONS,
     ExportRequest,
     check_request,
     export_chunks,
@@ -37,6 +38,7 @@ from annotator.exchange.export import (
 )
 from annotator.formats import EXPORTERS
 from annotator.models import Project
+from annotator.suggestions.records import suggestion_lines
 
 CHUNK = 64 * 1024
 # The formats a download can stream and the options they declare (the page's selects and
@@ -101,7 +103,10 @@ def open_download(factory: Callable, project: Project, format_name: str, **choic
     if exporter.kind == "folder":
         chunks = stream_zip(factory, project.id, request, name)
         return Download(request, "application/zip", f"{name}.zip", chunks)
-    chunks = stream_export(factory, project.id, request)
+    if request.scope == SUGGESTIONS:
+        chunks = stream_suggestions(factory, project.id)
+    else:
+        chunks = stream_export(factory, project.id, request)
     return Download(request, exporter.media_type, name + exporter.extension, chunks)
 
 
@@ -116,15 +121,32 @@ def stream_export(factory: Callable, project_id: int, request: ExportRequest) ->
     """
     with factory() as session:
         project = session.get(Project, project_id)
-        parts, size = [], 0
-        for text in export_chunks(session, project, request):
-            parts.append(text)
-            size += len(text)
-            if size >= CHUNK:
-                yield "".join(parts).encode()
-                parts, size = [], 0
-        if parts:
-            yield "".join(parts).encode()
+        yield from rechunk(export_chunks(session, project, request))
+
+
+def stream_suggestions(factory: Callable, project_id: int) -> Iterator[bytes]:
+    """The project's suggestions as JSON Lines (``--scope suggestions``), read as pulled."""
+    with factory() as session:
+        project = session.get(Project, project_id)
+        yield from rechunk(suggestion_lines(session, project))
+
+
+def rechunk(pieces: Iterable[str] | Iterable[bytes]) -> Iterator[bytes]:
+    """Pieces (text or bytes) as UTF-8 chunks of about ``CHUNK``: few writes to the socket,
+    and text is encoded a chunk at a time rather than a piece at a time."""
+    parts, size = [], 0
+    for piece in pieces:
+        parts.append(piece)
+        size += len(piece)
+        if size >= CHUNK:
+            yield _joined(parts)
+            parts, size = [], 0
+    if parts:
+        yield _joined(parts)
+
+
+def _joined(parts: list) -> bytes:
+    return b"".join(parts) if isinstance(parts[0], bytes) else "".join(parts).encode()
 
 
 class _Sink:

@@ -35,6 +35,7 @@ SCOPE_CHOICES = [
     SelectChoice("gold", "Gold (adjudicated stances)"),
     SelectChoice("annotators", "Annotators (every annotator's stances)"),
     SelectChoice("all", "All (annotators and gold)"),
+    SelectChoice("suggestions", "Suggestions (the models' proposals, nobody's work; jsonl only)"),
 ]
 
 

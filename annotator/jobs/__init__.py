@@ -1,4 +1,6 @@
-"""Background jobs that belong to no one feature (the search index), on the app's huey queue.
+"""Background jobs: the huey queue every feature shares, the one shape of a job's state, and
+the jobs of no one feature (the search index).
 
-The queue itself is built by annotator/suggestions/queue.py, which registers these tasks too.
+``queue.py`` builds the queue and registers each feature's tasks; ``state.py`` is what
+every progress panel reads; ``search_index.py`` and ``cli.py`` are the search index job.
 """

@@ -20,6 +20,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from annotator.extensions import db
+from annotator.jobs.queue import built_huey
 from annotator.statements import search
 
 log = logging.getLogger(__name__)
@@ -52,8 +53,6 @@ def start(app: Flask) -> None:
     first job) does not build it for this: its configuration may still be changing (tests), and
     the clock of the running consumers indexes the backlog within a minute anyway.
     """
-    from annotator.suggestions.queue import built_huey
-
     huey = built_huey(app)
     if huey is not None:
         huey.annotator_index_search()

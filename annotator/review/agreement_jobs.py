@@ -1,6 +1,6 @@
 """Running a stored-agreement run on the job queue (huey), with the app around it.
 
-The queue (``annotator.suggestions.queue``) registers ``register``'s task next to its own;
+The queue (``annotator.jobs.queue``) registers ``register``'s task next to its own;
 messages carry only the run id, the state lives in ``agreement_runs``. The work itself is
 ``stored_agreement.execute_run``; this module only gives it a session and commits progress.
 """
@@ -31,7 +31,7 @@ def register(huey: Huey, app: Flask) -> None:
 
 def submit(app: Flask, run_id: int) -> None:
     """Put a committed run on the queue (after the commit that stored it)."""
-    from annotator.suggestions.queue import get_huey  # huey: built on first use
+    from annotator.jobs.queue import get_huey  # huey: built on first use
 
     get_huey(app).annotator_agreement_run(run_id)
 

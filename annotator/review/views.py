@@ -25,6 +25,7 @@ from annotator.annotation.workspace import (
 )
 from annotator.errors import Invalid
 from annotator.extensions import db, htmx
+from annotator.jobs.state import job_state
 from annotator.models import Relation
 from annotator.projects.projects import list_labels
 from annotator.review import adjudication as adj
@@ -118,7 +119,7 @@ def agreement(project):
         r=report,
         page=agreement_page.page_values(report),
         unfinished=unfinished,
-        run=stored.current_run(db.session, project, unfinished),
+        **_run_values(stored.current_run(db.session, project, unfinished)),
         form=ConfirmForm(),
         **agreement_charts(report),
     )
@@ -146,9 +147,13 @@ def recompute_agreement(project):
 def agreement_run(project, run_id: int):
     """One run's progress: what htmx polls every two seconds while it is queued or running."""
     run = stored.get_run(db.session, project, run_id)
-    return page_or_fragment(
-        "review/agreement_run.html", "review/_agreement_run.html", project=project, run=run
-    )
+    page, fragment = "review/agreement_run.html", "review/_agreement_run.html"
+    return page_or_fragment(page, fragment, project=project, **_run_values(run))
+
+
+def _run_values(run) -> dict:
+    """The run for its result and its common job state for the progress panel."""
+    return {"run": run, "job": job_state(run) if run is not None else None}
 
 
 def agreement_charts(report: dict) -> dict:

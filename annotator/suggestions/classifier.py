@@ -64,7 +64,8 @@ def propose(
 ) -> list[Proposal]:
     """One proposal per sentence the model gives a label, with a target from its mentions."""
     sentences = split_sentences(statement.text)
-    predicted = loaded(session, model).predict([statement.text[s:e] for s, e in sentences])
+    classifier = loaded(session, model)
+    predicted = classifier.predict([statement.text[s:e] for s, e in sentences])
     chosen = [
         (span, label, p)
         for span, (label, p) in zip(sentences, predicted, strict=True)
@@ -74,7 +75,7 @@ def propose(
         return []
     mentions, _names = statement_mentions(session, project, statement)
     starts = [m.start for m in mentions]
-    stats = model.artefact.get("targets", {})
+    stats = classifier.targets
     picks = [_target(mentions, starts, span, stats.get(label, {})) for span, label, _ in chosen]
     actors = actor_ids(session, project, picks)
     labels = label_ids(project)

@@ -1,4 +1,4 @@
-"""``annotator suggest ...`` and ``annotator worker``: thin commands over the suggestion services.
+"""``annotator suggest ...``: thin commands over the suggestion services.
 
 Training and prediction run in the foreground by default (the job is recorded all the same,
 so the lead's page shows it); ``--queue`` hands them to the workers instead.
@@ -12,7 +12,6 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import with_appcontext
 
 from annotator.cli.frame import options, unit_of_work
 from annotator.extensions import db
@@ -144,16 +143,17 @@ def list_command(project: str) -> None:
 
 
 def _run(proj, kind: str, recommender, params: dict, queued: bool) -> None:
-    from annotator.suggestions import queue  # huey: imported by the commands that use it
+    from annotator.jobs.queue import queue_address  # huey: imported by the commands that use it
+    from annotator.suggestions import tasks
 
     app = current_app._get_current_object()
     job = request_job(db.session, proj, kind, recommender=recommender, params=params)
     db.session.commit()
     if queued:
-        queue.submit(app, job.id)
-        click.echo(f"Job {job.id} queued ({queue.queue_address(app)}).")
+        tasks.submit(app, job.id)
+        click.echo(f"Job {job.id} queued ({queue_address(app)}).")
         return
-    queue.execute(app, job.id)
+    tasks.execute(app, job.id)
     db.session.expire_all()
     done = describe_job(db.session.merge(job))
     click.echo(json.dumps(done, ensure_ascii=False))
@@ -260,33 +260,4 @@ def jobs_command(project: str, limit: int) -> None:
         click.echo(json.dumps(describe_job(job), ensure_ascii=False))
 
 
-@click.command("worker")
-@click.option("--threads", default=1, show_default=True, help="Jobs run at the same time.")
-@click.option(
-    "--nice",
-    "niceness",
-    default=10,
-    show_default=True,
-    type=click.IntRange(0, 19),
-    help="CPU priority to give up (Unix nice): web requests on the same host come first.",
-)
-@with_appcontext
-def worker_command(threads: int, niceness: int) -> None:
-    """Run a job worker (training, predictions, webhooks) until interrupted; any host will do.
-
-    It lowers its own CPU priority (``--nice``, default 10), so a training beside the web
-    workers takes the cores they leave idle: measured in bench/suggest_bench.py (c).
-    """
-    import os
-
-    from annotator.suggestions import queue
-
-    if niceness and hasattr(os, "nice"):
-        os.nice(niceness)
-    app = current_app._get_current_object()  # the tasks outlive this context: the real app
-    huey = queue.get_huey(app)
-    click.echo(f"Worker on {queue.queue_address(app)} with {threads} thread(s).", err=True)
-    huey.create_consumer(workers=threads, worker_type="thread", periodic=True).run()
-
-
-COMMANDS = (suggest_group, worker_command)
+COMMANDS = (suggest_group,)

@@ -2,7 +2,7 @@
 
 The ``SuggestionJob`` row is the record: requested (``queued``), claimed by one worker
 (``running``), then ``done`` or ``failed`` with counts and the error. The queue
-(annotator/suggestions/queue.py, huey) only carries job ids. ``run_job`` does the work and
+(annotator/jobs/queue.py, huey) only carries job ids. ``run_job`` does the work and
 calls ``checkpoint`` after each step: the worker passes a commit there, so progress shows
 while a long job runs and a network call to a model server never waits inside a write.
 """
@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from annotator.errors import DomainError, Invalid, NotFound
+from annotator.jobs.state import ACTIVE, job_state
 from annotator.models import (
     OPEN_STATES,
     Assignment,
@@ -33,7 +34,6 @@ from annotator.suggestions.recommenders import list_recommenders, require_lead
 from annotator.suggestions.suggestions import LOCAL_KINDS
 
 Checkpoint = Callable[[], None]
-ACTIVE = ("queued", "running")
 PREDICT_BATCH = 200  # statements per checkpoint for local recommenders
 WEBHOOK_BATCH = 100
 
@@ -51,8 +51,8 @@ def request_job(
     require_lead(session, project, user)
     if recommender is not None and recommender.project_id != project.id:
         raise NotFound("No such recommender in this project.", field="recommender")
-    if kind == "train" and (recommender is None or recommender.kind not in LOCAL_KINDS):
-        raise Invalid("Only span memories and classifiers are trained here.", field="recommender")
+    if kind == "train":
+        training.require_trainable(recommender)
     active = session.scalars(
         select(SuggestionJob).where(
             SuggestionJob.project_id == project.id,
@@ -277,20 +277,10 @@ def list_jobs(session: Session, project: Project, limit: int = 20) -> list[Sugge
 
 
 def describe_job(job: SuggestionJob) -> dict:
-    """A job as the lead's page shows it."""
-    return {
-        "id": job.id,
-        "kind": job.kind,
-        "state": job.state,
-        "recommender_id": job.recommender_id,
-        "done": job.done,
-        "total": job.total,
-        "counts": dict(job.counts or {}),
-        "error": job.error,
-        "created_at": job.created_at.isoformat(),
-        "started_at": job.started_at.isoformat() if job.started_at else None,
-        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
-    }
+    """A job as the lead's page and ``suggest jobs`` show it: the common state of every job
+    (``annotator.jobs.state``) plus what only a suggestion job has."""
+    own = {"kind": job.kind, "recommender_id": job.recommender_id, "counts": dict(job.counts or {})}
+    return job_state(job).as_dict() | own
 
 
 def error_text(exc: BaseException) -> str:

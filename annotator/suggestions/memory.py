@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from annotator.models import Project, Recommender, RecommenderModel, Statement
 from annotator.suggestions.consensus import labelled_spans
+from annotator.suggestions.packing import unpack
 from annotator.suggestions.proposals import Proposal, actor_ids, label_ids
 from annotator.text import span_memory
 
@@ -48,7 +49,7 @@ class ModelCache(Generic[Loaded]):
         key = model_key(session, model)
         found = self.loaded.get(key)
         if found is None:
-            found = self.build(model.artefact)
+            found = self.build(unpack(model.artefact))  # packed or, stored earlier, plain
             if len(self.loaded) >= self.size:
                 self.loaded.clear()
             self.loaded[key] = found

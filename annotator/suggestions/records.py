@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+from annotator.formats.records import record_line
 from annotator.models import Actor, Label, Project, Recommender, Statement, Suggestion
 
 BATCH = 1_000
@@ -51,6 +52,12 @@ def iter_suggestion_records(session: Session, project: Project) -> Iterator[dict
         for row in rows:
             yield _record(project.slug, row)
         last = rows[-1][0]
+
+
+def suggestion_lines(session: Session, project: Project) -> Iterator[bytes]:
+    """The export's bytes, one JSON line a suggestion: what the CLI writes to its file and
+    the download page and the API stream, so all three give the same bytes."""
+    return (record_line(record) for record in iter_suggestion_records(session, project))
 
 
 def _query(project_id: int, after: int):

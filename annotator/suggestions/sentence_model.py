@@ -90,6 +90,7 @@ class SentenceModel:
         self.classes = list(artefact["classes"])
         self.coef = np.asarray(artefact["coef"], dtype=np.float32)
         self.intercept = np.asarray(artefact["intercept"], dtype=np.float32)
+        self.targets: dict[str, dict[str, int]] = artefact.get("targets", {})  # per label
 
     def predict(self, texts: Sequence[str]) -> list[tuple[str, float]]:
         """The most likely class of each text and its probability."""

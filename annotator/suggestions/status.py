@@ -14,15 +14,15 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from annotator.jobs.state import ACTIVE
 from annotator.models import (
     Project,
     Recommender,
     RecommenderModel,
-    SuggestionJob,
     SuggestionRun,
     User,
 )
-from annotator.suggestions.jobs import ACTIVE, describe_job, list_jobs
+from annotator.suggestions.jobs import describe_job, list_jobs
 from annotator.suggestions.recommenders import describe_recommender, list_recommenders
 from annotator.suggestions.stats import suggestion_stats
 
@@ -103,11 +103,5 @@ def _jobs_by_recommender(session: Session, project: Project) -> dict[int, list[d
     grouped: dict[int, list[dict]] = {}
     for job in list_jobs(session, project, limit=200):
         if job.recommender_id is not None and len(grouped.get(job.recommender_id, [])) < JOBS_SHOWN:
-            grouped.setdefault(job.recommender_id, []).append(describe_job(job) | _progress(job))
+            grouped.setdefault(job.recommender_id, []).append(describe_job(job))
     return grouped
-
-
-def _progress(job: SuggestionJob) -> dict[str, Any]:
-    """Percent done for the progress bar; None while the total is unknown."""
-    percent = round(100 * job.done / job.total) if job.total else None
-    return {"percent": min(percent, 100) if percent is not None else None}

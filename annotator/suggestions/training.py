@@ -2,8 +2,9 @@
 
 Training never runs in a request: a job (annotator/suggestions/jobs.py) or ``annotator
 suggest train`` calls ``train_recommender``. Each training stores a new ``RecommenderModel``
-version (JSON, never pickle), makes it the active one and withdraws the undecided
-suggestions of older versions; the last ``KEEP_MODELS`` versions are kept.
+version (JSON, never pickle, compressed: packing.py), makes it the active one and
+withdraws the undecided suggestions of older versions; the last ``KEEP_MODELS`` versions
+are kept.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from annotator.models import (
 )
 from annotator.suggestions import classifier, memory
 from annotator.suggestions.consensus import count_stances
+from annotator.suggestions.packing import pack
 from annotator.suggestions.proposals import retire_versions, store_suggestions
 from annotator.suggestions.recommenders import active_model
 from annotator.suggestions.suggestions import LOCAL_KINDS
@@ -45,13 +47,13 @@ def train_recommender(
     ``after_read`` (a job's commit) runs once the classifier's examples are read, before
     the fit: see ``classifier.train_classifier``.
     """
-    if recommender.kind not in LOCAL_KINDS:
-        raise Invalid(f"A {recommender.kind} recommender is not trained here.", field="kind")
+    require_trainable(recommender)
     stance_count = count_stances(session, project)
     if recommender.kind == "span_memory":
         result = memory.build_memory(session, project, recommender)
     else:
         result = classifier.train_classifier(session, project, after_read)
+    result["artefact"] = pack(result["artefact"])  # before the write: see packing.py
     model = RecommenderModel(
         recommender_id=recommender.id,
         version=_next_version(session, recommender),
@@ -72,6 +74,16 @@ def train_recommender(
     }
     record_event(session, user, "train", "recommender", recommender.id, project.id, data=data)
     return model
+
+
+def require_trainable(recommender: Recommender | None) -> None:
+    """Only the project's own recommenders are trained here (an external model trains itself:
+    it is sent the webhooks); checked when a training is asked for and when it runs."""
+    if recommender is None:
+        raise Invalid("Name the span memory or classifier to train.", field="recommender")
+    if recommender.kind not in LOCAL_KINDS:
+        why = f"A {recommender.kind} recommender is not trained here"
+        raise Invalid(f"{why}: only span memories and classifiers are.", field="recommender")
 
 
 def _next_version(session: Session, recommender: Recommender) -> str:

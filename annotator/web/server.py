@@ -24,7 +24,7 @@ class _Server(BaseApplication):
         while rendering a large page. Measured: annotation page p99 54-78 ms -> 19-24 ms.
         """
         from annotator import create_app
-        from annotator.suggestions.queue import start_embedded_worker
+        from annotator.jobs.queue import start_embedded_worker
 
         app = create_app()
         start_embedded_worker(app)  # the job consumer thread (not with Redis: see queue.py)

@@ -116,9 +116,9 @@ def _enqueue(project, rid: int, kind: str):
 
 
 def _queue(job_id: int) -> None:
-    from annotator.suggestions import queue  # huey: loaded by the views that use it
+    from annotator.suggestions import tasks  # huey: loaded by the views that use it
 
-    queue.submit(current_app._get_current_object(), job_id)
+    tasks.submit(current_app._get_current_object(), job_id)
 
 
 @bp.get(f"{R}/<int:rid>/jobs")

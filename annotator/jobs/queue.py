@@ -5,29 +5,24 @@ the queue is the file ``jobs.sqlite3`` in the instance folder (``ANNOTATOR_QUEUE
 overrides it) and ``annotator serve`` runs a consumer thread in each worker process
 (``ANNOTATOR_EMBEDDED_WORKER=0`` turns that off). The queue is built on first use, never in
 ``create_app``, which must not touch files or the network. ``ANNOTATOR_QUEUE_NAME`` keeps
-several installations apart on one Redis. Messages carry only job ids; the
-state lives in the ``suggestion_jobs`` table (annotator/suggestions/jobs.py).
+several installations apart on one Redis.
+
+The queue belongs to no feature: each feature that runs jobs has a module with
+``register(huey, app)``, called by ``_register``, that adds its tasks (the suggestions'
+jobs and clock, the stored agreement's runs, the search index). Messages carry only ids;
+a job's state lives in its feature's table, read through ``annotator.jobs.state``.
 """
 
 from __future__ import annotations
 
-import logging
 import threading
 from pathlib import Path
 
 from flask import Flask
-from huey import RedisHuey, SqliteHuey, crontab
+from huey import RedisHuey, SqliteHuey
 from huey.api import Huey
 from huey.consumer import Consumer
-from huey.exceptions import TaskLockedException
 
-from annotator.errors import DomainError
-from annotator.extensions import db
-from annotator.jobs import search_index
-from annotator.models import Recommender, SuggestionJob, utcnow
-from annotator.suggestions.jobs import claim_job, due_jobs, error_text, finish_job, run_job
-
-log = logging.getLogger(__name__)
 _BUILD = threading.Lock()
 _KEY = "annotator_huey"
 
@@ -69,66 +64,14 @@ def _build(app: Flask) -> Huey:
 
 
 def _register(huey: Huey, app: Flask) -> None:
-    @huey.task(name="suggestions.run_job")
-    def run_job_task(job_id: int) -> None:
-        execute(app, job_id)
+    """Every feature's tasks, on the one queue (imported here: they import ``get_huey``)."""
+    from annotator.jobs import search_index
+    from annotator.review import agreement_jobs
+    from annotator.suggestions import tasks
 
-    @huey.periodic_task(crontab(minute="*"), name="suggestions.clock")
-    def clock_task() -> None:
-        try:
-            with huey.lock_task("suggestions.clock"):
-                for job_id in schedule_due(app):
-                    run_job_task(job_id)
-        except TaskLockedException:
-            pass  # another consumer is looking at the clock right now
-
-    huey.annotator_run_job = run_job_task
-    from annotator.review.agreement_jobs import register  # the agreement page's job
-
-    register(huey, app)
-    search_index.register(huey, app)  # the search index job shares this queue
-
-
-def submit(app: Flask, job_id: int) -> None:
-    """Put a committed job on the queue (call it after the commit that stored the job)."""
-    get_huey(app).annotator_run_job(job_id)
-
-
-def schedule_due(app: Flask) -> list[int]:
-    """Create the jobs the clock asks for (training after N new stances, webhooks)."""
-    with app.app_context():
-        jobs = due_jobs(db.session)
-        ids = [job.id for job in jobs]
-        db.session.commit()
-    return ids
-
-
-def execute(app: Flask, job_id: int) -> None:
-    """Claim and run one job in its own app context, committing progress as it goes."""
-    with app.app_context():
-        session = db.session
-        job = claim_job(session, job_id)
-        session.commit()
-        if job is None:
-            return  # another worker has it, or it is already finished
-        try:
-            run_job(session, job, session.commit)
-            finish_job(session, job)
-            session.commit()
-        except Exception as exc:  # noqa: BLE001 - whatever failed, the job says so
-            session.rollback()
-            if not isinstance(exc, DomainError):
-                log.exception("suggestion job %s failed", job_id)
-            _fail(session, job_id, error_text(exc))
-
-
-def _fail(session, job_id: int, message: str) -> None:
-    job = session.get(SuggestionJob, job_id, populate_existing=True)
-    finish_job(session, job, message)
-    if job.recommender_id is not None:
-        recommender = session.get(Recommender, job.recommender_id)
-        recommender.last_error, recommender.last_error_at = message[:1000], utcnow()
-    session.commit()
+    tasks.register(huey, app)
+    agreement_jobs.register(huey, app)
+    search_index.register(huey, app)
 
 
 class _EmbeddedConsumer(Consumer):
