@@ -15,9 +15,11 @@ Run from the repository root: ``python bench/suggest_bench.py [--spans N] [--sta
     save stances for ``--seconds``, first with nothing else running (baseline), then from
     the moment a training job is queued (only saves that started while the job was
     running count), then again once it is over; the baseline p99 is that of both rounds
-    without the job. Target: no more than 20 % above the baseline. With ``--compare-packing``
-    the job runs twice in the same run, first storing its model as plain JSON (as before
-    suggestions/packing.py), then packed, with a save round without a job between them;
+    without the job. Target: no more than 20 % above the baseline. With ``--compare WHAT``
+    the job runs twice in the same run, by two workers set up as ``COMPARISONS`` says
+    (``packing``: storing the model as plain JSON, as before suggestions/packing.py, then
+    packed; ``threads``: fitting on all BLAS threads, then on one), with a save round without
+    a job between them;
 (d) ``--model-write``: how long the transaction that stores a trained classifier holds
     SQLite's writer (the real ``train_recommender`` store: insert, retire older versions'
     suggestions, prune, audit; the fit replaced by its result, trained once), plain JSON
@@ -244,13 +246,18 @@ def _p(times: list[float], q: int) -> float:
 
 
 _PLAIN = "import annotator.suggestions.training as t; t.pack = lambda a: a; "  # as before
+_ALL_THREADS = "import annotator.suggestions.sentence_model as m; m.FIT_THREADS = None; "
+COMPARISONS = {  # --compare WHAT: the two workers, each (name, code run before the worker)
+    "packing": (("model stored plain", _PLAIN), ("model stored packed", "")),
+    "threads": (("fit on all BLAS threads", _ALL_THREADS), ("fit on one BLAS thread", "")),
+}
 
 
-def _worker(env: dict, url: str, nice: str, plain: bool = False):
-    """``annotator worker``; ``plain`` stores models as plain JSON, as before packing.py."""
+def _worker(env: dict, url: str, nice: str, prefix: str = ""):
+    """``annotator worker``, after ``prefix`` (code that sets the way under comparison)."""
     import subprocess
 
-    code = (_PLAIN if plain else "") + "from annotator.cli import main; main()"
+    code = prefix + "from annotator.cli import main; main()"
     return subprocess.Popen(
         [sys.executable, "-c", code, "worker", "--nice", nice],
         env=dict(env, ANNOTATOR_DATABASE_URL=url, ANNOTATOR_SECRET_KEY="bench"),
@@ -260,7 +267,7 @@ def _worker(env: dict, url: str, nice: str, plain: bool = False):
 
 
 def bench_saves_during_training(
-    n_stances: int, seconds: float, nice: str = "10", compare: bool = False
+    n_stances: int, seconds: float, nice: str = "10", compare: str | None = None
 ) -> None:
     """(c): the save p99 of the web workers with and without a training job beside them."""
     import os
@@ -284,8 +291,8 @@ def bench_saves_during_training(
     env = dict(os.environ, ANNOTATOR_QUEUE_FILE=queue_file, ANNOTATOR_EMBEDDED_WORKER="0")
     os.environ.update(env)
     if compare:
-        _compare_packing(app, env, url, nice, (project_id, recommender_id), (statement_id, text),
-                         seconds, tmp)  # fmt: skip
+        _compare(app, env, url, nice, (project_id, recommender_id), (statement_id, text),
+                 seconds, tmp, COMPARISONS[compare])  # fmt: skip
         return
     worker = _worker(env, url, nice)
     port = wb.free_port()
@@ -395,17 +402,17 @@ def _time_holds(lock) -> list[float]:
     return holds
 
 
-def _compare_packing(app, env, url, nice, ids, page, seconds, tmp) -> None:
-    """(c) with ``--compare-packing``: one server and data, a training job storing its model
-    as plain JSON, then one storing it packed; save rounds without a job around both."""
+def _compare(app, env, url, nice, ids, page, seconds, tmp, ways) -> None:
+    """(c) with ``--compare``: one server and data, a training job by a worker set up the first
+    way, then one set up the second (``COMPARISONS``); save rounds without a job around both."""
     import workspace_bench as wb
 
     port = wb.free_port()
     server = _serve(url, port, f"{tmp}/serve.log")
     quiet, runs = [], []
     try:
-        for way in ("plain", "packed"):
-            worker = _worker(env, url, nice, plain=way == "plain")
+        for way, prefix in ways:
+            worker = _worker(env, url, nice, prefix)
             try:  # the round without a job also lets the worker start up
                 quiet.append([ms for _, ms in _save_round(port, *page, seconds)])
                 job_id = _queue_training(app, *ids)
@@ -439,7 +446,7 @@ def _compare_packing(app, env, url, nice, ids, page, seconds, tmp) -> None:
             f"{ms:.0f} ms at {at - (finished or started):+.1f} s" for at, ms in sorted(slow)
         )
         print(
-            f"    model stored {way}: job {state} in {took:.1f} s, {len(inside)} saves during it, "
+            f"    {way}: job {state} in {took:.1f} s, {len(inside)} saves during it, "
             f"p50 {_p(inside, 50):.1f} ms, p99 {p99:.1f} ms ({100 * (p99 / base99 - 1):+.0f} % "
             f"against the pooled rounds); slowest (from the job's end): {marks}"
         )
@@ -552,7 +559,9 @@ def main() -> None:
     parser.add_argument("--saves-during-training", action="store_true")
     parser.add_argument("--seconds", type=float, default=30.0, help="(c): each save round")
     parser.add_argument("--nice", type=int, default=10, help="(c): the job worker's --nice")
-    parser.add_argument("--compare-packing", action="store_true", help="(c): plain, then packed")
+    parser.add_argument(
+        "--compare", choices=sorted(COMPARISONS), help="(c): two training workers, in one run"
+    )
     parser.add_argument("--model-write", action="store_true", help="(d) only")
     parser.add_argument("--repeats", type=int, default=5, help="(d): stores of each kind")
     args = parser.parse_args()
@@ -560,9 +569,7 @@ def main() -> None:
         bench_model_write(args.stances, args.repeats)
         return
     if args.saves_during_training:
-        bench_saves_during_training(
-            args.stances, args.seconds, str(args.nice), args.compare_packing
-        )
+        bench_saves_during_training(args.stances, args.seconds, str(args.nice), args.compare)
         return
     if args.only != "classifier":
         bench_memory(args.spans, args.skip_regex)
