@@ -18,8 +18,8 @@ Run from the repository root: ``python bench/suggest_bench.py [--spans N] [--sta
     without the job. Target: no more than 20 % above the baseline. With ``--compare WHAT``
     the job runs twice in the same run, by two workers set up as ``COMPARISONS`` says
     (``packing``: storing the model as plain JSON, as before suggestions/packing.py, then
-    packed; ``threads``: fitting on all BLAS threads, then on one), with a save round without
-    a job between them;
+    packed; ``threads``: fitting on all BLAS threads, as the app does, then on one), with a
+    save round without a job between them;
 (d) ``--model-write``: how long the transaction that stores a trained classifier holds
     SQLite's writer (the real ``train_recommender`` store: insert, retire older versions'
     suggestions, prune, audit; the fit replaced by its result, trained once), plain JSON
@@ -246,10 +246,10 @@ def _p(times: list[float], q: int) -> float:
 
 
 _PLAIN = "import annotator.suggestions.training as t; t.pack = lambda a: a; "  # as before
-_ALL_THREADS = "import annotator.suggestions.sentence_model as m; m.FIT_THREADS = None; "
+_ONE_THREAD = "from threadpoolctl import threadpool_limits; threadpool_limits(1); "
 COMPARISONS = {  # --compare WHAT: the two workers, each (name, code run before the worker)
     "packing": (("model stored plain", _PLAIN), ("model stored packed", "")),
-    "threads": (("fit on all BLAS threads", _ALL_THREADS), ("fit on one BLAS thread", "")),
+    "threads": (("fit on all BLAS threads", ""), ("fit on one BLAS thread", _ONE_THREAD)),
 }
 
 

@@ -144,11 +144,6 @@ def majority_baseline(train: Sequence[Example], held: Sequence[Example]) -> dict
     return {"class": majority, **figures}
 
 
-# BLAS threads for a fit. OpenBLAS starts one per core; on a 2-core host a fit then took both
-# cores while annotators were saving. One leaves the rest of the host to the web tier.
-FIT_THREADS = 1
-
-
 def train_and_evaluate(
     examples: Sequence[Example], *, refit_on_all: bool = True
 ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -167,12 +162,11 @@ def train_and_evaluate(
         raise ValueError("the classifier needs sentences of at least two kinds (stance or not)")
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
-    from threadpoolctl import threadpool_limits
 
     vectorizer = _vectorizer(min_df=2 if len(examples) >= 1000 else 1)
     matrix = vectorizer.fit_transform([e.text for e in examples])
     model = LogisticRegression(C=2.0, max_iter=200, tol=1e-3, warm_start=refit_on_all)
-    with warnings.catch_warnings(), threadpool_limits(limits=FIT_THREADS):
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # tol is loose on purpose
         model.fit(matrix[~held_out], labels[~held_out])
         predicted = [str(p) for p in model.predict(matrix[held_out])]
