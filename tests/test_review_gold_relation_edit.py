@@ -60,6 +60,14 @@ def test_a_stale_version_or_nothing_to_change_writes_nothing(app, session):
     assert _count(session, RelationDecision) == 1 and session.get(Relation, gold.id).version == 1
 
 
+def test_a_stale_version_is_a_conflict_even_when_nothing_would_change(app, session):
+    """The version check comes first: a stale page learns it is stale, not "nothing to do"."""
+    project, st, s, (r1, *_), rev = _disagreeing(session)
+    gold = gold_of(session, project, st, rev, r1)
+    with pytest.raises(Conflict):
+        radj.edit_gold_relation(session, project, st, rev, 1, gold.id, 7, type="supports")
+
+
 def test_a_change_into_a_relation_gold_holds_is_refused(app, session):
     project, st, s, (r1, r2, r3), rev = _disagreeing(session)
     gold = gold_of(session, project, st, rev, r1)  # IRAN -> USA supports
@@ -86,6 +94,14 @@ def test_the_board_changes_a_gold_relation_and_answers_409_when_stale(app, sessi
     assert changed.status_code == 303
     session.expire_all()
     assert session.get(Relation, gold.id).type.key == "attacks"
+    assert '<option value="">keep the type</option>' in body  # reverse alone keeps the type
+    ends = (gold.from_stance_id, gold.to_stance_id)
+    back = data | {"review_version": version + 1, "version": 2, "type": ""}
+    assert client.post(url, data=back).status_code == 303
+    session.expire_all()
+    turned = session.get(Relation, gold.id)
+    assert (turned.to_stance_id, turned.from_stance_id) == ends and turned.type.key == "attacks"
+    version += 1
     stale = client.post(url, data=data | {"review_version": version + 1})
     assert stale.status_code == 409 and "changed elsewhere" in stale.get_data(as_text=True)
     missing = client.post(url.replace(f"/{gold.id}/", "/999999/"), data=data | {
@@ -93,9 +109,9 @@ def test_the_board_changes_a_gold_relation_and_answers_409_when_stale(app, sessi
     assert missing.status_code == 404
     history = client.get(f"/p/rev/review/s/{st.id}/history").get_data(as_text=True)
     assert "reason: other way" in history and "attacks: stance" in history
-    assert session.scalar(select(func.count()).select_from(RelationDecision)) == 2
+    assert session.scalar(select(func.count()).select_from(RelationDecision)) == 3
     login("ann1")
     token = csrf_from(client.get("/"))
-    as_annotator = data | {"csrf_token": token, "review_version": version + 1, "version": 2}
+    as_annotator = data | {"csrf_token": token, "review_version": version + 1, "version": 3}
     assert client.post(url, data=as_annotator).status_code == 403
-    assert session.scalar(select(func.count()).select_from(RelationDecision)) == 2
+    assert session.scalar(select(func.count()).select_from(RelationDecision)) == 3

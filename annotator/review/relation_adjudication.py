@@ -169,14 +169,13 @@ def edit_gold_relation(
     when it changed since, the relation service's audit plus an "edit" decision in the
     history. A change to what gold already holds is refused, as when accepting."""
     claim_statement(session, statement, reviewer, review_version)
-    gold = session.get(Relation, relation_id)
-    if gold is not None and gold.is_gold and not reverse and type in (None, gold.type.key):
-        raise Invalid("Nothing to change: pick another type or reverse it.", field="type")
-    try:
+    try:  # the relation service's 404 and 409 (a stale version) come before "nothing to change"
         gold = update_relation(session, project, statement, reviewer, relation_id, version,
                                type=type, reverse=reverse, gold=True)  # fmt: skip
     except DuplicateRelation:
         raise Conflict(IN_GOLD, field="type") from None
+    if gold.version == version:  # the version counts only real changes: none was made
+        raise Invalid("Nothing to change: pick another type or reverse it.", field="type")
     record_decision(session, project, statement, reviewer, "edit", [], gold, reason, about=Relation)
     return gold
 
