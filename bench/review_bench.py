@@ -37,6 +37,7 @@ from annotator.extensions import db  # noqa: E402
 from annotator.models import Actor, Assignment, Label, Stance, Statement  # noqa: E402
 from annotator.projects.projects import create_project, set_member  # noqa: E402
 from annotator.review import review  # noqa: E402
+from annotator.review.agreement_input import load_input  # noqa: E402
 from annotator.review.unanimous import adjudicate_auto  # noqa: E402
 
 HASH = "pbkdf2:sha256:1000"
@@ -137,7 +138,8 @@ def bench_agreement(app, n_statements: int) -> None:
     with app.app_context():
         project, _, _ = seed(db.session, "agree", n_statements, 20, random.Random(6))
         began, cpu0 = time.perf_counter(), time.process_time()
-        units, marks = review.load_agreement_input(db.session, project)
+        data = load_input(db.session, project, False)
+        units, marks = data.units, data.stances
         loaded, cpu1 = time.perf_counter(), time.process_time()
         result = compute_agreement(units, marks)
         done, cpu2 = time.perf_counter(), time.process_time()

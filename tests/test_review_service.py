@@ -5,13 +5,13 @@ from __future__ import annotations
 from annotator.accounts.users import find_user
 from annotator.agreement.stances import METRICS
 from annotator.annotation.stances import delete_stance
+from annotator.review.agreement_input import AN, load_input
 from annotator.review.review import (
     NO_STATEMENT,
     agreement_scope,
     annotator_names,
     letter,
     list_review_queue,
-    load_agreement_input,
     project_agreement,
 )
 from annotator.review.side_by_side import load_side_by_side
@@ -64,10 +64,10 @@ def test_deleted_and_gold_stances_never_count(app, session):
     )
     session.commit()
     done(session, project, st, "ann1", "ann2")
-    units, marks = load_agreement_input(session, project)
-    assert [u.statement for u in units] == [st.id]
+    data = load_input(session, project, False)
+    assert [u.statement for u in data.units] == [st.id]
     ids = {find_user(session, n).id for n in ("ann1", "ann2")}
-    assert {m.annotator for m in marks} == ids and len(marks) == 2
+    assert set(data.stances[:, AN].tolist()) == ids and len(data.stances) == 2
     result = project_agreement(session, project, _names(session, project))
     assert result["n_stances"] == 2
     assert result["span_f1_exact"] == 1.0 and result["stance_agreement"] == 1.0

@@ -109,13 +109,13 @@ def test_incremental_run_after_one_edit_equals_the_direct_computation(app, sessi
 
 def test_stored_statement_figures_match_the_queue_computation(app, session):
     from annotator.agreement.stances import stance_agreement_by_statement
-    from annotator.review.review import load_agreement_input
+    from annotator.review.agreement_input import load_input
 
     project, sts = _generate(session)
     _run(session, project)
     own = sa.stored_stance_agreement(session, project, [s.id for s in sts])
-    units, marks = load_agreement_input(session, project)
-    assert own == stance_agreement_by_statement(units, marks)
+    data = load_input(session, project, False)
+    assert own == stance_agreement_by_statement(data.units, data.stances)
     assert session.query(StatementAgreement).count() == len(sts)
 
 

@@ -19,6 +19,7 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from annotator.agreement.codes import codes
 from annotator.agreement.stances import Unit
 from annotator.models import Project, Relation, Stance, Statement
 from annotator.review.review import _iter_plain, _live, agreement_scope
@@ -193,9 +194,6 @@ def content_hashes(data: AgreementInput) -> dict[int, str]:
 
 def _relation_ends(marks: np.ndarray, links: np.ndarray):
     """Source rows, target rows and types of the links whose both ends are among marks."""
-    if not len(marks):
-        return marks, marks, links[:0, 2]
-    order = np.argsort(marks[:, ID])
-    at = order[np.minimum(np.searchsorted(marks[order, ID], links[:, :2]), len(marks) - 1)]
-    found = (marks[at, ID] == links[:, :2]).all(axis=1)
+    at = codes(links[:, :2].ravel(), marks[:, ID]).reshape(-1, 2)
+    found = (at >= 0).all(axis=1)
     return marks[at[found, 0]], marks[at[found, 1]], links[found, 2]

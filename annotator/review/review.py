@@ -117,25 +117,6 @@ def agreement_scope(
 MarkRow = namedtuple("MarkRow", [f.name for f in fields(Mark)])
 
 
-def load_agreement_input(
-    session: Session, project: Project, *, include_unfinished: bool = False
-) -> tuple[list[Unit], list]:
-    """Units of the statements in scope and the project's live marks, all keyed by ids.
-
-    Marks outside the scope (statements or annotators) are left for compute_agreement to
-    ignore. Rows come straight from the DBAPI cursor: plain integers need no result processing.
-    """
-    scope = agreement_scope(session, project, include_unfinished=include_unfinished)
-    if not scope:
-        return [], []
-    lengths = session.execute(
-        select(Statement.id, func.length(Statement.text)).where(Statement.project_id == project.id)
-    )
-    units = [Unit(sid, n, tuple(sorted(scope[sid]))) for sid, n in lengths if sid in scope]
-    query = _live(select(*MARK_COLUMNS).join(Statement)).where(Statement.project_id == project.id)
-    return units, list(map(MarkRow._make, _iter_plain(session, query)))
-
-
 def _iter_plain(session: Session, query) -> Iterator[tuple]:
     """Rows as the DBAPI cursor gives them: plain ints and strings need no processing.
 
@@ -153,9 +134,11 @@ def project_agreement(
     session: Session, project: Project, names: dict[int, str], *, include_unfinished: bool = False
 ) -> dict:
     """The agreement object of the CLI's --json; an empty scope explains itself in ``notes``."""
-    units, marks = load_agreement_input(session, project, include_unfinished=include_unfinished)
-    result = compute_agreement(units, marks)
-    if not units:
+    from annotator.review.agreement_input import load_input  # it builds on this module
+
+    data = load_input(session, project, include_unfinished)
+    result = compute_agreement(data.units, data.stances)
+    if not data.units:
         result["notes"].insert(0, NO_STATEMENT)
     labels = dict(
         session.execute(select(Label.id, Label.key).where(Label.project_id == project.id)).all()
