@@ -416,8 +416,10 @@ def _compare(app, env, url, nice, ids, page, seconds, tmp, ways) -> None:
             try:  # the round without a job also lets the worker start up
                 quiet.append([ms for _, ms in _save_round(port, *page, seconds)])
                 job_id = _queue_training(app, *ids)
-                during = []
+                during, deadline = [], time.monotonic() + 600  # as _wait_job: a dead worker
                 while _job_state(app, job_id) not in ("done", "failed"):
+                    if time.monotonic() > deadline:
+                        raise SystemExit(f"{way}: the training job did not end within 600 s")
                     during += _save_round(port, *page, seconds / 3)  # until the job is over
                 started, finished, state = _wait_job(app, job_id)
             finally:

@@ -46,6 +46,8 @@ def test_default_scope_needs_two_done_and_unfinished_needs_two_marking(app, sess
     assert agreement_scope(session, project) == {}
     ids = {find_user(session, n).id for n in ("ann1", "ann2")}
     assert agreement_scope(session, project, include_unfinished=True) == {st.id: ids}
+    read = load_input(session, project, True)  # the agreement job's own reading of that rule
+    assert {u.statement: set(u.annotators) for u in read.units} == {st.id: ids}
     done(session, project, st, "ann3")  # done with no stances still counts as an annotator
     scope = agreement_scope(session, project)
     assert scope == {st.id: {find_user(session, n).id for n in ("ann1", "ann3")}}

@@ -387,3 +387,18 @@ def test_two_tabs_racing_give_one_stance_and_a_409(app, session, memory_world):
     two.join(20)
     assert results["two"] == (409, results["one"])
     assert count(session, Stance, Stance.statement_id == b.id) == 1
+
+
+@pytest.mark.parametrize("kind", ["file", None])
+def test_only_span_memories_and_classifiers_are_trained_here(session, kind):
+    """A train job for a recommender that trains elsewhere (or for none) is refused, no job."""
+    from annotator.models import SuggestionJob
+    from annotator.suggestions.jobs import request_job
+
+    project, _ = demo(session)
+    lead = get_user(session, "lead")
+    rec = kind and create_recommender(session, project, lead, RecommenderInput(name="f", kind=kind))
+    with pytest.raises(Invalid, match="train") as refused:
+        request_job(session, project, "train", recommender=rec or None, user=lead)
+    assert refused.value.field == "recommender"
+    assert session.scalar(select(func.count()).select_from(SuggestionJob)) == 0

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import operator
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, Literal, NamedTuple
@@ -209,12 +210,9 @@ def get_stance_row(session: Session, stance_id: int) -> StanceRow | None:
 _ONE = stance_select().where(Stance.id == bindparam("stance_id"))
 
 
-def content_key(stance: Any) -> tuple:
-    """What makes two stances (rows or models) the same stance: ``CONTENT``'s values."""
-    return _content_of(stance)
-
-
-_content_of = operator.attrgetter(*CONTENT)  # a tuple of them; the review board calls it per stance
+# What makes two stances (rows or models) the same stance: ``CONTENT``'s values, as a tuple.
+# An attrgetter, not a function around one: the review board calls it per stance.
+content_key: Callable[[Any], tuple] = operator.attrgetter(*CONTENT)
 
 
 def form_data(row: StanceRow) -> dict[str, Any]:

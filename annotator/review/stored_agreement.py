@@ -40,6 +40,7 @@ from annotator.agreement.relations import (
 )
 from annotator.agreement.stances import stance_agreement_by_statement
 from annotator.errors import NotFound
+from annotator.jobs.state import ACTIVE
 from annotator.models import (
     AgreementRun,
     Assignment,
@@ -56,7 +57,6 @@ from annotator.review.agreement_report import agreement_report
 from annotator.review.review import annotator_names, letter
 
 Checkpoint = Callable[[], None]
-ACTIVE = ("queued", "running")
 
 
 class _Ids(dict):
