@@ -275,9 +275,8 @@ class Statement(Base):
     __table_args__ = (
         UniqueConstraint("project_id", "external_id"),
         Index("ix_statements_project_sha", "project_id", "text_sha256"),
-        # Keyset pages of a project's statements in import order (migration 0009).
-        Index("ix_statements_project_id", "project_id", "id"),
-        # Every statement's length without reading its text (migration 0014).
+        # Keyset pages of a project's statements in import order, and every statement's
+        # length without reading its text (migration 0014; it replaced 0009's (project, id)).
         Index("ix_statements_project_length", "project_id", "id", "text_length"),
     )
 
@@ -745,7 +744,6 @@ class StatementAgreement(Base):
 
     __tablename__ = "statement_agreements"
     __table_args__ = (
-        Index("ix_statement_agreements_project", "project_id", "include_unfinished"),
         # The review queue least agreement first (migration 0014).
         Index(
             "ix_statement_agreements_order",

@@ -71,6 +71,8 @@ def test_every_path_lists_exactly_the_matches(session, project, monkeypatch, q, 
     """``always``: PostgreSQL walks first whatever the estimate, with a walk shorter than the
     gaps between ``tail``'s matches, so it hands over to the index mid-way."""
     if walk == "always":
+        if session.get_bind().dialect.name == "sqlite":
+            pytest.skip("the walk is PostgreSQL's page form; SQLite's pages never read it")
         monkeypatch.setattr(search, "FEW", 0)
         monkeypatch.setattr(search, "WALK", 12)
     assert all_pages(session, project, q, sort) == expected(q, sort)

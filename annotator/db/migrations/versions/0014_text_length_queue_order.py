@@ -31,9 +31,18 @@ def upgrade() -> None:
         "statement_agreements",
         ["project_id", "include_unfinished", "stance_agreement", "statement_id"],
     )
+    # Each new index starts with the whole of an older one, which then only costs its writes.
+    op.drop_index("ix_statements_project_id", table_name="statements")
+    op.drop_index("ix_statement_agreements_project", table_name="statement_agreements")
 
 
 def downgrade() -> None:
+    op.create_index("ix_statements_project_id", "statements", ["project_id", "id"])
+    op.create_index(
+        "ix_statement_agreements_project",
+        "statement_agreements",
+        ["project_id", "include_unfinished"],
+    )
     op.drop_index("ix_statement_agreements_order", table_name="statement_agreements")
     op.drop_index("ix_statements_project_length", table_name="statements")
     op.execute("ALTER TABLE statements DROP COLUMN text_length")  # SQLite 3.35+, PostgreSQL
