@@ -224,6 +224,14 @@ def test_openapi_document_lists_every_route(client, app):
     assert len(routed) >= 17
 
 
+def test_each_operation_id_is_its_endpoint_name(client, app):
+    """Clients generated from the document and ``url_for`` in the app name an operation alike."""
+    doc = api(client, "GET", "/openapi.json").get_json()
+    ids = {op["operationId"] for ops in doc["paths"].values() for op in ops.values()}
+    endpoints = {r.endpoint.removeprefix("api.") for r in app.url_map.iter_rules()}
+    assert ids and ids <= endpoints
+
+
 def test_index_page_lists_endpoints(client):
     page = api(client, "GET", "/").get_data(as_text=True)
     assert "/api/v1/projects/{slug}/statements/{statement_id}/stances" in page

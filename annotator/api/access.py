@@ -94,8 +94,7 @@ def operation(
             if schema is not None:
                 wrapped = bp.input(schema, location=location, arg_name=name)(wrapped)
         wrapped = needs(role, summary, tag=tag, **doc)(wrapped)
-        endpoint = f"{_tag(view, tag)}_{view.__name__}"
-        return bp.route(rule, methods=[method], endpoint=endpoint)(wrapped)
+        return bp.route(rule, methods=[method], endpoint=operation_id(view, tag))(wrapped)
 
     return decorate
 
@@ -103,6 +102,11 @@ def operation(
 def _tag(view, tag: str | None) -> str:
     """The operation's tag: ``tag``, else the name of the view's module (``stances``)."""
     return tag or view.__module__.rsplit(".", 1)[-1]
+
+
+def operation_id(view, tag: str | None) -> str:
+    """``<tag>_<view name>``: the OpenAPI operationId and the endpoint name, both."""
+    return f"{_tag(view, tag)}_{view.__name__}"
 
 
 def needs(role: str | None, summary: str, *, tag: str | None = None, **doc):
@@ -131,7 +135,7 @@ def needs(role: str | None, summary: str, *, tag: str | None = None, **doc):
             summary=summary,
             description=f"{description}\n\nNeeds: {ROLE_NOTE.get(role or 'any', role)}.",
             tags=[group],
-            operation_id=f"{group}_{view.__name__}",
+            operation_id=operation_id(view, tag),
             responses=ERRORS | doc.pop("responses", {}),
             extensions={"x-required-role": role or "any"},
             **doc,
