@@ -108,8 +108,8 @@ def export_command(session, project, format_name, scope, output, **opts) -> None
     """Export PROJECT as a dataset to -o PATH (with PATH.meta.json) or standard output."""
     proj = get_project(session, project)
     request = _request(proj, format_name, scope, **opts)
+    export_service.check_request(request)  # before any file exists (suggestions: jsonl only)
     if scope == export_service.SUGGESTIONS:
-        export_service.check_request(request)  # jsonl only, no format options
         _export_suggestions(session, proj, output)
         return
     exporter = export_service.get_exporter(format_name)
@@ -119,7 +119,6 @@ def export_command(session, project, format_name, scope, output, **opts) -> None
     if output is not None and output.exists() and output.is_dir() != as_folder:
         kind = "a folder" if output.is_dir() else "a file"
         raise Invalid(f"{output} is {kind}; the {format_name} format writes the other kind.")
-    export_service.check_request(request)  # before any file exists
     with _Progress(session, proj, scope) as progress:
         if output is None:
             _write_stdout(session, proj, request, progress)
