@@ -64,6 +64,20 @@ def test_moving_an_end_or_the_owner_by_update_is_refused(world, session):  # noq
     assert session.scalar(select(Relation.to_stance_id).where(Relation.id == made.id)) == c.id
 
 
+def test_a_linked_stance_may_not_move_to_another_owner_or_statement(world, session):  # noqa: F811
+    """The same rule from the stance's side: a relation's end cannot change owner under it."""
+    project, st, ann1, ann2, (a, b, *_) = world
+    link(session, project, st, ann1, a, b)
+    moved = update(Stance).where(Stance.id == a.id)
+    assert RULE in _refused(session, moved.values(annotator_id=ann2.id))
+    assert RULE in _refused(session, moved.values(is_gold=True, annotator_id=None))
+    elsewhere = _other_statement_stance(session, project, ann1)
+    assert RULE in _refused(session, moved.values(statement_id=elsewhere.statement_id))
+    session.execute(moved.values(note="fine"))  # other columns: no check
+    unlinked = update(Stance).where(Stance.id == elsewhere.id)
+    session.execute(unlinked.values(annotator_id=ann2.id))  # no relation holds it: allowed
+
+
 def test_own_ends_pass_through_the_service(world, session):  # noqa: F811
     """The service's own writes (create here; retype and gold in test_relations) pass."""
     project, st, ann1, _, (a, b, *_) = world

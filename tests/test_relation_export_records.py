@@ -146,20 +146,3 @@ def test_a_deleted_relation_or_end_is_left_out(session, what):
     assert fast == general_records(session, project, "all")
     notes = [r["note"] for _, records in fast for r in records]
     assert len(notes) == (4 if what == "relation" else 3) and "weil 🇮🇷\nzwei Zeilen" not in notes
-
-
-def test_a_relation_whose_end_is_another_owners_is_built_the_general_way(session):
-    """No tool makes one (the services refuse it), but the database does not forbid it: the
-    end keeps the id its own stance record has, as in the stance formats."""
-    project = related_project(session)
-    first = session.scalars(select(Relation).order_by(Relation.id)).first()
-    other = session.scalars(
-        select(Stance.annotator_id).where(
-            Stance.annotator_id.is_not(None), Stance.annotator_id != first.annotator_id
-        )
-    ).first()
-    session.execute(update(Stance).where(Stance.id == first.from_stance_id)
-                    .values(annotator_id=other))  # fmt: skip
-    session.commit()
-    for scope in ("all", "annotators"):
-        assert fast_records(session, project, scope) == general_records(session, project, scope)

@@ -6,10 +6,10 @@ relations joined to both ends (span, label, actors: what an end record and its i
 as the driver's tuples, and a count of alike stances (same owner and content). Stances
 that are no relation's end are never read into Python. An end record's ``id`` is its
 stance's record id, which ``records.unique_ids`` suffixes (``-2``) when an owner holds two
-alike stances, and which names the stance's owner. A statement that holds such twins, or
-a relation whose end is another owner's (neither is made by the tool; an old or edited
-database may hold them), is built the general way, from all its stance records, so the
-ids stay those of the stance formats (tests/test_relation_export_records.py).
+alike stances, and which names the stance's owner: the relation's own, since the database
+refuses ends of another owner (migration 0016). A statement that holds such twins is built
+the general way, from all its stance records, so the ids stay those of the stance formats
+(tests/test_relation_export_records.py).
 """
 
 from __future__ import annotations
@@ -23,15 +23,11 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
-    and_,
     case,
     distinct,
     func,
-    literal,
     literal_column,
-    not_,
     null,
-    or_,
     select,
 )
 from sqlalchemy.orm import Session, aliased
@@ -55,23 +51,10 @@ _FROM, _TO = aliased(Stance), aliased(Stance)
 _FIRST = itemgetter(0)
 _hash = hashlib.blake2b
 _STATEMENT_TEXT = (Statement.id, Statement.external_id, Statement.text)  # no meta to parse
-_MIXED = -1  # the owner column of a relation whose ends are not all its owner's
-
-
-def _owner_column():
-    """The relation's owner as one column: the annotator's id, NULL for gold, ``_MIXED``
-    when an end is another owner's (then its end ids hash another name)."""
-    own_ends = and_(
-        _FROM.is_gold == Relation.is_gold, _TO.is_gold == Relation.is_gold,
-        or_(Relation.is_gold, and_(_FROM.annotator_id == Relation.annotator_id,
-                                   _TO.annotator_id == Relation.annotator_id)),
-    )  # fmt: skip
-    return case(
-        (not_(own_ends), literal(_MIXED)), (Relation.is_gold, null()), else_=Relation.annotator_id
-    )
-
-
-_OWNER = _owner_column()
+# The relation's owner as one column: the annotator's id, NULL for gold. Its ends are its
+# owner's stances (the database refuses anything else, migration 0016), so an end's id hashes
+# the relation's owner.
+_OWNER = case((Relation.is_gold, null()), else_=Relation.annotator_id)
 _END_COLUMNS = ("id", "start", "end", "label_id", "target_id", "holder_id")
 
 
@@ -89,21 +72,13 @@ def iter_relations_only(
         links = _batch_links(conn, span, scope)
         twins = _with_twins(conn, span, scope) if links else set()
         for row in rows:
-            own = links.get(row.id, ())
-            try:
-                if row.id in twins:
-                    raise _Unusual
-                records = _records(row, own, keys) if own else []
-            except _Unusual:
+            if row.id in twins:
                 yield _general(conn, row, span[0], scope, look)
                 continue
+            own = links.get(row.id, ())
+            records = _records(row, own, keys) if own else []
             statement = {"id": row.external_id, "text": row.text}
             yield {"statement": statement, "stances": [], "relations": records}
-
-
-class _Unusual(Exception):
-    """A statement the fast path does not build: alike stances, or a relation whose ends
-    belong to another owner than itself (no tool makes one, an old database may hold it)."""
 
 
 @dataclass
@@ -240,8 +215,6 @@ def _end(head: str, text: str, keys: _Keys, start: int, end: int, label_id: int,
 def _owner(owners: dict, keys: _Keys, statement_id: str, user_id: int | None) -> tuple:
     """(sort key, annotator name, head of its stances' id text, scope) of a relation's
     owner, remembered in ``owners``: ``user_id`` None is gold, sorted after annotators."""
-    if user_id == _MIXED:
-        raise _Unusual
     annotator = None if user_id is None else keys.names(user_id)
     head = f"stance\x1f{statement_id}\x1f{'' if annotator is None else '@' + annotator}\x1f"
     sort_key = (user_id is None, annotator or "")
