@@ -110,6 +110,31 @@ def test_api_has_relations_and_optional_intervals(app, session, client):
     assert data["intervals"]["project"]["stance_agreement"][0] <= data["stance_agreement"]
 
 
+def test_a_big_project_without_a_stored_result_is_not_computed_in_the_request(
+    app, session, client, login, runner, monkeypatch
+):
+    """Above INLINE_STANCES the page offers Compute and the API answers 409, until a run is
+    stored; then both read it. (The threshold is lowered to this project's 4 stances.)"""
+    from annotator.review import agreement_report
+
+    _ready(session)
+    _, token = create_token(session, find_user(session, "rev"), "tests")
+    session.commit()
+    monkeypatch.setattr(agreement_report, "INLINE_STANCES", 3)
+    login("rev")
+    html = client.get("/p/rev/review/agreement").get_data(as_text=True)
+    assert 'id="ag-not-stored"' in html and "holds 4 stances" in html
+    assert ">Compute</button>" in html and 'id="stance-figures"' not in html
+    api = client.get("/api/v1/projects/rev/agreement", headers={"Authorization": f"Bearer {token}"})
+    assert api.status_code == 409 and "annotator agreement --store" in api.get_json()["error"]["message"]
+    assert runner.invoke(args=["agreement", "rev", "--store"]).exit_code == 0
+    html = client.get("/p/rev/review/agreement").get_data(as_text=True)
+    assert 'id="ag-not-stored"' not in html and 'id="stance-figures"' in html
+    assert "Stored result of" in html and ">Recompute</button>" in html
+    api = client.get("/api/v1/projects/rev/agreement", headers={"Authorization": f"Bearer {token}"})
+    assert api.status_code == 200 and api.get_json()["stored"]["run"]
+
+
 @pytest.mark.browser
 def test_agreement_tables_fit_at_1400_px(app, session, live_server, page):
     _ready(session, four_labels=True)

@@ -16,8 +16,23 @@ from annotator.agreement.relations import Compared, compare_statements, relation
 from annotator.agreement.resampling import RelationParts
 from annotator.agreement.stances import compute_agreement
 from annotator.models import Label, Project, RelationType
+from annotator.projects.counters import stance_counts
 from annotator.review.agreement_input import AgreementInput, load_input
 from annotator.review.review import NO_STATEMENT, name_figures, name_result
+
+INLINE_STANCES = 10_000  # computed inside a request up to this many stances (about 0.15 s)
+
+
+def too_big_to_compute_now(session: Session, project: Project) -> int | None:
+    """The project's stance count when it is too big to compute in a request, else None.
+
+    Without a stored result the page and the API used to compute the report themselves: at
+    1,000,000 stances that took over a minute and 1.1 GB in the web worker (measured with
+    bench/scale.py --scale 1). Above ``INLINE_STANCES`` they show how to store a run instead.
+    The count is read from the stored counters (a few hundred rows), never from stances.
+    """
+    n = sum(stance_counts(session, project).values())
+    return n if n > INLINE_STANCES else None
 
 
 def agreement_report(

@@ -36,7 +36,7 @@ from annotator.review import relation_adjudication as radj
 from annotator.review import review as rs
 from annotator.review import side_by_side as sbs
 from annotator.review import stored_agreement as stored
-from annotator.review.agreement_report import agreement_report
+from annotator.review.agreement_report import agreement_report, too_big_to_compute_now
 from annotator.review.finish import finish_review, reopen_review, review_state
 from annotator.review.forms import (
     AcceptForm,
@@ -109,19 +109,21 @@ def agreement(project):
     unfinished = request.args.get("include_unfinished") == "1"
     hide = rs.hidden_for(project, g.role)
     report = stored.stored_report(db.session, project, hide=hide, include_unfinished=unfinished)
-    if report is None:
+    too_big = None if report else too_big_to_compute_now(db.session, project)
+    if report is None and too_big is None:
         report = agreement_report(
             db.session, project, names_for(project), include_unfinished=unfinished, intervals=True
         )
+    figures = report and {"page": agreement_page.page_values(report), **agreement_charts(report)}
     return render_template(
         "review/agreement.html",
         project=project,
         r=report,
-        page=agreement_page.page_values(report),
+        too_big=too_big,
         unfinished=unfinished,
         **_run_values(stored.current_run(db.session, project, unfinished)),
         form=ConfirmForm(),
-        **agreement_charts(report),
+        **(figures or {}),
     )
 
 
