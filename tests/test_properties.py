@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from dataclasses import replace
 
@@ -105,6 +106,37 @@ def test_every_mention_folds_to_its_alias(aliases, words):
         assert fold(text[m.start : m.end])[0] == fold(m.alias.strip())[0]
         assert m.start >= last_end  # non-overlapping, in text order
         last_end = m.end
+
+
+def _regex_mentions(text: str, aliases: list[tuple[str, str]]) -> list[tuple[int, int, str]]:
+    """The rule as a regex states it (the implementation before the automaton): one
+    alternation of the folded aliases, longest first, on word boundaries, ``finditer``."""
+    table = {}
+    for actor, alias in aliases:
+        key = fold(alias.strip())[0]
+        if key.strip():
+            table.setdefault(key, actor)
+    if not table:
+        return []
+    alternatives = "|".join(re.escape(k) for k in sorted(table, key=len, reverse=True))
+    folded, origin = fold(text)
+    return [
+        (origin[m.start()], origin[m.end() - 1], table[m.group(0)])
+        for m in re.finditer(rf"(?<!\w)(?:{alternatives})(?!\w)", folded)
+    ]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(WORDS, min_size=1, max_size=6), st.lists(WORDS | st.just("_"), max_size=10))
+def test_mentions_follow_the_regex_rule(aliases, words):
+    """Aho-Corasick finds what the regex alternation found: same places, same actors."""
+    pairs = [(f"actor{i}", a) for i, a in enumerate(aliases)]
+    text = "".join(w + (" " if i % 3 else "") for i, w in enumerate(words + aliases))
+    found = find_mentions(text, *compile_aliases(pairs))
+    expected = _regex_mentions(text, pairs)
+    assert [(m.start, m.actor) for m in found] == [(s, a) for s, _, a in expected]
+    # the end is the regex's last code point, plus any combining marks after it
+    assert all(m.end - 1 >= last for m, (_, last, _) in zip(found, expected, strict=True))
 
 
 @settings(max_examples=300, deadline=None)
