@@ -16,7 +16,7 @@ from annotator.actors.registry import resolve_actor, survivor
 from annotator.annotation.relation_cascade import delete_stance_relations
 from annotator.annotation.rows import CONTENT, RECORD_VALUES, StanceValues, content_key
 from annotator.annotation.stances import audit_stance, set_content, stance_snapshot
-from annotator.db.audit import record_event
+from annotator.db.audit import record_statement_event
 from annotator.errors import Conflict, Invalid, NotFound
 from annotator.models import (
     Actor,
@@ -168,7 +168,7 @@ def record_decision(
     entity, entity_id = ("gold_stance", gold.id) if on_gold else (entity, record.id)
     sourced = [{"id": s.id, "version": s.version, "annotator_id": s.annotator_id} for s in sources]
     data = {"decision": decision, "sources": sourced, "reason": record.reason} | details
-    record_event(session, reviewer, decision, entity, entity_id, project.id, statement.id, data)
+    record_statement_event(session, reviewer, decision, entity, entity_id, statement, data)
     return record
 
 
