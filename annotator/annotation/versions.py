@@ -5,7 +5,7 @@ save that lost a race after the check are all the same 409, naming the row's kin
 with the stored row attached so that the page can show it.
 
 The services that change such a row take a ``RowEdit``: one value names the row, where it
-stands and who changes it, so that the web form, the CLI and the API call them alike.
+stands and who changes it, so that the workspace, review and the API call them alike.
 """
 
 from __future__ import annotations
