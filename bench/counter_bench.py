@@ -132,6 +132,7 @@ def _round(times: dict[str, list[float]], offset: int, saves: int) -> None:
         delete_stance,
         update_stance,
     )
+    from annotator.annotation.versions import RowEdit
     from annotator.extensions import db
     from annotator.projects.projects import find_project
 
@@ -144,8 +145,10 @@ def _round(times: dict[str, list[float]], offset: int, saves: int) -> None:
         where = (session, project, statement, user)
         stance = _timed(times["create"], create_stance, *where, data)
         other = StanceInput(data.start, data.end, data.text, "condemnation", "iran")
-        stance = _timed(times["relabel"], update_stance, *where, stance.id, stance.version, other)
-        _timed(times["delete"], delete_stance, *where, stance.id, stance.version)
+        edit = RowEdit(project, statement, user, row_id=stance.id, version=stance.version)
+        stance = _timed(times["relabel"], update_stance, session, edit, other)
+        edit = RowEdit(project, statement, user, row_id=stance.id, version=stance.version)
+        _timed(times["delete"], delete_stance, session, edit)
     session.close()
 
 

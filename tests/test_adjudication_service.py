@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from annotator.accounts.users import find_user
 from annotator.annotation.stances import StanceInput, update_stance
+from annotator.annotation.versions import RowEdit
 from annotator.errors import Conflict, Invalid, NotFound
 from annotator.models import AuditEvent, GoldDecision, Stance
 from annotator.review.adjudication import (
@@ -112,17 +113,17 @@ def test_gold_edit_and_delete_check_the_stance_version(app, session):
     gold = accept_version(session, project, st, rev, 0, a.id, 1)
     session.commit()
     data = GoldInput(gold.start, gold.end, "condemnation", "usa")
-    update_gold(session, project, st, rev, gold.id, 1, data)
+    update_gold(session, RowEdit(project, st, rev, row_id=gold.id, version=1), data)
     session.commit()
     assert gold.version == 2 and gold.target.key == "usa"
     with pytest.raises(Conflict, match="Another reviewer changed this gold"):
-        update_gold(session, project, st, rev, gold.id, 1, data)
+        update_gold(session, RowEdit(project, st, rev, row_id=gold.id, version=1), data)
     session.rollback()
-    delete_gold(session, project, st, rev, gold.id, 2)
+    delete_gold(session, RowEdit(project, st, rev, row_id=gold.id, version=2))
     session.commit()
     assert gold.deleted_at is not None
     with pytest.raises(Conflict, match="deleted"):
-        delete_gold(session, project, st, rev, gold.id, 3)
+        delete_gold(session, RowEdit(project, st, rev, row_id=gold.id, version=3))
 
 
 def test_unanimous_needs_identical_span_label_target_and_holder(app, session):
@@ -189,7 +190,9 @@ def test_an_annotator_edit_after_loading_makes_accept_stale(app, session):
     a = mark(session, project, st, "ann1", "Iran condemns Israel")
     session.commit()
     data = StanceInput(a.start, a.end, a.text, "condemnation", "usa")
-    update_stance(session, project, st, find_user(session, "ann1"), a.id, 1, data)
+    update_stance(
+        session, RowEdit(project, st, find_user(session, "ann1"), row_id=a.id, version=1), data
+    )
     session.commit()
     with pytest.raises(Conflict):
         accept_version(session, project, st, find_user(session, "rev"), 0, a.id, 1)
@@ -237,7 +240,9 @@ def test_editing_gold_into_another_gold_stance_is_refused(app, session):
     session.commit()
     twin = GoldInput(a.start, a.end, "condemnation", "israel")  # a's content exactly
     with pytest.raises(Invalid, match="Gold already holds"):
-        update_gold(session, project, st, rev, second.id, second.version, twin)
+        update_gold(
+            session, RowEdit(project, st, rev, row_id=second.id, version=second.version), twin
+        )
     session.rollback()
     assert [g.target.key for g in _gold(session, st)] == ["israel", "usa"]
 

@@ -16,6 +16,7 @@ from sqlalchemy import delete, insert, inspect, select, text, update
 
 from annotator.accounts.users import create_user, get_user
 from annotator.annotation.stances import StanceInput, delete_stance, restore_stance, update_stance
+from annotator.annotation.versions import RowEdit
 from annotator.db.migrate import alembic_config, upgrade_schema
 from annotator.exchange.backup import iter_backup_lines, restore_backup
 from annotator.extensions import db
@@ -54,7 +55,7 @@ def _same(session) -> None:
 
 def _edit_label(session, project, st, user, s, label):
     data = StanceInput(s.start, s.end, s.text, label, s.target.key if s.target else None)
-    return update_stance(session, project, st, user, s.id, s.version, data)
+    return update_stance(session, RowEdit(project, st, user, row_id=s.id, version=s.version), data)
 
 
 def _stance_writes(session):
@@ -68,10 +69,12 @@ def _stance_writes(session):
     _same(session)
     drawn = _edit_label(session, project, b, one, drawn, "condemnation")
     _same(session)
-    drawn = delete_stance(session, project, b, one, drawn.id, drawn.version)
+    drawn = delete_stance(session, RowEdit(project, b, one, row_id=drawn.id, version=drawn.version))
     _same(session)
-    drawn = restore_stance(session, project, b, one, drawn.id, drawn.version)
-    drawn = delete_stance(session, project, b, one, drawn.id, drawn.version)
+    drawn = restore_stance(
+        session, RowEdit(project, b, one, row_id=drawn.id, version=drawn.version)
+    )
+    drawn = delete_stance(session, RowEdit(project, b, one, row_id=drawn.id, version=drawn.version))
     _same(session)
     session.add(copy_to_gold(b, drawn))  # gold is nobody's work: counted nowhere
     _same(session)

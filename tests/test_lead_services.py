@@ -9,6 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from annotator.accounts.users import get_user
+from annotator.annotation.versions import RowEdit
+from annotator.db.audit import record_event
 from annotator.errors import Conflict, Invalid, NotFound
 from annotator.formats.statement_readers import iter_statements
 from annotator.models import Assignment, AuditEvent, GuidelinesVersion, Label, Membership, Stance
@@ -285,7 +287,7 @@ def test_a_label_only_deleted_stances_used_is_not_offered_for_deletion(session):
     stance = create_stance(
         session, project, st, user, StanceInput(start, start + len(phrase), phrase, "threat")
     )
-    delete_stance(session, project, st, user, stance.id, stance.version)
+    delete_stance(session, RowEdit(project, st, user, row_id=stance.id, version=stance.version))
     row = next(r for r in lab.list_label_rows(session, project) if r.label.key == "threat")
     assert (row.stances, row.deletable) == (0, False)  # the list agrees with delete_label
     with pytest.raises(Conflict):
@@ -300,10 +302,21 @@ def test_assigning_needs_membership_even_for_admins_and_reassigning_is_logged(se
     one = get_user(session, "annotator1")
     asg.unassign_statement(session, project, st, one)
     asg.assign_statement(session, project, st, one)
-    actions = session.scalars(
-        select(AuditEvent.action).where(AuditEvent.entity == "assignment").order_by(AuditEvent.id)
+    events = session.scalars(
+        select(AuditEvent).where(AuditEvent.entity == "assignment").order_by(AuditEvent.id)
     ).all()
-    assert actions[-2:] == ["unassign", "assign"]
+    assert [e.action for e in events[-2:]] == ["unassign", "assign"]
+    assert {(e.project_id, e.statement_id) for e in events} == {(project.id, st.id)}
+
+
+def test_the_ids_of_where_are_named_so_they_cannot_be_swapped(session):
+    """An audit event's statement id and an edit's row id and version are keyword-only."""
+    project, st = demo(session)
+    user = get_user(session, "annotator1")
+    with pytest.raises(TypeError):
+        record_event(session, user, "assign", "assignment", 1, project.id, st.id)
+    with pytest.raises(TypeError):
+        RowEdit(project, st, user, 1, 1)
 
 
 def test_saved_stances_record_the_guidelines_version_in_force(session):
@@ -320,5 +333,5 @@ def test_saved_stances_record_the_guidelines_version_in_force(session):
     before = stance.guidelines_version
     newer, _ = gl.save_guidelines(session, project, "# Rules\nQuote the holder.")
     assert newer.version == (before or 0) + 1
-    update_stance(session, project, st, user, stance.id, 1, data)
+    update_stance(session, RowEdit(project, st, user, row_id=stance.id, version=1), data)
     assert stance.guidelines_version == newer.version

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from annotator.accounts.users import get_user
 from annotator.annotation.relations import RelationInput, create_relation
 from annotator.annotation.stances import StanceInput, create_stance, delete_stance
+from annotator.annotation.versions import RowEdit
 from annotator.formats.statement_readers import StatementRecord
 from annotator.models import AuditEvent, Relation
 from annotator.projects.assignments import assign_statement, set_assignment_state
@@ -142,7 +143,7 @@ def test_bad_relations_are_refused_and_write_nothing(
         create_relation(session, world["project"], st, world["a1"], RelationInput(a, b, "supports"))
         session.commit()
     elif case == "deleted end":
-        delete_stance(session, world["project"], st, world["a1"], b, 1)
+        delete_stance(session, RowEdit(world["project"], st, world["a1"], row_id=b, version=1))
         session.commit()
     login("annotator1")
     token = csrf_from(client.get(url(st)))

@@ -9,6 +9,7 @@ from annotator.accounts.users import get_user
 from annotator.annotation import relation_types as types_svc
 from annotator.annotation import relations as svc
 from annotator.annotation import stances as stance_svc
+from annotator.annotation.versions import RowEdit
 from annotator.errors import Conflict, Forbidden, Invalid, NotFound
 from annotator.models import AuditEvent, Relation, Statement
 from annotator.projects.assignments import set_assignment_state
@@ -112,7 +113,9 @@ def test_bad_input_names_the_problem_and_writes_nothing(world, session, case, er
         types_svc.retire_relation_type(session, project, rebuts)
         kind = "rebuts"
     elif case == "deleted_end":
-        stance_svc.delete_stance(session, project, st, ann1, b.id, b.version)
+        stance_svc.delete_stance(
+            session, RowEdit(project, st, ann1, row_id=b.id, version=b.version)
+        )
     elif case == "duplicate":
         link(session, project, st, ann1, a, b)
     before = (session.scalar(select(func.count()).select_from(Relation)), relation_events(session))
@@ -146,22 +149,33 @@ def test_relations_are_blind_to_other_annotators(world, session):
     assert svc.list_relations(session, project, st, ann2) == []
     assert svc.list_relations(session, project, st, ann1) == [mine]
     with pytest.raises(NotFound):
-        svc.update_relation(session, project, st, ann2, mine.id, 1, note="mine now")
+        svc.update_relation(
+            session, RowEdit(project, st, ann2, row_id=mine.id, version=1), note="mine now"
+        )
     with pytest.raises(NotFound):
-        svc.delete_relation(session, project, st, ann2, mine.id, 1)
+        svc.delete_relation(session, RowEdit(project, st, ann2, row_id=mine.id, version=1))
 
 
 def test_update_checks_the_version_and_duplicates(world, session):
     project, st, ann1, _, (a, b, *_) = world
     relation = link(session, project, st, ann1, a, b)
-    svc.update_relation(session, project, st, ann1, relation.id, 1, type="attacks", note="no")
+    svc.update_relation(
+        session,
+        RowEdit(project, st, ann1, row_id=relation.id, version=1),
+        type="attacks",
+        note="no",
+    )
     assert (relation.type.key, relation.note, relation.version) == ("attacks", "no", 2)
     with pytest.raises(Conflict, match="you had version 1") as info:
-        svc.update_relation(session, project, st, ann1, relation.id, 1, type="supports")
+        svc.update_relation(
+            session, RowEdit(project, st, ann1, row_id=relation.id, version=1), type="supports"
+        )
     assert info.value.current is relation and relation.type.key == "attacks"
     link(session, project, st, ann1, a, b)  # supports is free again
     with pytest.raises(Invalid, match="already linked"):
-        svc.update_relation(session, project, st, ann1, relation.id, 2, type="supports")
+        svc.update_relation(
+            session, RowEdit(project, st, ann1, row_id=relation.id, version=2), type="supports"
+        )
     assert relation_events(session, "update") == 1
 
 
@@ -177,10 +191,14 @@ def test_an_update_that_loses_a_race_is_a_409(world, session):
     with db.factory() as other:  # another request saves version 2 after this one has read
         o_project = get_project(other, "demo")
         o_st, o_user = get_statement(other, o_project, st.id), get_user(other, "annotator1")
-        svc.update_relation(other, o_project, o_st, o_user, relation.id, 1, note="won")
+        svc.update_relation(
+            other, RowEdit(o_project, o_st, o_user, row_id=relation.id, version=1), note="won"
+        )
         other.commit()
     with pytest.raises(Conflict, match="changed elsewhere just now"):
-        svc.update_relation(session, project, st, ann1, relation.id, 1, note="lost")
+        svc.update_relation(
+            session, RowEdit(project, st, ann1, row_id=relation.id, version=1), note="lost"
+        )
     session.rollback()
     stored = session.get(Relation, relation.id)
     assert (stored.note, stored.version) == ("won", 2)
@@ -189,17 +207,19 @@ def test_an_update_that_loses_a_race_is_a_409(world, session):
 def test_delete_is_soft_and_restore_checks_ends_and_twins(world, session):
     project, st, ann1, _, (a, b, c, _) = world
     relation = link(session, project, st, ann1, a, b)
-    svc.delete_relation(session, project, st, ann1, relation.id, 1)
+    svc.delete_relation(session, RowEdit(project, st, ann1, row_id=relation.id, version=1))
     assert relation.deleted_at is not None and not relation.deleted_with_stance
     assert svc.list_relations(session, project, st, ann1) == []
     assert svc.list_relations(session, project, st, ann1, include_deleted=True) == [relation]
     with pytest.raises(Conflict, match="deleted in the meantime"):
-        svc.update_relation(session, project, st, ann1, relation.id, 2, note="x")
+        svc.update_relation(
+            session, RowEdit(project, st, ann1, row_id=relation.id, version=2), note="x"
+        )
     twin = link(session, project, st, ann1, a, b)  # the deleted one does not block a new one
     with pytest.raises(Conflict, match="again already"):
-        svc.restore_relation(session, project, st, ann1, relation.id, 2)
-    svc.delete_relation(session, project, st, ann1, twin.id, 1)
-    svc.restore_relation(session, project, st, ann1, relation.id, 2)
+        svc.restore_relation(session, RowEdit(project, st, ann1, row_id=relation.id, version=2))
+    svc.delete_relation(session, RowEdit(project, st, ann1, row_id=twin.id, version=1))
+    svc.restore_relation(session, RowEdit(project, st, ann1, row_id=relation.id, version=2))
     assert relation.deleted_at is None and relation.version == 3
     assert relation_events(session, "restore") == 1
 
@@ -209,14 +229,16 @@ def test_deleting_a_stance_takes_its_relations_and_restoring_brings_them_back(wo
     ab = link(session, project, st, ann1, a, b)
     cb = link(session, project, st, ann1, c, b, "attacks")
     ca = link(session, project, st, ann1, c, a)
-    svc.delete_relation(session, project, st, ann1, ca.id, 1)  # deleted on its own: stays so
-    stance_svc.delete_stance(session, project, st, ann1, b.id, b.version)
+    svc.delete_relation(
+        session, RowEdit(project, st, ann1, row_id=ca.id, version=1)
+    )  # deleted on its own: stays so
+    stance_svc.delete_stance(session, RowEdit(project, st, ann1, row_id=b.id, version=b.version))
     assert ab.deleted_with_stance and cb.deleted_with_stance and ab.deleted_at == b.deleted_at
     assert svc.list_relations(session, project, st, ann1) == []
-    stance_svc.delete_stance(session, project, st, ann1, a.id, a.version)
-    stance_svc.restore_stance(session, project, st, ann1, b.id, b.version)
+    stance_svc.delete_stance(session, RowEdit(project, st, ann1, row_id=a.id, version=a.version))
+    stance_svc.restore_stance(session, RowEdit(project, st, ann1, row_id=b.id, version=b.version))
     assert cb.deleted_at is None and ab.deleted_at is not None  # a is still deleted
-    stance_svc.restore_stance(session, project, st, ann1, a.id, a.version)
+    stance_svc.restore_stance(session, RowEdit(project, st, ann1, row_id=a.id, version=a.version))
     assert svc.list_relations(session, project, st, ann1) == [ab, cb]
     assert ca.deleted_at is not None
     cascade = select(AuditEvent).where(AuditEvent.entity == "relation")
@@ -239,7 +261,7 @@ def test_gold_relations_need_a_reviewer_and_gold_ends(world, session):
     assert relation.is_gold and relation.annotator_id is None
     assert svc.list_relations(session, project, st, reviewer, gold=True) == [relation]
     assert svc.list_relations(session, project, st, ann1) == []
-    delete_gold(session, project, st, reviewer, gold_b.id, gold_b.version)
+    delete_gold(session, RowEdit(project, st, reviewer, row_id=gold_b.id, version=gold_b.version))
     assert relation.deleted_with_stance
     entities = session.scalars(select(AuditEvent.entity).where(AuditEvent.entity_id == relation.id))
     assert "gold_relation" in set(entities)
@@ -294,7 +316,9 @@ def test_relation_records_feed_the_relation_formats(world, session, tmp_path):
     project, st, ann1, ann2, (a, b, c, other) = world
     ab = link(session, project, st, ann1, a, b, note="why")
     link(session, project, st, ann1, c, b, "attacks")
-    stance_svc.delete_stance(session, project, st, ann1, c.id, c.version)  # takes c -> b along
+    stance_svc.delete_stance(
+        session, RowEdit(project, st, ann1, row_id=c.id, version=c.version)
+    )  # takes c -> b along
     names = {ann1.id: "annotator1", ann2.id: "annotator2"}
     records = relation_records(session, project.slug, [st], "annotators", names.__getitem__)
     (record,) = records[st.id]

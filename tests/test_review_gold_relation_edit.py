@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from annotator.annotation.versions import RowEdit
 from annotator.errors import Conflict, Invalid
 from annotator.models import AuditEvent, Relation, RelationDecision
 from annotator.review import relation_adjudication as radj
@@ -25,9 +26,14 @@ def test_type_and_direction_change_in_place_and_are_in_the_history(app, session)
     project, st, s, (r1, *_), rev = _disagreeing(session)
     gold = gold_of(session, project, st, rev, r1)
     ends = (gold.from_stance_id, gold.to_stance_id)
-    radj.edit_gold_relation(session, project, st, rev, 1, gold.id, 1, type="attacks",
-                            reason="it objects")  # fmt: skip
-    radj.edit_gold_relation(session, project, st, rev, 2, gold.id, 2, reverse=True)
+    edit = RowEdit(project, st, rev, row_id=gold.id, version=1)
+    radj.edit_gold_relation(session, edit, review_version=1, type="attacks", reason="it objects")
+    radj.edit_gold_relation(
+        session,
+        RowEdit(project, st, rev, row_id=gold.id, version=2),
+        review_version=2,
+        reverse=True,
+    )
     session.commit()
     session.expire_all()
     edited = session.get(Relation, gold.id)
@@ -49,13 +55,28 @@ def test_a_stale_version_or_nothing_to_change_writes_nothing(app, session):
     project, st, s, (r1, *_), rev = _disagreeing(session)
     gold = gold_of(session, project, st, rev, r1)
     with pytest.raises(Conflict):
-        radj.edit_gold_relation(session, project, st, rev, 1, gold.id, 7, type="attacks")
+        radj.edit_gold_relation(
+            session,
+            RowEdit(project, st, rev, row_id=gold.id, version=7),
+            review_version=1,
+            type="attacks",
+        )
     session.rollback()
     with pytest.raises(Conflict, match="Another reviewer"):
-        radj.edit_gold_relation(session, project, st, rev, 0, gold.id, 1, type="attacks")
+        radj.edit_gold_relation(
+            session,
+            RowEdit(project, st, rev, row_id=gold.id, version=1),
+            review_version=0,
+            type="attacks",
+        )
     session.rollback()
     with pytest.raises(Invalid, match="Nothing to change"):
-        radj.edit_gold_relation(session, project, st, rev, 1, gold.id, 1, type="supports")
+        radj.edit_gold_relation(
+            session,
+            RowEdit(project, st, rev, row_id=gold.id, version=1),
+            review_version=1,
+            type="supports",
+        )
     session.rollback()
     assert _count(session, RelationDecision) == 1 and session.get(Relation, gold.id).version == 1
 
@@ -65,7 +86,12 @@ def test_a_stale_version_is_a_conflict_even_when_nothing_would_change(app, sessi
     project, st, s, (r1, *_), rev = _disagreeing(session)
     gold = gold_of(session, project, st, rev, r1)
     with pytest.raises(Conflict):
-        radj.edit_gold_relation(session, project, st, rev, 1, gold.id, 7, type="supports")
+        radj.edit_gold_relation(
+            session,
+            RowEdit(project, st, rev, row_id=gold.id, version=7),
+            review_version=1,
+            type="supports",
+        )
 
 
 def test_a_change_into_a_relation_gold_holds_is_refused(app, session):
@@ -76,7 +102,12 @@ def test_a_change_into_a_relation_gold_holds_is_refused(app, session):
     )  # fmt: skip  USA -> IRAN supports
     session.commit()
     with pytest.raises(Conflict, match="Gold already holds this relation"):
-        radj.edit_gold_relation(session, project, st, rev, 2, back.id, 1, reverse=True)
+        radj.edit_gold_relation(
+            session,
+            RowEdit(project, st, rev, row_id=back.id, version=1),
+            review_version=2,
+            reverse=True,
+        )
     session.rollback()
     assert session.get(Relation, back.id).from_stance_id == gold.to_stance_id
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from annotator.accounts.users import find_user
 from annotator.agreement.stances import METRICS
 from annotator.annotation.stances import delete_stance
+from annotator.annotation.versions import RowEdit
 from annotator.review.agreement_input import AN, load_input
 from annotator.review.review import (
     NO_STATEMENT,
@@ -60,7 +61,9 @@ def test_deleted_and_gold_stances_never_count(app, session):
     a = mark(session, project, st, "ann1", "Iran condemns Israel")
     mark(session, project, st, "ann1", "Russia claims victory", label="claim", target=None)
     mark(session, project, st, "ann2", "Iran condemns Israel")
-    delete_stance(session, project, st, find_user(session, "ann1"), a.id + 1, 1)
+    delete_stance(
+        session, RowEdit(project, st, find_user(session, "ann1"), row_id=a.id + 1, version=1)
+    )
     session.add(
         Stance(statement_id=st.id, is_gold=True, start=0, end=4, text="Iran", label_id=a.label_id)
     )

@@ -26,6 +26,7 @@ from annotator.annotation.rows import (
     value_types,
 )
 from annotator.annotation.stances import StanceInput, stance_snapshot, update_stance
+from annotator.annotation.versions import RowEdit
 from annotator.errors import Invalid
 from annotator.exchange.export import ExportRequest, build_context
 from annotator.exchange.stance_import import import_stances
@@ -106,7 +107,9 @@ def test_a_value_goes_from_the_service_to_the_row_and_is_stripped(session):
     user = get_user(session, "annotator1")
     data = StanceInput(stance.start, stance.end, stance.text, stance.label.key,
                        stance.target.key if stance.target else None, note="  kept  ")  # fmt: skip
-    update_stance(session, project, statement, user, stance.id, stance.version, data)
+    update_stance(
+        session, RowEdit(project, statement, user, row_id=stance.id, version=stance.version), data
+    )
     assert get_stance_row(session, stance.id).note == "kept"
 
 

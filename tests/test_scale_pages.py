@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from annotator.accounts.users import find_user
+from annotator.annotation.versions import RowEdit
 from annotator.api.assignments import encode_cursor
 from annotator.models import Assignment
 from annotator.projects import progress
@@ -128,7 +129,12 @@ def test_progress_counts_leave_out_deleted_and_gold(app, session):
     project, sts = setup(session)
     stance = mark(session, project, sts[0], "ann1", "Iran condemns Israel")
     mark(session, project, sts[0], "ann2", "Iran condemns Israel")
-    delete_stance(session, project, sts[0], find_user(session, "ann1"), stance.id, stance.version)
+    delete_stance(
+        session,
+        RowEdit(
+            project, sts[0], find_user(session, "ann1"), row_id=stance.id, version=stance.version
+        ),
+    )
     session.commit()
     counts = progress.stance_counts(session, project)
     assert sum(counts.values()) == 1

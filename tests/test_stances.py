@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from annotator.accounts.users import get_user
 from annotator.annotation import stances as svc
 from annotator.annotation.rows import list_stance_rows
+from annotator.annotation.versions import RowEdit
 from annotator.errors import Conflict, Forbidden, Invalid
 from annotator.models import AuditEvent, Stance
 
@@ -112,23 +113,31 @@ def test_stale_version_conflicts_and_keeps_data(session):
     project, st = demo(session)
     user = get_user(session, "annotator1")
     stance = svc.create_stance(session, project, st, user, make_input(st))
-    svc.update_stance(session, project, st, user, stance.id, 1, make_input(st, label="claim"))
+    svc.update_stance(
+        session,
+        RowEdit(project, st, user, row_id=stance.id, version=1),
+        make_input(st, label="claim"),
+    )
     assert stance.version == 2
     with pytest.raises(Conflict) as info:
-        svc.update_stance(session, project, st, user, stance.id, 1, make_input(st, label="support"))
+        svc.update_stance(
+            session,
+            RowEdit(project, st, user, row_id=stance.id, version=1),
+            make_input(st, label="support"),
+        )
     assert info.value.current.label.key == "claim"
     with pytest.raises(Conflict):
-        svc.delete_stance(session, project, st, user, stance.id, 1)
+        svc.delete_stance(session, RowEdit(project, st, user, row_id=stance.id, version=1))
 
 
 def test_delete_is_soft_and_restorable(session):
     project, st = demo(session)
     user = get_user(session, "annotator1")
     stance = svc.create_stance(session, project, st, user, make_input(st))
-    svc.delete_stance(session, project, st, user, stance.id, 1)
+    svc.delete_stance(session, RowEdit(project, st, user, row_id=stance.id, version=1))
     assert list_stance_rows(session, st.id, user.id) == []
     assert session.get(Stance, stance.id).deleted_at is not None
-    svc.restore_stance(session, project, st, user, stance.id, 2)
+    svc.restore_stance(session, RowEdit(project, st, user, row_id=stance.id, version=2))
     assert [s.id for s in list_stance_rows(session, st.id, user.id)] == [stance.id]
     actions = session.scalars(
         select(AuditEvent.action).where(AuditEvent.entity == "stance").order_by(AuditEvent.id)
@@ -446,13 +455,15 @@ def test_an_edit_that_loses_a_race_is_a_409_and_keeps_the_winner(session):
         o_st = get_statement(other, o_project, st.id)
         o_input = svc.StanceInput(stance.start, stance.end, stance.text, "claim", "iran")
         svc.update_stance(
-            other, o_project, o_st, get_user(other, "annotator1"), stance.id, 1, o_input
+            other,
+            RowEdit(o_project, o_st, get_user(other, "annotator1"), row_id=stance.id, version=1),
+            o_input,
         )
         other.commit()
     assert stance.version == 1  # what this session read
     late = svc.StanceInput(stance.start, stance.end, stance.text, "support", "iran", note="late")
     with pytest.raises(Conflict, match="changed elsewhere"):
-        svc.update_stance(session, project, st, user, stance.id, 1, late)
+        svc.update_stance(session, RowEdit(project, st, user, row_id=stance.id, version=1), late)
     session.rollback()
     stored = session.get(Stance, stance.id)
     assert (stored.version, stored.label.key, stored.note) == (2, "claim", "")

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from annotator.annotation.relation_cascade import audit_relation, has_live_link, relation_snapshot
 from annotator.annotation.stances import require_assignment
-from annotator.annotation.versions import check_version, race_is_conflict, require_live
+from annotator.annotation.versions import RowEdit, check_version, race_is_conflict, require_live
 from annotator.errors import Conflict, Forbidden, Invalid, NotFound
 from annotator.models import Project, Relation, RelationType, Stance, Statement, User, utcnow
 from annotator.projects.projects import role_of
@@ -72,11 +72,7 @@ def create_relation(
 
 def update_relation(
     session: Session,
-    project: Project,
-    statement: Statement,
-    user: User,
-    relation_id: int,
-    version: int,
+    edit: RowEdit,
     *,
     type: str | None = None,
     note: str | None = None,
@@ -84,15 +80,15 @@ def update_relation(
     gold: bool = False,
 ) -> Relation:
     """Change the type or note, or swap the ends (``reverse``), refusing (409) when
-    ``version`` is not the stored one."""
-    _require_owner(session, project, statement, user, gold)
-    relation = _current(session, statement, relation_id, user, gold, version)
+    ``edit.version`` is not the stored one."""
+    relation = _edited(session, edit, gold)
+    require_live(relation, edit.version, "relation")
     before = relation_snapshot(relation)
-    rtype = relation.type if type is None else _type(session, project, type)
+    rtype = relation.type if type is None else _type(session, edit.project, type)
     ends = (relation.from_stance_id, relation.to_stance_id)[:: -1 if reverse else 1]
     if has_live_link(session, *ends, rtype.id, exclude=relation.id):
         raise DuplicateRelation()
-    with race_is_conflict(relation, version, "relation"):
+    with race_is_conflict(relation, edit.version, "relation"):
         relation.type = rtype
         if reverse:
             relation.from_stance, relation.to_stance = relation.to_stance, relation.from_stance
@@ -100,45 +96,21 @@ def update_relation(
             relation.note = note.strip()
         session.flush()
     if relation_snapshot(relation) != before:
-        audit_relation(session, user, project, relation, "update", before)
+        audit_relation(session, edit.user, edit.project, relation, "update", before)
     return relation
 
 
-def delete_relation(
-    session: Session,
-    project: Project,
-    statement: Statement,
-    user: User,
-    relation_id: int,
-    version: int,
-    *,
-    gold: bool = False,
-) -> Relation:
+def delete_relation(session: Session, edit: RowEdit, *, gold: bool = False) -> Relation:
     """Soft-delete: the row stays (restorable) and the audit log keeps the content."""
-    _require_owner(session, project, statement, user, gold)
-    relation = _current(session, statement, relation_id, user, gold, version)
-    with race_is_conflict(relation, version, "relation"):
-        relation.deleted_at = utcnow()
-        relation.deleted_with_stance = False
-        session.flush()
-    audit_relation(session, user, project, relation, "delete")
-    return relation
+    relation = _edited(session, edit, gold)
+    require_live(relation, edit.version, "relation")
+    return _set_deleted(session, edit, relation, utcnow(), "delete")
 
 
-def restore_relation(
-    session: Session,
-    project: Project,
-    statement: Statement,
-    user: User,
-    relation_id: int,
-    version: int,
-    *,
-    gold: bool = False,
-) -> Relation:
+def restore_relation(session: Session, edit: RowEdit, *, gold: bool = False) -> Relation:
     """Undo a delete with the same version check, if both ends live and no twin replaced it."""
-    _require_owner(session, project, statement, user, gold)
-    relation = get_relation(session, statement, relation_id, user, gold=gold)
-    check_version(relation, version, "relation")
+    relation = _edited(session, edit, gold)
+    check_version(relation, edit.version, "relation")
     if relation.deleted_at is None:
         return relation
     for stance in (relation.from_stance, relation.to_stance):
@@ -146,11 +118,22 @@ def restore_relation(
     ends = (relation.from_stance_id, relation.to_stance_id)
     if has_live_link(session, *ends, relation.type_id, exclude=relation.id):
         raise Conflict("These two stances are linked by this type again already.", field="type")
-    with race_is_conflict(relation, version, "relation"):
-        relation.deleted_at = None
+    return _set_deleted(session, edit, relation, None, "restore")
+
+
+def _edited(session: Session, edit: RowEdit, gold: bool) -> Relation:
+    """The relation an edit names, once the owner may change it (deleted ones too)."""
+    _require_owner(session, edit.project, edit.statement, edit.user, gold)
+    return get_relation(session, edit.statement, edit.row_id, edit.user, gold=gold)
+
+
+def _set_deleted(session, edit: RowEdit, relation: Relation, when, action: str) -> Relation:
+    """Delete (``when``) or restore (None) on its own, not with a stance; audited."""
+    with race_is_conflict(relation, edit.version, "relation"):
+        relation.deleted_at = when
         relation.deleted_with_stance = False
         session.flush()
-    audit_relation(session, user, project, relation, "restore")
+    audit_relation(session, edit.user, edit.project, relation, action)
     return relation
 
 
@@ -294,8 +277,3 @@ def _type_and_link(
     if rtype.retired:
         _type(session, project, key)  # raises the message for a retired type
     return rtype, bool(linked)
-
-
-def _current(session, statement, relation_id, user, gold, version) -> Relation:
-    relation = get_relation(session, statement, relation_id, user, gold=gold)
-    return require_live(relation, version, "relation")

@@ -11,7 +11,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from annotator.annotation.relation_cascade import delete_stance_relations, restore_stance_relations
 from annotator.annotation.rows import CONTENT, VALUE_FIELDS, StanceValues
-from annotator.annotation.versions import check_version, race_is_conflict, require_live
+from annotator.annotation.versions import RowEdit, check_version, race_is_conflict, require_live
 from annotator.db.audit import record_statement_change
 from annotator.errors import Conflict, Forbidden, Invalid, NotFound
 from annotator.models import (
@@ -108,72 +108,50 @@ def create_stance(
 _NEW_COLUMNS = ("statement_id", "annotator_id", "text", *CONTENT, *VALUE_FIELDS)
 
 
-def update_stance(
-    session: Session,
-    project: Project,
-    statement: Statement,
-    user: User,
-    stance_id: int,
-    version: int,
-    data: StanceInput,
-) -> Stance:
-    """Change a stance, refusing (409) when ``version`` is not the stored one."""
-    _, guidelines_version = _assignment_and_guidelines(session, statement, user)
-    stance = _current(session, statement, stance_id, user, version)
+def update_stance(session: Session, edit: RowEdit, data: StanceInput) -> Stance:
+    """Change a stance, refusing (409) when ``edit.version`` is not the stored one."""
+    _, guidelines_version = _assignment_and_guidelines(session, edit.statement, edit.user)
+    stance = require_live(_edited(session, edit), edit.version, "stance")
     before = stance_snapshot(stance)
-    with race_is_conflict(stance, version, "stance"):
-        _apply(session, project, statement, stance, data)
+    with race_is_conflict(stance, edit.version, "stance"):
+        _apply(session, edit.project, edit.statement, stance, data)
         stance.guidelines_version = guidelines_version
         session.flush()
-    audit_stance(session, user, project, stance, "update", before)
+    audit_stance(session, edit.user, edit.project, stance, "update", before)
     return stance
 
 
-def delete_stance(
-    session: Session,
-    project: Project,
-    statement: Statement,
-    user: User,
-    stance_id: int,
-    version: int,
-) -> Stance:
+def delete_stance(session: Session, edit: RowEdit) -> Stance:
     """Soft-delete: the row stays (restorable) and the audit log keeps the content."""
-    require_assignment(session, statement, user)
-    stance = _current(session, statement, stance_id, user, version)
-    with race_is_conflict(stance, version, "stance"):
+    require_assignment(session, edit.statement, edit.user)
+    stance = require_live(_edited(session, edit), edit.version, "stance")
+    with race_is_conflict(stance, edit.version, "stance"):
         stance.deleted_at = utcnow()
         session.flush()
-    audit_stance(session, user, project, stance, "delete")
-    delete_stance_relations(session, user, project, stance)
+    audit_stance(session, edit.user, edit.project, stance, "delete")
+    delete_stance_relations(session, edit.user, edit.project, stance)
     return stance
 
 
-def restore_stance(
-    session: Session,
-    project: Project,
-    statement: Statement,
-    user: User,
-    stance_id: int,
-    version: int,
-) -> Stance:
+def restore_stance(session: Session, edit: RowEdit) -> Stance:
     """Undo a delete, with the same version check."""
-    require_assignment(session, statement, user)
-    stance = get_stance(session, statement, stance_id, user)
-    check_version(stance, version, "stance")
+    require_assignment(session, edit.statement, edit.user)
+    stance = _edited(session, edit)
+    check_version(stance, edit.version, "stance")
     if stance.deleted_at is None:
         return stance
-    with race_is_conflict(stance, version, "stance"):
+    with race_is_conflict(stance, edit.version, "stance"):
         stance.deleted_at = None
-        if not project.allow_overlap:
-            _check_overlap(session, statement, stance)
+        if not edit.project.allow_overlap:
+            _check_overlap(session, edit.statement, stance)
         session.flush()
-    audit_stance(session, user, project, stance, "restore")
-    restore_stance_relations(session, user, project, stance)
+    audit_stance(session, edit.user, edit.project, stance, "restore")
+    restore_stance_relations(session, edit.user, edit.project, stance)
     return stance
 
 
-def _current(session, statement, stance_id, user, version) -> Stance:
-    return require_live(get_stance(session, statement, stance_id, user), version, "stance")
+def _edited(session: Session, edit: RowEdit) -> Stance:
+    return get_stance(session, edit.statement, edit.row_id, edit.user)
 
 
 def _apply(session, project, statement, stance: Stance, data: StanceInput) -> None:

@@ -3,20 +3,40 @@
 A request names the version of the row it saw. A stale version, a row deleted since, and a
 save that lost a race after the check are all the same 409, naming the row's kind (``noun``),
 with the stored row attached so that the page can show it.
+
+The services that change such a row take a ``RowEdit``: one value names the row, where it
+stands and who changes it, so that the workspace, review and the API call them alike.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import KW_ONLY, dataclass
 from typing import TypeVar
 
 from sqlalchemy.orm.exc import StaleDataError
 
 from annotator.errors import Conflict
-from annotator.models import Relation, Stance
+from annotator.models import Project, Relation, Stance, Statement, User
 
 Row = TypeVar("Row", Stance, Relation)
+
+
+@dataclass(frozen=True)
+class RowEdit:
+    """A change to one versioned row of a statement: where, who, which row, at what version.
+
+    The row id and the version are named at every call (``RowEdit(project, st, user,
+    row_id=stance.id, version=stance.version)``): two ints side by side could be swapped.
+    """
+
+    project: Project
+    statement: Statement
+    user: User
+    _: KW_ONLY
+    row_id: int
+    version: int
 
 
 def require_live(row: Row, version: int, noun: str) -> Row:

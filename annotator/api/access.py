@@ -14,12 +14,13 @@ from apiflask import HTTPTokenAuth
 from flask import request
 
 from annotator.accounts import tokens as token_service
+from annotator.annotation.versions import RowEdit
 from annotator.api import bp
 from annotator.api.errors import ApiError, error_response
 from annotator.api.schemas import MAX_ID
 from annotator.errors import NotFound
 from annotator.extensions import db
-from annotator.models import Project, User
+from annotator.models import Project, Statement, User
 from annotator.projects.projects import SLUG_RE, require_role
 from annotator.review.review import find_annotator, hidden_for, visible_names
 
@@ -73,6 +74,10 @@ class Caller:
     user: User
     project: Project | None = None
     role: str | None = None
+
+    def edit(self, statement: Statement, *, row_id: int, version: int) -> RowEdit:
+        """The caller's change to one row of a statement of the project, at ``version``."""
+        return RowEdit(self.project, statement, self.user, row_id=row_id, version=version)
 
 
 def operation(

@@ -129,10 +129,10 @@ def create_relation(caller: Caller, statement_id: int, body: dict) -> Response:
 def update_relation(caller: Caller, statement_id: int, relation_id: int, body: dict) -> Response:
     """Change the type or note; 409 with ``current`` when ``version`` is not the stored one."""
     st = get_statement(db.session, caller.project, statement_id)
+    edit = caller.edit(st, row_id=relation_id, version=body["version"])
     relation = relation_service.update_relation(
-        db.session, caller.project, st, caller.user, relation_id, body["version"],
-        type=body.get("type"), note=body.get("note"), gold=body.get("gold", False),
-    )  # fmt: skip
+        db.session, edit, type=body.get("type"), note=body.get("note"), gold=body.get("gold", False)
+    )
     return stance_response(relation_json(relation))
 
 
@@ -141,8 +141,6 @@ def update_relation(caller: Caller, statement_id: int, relation_id: int, body: d
 def delete_relation(caller: Caller, statement_id: int, relation_id: int, query: dict) -> Response:
     """Soft-delete (restorable; the audit log keeps it); answers it with ``deleted_at``."""
     st = get_statement(db.session, caller.project, statement_id)
-    relation = relation_service.delete_relation(
-        db.session, caller.project, st, caller.user, relation_id, query["version"],
-        gold=query.get("gold", False),
-    )  # fmt: skip
+    edit = caller.edit(st, row_id=relation_id, version=query["version"])
+    relation = relation_service.delete_relation(db.session, edit, gold=query.get("gold", False))
     return stance_response(relation_json(relation))

@@ -135,11 +135,8 @@ def create_stance(caller: Caller, statement_id: int, body: dict) -> Response:
 def update_stance(caller: Caller, statement_id: int, stance_id: int, body: dict) -> Response:
     """Replace a stance's fields; 409 with ``current`` when ``version`` is not the stored one."""
     st = statement_and_holder(db.session, caller.project, statement_id)
-    version = body.pop("version")
-    stance = stance_service.update_stance(
-        db.session, caller.project, st, caller.user, stance_id, version,
-        stance_service.StanceInput(**body),
-    )  # fmt: skip
+    edit = caller.edit(st, row_id=stance_id, version=body.pop("version"))
+    stance = stance_service.update_stance(db.session, edit, stance_service.StanceInput(**body))
     return stance_response(stance_json(stance))
 
 
@@ -148,7 +145,6 @@ def update_stance(caller: Caller, statement_id: int, stance_id: int, body: dict)
 def delete_stance(caller: Caller, statement_id: int, stance_id: int, query: dict) -> Response:
     """Soft-delete (the audit log keeps it); answers the deleted stance with ``deleted_at``."""
     st = statement_and_holder(db.session, caller.project, statement_id)
-    stance = stance_service.delete_stance(
-        db.session, caller.project, st, caller.user, stance_id, query["version"]
-    )
+    edit = caller.edit(st, row_id=stance_id, version=query["version"])
+    stance = stance_service.delete_stance(db.session, edit)
     return stance_response(stance_json(stance))

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from annotator.models import AuditEvent, User
+from annotator.models import AuditEvent, Statement, User
 
 
 def record_event(
@@ -16,14 +16,15 @@ def record_event(
     entity: str,
     entity_id: int | None = None,
     project_id: int | None = None,
+    *,
     statement_id: int | None = None,
     data: dict[str, Any] | None = None,
 ) -> None:
     """Append one event to the audit log in the caller's transaction.
 
-    Who did what to which row, and where: the arguments read in that order, so that a call
-    fits on a line or two (`record_event(session, user, "assign", "assignment", a.id,
-    project.id, statement.id, data)`).
+    Who did what to which row, and where: the arguments read in that order (`record_event(
+    session, user, "assign", "assignment", a.id, project.id, statement_id=st.id, data=data)`).
+    The statement and the data are named, so the two ids of "where" cannot be swapped.
 
     Written at once as a plain INSERT: events are never read back in the request that writes
     them, and the unit of work costs several times the insert on the save path. Every id it
@@ -41,6 +42,20 @@ def record_event(
     session.connection().execute(_INSERT, values)
 
 
+def record_statement_event(
+    session: Session,
+    user: User | None,
+    action: str,
+    entity: str,
+    entity_id: int,
+    statement: Statement,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """An event about a row of one statement, which gives both ids of "where" (no ints to swap)."""
+    where = {"statement_id": statement.id, "data": data}
+    record_event(session, user, action, entity, entity_id, statement.project_id, **where)
+
+
 def record_statement_change(
     session: Session,
     user: User | None,
@@ -56,7 +71,9 @@ def record_statement_change(
     data = {"after": after, **(extra or {})}
     if before is not None:
         data["before"] = before
-    record_event(session, user, action, entity, row.id, project_id, row.statement_id, data)
+    record_event(
+        session, user, action, entity, row.id, project_id, statement_id=row.statement_id, data=data
+    )
 
 
 _INSERT = AuditEvent.__table__.insert()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from annotator.db.audit import record_event
+from annotator.db.audit import record_event, record_statement_event
 from annotator.errors import Conflict, Invalid, NotFound
 from annotator.models import Assignment, Membership, Project, Statement, User
 from annotator.projects.counters import statement_coverage
@@ -41,7 +41,7 @@ def _set_active(session, user, project, statement, annotator, assignment, active
     session.flush()
     data = {"annotator": annotator.username}
     action = "assign" if active else "unassign"
-    record_event(session, user, action, "assignment", assignment.id, project.id, statement.id, data)
+    record_statement_event(session, user, action, "assignment", assignment.id, statement, data)
     return assignment
 
 
@@ -79,7 +79,7 @@ def set_assignment_state(
     data = {"from": before, "to": assignment.state} | (
         {"after_review": True} if after_review else {}
     )
-    record_event(session, user, action, "assignment", assignment.id, project.id, statement.id, data)
+    record_statement_event(session, user, action, "assignment", assignment.id, statement, data)
     return assignment
 
 

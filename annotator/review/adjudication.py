@@ -16,7 +16,8 @@ from annotator.actors.registry import resolve_actor, survivor
 from annotator.annotation.relation_cascade import delete_stance_relations
 from annotator.annotation.rows import CONTENT, RECORD_VALUES, StanceValues, content_key
 from annotator.annotation.stances import audit_stance, set_content, stance_snapshot
-from annotator.db.audit import record_event
+from annotator.annotation.versions import RowEdit
+from annotator.db.audit import record_statement_event
 from annotator.errors import Conflict, Invalid, NotFound
 from annotator.models import (
     Actor,
@@ -168,7 +169,7 @@ def record_decision(
     entity, entity_id = ("gold_stance", gold.id) if on_gold else (entity, record.id)
     sourced = [{"id": s.id, "version": s.version, "annotator_id": s.annotator_id} for s in sources]
     data = {"decision": decision, "sources": sourced, "reason": record.reason} | details
-    record_event(session, reviewer, decision, entity, entity_id, project.id, statement.id, data)
+    record_statement_event(session, reviewer, decision, entity, entity_id, statement, data)
     return record
 
 
@@ -293,8 +294,8 @@ def get_gold(session: Session, statement: Statement, gold_id: int) -> Stance:
     return gold
 
 
-def _current_gold(session, statement, gold_id: int, version: int) -> Stance:
-    gold = get_gold(session, statement, gold_id)
+def _current_gold(session, edit: RowEdit) -> Stance:
+    gold, version = get_gold(session, edit.statement, edit.row_id), edit.version
     if gold.deleted_at is not None:
         raise Conflict("This gold stance was deleted in the meantime.", field="version")
     if gold.version != version:
@@ -306,49 +307,32 @@ def _current_gold(session, statement, gold_id: int, version: int) -> Stance:
     return gold
 
 
-def update_gold(
-    session: Session,
-    project: Project,
-    statement: Statement,
-    reviewer: User,
-    gold_id: int,
-    version: int,
-    data: GoldInput,
-    reason: str = "",
-) -> Stance:
-    """Change a gold stance, refusing (409) a stale ``version``."""
-    gold = _current_gold(session, statement, gold_id, version)
+def update_gold(session: Session, edit: RowEdit, data: GoldInput, reason: str = "") -> Stance:
+    """Change a gold stance, refusing (409) a stale ``edit.version``; ``edit.user`` reviews."""
+    gold = _current_gold(session, edit)
     before = stance_snapshot(gold)
-    _apply(session, project, statement, gold, data)
-    if _gold_exists(session, statement, content_key(gold), exclude=gold.id):
+    _apply(session, edit.project, edit.statement, gold, data)
+    if _gold_exists(session, edit.statement, content_key(gold), exclude=gold.id):
         raise Invalid("Gold already holds this stance.", field="start")
     session.flush()
-    claim_statement(session, statement, reviewer, None)
-    _gold_event(session, project, reviewer, gold, "update", before, reason)
+    claim_statement(session, edit.statement, edit.user, None)
+    _gold_event(session, edit, gold, "update", before, reason)
     return gold
 
 
-def delete_gold(
-    session: Session,
-    project: Project,
-    statement: Statement,
-    reviewer: User,
-    gold_id: int,
-    version: int,
-    reason: str = "",
-) -> Stance:
+def delete_gold(session: Session, edit: RowEdit, reason: str = "") -> Stance:
     """Soft-delete a gold stance; the row and the audit log keep it."""
-    gold = _current_gold(session, statement, gold_id, version)
+    gold = _current_gold(session, edit)
     gold.deleted_at = utcnow()
     session.flush()
-    claim_statement(session, statement, reviewer, None)
-    _gold_event(session, project, reviewer, gold, "delete", None, reason)
-    delete_stance_relations(session, reviewer, project, gold)
+    claim_statement(session, edit.statement, edit.user, None)
+    _gold_event(session, edit, gold, "delete", None, reason)
+    delete_stance_relations(session, edit.user, edit.project, gold)
     return gold
 
 
-def _gold_event(session, project, reviewer, gold, action, before, reason) -> None:
+def _gold_event(session, edit: RowEdit, gold, action, before, reason) -> None:
     extra = {"reason": (reason or "").strip()}
     audit_stance(
-        session, reviewer, project, gold, action, before, entity="gold_stance", extra=extra
+        session, edit.user, edit.project, gold, action, before, entity="gold_stance", extra=extra
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from annotator.db.audit import record_event
+from annotator.db.audit import record_statement_event
 from annotator.errors import Conflict
 from annotator.models import Project, Statement, User, utcnow
 
@@ -75,4 +75,4 @@ def _move(session, statement, review_version: int, *, finished: bool, reviewer: 
 
 def _event(session, project, statement, reviewer, action: str) -> None:
     data = {"review_version": statement.review_version}
-    record_event(session, reviewer, action, "review", statement.id, project.id, statement.id, data)
+    record_statement_event(session, reviewer, action, "review", statement.id, statement, data)

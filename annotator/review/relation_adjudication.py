@@ -22,6 +22,7 @@ from annotator.annotation.relations import (
     delete_relation,
     update_relation,
 )
+from annotator.annotation.versions import RowEdit
 from annotator.errors import Conflict, Invalid
 from annotator.models import Project, Relation, RelationDecision, Stance, Statement, User
 from annotator.review.adjudication import (
@@ -138,28 +139,17 @@ def add_relation(
     return gold
 
 
-def delete_gold_relation(
-    session: Session,
-    project: Project,
-    statement: Statement,
-    reviewer: User,
-    review_version: int,
-    relation_id: int,
-    version: int,
-) -> Relation:
-    """Soft-delete a gold relation at the version shown (audited by the relation service)."""
-    claim_statement(session, statement, reviewer, review_version)
-    return delete_relation(session, project, statement, reviewer, relation_id, version, gold=True)
+def delete_gold_relation(session: Session, edit: RowEdit, review_version: int) -> Relation:
+    """Soft-delete a gold relation at the version shown (audited by the relation service);
+    ``edit.user`` is the reviewer, who saw the statement at ``review_version``."""
+    claim_statement(session, edit.statement, edit.user, review_version)
+    return delete_relation(session, edit, gold=True)
 
 
 def edit_gold_relation(
     session: Session,
-    project: Project,
-    statement: Statement,
-    reviewer: User,
+    edit: RowEdit,
     review_version: int,
-    relation_id: int,
-    version: int,
     *,
     type: str | None = None,
     reverse: bool = False,
@@ -168,15 +158,16 @@ def edit_gold_relation(
     """Change a gold relation in place (its type, its direction) at the version shown: 409
     when it changed since, the relation service's audit plus an "edit" decision in the
     history. A change to what gold already holds is refused, as when accepting."""
-    claim_statement(session, statement, reviewer, review_version)
+    claim_statement(session, edit.statement, edit.user, review_version)
     try:  # the relation service's 404 and 409 (a stale version) come before "nothing to change"
-        gold = update_relation(session, project, statement, reviewer, relation_id, version,
-                               type=type, reverse=reverse, gold=True)  # fmt: skip
+        gold = update_relation(session, edit, type=type, reverse=reverse, gold=True)
     except DuplicateRelation:
         raise Conflict(IN_GOLD, field="type") from None
-    if gold.version == version:  # the version counts only real changes: none was made
+    if gold.version == edit.version:  # the version counts only real changes: none was made
         raise Invalid("Nothing to change: pick another type or reverse it.", field="type")
-    record_decision(session, project, statement, reviewer, "edit", [], gold, reason, about=Relation)
+    record_decision(
+        session, edit.project, edit.statement, edit.user, "edit", [], gold, reason, about=Relation
+    )
     return gold
 
 

@@ -18,6 +18,7 @@ from annotator.agreement.relations import METRICS as REL_METRICS
 from annotator.agreement.stances import METRICS
 from annotator.annotation.relation_types import list_relation_types
 from annotator.annotation.rows import VALUE_FIELDS, form_data, get_stance_row, list_statement_rows
+from annotator.annotation.versions import RowEdit
 from annotator.annotation.workspace import (
     mention_highlights,
     stance_highlights,
@@ -310,7 +311,8 @@ class Decision:
     Every kind is served by the same view (``_decision_view``): the service gets the session,
     project, statement and reviewer, then ``args`` (made from the valid form and the URL's
     ids) and ``options`` (its keyword arguments). Stance and relation decisions differ only
-    in this row.
+    in this row. A decision that changes one gold row (``edits_gold``) gets these four as a
+    ``RowEdit`` instead, with the URL's ``gold_id`` and the form's version.
     """
 
     rule: str  # below /s/<statement_id>
@@ -320,6 +322,7 @@ class Decision:
     message: str
     args: Callable[[FlaskForm, dict], tuple] = _review_version
     options: Callable[[FlaskForm], dict] = _no_options
+    edits_gold: bool = False
 
 
 def _accept_options(form: RelationForm) -> dict:
@@ -328,6 +331,10 @@ def _accept_options(form: RelationForm) -> dict:
 
 def _edit_options(form: RelationForm) -> dict:
     return _accept_options(form) | dict(type=form.type.data or None, reverse=form.reverse.data)
+
+
+def _change_options(form: GoldRelationEditForm) -> dict:
+    return dict(type=form.type.data or None, reverse=form.reverse.data, reason=form.reason.data)
 
 
 DECISIONS = {  # endpoint -> decision; templates and tests name the endpoints
@@ -348,7 +355,7 @@ DECISIONS = {  # endpoint -> decision; templates and tests name the endpoints
     "delete_gold": Decision(
         "/gold/<int:gold_id>/delete", "Soft-delete a gold stance at the version shown.",
         GoldDeleteForm, adj.delete_gold, "Gold stance deleted.",
-        lambda f, ids: (ids["gold_id"], f.version.data, f.reason.data),
+        lambda f, ids: (f.reason.data,), edits_gold=True,
     ),
     "relation_accept": Decision(
         "/relations/accept",
@@ -379,14 +386,13 @@ DECISIONS = {  # endpoint -> decision; templates and tests name the endpoints
         "/relations/<int:gold_id>/delete",
         "Soft-delete a gold relation (``gold_id``: the gold relation's id) at the version shown.",
         GoldRelationDeleteForm, radj.delete_gold_relation, "Gold relation deleted.",
-        lambda f, ids: (f.review_version.data, ids["gold_id"], f.version.data),
+        edits_gold=True,
     ),
     "relation_update": Decision(
         "/relations/<int:gold_id>/update",
         "Change a gold relation in place (type, direction) at the version shown.",
         GoldRelationEditForm, radj.edit_gold_relation, "Gold relation changed.",
-        lambda f, ids: (f.review_version.data, ids["gold_id"], f.version.data),
-        lambda f: dict(type=f.type.data or None, reverse=f.reverse.data, reason=f.reason.data),
+        options=_change_options, edits_gold=True,
     ),
     "finish": Decision(
         "/finish", "Mark the statement reviewed: gold is complete (and locked until reopened).",
@@ -405,6 +411,9 @@ def _decision_view(endpoint: str, kind: Decision) -> Callable:
     def view(project, statement_id: int, **ids):
         def act(st, form):
             args, options = kind.args(form, ids), kind.options(form)
+            if kind.edits_gold:
+                edit = _gold_edit(project, st, ids["gold_id"], form)
+                return kind.service(db.session, edit, *args, **options)
             return kind.service(db.session, project, st, current_user, *args, **options)
 
         return _decision(project, statement_id, kind.form(), act, kind.message)
@@ -489,10 +498,17 @@ def edit_gold(project, statement_id: int, gold_id: int):
 @project_view(Role.REVIEWER)
 def update_gold(project, statement_id: int, gold_id: int):
     """Save a gold edit; a stale gold version answers 409."""
-    return _save_gold(project, statement_id, gold_id, lambda st, form, data: adj.update_gold(
-        db.session, project, st, current_user, gold_id, form.version.data or 0, data,
-        form.reason.data,
-    ))  # fmt: skip
+
+    def save(st, form, data):
+        edit = _gold_edit(project, st, gold_id, form)
+        return adj.update_gold(db.session, edit, data, form.reason.data)
+
+    return _save_gold(project, statement_id, gold_id, save)
+
+
+def _gold_edit(project, st, gold_id: int, form) -> RowEdit:
+    """The reviewer's change to a gold row at the version the form sent (0, never stored: 409)."""
+    return RowEdit(project, st, current_user, row_id=gold_id, version=form.version.data or 0)
 
 
 def _gold_input(form: GoldForm, text: str) -> adj.GoldInput:

@@ -326,8 +326,8 @@ def _audit(session, user, project, suggestion: Suggestion, action: str, **data) 
         "suggestion",
         suggestion.id,
         project.id,
-        suggestion.statement_id,
-        data,
+        statement_id=suggestion.statement_id,
+        data=data,
     )
 
 

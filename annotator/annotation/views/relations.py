@@ -31,6 +31,7 @@ from annotator.annotation.relation_render import (
 from annotator.annotation.relation_types import list_relation_types
 from annotator.annotation.rows import list_stance_rows
 from annotator.annotation.stances import require_assignment
+from annotator.annotation.versions import RowEdit
 from annotator.annotation.views.workspace import page_context
 from annotator.errors import DomainError, NotFound
 from annotator.extensions import db, htmx
@@ -112,7 +113,7 @@ def update(project, statement_id: int, relation_id: int):
     outcome = submit(
         form,
         lambda: relation_service.update_relation(
-            db.session, project, st, current_user, relation_id, form.version.data,
+            db.session, _edit(project, st, relation_id, form),
             type=form.type.data, note=form.note.data or "",
         ),
         read=_reader(st) if htmx else None,
@@ -159,10 +160,15 @@ def _version_action(project, statement_id, relation_id, name):
     action = getattr(relation_service, f"{name}_relation")
     outcome = submit_or_refuse(
         form,
-        lambda: action(db.session, project, st, current_user, relation_id, form.version.data),
+        lambda: action(db.session, _edit(project, st, relation_id, form)),
         read=_reader(st) if htmx else None,
     )
     return _saved(project, st, name, outcome)
+
+
+def _edit(project, st, relation_id: int, form) -> RowEdit:
+    """The user's change to a relation at the version the form sent."""
+    return RowEdit(project, st, current_user, row_id=relation_id, version=form.version.data)
 
 
 def _edit_refused(project, st, form, relation_id, refused: Refused):

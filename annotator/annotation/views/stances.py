@@ -12,6 +12,7 @@ from annotator.annotation import stances as stance_service
 from annotator.annotation.forms import VersionForm
 from annotator.annotation.rows import VALUE_FIELDS, StanceRow, form_data, get_stance_row
 from annotator.annotation.stance_form import form_actor, stance_form, stances_url
+from annotator.annotation.versions import RowEdit
 from annotator.annotation.views.workspace import page_context
 from annotator.annotation.workspace import counter_and_state, next_stance_id, touched_paragraphs
 from annotator.errors import Invalid
@@ -66,13 +67,7 @@ def update(project, statement_id: int, stance_id: int):
         st,
         form,
         lambda: stance_service.update_stance(
-            db.session,
-            project,
-            st,
-            current_user,
-            stance_id,
-            form.version.data or 0,
-            _stance_input(project, st, form),
+            db.session, _edit(project, st, stance_id, form), _stance_input(project, st, form)
         ),
         "update",
         editing=old,
@@ -102,10 +97,15 @@ def _version_action(project, statement_id, stance_id, action, name):
     form = VersionForm()
     outcome = submit_or_refuse(
         form,
-        lambda: action(db.session, project, st, current_user, stance_id, form.version.data),
+        lambda: action(db.session, _edit(project, st, stance_id, form)),
         read=_reader(project, st, name) if htmx else None,
     )
     return _saved(project, st, name, outcome)
+
+
+def _edit(project, st, stance_id: int, form) -> RowEdit:
+    """The user's change to a stance at the version the form sent (0, never stored: a 409)."""
+    return RowEdit(project, st, current_user, row_id=stance_id, version=form.version.data or 0)
 
 
 def _save(project, st, form, call, action, editing=None, spans=()):
