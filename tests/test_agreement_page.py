@@ -125,13 +125,15 @@ def test_a_big_project_without_a_stored_result_is_not_computed_in_the_request(
     html = client.get("/p/rev/review/agreement").get_data(as_text=True)
     assert 'id="ag-not-stored"' in html and "holds 4 stances" in html
     assert ">Compute</button>" in html and 'id="stance-figures"' not in html
-    api = client.get("/api/v1/projects/rev/agreement", headers={"Authorization": f"Bearer {token}"})
-    assert api.status_code == 409 and "annotator agreement --store" in api.get_json()["error"]["message"]
+    auth = {"Authorization": f"Bearer {token}"}
+    api = client.get("/api/v1/projects/rev/agreement", headers=auth)
+    assert api.status_code == 409
+    assert "annotator agreement --store" in api.get_json()["error"]["message"]
     assert runner.invoke(args=["agreement", "rev", "--store"]).exit_code == 0
     html = client.get("/p/rev/review/agreement").get_data(as_text=True)
     assert 'id="ag-not-stored"' not in html and 'id="stance-figures"' in html
     assert "Stored result of" in html and ">Recompute</button>" in html
-    api = client.get("/api/v1/projects/rev/agreement", headers={"Authorization": f"Bearer {token}"})
+    api = client.get("/api/v1/projects/rev/agreement", headers=auth)
     assert api.status_code == 200 and api.get_json()["stored"]["run"]
 
 
