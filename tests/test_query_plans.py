@@ -189,3 +189,28 @@ def test_the_check_finds_a_full_scan(session, world):
         session.execute(select(Statement.id).where(Statement.text.like("%Iran%"))).all()
     assert full_scans(session, statements)
     session.rollback()
+
+
+def test_the_api_assignment_list_sorts_one_statement_at_a_time(session, world, client):
+    """Pages follow the statements index: SQLite sorts each statement's few assignments
+    ("RIGHT PART OF ORDER BY"), never the whole project's (at 100,000 statements that
+    sort took 92 ms a page, against 0.3 ms)."""
+    from annotator.accounts.tokens import create_token
+
+    if session.get_bind().dialect.name != "sqlite":
+        pytest.skip("SQLite's plan wording; PostgreSQL's sort is covered by the scan check")
+    project, statement, user = world
+    _, token = create_token(session, find_user(session, "lead"), "plans")
+    session.commit()
+    url, auth = "/api/v1/projects/demo/assignments", {"Authorization": f"Bearer {token}"}
+    with recorded(session) as statements:
+        first = client.get(f"{url}?limit=1", headers=auth).get_json()
+        client.get(f"{url}?limit=1&cursor={first['next_cursor']}", headers=auth)
+    conn = session.connection()
+    plans = [
+        "\n".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + q, p))
+        for q, p in statements
+        if "FROM assignments" in q
+    ]
+    assert len(plans) == 2 and all("RIGHT PART OF ORDER BY" in p for p in plans), plans
+    assert not any("B-TREE FOR ORDER BY" in p for p in plans), plans

