@@ -535,6 +535,17 @@ Index(
 )
 
 
+# Statements without a review, in id order: the review queue's "next" walks this alone
+# (migration 0020); reading ``reviewed_at`` from the row reads past the statement's text.
+Index(
+    "ix_statements_unreviewed",
+    Statement.project_id,
+    Statement.id,
+    sqlite_where=Statement.reviewed_at.is_(None),
+    postgresql_where=Statement.reviewed_at.is_(None),
+)
+
+
 # --- Suggestions (annotator/suggestions/): proposed stances, never anyone's work until accepted.
 
 RECOMMENDER_KINDS = ("span_memory", "classifier", "external", "file")

@@ -62,30 +62,33 @@ def ready_ids(
     """Ids of ready statements after ``after`` in id order, at most ``limit``, in one query.
 
     unstored: only those without a stored agreement figure (``queue_order``). The project's
-    statement ids come as an IN list (its covering index), so the assignments are read only
-    for them, through the covering index of migration 0010: a join let SQLite
-    walk every project's assignments for a small project.
+    statements are walked in id order from their index and each one's assignments read
+    through the covering index of migration 0010, grouped as they come, so the query stops
+    after ``limit`` ready ones. (An ``IN`` list of the project's ids built that list whole
+    first: 43 ms a page at 100,000 statements, against 0.2.) ``unreviewed`` walks the partial
+    index of migration 0020 instead, which holds only statements without a review: checking
+    ``reviewed_at`` on the row read past each statement's text (0.5-9.5 s).
     """
-    statements = select(Statement.id).where(Statement.project_id == project.id)
-    if after is not None:
-        statements = statements.where(Statement.id > after)
-    if unreviewed:
-        statements = statements.where(Statement.reviewed_at.is_(None))
-    if unstored:
-        statements = statements.where(qo.without_figure(Statement.id))
     query = (
-        select(Assignment.statement_id)
-        .where(Assignment.statement_id.in_(statements), Assignment.active)
-        .group_by(Assignment.statement_id)
+        select(Statement.id)
+        .join(Assignment, Assignment.statement_id == Statement.id)
+        .where(Statement.project_id == project.id, Assignment.active)
+        .group_by(Statement.id)
         .having(func.sum(case((Assignment.state != "done", 1), else_=0)) == 0)
-        .order_by(Assignment.statement_id)
+        .order_by(Statement.id)
         .limit(limit)
     )
+    if after is not None:
+        query = query.where(Statement.id > after)
+    if unreviewed:
+        query = query.where(Statement.reviewed_at.is_(None))
+    if unstored:
+        query = query.where(qo.without_figure(Statement.id))
     if annotator_id is not None:
         mine = func.sum(case((Assignment.annotator_id == annotator_id, 1), else_=0))
         query = query.having(mine > 0)
     if label:
-        query = query.where(_has_label(session, project, label, Assignment.statement_id))
+        query = query.where(_has_label(session, project, label, Statement.id))
     return list(session.scalars(query))
 
 
