@@ -28,13 +28,13 @@ from annotator.projects.assignments import (
     set_assignment_state,
     unassign_statement,
 )
-from annotator.projects.counters import recount, stored_counters
 from annotator.projects.progress import project_progress
 from annotator.projects.projects import get_project, set_member
 from annotator.review.adjudication import copy_to_gold
 from annotator.review.review import annotator_names
 from annotator.suggestions import suggestions as svc
 
+from .counter_oracle import recount, stored_counters
 from .suggestion_helpers import SECOND_TEXT, add_statements, stance
 from .suggestion_world import memory_world
 from .test_stance_import import empty_copy, export, import_file
