@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import event, select, update
 
 from annotator.accounts.users import find_user
-from annotator.annotation.rows import list_statement_rows
+from annotator.annotation.rows import EVERY_OWNER, list_stance_rows
 from annotator.models import Assignment, Label, Statement
 from annotator.projects import progress, queue
 from annotator.projects.assignments import assignment_summary
@@ -150,7 +150,7 @@ def _api_assignments(session, project, statement, user):
 
 
 def _stances(session, project, statement, user):
-    list_statement_rows(session, statement.id)
+    list_stance_rows(session, statement.id, EVERY_OWNER)
     session.scalar(select(Statement).where(Statement.id == statement.id))
 
 
