@@ -99,7 +99,9 @@ def queue(project):
         next_after=page.next_after,
         after=after,
         order=order,
-        stored=qo.stored_note(db.session, project) if order == "agreement" else None,
+        stored=qo.stored_note(db.session, project, count_changes=not after)
+        if order == "agreement"
+        else None,
         names=names,
         labels=list_labels(db.session, project, include_retired=True),
         label=label,
