@@ -18,7 +18,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    and_,
     event,
     false,
 )
@@ -521,17 +520,6 @@ Index(
     unique=True,
     sqlite_where=_LIVE,
     postgresql_where=_LIVE,
-)
-
-
-# Live annotators' stances per (label, annotator): the progress counts read this partial index
-# alone, never a stance row (migration 0010).
-Index(
-    "ix_stances_live_label_owner",
-    Stance.label_id,
-    Stance.annotator_id,
-    sqlite_where=and_(Stance.deleted_at.is_(None), Stance.is_gold.is_(False)),
-    postgresql_where=and_(Stance.deleted_at.is_(None), Stance.is_gold.is_(False)),
 )
 
 

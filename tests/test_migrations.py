@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from annotator.db.engine import make_engine
+from annotator.db.migrate import alembic_config, upgrade_schema
 from annotator.models import Base
 
 
@@ -34,3 +37,24 @@ def test_every_table_has_a_primary_key_and_named_constraints(database_url):
     checks = {c["name"] for c in inspector.get_check_constraints("stances")}
     engine.dispose()
     assert {"ck_stances_span", "ck_stances_owner"} <= checks
+
+
+def test_0019_drops_the_live_owner_index_and_downgrade_restores_it(database_url):
+    """The (label, annotator) index of 0010 is gone at head, back one step down."""
+    engine = make_engine(database_url)
+    config = alembic_config(engine)
+    before = ScriptDirectory.from_config(config).get_revision("0019").down_revision
+    old = "ix_stances_live_label_owner"
+    try:
+        assert old not in _stance_indexes(engine)
+        command.downgrade(config, before)
+        assert _stance_indexes(engine)[old] == ["label_id", "annotator_id"]
+    finally:
+        upgrade_schema(engine)
+    indexes = _stance_indexes(engine)
+    engine.dispose()
+    assert old not in indexes
+
+
+def _stance_indexes(engine) -> dict[str, list[str]]:
+    return {i["name"]: i["column_names"] for i in inspect(engine).get_indexes("stances")}
