@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
     event,
     false,
 )
@@ -520,6 +521,16 @@ Index(
     unique=True,
     sqlite_where=_LIVE,
     postgresql_where=_LIVE,
+)
+
+
+# Live gold stances by label: the Labels page counts them in this partial index alone, a row
+# per gold stance (migration 0019; annotators' stances are stored counters, ``stance_counts``).
+Index(
+    "ix_stances_live_gold_label",
+    Stance.label_id,
+    sqlite_where=and_(Stance.is_gold.is_(True), Stance.deleted_at.is_(None)),
+    postgresql_where=and_(Stance.is_gold.is_(True), Stance.deleted_at.is_(None)),
 )
 
 

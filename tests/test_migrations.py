@@ -39,21 +39,21 @@ def test_every_table_has_a_primary_key_and_named_constraints(database_url):
     assert {"ck_stances_span", "ck_stances_owner"} <= checks
 
 
-def test_0019_drops_the_live_owner_index_and_downgrade_restores_it(database_url):
-    """The (label, annotator) index of 0010 is gone at head, back one step down."""
+def test_0019_swaps_the_live_owner_index_for_live_gold_by_label(database_url):
+    """Down: the (label, annotator) index of 0010 is back and the gold one gone; up: swapped."""
     engine = make_engine(database_url)
     config = alembic_config(engine)
     before = ScriptDirectory.from_config(config).get_revision("0019").down_revision
-    old = "ix_stances_live_label_owner"
+    old, new = "ix_stances_live_label_owner", "ix_stances_live_gold_label"
     try:
-        assert old not in _stance_indexes(engine)
+        assert new in _stance_indexes(engine) and old not in _stance_indexes(engine)
         command.downgrade(config, before)
-        assert _stance_indexes(engine)[old] == ["label_id", "annotator_id"]
+        assert old in _stance_indexes(engine) and new not in _stance_indexes(engine)
     finally:
         upgrade_schema(engine)
     indexes = _stance_indexes(engine)
     engine.dispose()
-    assert old not in indexes
+    assert indexes[new] == ["label_id"] and old not in indexes
 
 
 def _stance_indexes(engine) -> dict[str, list[str]]:
