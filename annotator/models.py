@@ -524,14 +524,13 @@ Index(
 )
 
 
-# Live annotators' stances per (label, annotator): the progress counts read this partial index
-# alone, never a stance row (migration 0010).
+# Live gold stances by label: the Labels page counts them in this partial index alone, a row
+# per gold stance (migration 0019; annotators' stances are stored counters, ``stance_counts``).
 Index(
-    "ix_stances_live_label_owner",
+    "ix_stances_live_gold_label",
     Stance.label_id,
-    Stance.annotator_id,
-    sqlite_where=and_(Stance.deleted_at.is_(None), Stance.is_gold.is_(False)),
-    postgresql_where=and_(Stance.deleted_at.is_(None), Stance.is_gold.is_(False)),
+    sqlite_where=and_(Stance.is_gold.is_(True), Stance.deleted_at.is_(None)),
+    postgresql_where=and_(Stance.is_gold.is_(True), Stance.deleted_at.is_(None)),
 )
 
 

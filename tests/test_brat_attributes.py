@@ -140,6 +140,28 @@ def test_a_mapping_file_with_a_bad_key_names_the_file(session, runner, tmp_path)
     assert result.exit_code == 1 and "bad.toml: relation type 'supports:Kind=x'" in result.output
 
 
+def test_an_import_parses_the_label_mapping_once(session, runner, tmp_path, monkeypatch):
+    """Three documents, read in three passes: one parse of the mapping, not one per reading."""
+    project = project_with_sides(session)
+    folder = essay_folder(tmp_path, ANN, ESSAY)
+    for k in (2, 3):
+        (folder / f"essay00{k}.txt").write_text(ESSAY + " " * k, "utf-8")
+        (folder / f"essay00{k}.ann").write_text(ANN, "utf-8")
+    parses = []
+    parse = LabelMap.of
+
+    def counted(mapping):
+        parses.append(dict(mapping))
+        return parse(mapping)
+
+    monkeypatch.setattr(LabelMap, "of", counted)
+    result = runner.invoke(args=["import-brat", "aae", str(folder), *MAP])
+    assert result.exit_code == 0, result.output
+    assert "0 annotator and 12 gold stances" in result.output
+    assert len(parses) == 1 and parses[0]["Claim:Stance=For"] == "pro"
+    assert len(live_stances(session, project)) == 12
+
+
 # --- the pure parts -----------------------------------------------------------------
 
 
@@ -171,3 +193,6 @@ def test_read_document_keeps_our_polarity_and_places_relation_ends_after_attribu
     assert (relation["from"]["label"], relation["to"]["label"]) == ("claim", "condemnation")
     with pytest.raises(FormatError, match="neither a brat type"):
         brat.read_document("doc", text, ann, labels={"Claim:": "x"}, relation_types={})
+    parsed = LabelMap.of({"Claim": "claim", "Claim:Side=against": "condemnation"})
+    again = brat.read_document("doc", text, ann, labels=parsed, relation_types={"rel": "supports"})
+    assert again == bundle

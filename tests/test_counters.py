@@ -20,7 +20,16 @@ from annotator.annotation.versions import RowEdit
 from annotator.db.migrate import alembic_config, upgrade_schema
 from annotator.exchange.backup import iter_backup_lines, restore_backup
 from annotator.extensions import db
-from annotator.models import Assignment, Label, Project, Stance, Statement, User, utcnow
+from annotator.models import (
+    Assignment,
+    Label,
+    Project,
+    Stance,
+    StanceCount,
+    Statement,
+    User,
+    utcnow,
+)
 from annotator.projects.assignments import (
     assign_project,
     assign_statement,
@@ -29,15 +38,17 @@ from annotator.projects.assignments import (
     set_assignment_state,
     unassign_statement,
 )
-from annotator.projects.counters import recount, stored_counters
+from annotator.projects.labels import list_label_rows
 from annotator.projects.progress import project_progress
 from annotator.projects.projects import get_project, set_member
 from annotator.review.adjudication import copy_to_gold
 from annotator.review.review import annotator_names
 from annotator.suggestions import suggestions as svc
 
+from .counter_oracle import recount, stored_counters
 from .suggestion_helpers import SECOND_TEXT, add_statements, stance
 from .suggestion_world import memory_world
+from .test_query_plans import recorded
 from .test_stance_import import empty_copy, export, import_file
 from .workspace_helpers import demo
 
@@ -194,6 +205,49 @@ def test_pages_show_the_figures_counted_from_the_rows(app, session, login):
     assert f"{statements} statements, {len(live)} stances by annotators." in html
     html = client.get("/p/demo/assignments").get_data(as_text=True)
     assert re.search(rf"{statements} statement\(s\), \d+ annotator\(s\);\s*<strong>{short}<", html)
+
+
+def test_the_labels_page_reads_the_counters_and_counts_gold_in_its_index(app, session, login):
+    """Annotators' stances from ``stance_counts`` (a counter changed by hand shows), gold ones
+    counted in the partial index ``ix_stances_live_gold_label``, use from any stance."""
+    project, _a, _b = _stance_writes(session)
+    ids = {lab.id for lab in project.labels}
+    live, *_ = _old_figures(session, project)
+    gold = session.scalars(select(Stance.label_id).where(
+        Stance.is_gold.is_(True), Stance.deleted_at.is_(None), Stance.label_id.in_(ids)
+    )).all()  # fmt: skip
+    with recorded(session) as statements:
+        rows = list_label_rows(session, project)
+    assert {r.label.id: (r.stances, r.gold) for r in rows} == {
+        lid: (sum(1 for _, x in live if x == lid), gold.count(lid)) for lid in ids
+    } and gold
+    used = set(session.scalars(select(Stance.label_id).where(Stance.label_id.in_(ids))))
+    assert {r.label.id for r in rows if r.ever_used} == used and used != ids
+    assert not any(
+        "GROUP BY stances.label_id, stances.annotator_id" in sql for sql, _ in statements
+    )
+    (counted,) = [(sql, p) for sql, p in statements if "is_gold IS" in sql and "count(" in sql]
+    assert "ix_stances_live_gold_label" in _plan(session, *counted)
+    label_id, annotator_id = live[0][1], live[0][0]
+    session.execute(update(StanceCount).where(
+        StanceCount.label_id == label_id, StanceCount.annotator_id == annotator_id
+    ).values(n=StanceCount.n + 1000))  # fmt: skip
+    row = next(r for r in list_label_rows(session, project) if r.label.id == label_id)
+    assert row.stances == sum(1 for _, x in live if x == label_id) + 1000
+    session.rollback()
+    html = login("lead").get("/p/demo/labels").get_data(as_text=True)
+    assert f"<td>{len(gold)}</td>" in html
+
+
+def _plan(session, statement, parameters) -> str:
+    """The query plan of a recorded statement (PostgreSQL: sequential scans priced out)."""
+    conn = session.connection()
+    sqlite = conn.dialect.name == "sqlite"
+    if not sqlite:
+        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+    prefix = "EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN "
+    rows = conn.exec_driver_sql(prefix + statement, parameters).all()
+    return "\n".join(str(r[-1]) for r in rows)
 
 
 def test_annotator_names_are_those_assigned_or_with_live_stances(app, session):

@@ -16,12 +16,11 @@ import pytest
 from sqlalchemy import event, select, update
 
 from annotator.accounts.users import find_user
-from annotator.annotation.rows import list_statement_rows
+from annotator.annotation.rows import EVERY_OWNER, list_stance_rows
 from annotator.models import Assignment, Label, Statement
 from annotator.projects import progress, queue
 from annotator.projects.assignments import assignment_summary
 from annotator.review.queue_page import next_unreviewed, review_queue_page
-from annotator.review.review import list_review_queue
 from annotator.statements import search
 from annotator.statements.browser import Filters, browse
 
@@ -107,10 +106,6 @@ def _progress(session, project, statement, user):
     assignment_summary(session, project)
 
 
-def _review(session, project, statement, user):
-    list_review_queue(session, project, {})
-
-
 def _review_page(session, project, statement, user):
     """The paged queue (SQL picks the ready statements), with each filter, and /next."""
     _make_ready(session, project, statement)
@@ -155,7 +150,7 @@ def _api_assignments(session, project, statement, user):
 
 
 def _stances(session, project, statement, user):
-    list_statement_rows(session, statement.id)
+    list_stance_rows(session, statement.id, EVERY_OWNER)
     session.scalar(select(Statement).where(Statement.id == statement.id))
 
 
@@ -166,7 +161,6 @@ def _stances(session, project, statement, user):
         _search,
         _search_paths,
         _progress,
-        _review,
         _review_page,
         _review_order,
         _api_assignments,

@@ -9,12 +9,15 @@ from __future__ import annotations
 import pytest
 
 from annotator.accounts.users import find_user
+from annotator.projects.assignments import assign_project, set_assignment_state
 from annotator.review import queue_order, queue_page
 from annotator.review import stored_agreement as sa
 from annotator.review.agreement_jobs import run_now
 from annotator.review.review import annotator_names
+from annotator.statements.statements import import_statements
 
-from .test_review_helpers import done, mark, setup
+from .factories import make_project
+from .test_review_helpers import _Statement, done, mark, setup
 
 
 def _queue(session):
@@ -117,7 +120,7 @@ def test_without_a_run_every_statement_comes_in_id_order(app, session):
     session.commit()
     page = queue_page.review_queue_page(session, project, {}, order="agreement")
     assert [r.statement_id for r in page.rows] == [s.id for s in sts] and page.first_unstored == 0
-    assert queue_order.stored_note(session, project) is None
+    assert queue_order.stored_note(session, project, count_changes=True) is None
 
 
 def test_cursor_round_trips():
@@ -132,14 +135,37 @@ def test_queue_view_in_agreement_order(app, session, client, login, monkeypatch)
     first = client.get("/p/rev/review/?order=agreement").get_data(as_text=True)
     assert first.index(f"/review/s/{sts[1].id}") < first.index(f"/review/s/{sts[3].id}")
     assert f"/review/s/{sts[2].id}" not in first and 'id="rv-order-note"' in first
+    assert "of 1 statement changed since" in first  # s6 became ready after the run
     assert "Without a stored agreement figure" not in first
     assert f"order=agreement&amp;after=1.0_{sts[0].id}" in first
     assert '<option value="agreement" selected>' in first
     second = client.get(f"/p/rev/review/?order=agreement&after=1.0_{sts[0].id}")
     html = second.get_data(as_text=True)
     assert "Without a stored agreement figure" in html and f"/review/s/{sts[5].id}" in html
-    assert "of 1 statement changed since" in html  # s6 became ready after the run
+    assert "changed since" not in html  # only the first page counts the changes
     bad = client.get("/p/rev/review/?order=agreement&after=nope")
     assert bad.status_code == 200 and "past this point" in bad.get_data(as_text=True)
     plain = client.get("/p/rev/review/").get_data(as_text=True)
     assert 'id="rv-order-note"' not in plain and "each page by disagreement" in plain
+
+
+def test_the_count_of_changed_statements_stops_at_the_cap(app, session, client, login, monkeypatch):
+    """Past the cap the note says "more than"; changes of another project never count."""
+    project, sts = _queue(session)
+    for st in (sts[0], sts[2]):  # reopened
+        set_assignment_state(session, project, st, find_user(session, "ann1"), "reopen")
+    other = make_project(session, "other", members={"ann9": "annotator"})
+    import_statements(session, other, [_Statement("o1")])
+    assign_project(session, other, per_statement=1)  # an assignment changed elsewhere
+    session.commit()
+    when = sa.latest_run(session, project, False).started_at
+    assert sa.changed_since(session, project, when) == 3  # s6 ready, s0 and s2 reopened
+    assert sa.changed_since(session, project, when, cap=1) == 2
+    assert sa.changed_since(session, project, when, cap=3) == 3
+    monkeypatch.setattr(queue_order, "CHANGED_CAP", 2)
+    note = queue_order.stored_note(session, project, count_changes=True)
+    assert (note["changed"], note["more"]) == (2, True)
+    assert queue_order.stored_note(session, project, count_changes=False)["changed"] is None
+    login("rev")
+    html = client.get("/p/rev/review/?order=agreement").get_data(as_text=True)
+    assert "of more than 2 statements changed since" in html

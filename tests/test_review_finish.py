@@ -12,11 +12,10 @@ from annotator.errors import Conflict
 from annotator.models import AuditEvent, GoldDecision, Stance
 from annotator.review.adjudication import accept_version
 from annotator.review.finish import finish_review, reopen_review
-from annotator.review.review import list_review_queue, next_to_review
 from annotator.review.unanimous import adjudicate_auto
 
 from .conftest import csrf_from
-from .test_review_helpers import done, mark, setup
+from .test_review_helpers import done, mark, setup, whole_queue
 
 PHRASE = "Iran condemns Israel"
 
@@ -32,7 +31,7 @@ def _ready(session, statements=1):
 
 def _states(session, project) -> dict[int, str]:
     session.expire_all()
-    return {r.statement_id: r.state for r in list_review_queue(session, project, {})}
+    return {r.statement_id: r.state for r in whole_queue(session, project, {})}
 
 
 def test_finish_not_the_first_decision_marks_reviewed(app, session):
@@ -88,19 +87,6 @@ def test_auto_leaves_finished_statements_alone(app, session):
     session.commit()
     gold = session.scalars(select(Stance.statement_id).where(Stance.is_gold)).all()
     assert gold == [s1.id]
-
-
-def test_next_to_review_follows_the_queue_and_skips_reviewed(app, session):
-    project, sts, rev = _ready(session, statements=3)
-    rows = list_review_queue(session, project, {})
-    order = [r.statement_id for r in rows]
-    assert next_to_review(rows, None) == order[0]
-    assert next_to_review(rows, order[0]) == order[1]
-    assert next_to_review(rows, order[2]) == order[0]  # wraps around
-    finish_review(session, project, session.get(type(sts[0]), order[1]), rev, 0)
-    session.commit()
-    rows = list_review_queue(session, project, {})
-    assert next_to_review(rows, order[0]) == order[2]
 
 
 # --- the pages ------------------------------------------------------------------------------

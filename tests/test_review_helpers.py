@@ -6,6 +6,7 @@ from annotator.accounts.users import find_user
 from annotator.actors.registry import import_actors
 from annotator.annotation.stances import StanceInput, create_stance
 from annotator.projects.assignments import assign_statement, set_assignment_state
+from annotator.review.queue_page import review_queue_page
 from annotator.statements.statements import import_statements, list_statements
 
 from .factories import make_project
@@ -61,3 +62,10 @@ def done(session, project, st, *usernames):
     for name in usernames:
         set_assignment_state(session, project, st, find_user(session, name), "done")
     session.commit()
+
+
+def whole_queue(session, project, names, **filters):
+    """The whole review queue as one page (of the id order: most disagreement first)."""
+    page = review_queue_page(session, project, names, size=10_000, **filters)
+    assert page.next_after is None
+    return page.rows

@@ -12,12 +12,11 @@ from annotator.review.review import (
     agreement_scope,
     annotator_names,
     letter,
-    list_review_queue,
     project_agreement,
 )
 from annotator.review.side_by_side import load_side_by_side
 
-from .test_review_helpers import done, mark, setup
+from .test_review_helpers import done, mark, setup, whole_queue
 
 
 def _names(session, project, hide=False):
@@ -114,14 +113,14 @@ def test_queue_lists_finished_statements_most_disagreement_first(app, session):
     done(session, project, s1, "ann1", "ann2")
     done(session, project, s2, "ann1")  # ann2 not done: not in the queue
     names = _names(session, project)
-    rows = list_review_queue(session, project, names)
+    rows = whole_queue(session, project, names)
     assert [r.statement_id for r in rows] == [s1.id, s0.id]
     assert rows[0].agreement == 0.0 and rows[0].open_groups == 1
     assert rows[1].agreement == 1.0 and rows[1].open_groups == 0
-    assert list_review_queue(session, project, names, label="support") == []
+    assert whole_queue(session, project, names, label="support") == []
     ann1 = find_user(session, "ann1").id
-    assert len(list_review_queue(session, project, names, annotator_id=ann1)) == 2
-    assert list_review_queue(session, project, names, annotator_id=-1) == []
+    assert len(whole_queue(session, project, names, annotator_id=ann1)) == 2
+    assert whole_queue(session, project, names, annotator_id=-1) == []
 
 
 def test_queue_agreement_pools_pairs_like_the_project_figures(app, session):
@@ -131,7 +130,7 @@ def test_queue_agreement_pools_pairs_like_the_project_figures(app, session):
     mark(session, project, st, "ann2", "Iran condemns Israel")
     done(session, project, st, "ann1", "ann2", "ann3")
     names = _names(session, project)
-    (row,) = list_review_queue(session, project, names)
+    (row,) = whole_queue(session, project, names)
     assert row.agreement == 0.5
     assert row.agreement == project_agreement(session, project, names)["stance_agreement"]
 
@@ -142,7 +141,7 @@ def test_queue_without_any_stance_has_no_figure_and_comes_last(app, session):
     mark(session, project, s1, "ann2", "Iran condemns Israel")
     done(session, project, s0, "ann1", "ann2")
     done(session, project, s1, "ann1", "ann2")
-    rows = list_review_queue(session, project, _names(session, project))
+    rows = whole_queue(session, project, _names(session, project))
     assert [(r.statement_id, r.agreement) for r in rows] == [(s1.id, 1.0), (s0.id, None)]
 
 
@@ -164,15 +163,15 @@ def test_queue_figures_equal_each_statements_side_by_side_figure(app, session):
     for st in sts:  # sts[3]: nobody marks anything
         done(session, project, st, "ann1", "ann2", "ann3")
     names = _names(session, project)
-    rows = list_review_queue(session, project, names)
+    rows = whole_queue(session, project, names)
     expected = [(sts[1], 0.0), (sts[2], 0.5), (sts[4], 0.8), (sts[0], 1.0), (sts[3], None)]
     assert [(r.statement_id, r.agreement) for r in rows] == [(s.id, x) for s, x in expected]
     for row, (st, _) in zip(rows, expected, strict=True):
         figures = load_side_by_side(session, st, names).figures
         assert row.agreement == figures["stance_agreement"]
-    claims = list_review_queue(session, project, names, label="claim")
+    claims = whole_queue(session, project, names, label="claim")
     assert [(r.statement_id, r.agreement) for r in claims] == [(sts[1].id, 0.0), (sts[4].id, 0.8)]
-    assert list_review_queue(session, project, names, label="no-such-label") == []
+    assert whole_queue(session, project, names, label="no-such-label") == []
 
 
 def test_side_by_side_groups_say_what_differs(app, session):

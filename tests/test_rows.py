@@ -13,6 +13,7 @@ from annotator.accounts.users import get_user
 from annotator.annotation.rows import (
     ACTOR_ROLES,
     CONTENT,
+    EVERY_OWNER,
     OWN_FIELDS,
     RECORD_VALUES,
     VALUE_FIELDS,
@@ -21,7 +22,6 @@ from annotator.annotation.rows import (
     form_data,
     get_stance_row,
     list_stance_rows,
-    list_statement_rows,
     stance_select,
     value_types,
 )
@@ -82,10 +82,38 @@ def test_one_select_reads_the_stance_for_the_page_the_board_and_the_export(sessi
     bare = list_stance_rows(session, stance.statement_id, stance.annotator_id, timestamps=False)
     assert row in page and [r.id for r in bare] == [r.id for r in page]
     assert bare[0].created_at is None and not bare[0].is_gold
-    assert row in list_statement_rows(session, stance.statement_id)
+    assert row in list_stance_rows(session, stance.statement_id, EVERY_OWNER)
     own = session.execute(stance_select(names=False).where(Stance.id == stance.id)).one()
     assert tuple(own) == tuple(row[: len(OWN_FIELDS)])
     assert get_stance_row(session, -1) is None
+
+
+def test_one_reader_gives_an_owners_stances_and_the_boards(session):
+    """Every owner: each annotator's and gold, live only, by position; an owner: theirs."""
+    project, statement, stance = _a_targeted_stance(session)
+    gone = session.scalars(
+        select(Stance).where(Stance.statement_id == statement.id, Stance.id != stance.id)
+    ).first()
+    gone.deleted_at = gone.updated_at
+    session.flush()
+    live = session.scalars(
+        select(Stance.id)
+        .where(Stance.statement_id == statement.id, Stance.deleted_at.is_(None))
+        .order_by(Stance.start, Stance.end, Stance.id)
+    ).all()
+    every = list_stance_rows(session, statement.id, EVERY_OWNER)
+    assert [r.id for r in every] == live and gone.id not in live
+    owners = {r.annotator_id for r in every}
+    assert None in owners and len(owners) == 3  # gold and two annotators
+    for owner in owners - {None}:
+        mine = [r for r in every if r.annotator_id == owner]
+        assert list_stance_rows(session, statement.id, owner) == mine
+    bare = list_stance_rows(session, statement.id, EVERY_OWNER, timestamps=False)
+    assert [r.id for r in bare] == live and bare[0].created_at is None
+    lo, hi = stance.start, stance.end
+    near = list_stance_rows(session, statement.id, EVERY_OWNER, within=(lo, hi))
+    assert [r.id for r in near] == [r.id for r in every if r.start < hi and r.end > lo]
+    assert len(near) < len(every)
 
 
 def test_forms_audit_gold_and_the_export_follow_the_declaration(session):

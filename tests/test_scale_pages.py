@@ -16,11 +16,11 @@ from annotator.projects import progress
 from annotator.projects.assignments import assignment_summary
 from annotator.review import queue_page
 from annotator.review.finish import finish_review
-from annotator.review.review import annotator_names, list_review_queue
+from annotator.review.review import annotator_names
 
 from .factories import make_project
 from .test_api_helpers import api, api_demo, assert_error
-from .test_review_helpers import done, mark, setup
+from .test_review_helpers import done, mark, setup, whole_queue
 
 FAR = 2_000_000_000  # a statement id past every real one, still a database integer
 
@@ -49,9 +49,9 @@ def test_queue_pages_walk_every_ready_statement_once(app, session):
     third = queue_page.review_queue_page(session, project, names, size=2, after=second.next_after)
     assert [r.statement_id for r in third.rows] == [sts[4].id] and third.next_after is None
     walked = {r.statement_id for page in (first, second, third) for r in page.rows}
-    assert walked == {r.statement_id for r in list_review_queue(session, project, names)}
-    for page in (first, second, third):  # the same figures as the whole-queue computation
-        whole = {r.statement_id: r for r in list_review_queue(session, project, names)}
+    whole = {r.statement_id: r for r in whole_queue(session, project, names)}
+    assert walked == set(whole) == {st.id for st in sts}
+    for page in (first, second, third):  # the same figures as one page of the whole queue
         assert all(r == whole[r.statement_id] for r in page.rows)
     empty = queue_page.review_queue_page(session, project, names, after=FAR)
     assert empty.rows == [] and empty.next_after is None

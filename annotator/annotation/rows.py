@@ -136,23 +136,33 @@ def _column(name: str, refs: dict, times: Times):
 _RAW = String()  # timestamps as the driver hands them over
 
 
+# The owner ``list_stance_rows`` reads for the review board: every annotator's and gold.
+EVERY_OWNER: Literal["every"] = "every"
+
+
 def list_stance_rows(
     session: Session,
     statement_id: int,
-    owner_id: int,
+    owner_id: int | Literal["every"],
     *,
     within: tuple[int, int] | None = None,
     timestamps: bool = True,
 ) -> list[StanceRow]:
-    """The user's live stances (blind: never anyone else's) by position, optionally in a range.
+    """Live stances of a statement by position: the owner's (blind: never anyone else's),
+    or with ``EVERY_OWNER`` every annotator's and gold (review board); optionally in a range.
 
-    The page shows no timestamps, so it passes ``timestamps=False`` and gets None there;
-    its rows are then the driver's own tuples, as no column needs converting but
-    ``is_gold`` (0 on SQLite: false all the same), which saves a sixth of the read.
+    An explicit constant, not None, asks for every owner, so an owner id that is missing
+    cannot show an annotator the others' work. The page and the board show no timestamps, so
+    they pass ``timestamps=False`` and get None there; their rows are then the driver's own
+    tuples, as no column needs converting but ``is_gold`` (0 on SQLite: false all the same),
+    which saves a sixth to a third of the read.
     """
+    every = owner_id == EVERY_OWNER
     lo, hi = within if within is not None else (None, None)
-    params = {"statement_id": statement_id, "owner_id": owner_id, "lo": lo, "hi": hi}
-    result = session.connection().execute(_owned(within is not None, timestamps), params)
+    params = {"statement_id": statement_id, "lo": lo, "hi": hi}
+    if not every:
+        params["owner_id"] = owner_id
+    result = session.connection().execute(_live(every, within is not None, timestamps), params)
     try:
         return [StanceRow(*row) for row in (result if timestamps else result.cursor)]
     finally:
@@ -160,45 +170,17 @@ def list_stance_rows(
 
 
 @functools.cache
-def _owned(within: bool, timestamps: bool) -> Select:
+def _live(every: bool, within: bool, timestamps: bool) -> Select:
     query = (
-        stance_select(times="datetime" if timestamps else "none")
-        .where(
-            Stance.statement_id == bindparam("statement_id"),
-            Stance.annotator_id == bindparam("owner_id"),
-            Stance.deleted_at.is_(None),
-        )
-        .order_by(Stance.start, Stance.end, Stance.id)
-    )
-    if within:
-        query = query.where(Stance.start < bindparam("hi"), Stance.end > bindparam("lo"))
-    return query
-
-
-def list_statement_rows(
-    session: Session, statement_id: int, *, timestamps: bool = True
-) -> list[StanceRow]:
-    """Every live stance of a statement, annotators' and gold, by position (review board).
-
-    The review board shows no timestamps: with ``timestamps=False`` they are None and the
-    rows are the driver's own tuples (as in ``list_stance_rows``), a third of the read.
-    """
-    result = session.connection().execute(
-        _live_on_statement(timestamps), {"statement_id": statement_id}
-    )
-    try:
-        return [StanceRow(*row) for row in (result if timestamps else result.cursor)]
-    finally:
-        result.close()
-
-
-@functools.cache
-def _live_on_statement(timestamps: bool) -> Select:
-    return (
         stance_select(times="datetime" if timestamps else "none")
         .where(Stance.statement_id == bindparam("statement_id"), Stance.deleted_at.is_(None))
         .order_by(Stance.start, Stance.end, Stance.id)
     )
+    if not every:
+        query = query.where(Stance.annotator_id == bindparam("owner_id"))
+    if within:
+        query = query.where(Stance.start < bindparam("hi"), Stance.end > bindparam("lo"))
+    return query
 
 
 def get_stance_row(session: Session, stance_id: int) -> StanceRow | None:

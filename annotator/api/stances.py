@@ -97,7 +97,11 @@ def _gold_list(caller: Caller, statement_id: int, name: str | None) -> Response:
         raise Invalid("Ask for scope=gold or for an annotator, not both.", field="scope")
     if Role(caller.role) < Role.REVIEWER:
         raise Forbidden("Gold stances are for reviewers and leads.", field="scope")
-    rows = [r for r in row_service.list_statement_rows(db.session, statement_id) if r.is_gold]
+    rows = [
+        r
+        for r in row_service.list_stance_rows(db.session, statement_id, row_service.EVERY_OWNER)
+        if r.is_gold
+    ]
     return stance_response({"items": [stance_item(row, None) for row in rows]})
 
 

@@ -69,10 +69,18 @@ def read_mapping(path: Path) -> BratMapping:
 def check_keys(mapping: BratMapping, where: str = "") -> None:
     """Invalid for a label key that is neither ``Type`` nor ``Type:Attribute=Value`` and for a
     relation key with an attribute (brat attributes sit on entities)."""
+    _parse_labels(mapping.labels, where)
+    _check_relation_keys(mapping, where)
+
+
+def _parse_labels(labels: dict[str, str], where: str = "") -> LabelMap:
     try:
-        LabelMap.of(mapping.labels)
+        return LabelMap.of(labels)
     except ValueError as exc:
         raise Invalid(f"{where}{exc}.") from None
+
+
+def _check_relation_keys(mapping: BratMapping, where: str = "") -> None:
     for key in mapping.relations:
         if not _RELATION_KEY.match(key):
             raise Invalid(f"{where}relation type '{key}' takes no attribute; use the brat type.")
@@ -107,10 +115,13 @@ def import_brat(
     session: Session, project: Project, source: Path, mapping: BratMapping, *,
     user: User | None = None,
 ) -> StanceImportReport:  # fmt: skip
-    """Read a brat folder or zip into the project inside the caller's transaction."""
+    """Read a brat folder or zip into the project inside the caller's transaction.
+
+    The label mapping is parsed once here; the three passes over the documents share it.
+    """
     labels, types = _keys(session, project)
     _check_mapping(mapping, labels, types)
-    label_map = {key: key for key in labels} | mapping.labels
+    label_map = _parse_labels({key: key for key in labels} | mapping.labels)
     type_map = {key: key for key in types} | mapping.relations
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -129,7 +140,7 @@ def import_brat(
 
 
 def _check_mapping(mapping: BratMapping, labels: set[str], types: set[str]) -> None:
-    check_keys(mapping)
+    _check_relation_keys(mapping)
     for brat_type, key in mapping.labels.items():
         if key not in labels:
             raise Invalid(f"The map sends brat type '{brat_type}' to '{key}', no label here.")

@@ -157,9 +157,14 @@ def _write_text(path: Path, text: str) -> None:
 
 
 def read_folder(
-    folder: str | Path, *, labels: Mapping[str, str], relation_types: Mapping[str, str]
+    folder: str | Path,
+    *,
+    labels: Mapping[str, str] | LabelMap,
+    relation_types: Mapping[str, str],
 ) -> Iterator[dict[str, Any]]:
-    """Each ``.ann`` of a folder with its ``.txt`` as a bundle, in name order (read_document)."""
+    """Each ``.ann`` of a folder with its ``.txt`` as a bundle, in name order (read_document);
+    the label mapping is parsed once for all of them (or comes parsed)."""
+    labels = label_map(labels)
     for ann_path in sorted(Path(folder).glob("*.ann")):
         txt_path = ann_path.with_suffix(".txt")
         if not txt_path.exists():
@@ -173,12 +178,22 @@ def read_folder(
         )  # fmt: skip
 
 
+def label_map(labels: Mapping[str, str] | LabelMap) -> LabelMap:
+    """The label mapping parsed (``brat_mapping``), once per run; FormatError for a bad key."""
+    if isinstance(labels, LabelMap):
+        return labels
+    try:
+        return LabelMap.of(labels)
+    except ValueError as exc:
+        raise FormatError(f"the label mapping: {exc}") from None
+
+
 def read_document(
     name: str,
     text: str,
     ann: str,
     *,
-    labels: Mapping[str, str],
+    labels: Mapping[str, str] | LabelMap,
     relation_types: Mapping[str, str],
     file: str | None = None,
 ) -> dict[str, Any]:
@@ -187,14 +202,15 @@ def read_document(
     importer's messages.
 
     ``labels`` maps brat types, or a type with an attribute value (``Claim:Stance=For``,
-    see ``brat_mapping``), to label keys, ``relation_types`` relation types to type keys;
+    see ``brat_mapping``), to label keys (a ``LabelMap`` already parsed, or the mapping to
+    parse), ``relation_types`` relation types to type keys;
     an unmapped type or attribute value, an offset whose text differs from the ``.txt``, a
     reference to an unknown ``T`` and an annotation kind we do not read (events,
     equivalences) raise FormatError at file:line.
     """
     statement_id, owner = split_document_name(name)
     scope = {"annotator": owner, "scope": "annotator" if owner is not None else "gold"}
-    reader = _Reader(text, labels, relation_types, file or f"{name}.ann")
+    reader = _Reader(text, label_map(labels), relation_types, file or f"{name}.ann")
     rows = [(n, line.rstrip("\r")) for n, line in enumerate(ann.split("\n"), 1)]
     rows = [(n, line) for n, line in rows if line.strip()]
 
@@ -217,12 +233,8 @@ def read_document(
 class _Reader:
     """The state of one .ann being read: its stances and relations by brat id."""
 
-    def __init__(self, text: str, labels: Mapping, relation_types: Mapping, file: str) -> None:
-        self.text, self.relation_types, self.file = text, relation_types, file
-        try:
-            self.labels = LabelMap.of(labels)
-        except ValueError as exc:
-            raise FormatError(f"the label mapping: {exc}") from None
+    def __init__(self, text: str, labels: LabelMap, relation_types: Mapping, file: str) -> None:
+        self.text, self.labels, self.relation_types, self.file = text, labels, relation_types, file
         self.stances: dict[str, dict] = {}
         self.relations: dict[str, dict] = {}
         self.lines: dict[str, int] = {}  # brat id (and "N <tid>" for a target) -> line

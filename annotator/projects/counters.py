@@ -2,25 +2,22 @@
 
 Progress, Assignments and the list of a project's annotators read these few rows instead of
 counting every stance and assignment per request. The triggers update them in the
-transaction of each write, whatever path makes it; ``recount`` counts the rows afresh, which
-is what the stored figures must always equal.
+transaction of each write, whatever path makes it. The tests recount the rows afresh
+(``tests/counter_oracle.py``), which is what the stored figures must always equal.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from annotator.models import (
-    Assignment,
     AssignmentCount,
     Label,
     Project,
-    Stance,
     StanceCount,
-    Statement,
     StatementCoverage,
 )
 
@@ -78,63 +75,3 @@ def counted_annotators(session: Session, project: Project):
         StanceCount.n > 0,
     )
     return assigned.union(stanced)
-
-
-@dataclass(frozen=True)
-class Counters:
-    """Every project's counters, non-zero ones only, for comparing stored with recounted."""
-
-    stances: dict[tuple[int, int], int]  # (label, annotator) -> n
-    assignments: dict[tuple[int, int, bool, str], int]  # (project, annotator, active, state)
-    coverage: dict[tuple[int, int], int]  # (project, k) -> statements with >= k active
-
-
-def stored_counters(session: Session) -> Counters:
-    """The counters as the triggers left them."""
-    return Counters(
-        _nonzero(session, StanceCount.label_id, StanceCount.annotator_id, StanceCount.n),
-        _nonzero(
-            session,
-            AssignmentCount.project_id,
-            AssignmentCount.annotator_id,
-            AssignmentCount.active,
-            AssignmentCount.state,
-            AssignmentCount.n,
-        ),  # fmt: skip
-        _nonzero(
-            session,
-            StatementCoverage.project_id,
-            StatementCoverage.assignees,
-            StatementCoverage.statements,
-        ),
-    )
-
-
-def _nonzero(session: Session, *columns) -> dict:
-    return {tuple(row[:-1]): row[-1] for row in session.execute(select(*columns)) if row[-1]}
-
-
-def recount(session: Session) -> Counters:
-    """The counters counted afresh from the stances, assignments and statements."""
-    live = select(Stance.label_id, Stance.annotator_id, func.count()).where(
-        Stance.deleted_at.is_(None), Stance.is_gold.is_(False)
-    )
-    states = select(
-        Statement.project_id, Assignment.annotator_id, Assignment.active, Assignment.state,
-        func.count(),
-    ).join(Statement, Statement.id == Assignment.statement_id)  # fmt: skip
-    per_statement = select(
-        Statement.project_id,
-        func.count(Assignment.id).label("c"),
-    ).outerjoin(Assignment, (Assignment.statement_id == Statement.id) & Assignment.active)
-    coverage: dict[tuple[int, int], int] = {}
-    for project_id, c in session.execute(per_statement.group_by(Statement.id)):
-        for k in range(c + 1):
-            coverage[project_id, k] = coverage.get((project_id, k), 0) + 1
-    return Counters(_grouped(session, live, 2), _grouped(session, states, 4), coverage)
-
-
-def _grouped(session: Session, query, keys: int) -> dict:
-    """Run a count query grouped by its first ``keys`` columns, as key tuple -> count."""
-    rows = session.execute(query.group_by(*list(query.selected_columns)[:keys]))
-    return {tuple(row[:keys]): row[keys] for row in rows}

@@ -205,7 +205,7 @@ def list_labels(
     session: Session, project: Project, *, include_retired: bool = False
 ) -> list[Label]:
     """The project's labels in display order."""
-    query = select(Label).where(Label.project_id == project.id).order_by(Label.position)
+    query = select(Label).where(Label.project_id == project.id).order_by(Label.position, Label.id)
     if not include_retired:
         query = query.where(Label.retired.is_(False))
     return list(session.scalars(query))

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from annotator.agreement.stances import Mark, Unit, compute_agreement, stance_agreement_by_statement
 from annotator.errors import NotFound
-from annotator.models import Assignment, GoldDecision, Label, Project, Stance, Statement, User
+from annotator.models import Assignment, Label, Project, Stance, Statement, User
 from annotator.projects.counters import counted_annotators
 from annotator.review.finish import review_state
 from annotator.review.side_by_side import align
@@ -201,37 +201,6 @@ class QueueRow:
         return review_state(self.reviewed_at, self.review_version)
 
 
-def next_to_review(rows: list[QueueRow], after: int | None) -> int | None:
-    """The first row after ``after`` in queue order that is not reviewed, wrapping around."""
-    ids = [r.statement_id for r in rows]
-    start = ids.index(after) + 1 if after in ids else 0
-    for row in rows[start:] + rows[:start]:
-        if row.state != "reviewed" and row.statement_id != after:
-            return row.statement_id
-    return None
-
-
-def list_review_queue(
-    session: Session,
-    project: Project,
-    names: dict[int, str],
-    *,
-    label: str | None = None,
-    annotator_id: int | None = None,
-) -> list[QueueRow]:
-    """Statements whose active assigned annotators are all done, most disagreement first."""
-    lanes = _finished(session, project)
-    if annotator_id is not None:
-        lanes = {sid: anns for sid, anns in lanes.items() if annotator_id in anns}
-    stances = _lane_stances(session, project, lanes)
-    if label:
-        lanes = _with_label(session, project, lanes, stances, label)
-    decided = _decided(session, project)
-    statements = session.execute(select(*QUEUE_STATEMENT).where(Statement.project_id == project.id))
-    ready = [st for st in statements if st[0] in lanes]
-    return queue_rows(ready, lanes, stances, decided, names)
-
-
 # What a queue row shows of its statement, in _queue_row's order (the length for agreement).
 QUEUE_STATEMENT = (
     Statement.id,
@@ -246,7 +215,7 @@ QUEUE_STATEMENT = (
 def queue_rows(statements, lanes, stances, decided, names) -> list[QueueRow]:
     """Queue rows of ready statements (rows of QUEUE_STATEMENT), most disagreement first.
 
-    The whole queue (``list_review_queue``) and a page of it (``queue_page``) build them so.
+    A page of the queue (``queue_page``) builds them so.
     """
     figures = queue_agreement(statements, lanes, stances)
     rows = [
@@ -256,23 +225,6 @@ def queue_rows(statements, lanes, stances, decided, names) -> list[QueueRow]:
     return sorted(
         rows, key=lambda r: (r.agreement is None, -r.disagreement, -r.open_groups, r.statement_id)
     )
-
-
-def _finished(session: Session, project: Project) -> dict[int, list[int]]:
-    """Statement id -> its active assigned annotators, for statements where all are done."""
-    rows = session.execute(
-        select(Assignment.statement_id, Assignment.annotator_id, Assignment.state)
-        .join(Statement)
-        .where(Statement.project_id == project.id, Assignment.active)
-        .order_by(Assignment.annotator_id)
-    )
-    lanes: dict[int, list[int]] = defaultdict(list)
-    open_: set[int] = set()
-    for sid, aid, state in rows:
-        lanes[sid].append(aid)
-        if state != "done":
-            open_.add(sid)
-    return {sid: anns for sid, anns in lanes.items() if sid not in open_}
 
 
 _RowBase = namedtuple("_RowBase", [*MarkRow._fields, "id"])
@@ -291,40 +243,6 @@ class _Row(_RowBase):
     label_id = _RowBase.label
     target_id = _RowBase.target
     holder_id = _RowBase.holder
-
-
-def _lane_stances(session, project, lanes) -> dict[int, list[_Row]]:
-    """Statement id -> live stances of the statement's lane annotators."""
-    query = _live(
-        select(*MARK_COLUMNS, Stance.id).join(Statement, Statement.id == Stance.statement_id)
-    ).where(Statement.project_id == project.id)
-    out: dict[int, list[_Row]] = defaultdict(list)
-    for row in _iter_plain(session, query):
-        if row[0] in lanes and row[1] in lanes[row[0]]:
-            out[row[0]].append(_Row._make(row))
-    return out
-
-
-def _with_label(session, project, lanes: dict, stances: dict, key: str) -> dict[int, list[int]]:
-    """The lanes of the statements with a stance of the label ``key`` (none if unknown)."""
-    label_id = session.scalar(
-        select(Label.id).where(Label.project_id == project.id, Label.key == key)
-    )
-    has = {sid for sid, rows in stances.items() if any(s.label_id == label_id for s in rows)}
-    return {sid: anns for sid, anns in lanes.items() if sid in has}
-
-
-def _decided(session, project) -> dict[int, set[int]]:
-    """Statement id -> annotator stance ids some decision already used."""
-    rows = session.execute(
-        select(GoldDecision.statement_id, GoldDecision.source_stance_ids)
-        .join(Statement)
-        .where(Statement.project_id == project.id)
-    )
-    out: dict[int, set[int]] = defaultdict(set)
-    for sid, ids in rows:
-        out[sid].update(ids or [])
-    return out
 
 
 def _queue_row(

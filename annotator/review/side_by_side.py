@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from annotator.agreement.stances import Mark, Unit, compute_agreement
-from annotator.annotation.rows import StanceRow, list_statement_rows
+from annotator.annotation.rows import EVERY_OWNER, StanceRow, list_stance_rows
 from annotator.models import (
     Actor,
     Assignment,
@@ -169,7 +169,7 @@ def load_side_by_side(session: Session, statement: Statement, names: dict[int, s
     Stances are read as plain rows without timestamps (the page shows none), decisions as
     rows; the view keeps both so the unanimous count and the relation board reuse them.
     """
-    stances = list_statement_rows(session, statement.id, timestamps=False)
+    stances = list_stance_rows(session, statement.id, EVERY_OWNER, timestamps=False)
     own = [s for s in stances if not s.is_gold]
     lanes = _lanes(session, statement, own, names)
     groups = align(own, [s for s in stances if s.is_gold], [lane.annotator_id for lane in lanes])

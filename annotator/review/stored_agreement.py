@@ -28,7 +28,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 import orjson
-from sqlalchemy import Text, cast, delete, func, select
+from sqlalchemy import Text, bindparam, cast, delete, select
 from sqlalchemy.orm import Session
 
 from annotator.agreement.bootstrap import RESAMPLES
@@ -302,29 +302,67 @@ def get_run(session: Session, project: Project, run_id: int) -> AgreementRun:
     return run
 
 
-def changed_since(session: Session, project: Project, when) -> int:
+def changed_since(session: Session, project: Project, when, *, cap: int | None = None) -> int:
     """How many of the project's statements had a stance, relation or assignment change after
-    ``when`` (0: the stored result is current).
+    ``when`` (0: the stored result is current); past ``cap`` it stops and says ``cap + 1``.
 
     Deletes are soft (they set ``deleted_at`` and so ``updated_at``). Two steps, each on an
-    index: the statements changed since ``when`` in any project (a short range scan on
-    ``updated_at``; joined to the project in one query, the planners scanned the project's
-    stances instead, 80 ms at 10,000 statements), then which of them are this project's.
+    index: the statements changed since ``when`` in any project (a range scan on
+    ``updated_at``, streamed in batches; joined to the project in one query, the planners
+    scanned the project's stances instead, 80 ms at 10,000 statements), then which of each
+    batch are this project's. The cap bounds the work when the project changed much; edits
+    of other projects since ``when`` are still read (stances carry no project to index).
     """
-    changed: set[int] = set()
+    seen: set[int] = set()
+    ours: set[int] = set()
+    pending: set[int] = set()
+    for batch in _changed_batches(session, when):
+        pending |= batch - seen
+        seen |= batch
+        if len(pending) >= _CHECK:
+            ours |= _of_project(session, project, pending)
+            pending = set()
+            if cap is not None and len(ours) > cap:
+                return cap + 1
+    ours |= _of_project(session, project, pending)
+    return len(ours) if cap is None else min(len(ours), cap + 1)
+
+
+_BATCH = 2000  # rows of the updated_at scan fetched at a time
+_CHECK = 500  # new statement ids looked up in the project at a time (the cap's granularity)
+
+
+def _changed_batches(session: Session, when):
+    """Sets of statement ids with a stance, relation or assignment changed after ``when``.
+
+    Core rows in batches (a server-side cursor on PostgreSQL): the ORM's rows cost as much
+    again as the scan.
+    """
+    connection = session.connection()
     for model in (Stance, Relation, Assignment):
         # No DISTINCT: with it SQLite walks the statement_id index instead of updated_at's.
-        rows = session.execute(select(model.statement_id).where(model.updated_at > when))
-        changed.update(rows.scalars())
-    if not changed:
-        return 0
-    ids = list(changed)
-    return sum(
-        session.scalar(
-            select(func.count()).where(Statement.id.in_(chunk), Statement.project_id == project.id)
-        )
-        for chunk in _chunks(ids, 500)
-    )
+        query = select(model.statement_id).where(model.updated_at > when)
+        result = connection.execute(query.execution_options(yield_per=_BATCH))
+        try:
+            for rows in result.partitions():
+                yield {row[0] for row in rows}
+        finally:
+            result.close()
+
+
+def _of_project(session: Session, project: Project, ids: set[int]) -> set[int]:
+    """Those of the statement ids that are the project's (Core reads on the primary key)."""
+    connection, out = session.connection(), set()
+    for chunk in _chunks(list(ids), _CHECK):
+        result = connection.execute(_OF_PROJECT, {"ids": chunk, "project": project.id})
+        out.update(row[0] for row in result.cursor.fetchall())
+        result.close()
+    return out
+
+
+_OF_PROJECT = select(Statement.id).where(
+    Statement.id.in_(bindparam("ids", expanding=True)), Statement.project_id == bindparam("project")
+)
 
 
 def stored_report(

@@ -17,7 +17,13 @@ from annotator.agreement.reading import READINGS
 from annotator.agreement.relations import METRICS as REL_METRICS
 from annotator.agreement.stances import METRICS
 from annotator.annotation.relation_types import list_relation_types
-from annotator.annotation.rows import VALUE_FIELDS, form_data, get_stance_row, list_statement_rows
+from annotator.annotation.rows import (
+    EVERY_OWNER,
+    VALUE_FIELDS,
+    form_data,
+    get_stance_row,
+    list_stance_rows,
+)
 from annotator.annotation.versions import RowEdit
 from annotator.annotation.workspace import (
     mention_highlights,
@@ -94,7 +100,9 @@ def queue(project):
         next_after=page.next_after,
         after=after,
         order=order,
-        stored=qo.stored_note(db.session, project) if order == "agreement" else None,
+        stored=qo.stored_note(db.session, project, count_changes=not after)
+        if order == "agreement"
+        else None,
         names=names,
         labels=list_labels(db.session, project, include_retired=True),
         label=label,
@@ -451,7 +459,7 @@ def _gold_values(stance, review_version: int, source: bool) -> dict:
 
 def _gold_page(project, st, form, gold=None, status=200):
     """The gold form under the text, which shows the gold stances and actor mentions."""
-    rows = [r for r in list_statement_rows(db.session, st.id) if r.is_gold]
+    rows = [r for r in list_stance_rows(db.session, st.id, EVERY_OWNER) if r.is_gold]
     found, names = statement_mentions(db.session, project, st)
     paragraphs = layout.layout(st.text, stance_highlights(rows) + mention_highlights(found))
     ctx = dict(project=project, st=st, form=form, gold=gold, gold_rows=rows)

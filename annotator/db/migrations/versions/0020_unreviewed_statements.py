@@ -1,7 +1,7 @@
 """a partial index of the statements without a review
 
 Revision ID: 0020
-Revises: 0017
+Revises: 0019
 
 The review queue's "next" (``queue_page.next_unreviewed``) looks for the first ready
 statement without a review. ``reviewed_at`` sits after ``text`` in the row, so checking it
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0020"
-down_revision = "0017"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
