@@ -368,14 +368,19 @@ class Stance(OwnedWork, Base):
         # An annotator's stances (queue counts) and a label's (browser filter), migration 0009.
         Index("ix_stances_owner_statement", "annotator_id", "statement_id"),
         Index("ix_stances_label_statement", "label_id", "statement_id"),
+        # An actor's live stances as target or holder, by owner: the registry's usage counts
+        # read these alone, never a stance row (migration 0021; they replaced the plain
+        # (target_id) and (holder_id) indexes).
+        Index("ix_stances_target_live", "target_id", "deleted_at", "annotator_id"),
+        Index("ix_stances_holder_live", "holder_id", "deleted_at", "annotator_id"),
     )
 
     start: Mapped[int] = mapped_column(Integer)
     end: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
     label_id: Mapped[int] = mapped_column(ForeignKey("labels.id"))
-    target_id: Mapped[int | None] = mapped_column(ForeignKey("actors.id"), index=True)
-    holder_id: Mapped[int | None] = mapped_column(ForeignKey("actors.id"), index=True)
+    target_id: Mapped[int | None] = mapped_column(ForeignKey("actors.id"))
+    holder_id: Mapped[int | None] = mapped_column(ForeignKey("actors.id"))
     guidelines_version: Mapped[int | None] = mapped_column(Integer)
     # The suggestion an annotator accepted to make this stance (None: drawn by hand). A plain
     # column, no foreign key: SQLite can add a key only by rebuilding ``stances``, whose drop
