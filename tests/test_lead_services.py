@@ -310,11 +310,12 @@ def test_assigning_needs_membership_even_for_admins_and_reassigning_is_logged(se
 
 
 def test_the_ids_of_where_are_named_so_they_cannot_be_swapped(session):
-    """An audit event's statement id and an edit's row id and version are keyword-only."""
+    """An audit event's project and statement ids and an edit's row id and version are
+    keyword-only."""
     project, st = demo(session)
     user = get_user(session, "annotator1")
     with pytest.raises(TypeError):
-        record_event(session, user, "assign", "assignment", 1, project.id, st.id)
+        record_event(session, user, "assign", "assignment", 1, project.id)
     with pytest.raises(TypeError):
         RowEdit(project, st, user, 1, 1)
 

@@ -337,4 +337,4 @@ def _snapshot(actor: Actor) -> dict:
 
 
 def _audit(session: Session, user: User, action: str, actor: Actor, data: dict) -> None:
-    record_event(session, user, action, "actor", actor.id, actor.project_id, data=data)
+    record_event(session, user, action, "actor", actor.id, project_id=actor.project_id, data=data)

@@ -44,7 +44,7 @@ def import_actors(
     session.flush()
     if created or updated:
         data = {"created": created, "updated": updated}
-        record_event(session, user, "import", "actors", None, project.id, data=data)
+        record_event(session, user, "import", "actors", None, project_id=project.id, data=data)
     return created, updated
 
 
@@ -219,7 +219,9 @@ def propose_actor(
     set_aliases(actor, [name])
     session.add(actor)
     session.flush()
-    record_event(session, user, "propose", "actor", actor.id, project.id, data={"name": name})
+    record_event(
+        session, user, "propose", "actor", actor.id, project_id=project.id, data={"name": name}
+    )
     return actor
 
 

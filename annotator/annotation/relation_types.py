@@ -172,4 +172,4 @@ def _check_hotkey(session: Session, project: Project, rtype: RelationType | None
 
 def _audit(session, user: User | None, project: Project, rtype: RelationType, action: str, data):
     data = {"key": rtype.key, **data}
-    record_event(session, user, action, "relation_type", rtype.id, project.id, data=data)
+    record_event(session, user, action, "relation_type", rtype.id, project_id=project.id, data=data)

@@ -15,16 +15,16 @@ def record_event(
     action: str,
     entity: str,
     entity_id: int | None = None,
-    project_id: int | None = None,
     *,
+    project_id: int | None = None,
     statement_id: int | None = None,
     data: dict[str, Any] | None = None,
 ) -> None:
     """Append one event to the audit log in the caller's transaction.
 
     Who did what to which row, and where: the arguments read in that order (`record_event(
-    session, user, "assign", "assignment", a.id, project.id, statement_id=st.id, data=data)`).
-    The statement and the data are named, so the two ids of "where" cannot be swapped.
+    session, user, "assign", "assignment", a.id, project_id=p.id, statement_id=st.id)`).
+    The ids of "where" are named, so no id can take another's place.
 
     Written at once as a plain INSERT: events are never read back in the request that writes
     them, and the unit of work costs several times the insert on the save path. Every id it
@@ -53,7 +53,7 @@ def record_statement_event(
 ) -> None:
     """An event about a row of one statement, which gives both ids of "where" (no ints to swap)."""
     where = {"statement_id": statement.id, "data": data}
-    record_event(session, user, action, entity, entity_id, statement.project_id, **where)
+    record_event(session, user, action, entity, entity_id, project_id=statement.project_id, **where)
 
 
 def record_statement_change(
@@ -72,7 +72,14 @@ def record_statement_change(
     if before is not None:
         data["before"] = before
     record_event(
-        session, user, action, entity, row.id, project_id, statement_id=row.statement_id, data=data
+        session,
+        user,
+        action,
+        entity,
+        row.id,
+        project_id=project_id,
+        statement_id=row.statement_id,
+        data=data,
     )
 
 

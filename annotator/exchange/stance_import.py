@@ -65,7 +65,7 @@ def import_stances(
     if report.annotator or report.gold or report.statements or report.relations:
         data = {"annotator": report.annotator, "gold": report.gold, "file": file}
         data["relations"] = report.relations
-        record_event(session, user, "import", "stances", None, project.id, data=data)
+        record_event(session, user, "import", "stances", None, project_id=project.id, data=data)
     return report
 
 

@@ -139,7 +139,9 @@ def assign_project(
     _insert(session, rows)
     report = AssignReport(n, len(annotators), len(rows), short)
     data = {"per_statement": n, "created": len(rows), "short": short}
-    record_event(session, user, "assign_all", "project", project.id, project.id, data=data)
+    record_event(
+        session, user, "assign_all", "project", project.id, project_id=project.id, data=data
+    )
     return report
 
 

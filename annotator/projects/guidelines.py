@@ -37,7 +37,9 @@ def save_guidelines(
     session.add(version)
     session.flush()
     data = {"version": version.version}
-    record_event(session, user, "create", "guidelines", version.id, project.id, data=data)
+    record_event(
+        session, user, "create", "guidelines", version.id, project_id=project.id, data=data
+    )
     return version, True
 
 

@@ -209,4 +209,4 @@ def delete_label(session: Session, project: Project, label: Label, *, user=None)
 
 def _audit(session, user: User | None, project: Project, label: Label, action: str, data):
     data = {"key": label.key, **data}
-    record_event(session, user, action, "label", label.id, project.id, data=data)
+    record_event(session, user, action, "label", label.id, project_id=project.id, data=data)

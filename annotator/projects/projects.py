@@ -115,7 +115,7 @@ def create_project(
         for i, spec in enumerate(DEFAULT_RELATION_TYPES)
     )
     session.flush()
-    record_event(session, user, "create", "project", project.id, project.id)
+    record_event(session, user, "create", "project", project.id, project_id=project.id)
     return project
 
 
@@ -197,7 +197,9 @@ def set_member(
     membership.role = role
     session.flush()
     data = {"username": member.username, "role": role}
-    record_event(session, user, "set_role", "membership", membership.id, project.id, data=data)
+    record_event(
+        session, user, "set_role", "membership", membership.id, project_id=project.id, data=data
+    )
     return membership
 
 
@@ -247,7 +249,9 @@ def update_project(session: Session, project: Project, *, user: User | None = No
     if before != after:
         session.flush()
         diff = {k: [before[k], after[k]] for k in changes if before[k] != after[k]}
-        record_event(session, user, "update", "project", project.id, project.id, data=diff)
+        record_event(
+            session, user, "update", "project", project.id, project_id=project.id, data=diff
+        )
     return project
 
 
@@ -310,7 +314,9 @@ def remove_member(session: Session, project: Project, member: User, *, user=None
     session.delete(membership)
     session.flush()
     data = {"username": member.username, "role": membership.role}
-    record_event(session, user, "remove", "membership", membership.id, project.id, data=data)
+    record_event(
+        session, user, "remove", "membership", membership.id, project_id=project.id, data=data
+    )
 
 
 def _keep_a_lead(session: Session, project: Project, membership: Membership) -> None:

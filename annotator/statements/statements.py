@@ -108,7 +108,7 @@ def _record_import(session, project, user, report: ImportReport, files: list[str
         "skipped": len(report.skipped),
         "files": [name.rsplit("/", 1)[-1] for name in files],
     }
-    record_event(session, user, "import", "statements", None, project.id, data=data)
+    record_event(session, user, "import", "statements", None, project_id=project.id, data=data)
 
 
 def _batches(records: Iterable[StatementInput]) -> Iterator[list[StatementInput]]:

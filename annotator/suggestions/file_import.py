@@ -68,7 +68,9 @@ def import_suggestions(
         raise Invalid(f"{file}: not UTF-8 text; nothing was imported.") from None
     report = importer.report
     data = {"file": file, "lines": report.lines, "stored": report.stored}
-    record_event(session, user, "import", "suggestions", recommender.id, project.id, data=data)
+    record_event(
+        session, user, "import", "suggestions", recommender.id, project_id=project.id, data=data
+    )
     return report
 
 

@@ -306,4 +306,6 @@ def _settings(kind: str, settings: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _audit(session, user, project, recommender: Recommender, action: str, data: dict) -> None:
-    record_event(session, user, action, "recommender", recommender.id, project.id, data=data)
+    record_event(
+        session, user, action, "recommender", recommender.id, project_id=project.id, data=data
+    )

@@ -325,7 +325,7 @@ def _audit(session, user, project, suggestion: Suggestion, action: str, **data) 
         action,
         "suggestion",
         suggestion.id,
-        project.id,
+        project_id=project.id,
         statement_id=suggestion.statement_id,
         data=data,
     )

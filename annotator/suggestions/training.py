@@ -72,7 +72,9 @@ def train_recommender(
         "precision": model.precision,
         "recall": model.recall,
     }
-    record_event(session, user, "train", "recommender", recommender.id, project.id, data=data)
+    record_event(
+        session, user, "train", "recommender", recommender.id, project_id=project.id, data=data
+    )
     return model
 
 
