@@ -51,17 +51,22 @@ def full_scans(session, statements, patterns: tuple | None = None) -> list[str]:
     """The plan lines that scan stances or statements in full, with their query;
     ``patterns``: (SQLite, PostgreSQL) regular expressions naming other tables."""
     sqlite_scan, pg_scan = patterns or (SQLITE_SCAN, PG_SCAN)
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    plans = explained(session, statements, "enable_seqscan")
+    return [p for p in plans if (sqlite_scan if sqlite else pg_scan).search(p)]
+
+
+def explained(session, statements, *disabled: str) -> list[str]:
+    """Each statement followed by its plan; ``disabled``: PostgreSQL plan types priced out."""
     conn = session.connection()
     sqlite = conn.dialect.name == "sqlite"
-    if not sqlite:
-        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+    for setting in () if sqlite else disabled:
+        conn.exec_driver_sql(f"SET LOCAL {setting} = off")
     found = []
     for statement, parameters in statements:
         prefix = "EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN "
         rows = conn.exec_driver_sql(prefix + statement, parameters).all()
-        plan = "\n".join(str(r[-1]) for r in rows)
-        if (sqlite_scan if sqlite else pg_scan).search(plan):
-            found.append(f"{statement}\n{plan}")
+        found.append(statement + "\n" + "\n".join(str(r[-1]) for r in rows))
     return found
 
 
@@ -95,6 +100,20 @@ def _search_paths(session, project, statement, user):
         browse(
             session, project, Filters(q="Iran", sort="date", after=f"2020,{statement.id}"), own=None
         )
+    finally:
+        search.FEW = few
+
+
+def _date_order(session, project, statement, user):
+    """The list in date order without search words, and (SQLite) the search's walk in date
+    order, both directions, first and cursor pages (test_date_order_* below for more)."""
+    few = search.FEW
+    search.FEW = 0
+    try:
+        for sort in ("date", "-date"):
+            for after in ("", f"2024-01-19,{statement.id}"):
+                browse(session, project, Filters(sort=sort, after=after), own=None)
+                browse(session, project, Filters(q="Iran", sort=sort, after=after), own=None)
     finally:
         search.FEW = few
 
@@ -165,6 +184,7 @@ def _stances(session, project, statement, user):
         _queue,
         _search,
         _search_paths,
+        _date_order,
         _progress,
         _review,
         _review_page,
@@ -182,6 +202,33 @@ def test_hot_queries_scan_no_table_in_full(session, world, hot):
     scans = full_scans(session, statements)
     session.rollback()
     assert not scans, "full scans:\n\n" + "\n\n".join(scans)
+
+
+SORTED = re.compile(r"USE TEMP B-TREE FOR (RIGHT PART OF )?ORDER BY|\bSort\b")
+
+
+def test_date_order_pages_read_the_date_index_in_order(session, world):
+    """The pages in date order read migration 0018's index in its order, never sorting the
+    project's statements (PostgreSQL with sorts priced out, as the test's tables are tiny),
+    and a cursor page starts inside the index (SQLite shows ``<expr>>?``), so page 1,000
+    costs what page 1 does. On SQLite this covers the search's walk too (its hand-over,
+    ``id IN (matches)``, sorts the matches by design and is left out)."""
+    _date_order(session, *world)
+    with recorded(session) as statements:
+        _date_order(session, *world)
+    pages = [
+        (sql, p) for sql, p in statements if "ORDER BY" in sql and "IN (SELECT rowid" not in sql
+    ]
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    if not sqlite:  # PostgreSQL's search keeps its own plan (walk, GIN): the list is checked
+        pages = [(sql, p) for sql, p in pages if "search_vector" not in sql]
+    plans = explained(session, pages, "enable_seqscan", "enable_sort", "enable_bitmapscan")
+    session.rollback()
+    assert len(plans) >= (12 if sqlite else 4)
+    for (_sql, parameters), plan in zip(pages, plans, strict=True):
+        assert "ix_statements_project_date" in plan and not SORTED.search(plan), plan
+        if sqlite and "2024-01-19" in str(parameters):  # a cursor page
+            assert "<expr>" in plan, plan
 
 
 def test_the_check_finds_a_full_scan(session, world):
