@@ -69,13 +69,22 @@ def expected(q, sort):
 
 @pytest.mark.parametrize("q", ["common", "dense", "tail", "common tail", "absent"])
 @pytest.mark.parametrize("sort", ["id", "-id", "date", "-date"])
-@pytest.mark.parametrize("walk", ["planner", "always"])
+@pytest.mark.parametrize("walk", ["planner", "always", "in order"])
 def test_every_path_lists_exactly_the_matches(session, project, monkeypatch, q, sort, walk):
-    """``always``: the page walks first whatever the estimate (SQLite: in date order only), with
-    a walk shorter than the gaps between ``tail``'s matches, so it hands over mid-way."""
+    """``always``: the page walks first whatever the count of matches (SQLite: in date order
+    only), with a walk shorter than the gaps between ``tail``'s matches, so it hands over
+    mid-way. ``in order`` (SQLite, date order): the date index read against the set of
+    matches, never the walk nor the sort."""
+    monkeypatch.setattr(search, "FEW", 1)
     if walk == "always":
-        monkeypatch.setattr(search, "FEW", 0)
+        monkeypatch.setattr(search, "DENSE", 10**6)
         monkeypatch.setattr(search, "WALK", 12)
+    elif walk == "in order":
+        if session.get_bind().dialect.name != "sqlite":
+            pytest.skip("SQLite's page shape; PostgreSQL's walk and lookup are the cases above")
+        monkeypatch.setattr(search, "DENSE", 0)
+    else:
+        monkeypatch.undo()
     assert all_pages(session, project, q, sort) == expected(q, sort)
 
 

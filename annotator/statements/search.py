@@ -35,6 +35,7 @@ from annotator.models import SearchBacklog, Statement
 
 WALK = 200  # rows a page filters in page order before asking the index for every match
 FEW = 2000  # matches below which the index is asked for every match at once
+DENSE = 4  # SQLite: walk when one statement in DENSE matches (51 rows of a 200-row walk)
 MAX_WORDS = 20  # a longer query is cut: it would only narrow further, and cost more
 INDEX_BATCH = 2000  # statements per index transaction: short holds of SQLite's writer lock
 QUEUED = "annotator.search_backlog"  # session.info: this transaction queued statements
@@ -92,26 +93,46 @@ def page(session: Session, query: Select, words, project_id: int, keyset, limit:
 def _sqlite_page(session, query, words, project_id, keyset, limit, by_id):
     """A page in id order joins the FTS5 table and orders by its rowid, which FTS5 streams in
     order, so the page stops after its rows (measured on 10,000 statements that all match:
-    0.3 ms against 45 ms for ``id IN (matches)``, which decodes every match). A page in date
-    order: see ``_sqlite_date_page``."""
+    0.3 ms against 45 ms for ``id IN (matches)``, which decodes every match).
+
+    A page in date order, by how many statements match: fewer than ``FEW``, all of them
+    sorted; at least one in ``DENSE`` of the project's first statements, so that a walk of
+    ``WALK`` rows should hold a page, the walk (``_sqlite_walk``); between the two, or when
+    the walk fell short, the date index in order against the set of matches (both in
+    ``_sqlite_sorted``). docs/search.md has the figures.
+    """
     fts = project_query(words, project_id)
     if by_id:
         query = query.join(_FTS, _FTS.c.rowid == Statement.id)
         query, id_column = query.where(_FTS.c.statements_fts.op("MATCH")(fts)), _FTS.c.rowid
         cursor, order = keyset(id_column, query.selected_columns.sort_key)
         return session.execute(query.where(*cursor).order_by(*order).limit(limit)).all()
-    if _sqlite_matches(session, fts) >= FEW:
+    matches, last = session.execute(_sqlite_first_matches(fts)).one()
+    if matches < FEW or not matches:
+        return _sqlite_sorted(session, query, fts, keyset, limit, in_order=False)
+    dense = matches * DENSE  # the most rows up to the last match for a share of 1 in DENSE
+    if _sqlite_rows_up_to(session, project_id, last, dense + 1) <= dense:
         found, whole = _sqlite_walk(session, query, words, keyset, limit)
         if whole or len(found) == limit:
             return found
-    return _sqlite_sorted(session, query, fts, keyset, limit)
+    return _sqlite_sorted(session, query, fts, keyset, limit, in_order=True)
 
 
-def _sqlite_matches(session, fts) -> int:
-    """The project's matches, counted up to ``FEW``: FTS5 streams them in rowid order and
-    stops there, so a common word costs what ``FEW`` matches cost (about 1 ms), not all."""
+def _sqlite_first_matches(fts) -> Select:
+    """The project's first matches in rowid order, up to ``FEW``: how many, and the last one's
+    rowid. FTS5 streams them and stops there, so a common word costs what ``FEW`` matches
+    cost (about 1 ms), not what all of them do."""
     first = select(_FTS.c.rowid).where(_FTS.c.statements_fts.op("MATCH")(fts)).limit(FEW)
-    return session.scalar(select(func.count()).select_from(first.subquery()))
+    first = first.subquery()
+    return select(func.count(), func.max(first.c.rowid))
+
+
+def _sqlite_rows_up_to(session, project_id: int, last_id: int, most: int) -> int:
+    """The project's statements up to ``last_id``, counted up to ``most``: with the matches
+    among them, the share of the project that matches (from an index, 1 ms per 5,000
+    rows, which ``most`` bounds)."""
+    rows = select(Statement.id).where(Statement.project_id == project_id, Statement.id <= last_id)
+    return session.scalar(select(func.count()).select_from(rows.limit(most).subquery()))
 
 
 def _sqlite_walk(session, query, words, keyset, limit):
@@ -142,11 +163,20 @@ def _sqlite_walk(session, query, words, keyset, limit):
     return found, end is None
 
 
-def _sqlite_sorted(session, query, fts, keyset, limit):
-    """Every match of the project as ``id IN (…)``, sorted and cut to the page: cheap for few
-    matches, and the hand-over when the walk found less than a page."""
+def _sqlite_sorted(session, query, fts, keyset, limit, *, in_order):
+    """The project's matches as ``id IN (…)`` (FTS5 decodes every one into a set), then:
+
+    - not ``in_order``: each match's row looked up and all of them sorted and cut to the
+      page; cheap for few matches, 40 ms for 10,000 at 100,000 statements;
+    - ``in_order``: the date index read in page order, each row checked against the set,
+      until a page is found; the id is written ``id + 0`` so that SQLite does not look the
+      matches up by id instead. Its cost is the set (about 1-2 µs a match) and the rows read
+      before a page is found, so it serves a word in a few percent of the statements (twice
+      as fast as sorting them at 10,000 matches), not a rare one (it would read the whole
+      index) nor one in every statement (the set of 100,000 matches costs 100 ms).
+    """
     hits = _HITS.bindparams(fts=fts).columns(column("rowid", Integer))
-    query = query.where(Statement.id.in_(hits))
+    query = query.where((Statement.id + 0 if in_order else Statement.id).in_(hits))
     cursor, order = keyset(Statement.id, query.selected_columns.sort_key)
     return session.execute(query.where(*cursor).order_by(*order).limit(limit)).all()
 
