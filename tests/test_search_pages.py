@@ -1,9 +1,10 @@
 """Search pages are exact on every path (docs/search.md, *How it is built*).
 
 A page either walks the first rows in page order and keeps the matches, or asks the index for
-every match (PostgreSQL's GIN index; on SQLite, in date order, FTS5's matches sorted); the
-walk hands over to the index when fewer than a page match in it. On SQLite the FTS5 index
-holds each statement's project as a token, and a page in id order streams FTS5's matches.
+every match (PostgreSQL's GIN index; on SQLite, in date order, FTS5's matches, sorted or
+checked along the date index); the walk hands over when fewer than a page match in it. On
+SQLite the FTS5 index holds each statement's project as a token, and a page in id order
+streams FTS5's matches.
 Whichever path a page takes, following the *Next* cursors must list exactly the matches in
 the order a plain Python sort gives.
 """
@@ -75,16 +76,15 @@ def test_every_path_lists_exactly_the_matches(session, project, monkeypatch, q, 
     only), with a walk shorter than the gaps between ``tail``'s matches, so it hands over
     mid-way. ``in order`` (SQLite, date order): the date index read against the set of
     matches, never the walk nor the sort."""
-    monkeypatch.setattr(search, "FEW", 1)
     if walk == "always":
+        monkeypatch.setattr(search, "FEW", 1)
         monkeypatch.setattr(search, "DENSE", 10**6)
         monkeypatch.setattr(search, "WALK", 12)
     elif walk == "in order":
         if session.get_bind().dialect.name != "sqlite":
             pytest.skip("SQLite's page shape; PostgreSQL's walk and lookup are the cases above")
+        monkeypatch.setattr(search, "FEW", 1)
         monkeypatch.setattr(search, "DENSE", 0)
-    else:
-        monkeypatch.undo()
     assert all_pages(session, project, q, sort) == expected(q, sort)
 
 
