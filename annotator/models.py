@@ -22,6 +22,7 @@ from sqlalchemy import (
     event,
     false,
 )
+from sqlalchemy import text as sql
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -278,6 +279,10 @@ class Statement(Base):
         # Keyset pages of a project's statements in import order, and every statement's
         # length without reading its text (migration 0014; it replaced 0009's (project, id)).
         Index("ix_statements_project_length", "project_id", "id", "text_length"),
+        # Keyset pages in date order (undated first), and the search's walk in that order
+        # (migration 0018). The expression is spelled as the browser's sort key is, literal
+        # '' included: neither database matches an index expression to a bound parameter.
+        Index("ix_statements_project_date", "project_id", sql("coalesce(date, '')"), "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -50,23 +50,31 @@ def full_scans(session, statements, patterns: tuple | None = None) -> list[str]:
     """The plan lines that scan stances or statements in full, with their query;
     ``patterns``: (SQLite, PostgreSQL) regular expressions naming other tables."""
     sqlite_scan, pg_scan = patterns or (SQLITE_SCAN, PG_SCAN)
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    plans = explained(session, statements, "enable_seqscan")
+    return [p for p in plans if (sqlite_scan if sqlite else pg_scan).search(p)]
+
+
+def explained(session, statements, *disabled: str) -> list[str]:
+    """Each statement followed by its plan; ``disabled``: PostgreSQL plan types priced out."""
     conn = session.connection()
     sqlite = conn.dialect.name == "sqlite"
-    if not sqlite:
-        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+    for setting in () if sqlite else disabled:
+        conn.exec_driver_sql(f"SET LOCAL {setting} = off")
     found = []
     for statement, parameters in statements:
         prefix = "EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN "
         rows = conn.exec_driver_sql(prefix + statement, parameters).all()
-        plan = "\n".join(str(r[-1]) for r in rows)
-        if (sqlite_scan if sqlite else pg_scan).search(plan):
-            found.append(f"{statement}\n{plan}")
+        found.append(statement + "\n" + "\n".join(str(r[-1]) for r in rows))
     return found
 
 
 @pytest.fixture
 def world(session):
     project, statement = demo(session)
+    while search.index_backlog(session):  # what the index job does: the searches find rows
+        pass
+    session.commit()
     return project, statement, find_user(session, "annotator1")
 
 
@@ -96,6 +104,23 @@ def _search_paths(session, project, statement, user):
         )
     finally:
         search.FEW = few
+
+
+def _date_order(session, project, statement, user):
+    """The list in date order without search words, and the search in date order (SQLite:
+    the walk and the date index against the set of matches), both directions, first and
+    cursor pages (test_date_order_* below for more). A walk of one row ends before the
+    demo does, so it is bounded and hands over."""
+    few, dense, walk = search.FEW, search.DENSE, search.WALK
+    search.FEW, search.WALK = 1, 1
+    try:
+        for sort in ("date", "-date"):
+            for after in ("", f"2024-01-19,{statement.id}"):
+                browse(session, project, Filters(sort=sort, after=after), own=None)
+                for search.DENSE in (10**6, 0):
+                    browse(session, project, Filters(q="Iran", sort=sort, after=after), own=None)
+    finally:
+        search.FEW, search.DENSE, search.WALK = few, dense, walk
 
 
 def _progress(session, project, statement, user):
@@ -160,6 +185,7 @@ def _stances(session, project, statement, user):
         _queue,
         _search,
         _search_paths,
+        _date_order,
         _progress,
         _review_page,
         _review_order,
@@ -176,6 +202,37 @@ def test_hot_queries_scan_no_table_in_full(session, world, hot):
     scans = full_scans(session, statements)
     session.rollback()
     assert not scans, "full scans:\n\n" + "\n\n".join(scans)
+
+
+SORTED = re.compile(r"USE TEMP B-TREE FOR (RIGHT PART OF )?ORDER BY|\bSort\b")
+
+
+def test_date_order_pages_read_the_date_index_in_order(session, world):
+    """The pages in date order read migration 0018's index in its order, never sorting the
+    project's statements (PostgreSQL with sorts priced out, as the test's tables are tiny),
+    and a cursor page starts inside the index (SQLite shows ``<expr>>?``), so page 1,000
+    costs what page 1 does. On SQLite this covers the search's two shapes for many matches
+    too (the page of few matches sorts them by design and is left out)."""
+    _date_order(session, *world)
+    with recorded(session) as statements:
+        _date_order(session, *world)
+    pages = [(q, p) for q, p in statements if "ORDER BY" in q and not _sorts_by_design(q)]
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    if not sqlite:  # PostgreSQL's search keeps its own plan (walk, GIN): the list is checked
+        pages = [(sql, p) for sql, p in pages if "search_vector" not in sql]
+    plans = explained(session, pages, "enable_seqscan", "enable_sort", "enable_bitmapscan")
+    session.rollback()
+    assert len(plans) >= (18 if sqlite else 4)
+    for (_sql, parameters), plan in zip(pages, plans, strict=True):
+        assert "ix_statements_project_date" in plan and not SORTED.search(plan), plan
+        if sqlite and "2024-01-19" in str(parameters):  # a cursor page
+            assert "<expr>" in plan, plan
+
+
+def _sorts_by_design(sql: str) -> bool:
+    """SQLite's page of few matches: each looked up by id, then sorted (``statements.id +
+    0 IN (…)`` is the one that reads the date index instead)."""
+    return "IN (SELECT rowid" in sql and "statements.id +" not in sql
 
 
 def test_the_check_finds_a_full_scan(session, world):

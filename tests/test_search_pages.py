@@ -1,9 +1,12 @@
 """Search pages are exact on every path (docs/search.md, *How it is built*).
 
-On PostgreSQL a page either walks the first rows in page order and keeps the matches, or asks
-the GIN index for every match; the walk hands over to the index when fewer than a page match
-in it. On SQLite the FTS5 index holds each statement's project as a token. Whichever path a
-page takes, following the *Next* cursors must list exactly the matches in order.
+A page either walks the first rows in page order and keeps the matches, or asks the index for
+every match (PostgreSQL's GIN index; on SQLite, in date order, FTS5's matches, sorted or
+checked along the date index); the walk hands over when fewer than a page match in it. On
+SQLite the FTS5 index holds each statement's project as a token, and a page in id order
+streams FTS5's matches.
+Whichever path a page takes, following the *Next* cursors must list exactly the matches in
+the order a plain Python sort gives.
 """
 
 from __future__ import annotations
@@ -21,14 +24,15 @@ SIZE = 120
 
 def corpus():
     """``dense`` in every other statement up to 60; ``tail`` only in the last 15 (a topic of
-    the latest import); dates run backwards so the date order differs from import order."""
+    the latest import); dates run backwards so the date order differs from import order,
+    repeat (the id breaks ties), and every seventh statement has none (first in date order)."""
     for i in range(SIZE):
         words = ["common"]
         if i < 60 and i % 2 == 0:
             words.append("dense")
         if i >= SIZE - 15:
             words.append("tail")
-        date = f"2024-{12 - i % 12:02d}-{28 - i % 28:02d}"
+        date = None if i % 7 == 3 else f"2024-{12 - i % 12:02d}-{28 - i % 28:02d}"
         yield Record(f"r{i:03d}", " ".join(words) + f" number{i}", date=date)
 
 
@@ -58,7 +62,7 @@ def all_pages(session, project, q, sort):
 def expected(q, sort):
     rows = [r for r in corpus() if set(q.split()) <= set(r.text.split())]
     if sort.endswith("date"):
-        rows.sort(key=lambda r: (r.date, r.external_id))
+        rows.sort(key=lambda r: (r.date or "", r.external_id))
     if sort.startswith("-"):
         rows.reverse()
     return [r.external_id for r in rows]
@@ -66,15 +70,21 @@ def expected(q, sort):
 
 @pytest.mark.parametrize("q", ["common", "dense", "tail", "common tail", "absent"])
 @pytest.mark.parametrize("sort", ["id", "-id", "date", "-date"])
-@pytest.mark.parametrize("walk", ["planner", "always"])
+@pytest.mark.parametrize("walk", ["planner", "always", "in order"])
 def test_every_path_lists_exactly_the_matches(session, project, monkeypatch, q, sort, walk):
-    """``always``: PostgreSQL walks first whatever the estimate, with a walk shorter than the
-    gaps between ``tail``'s matches, so it hands over to the index mid-way."""
+    """``always``: the page walks first whatever the count of matches (SQLite: in date order
+    only), with a walk shorter than the gaps between ``tail``'s matches, so it hands over
+    mid-way. ``in order`` (SQLite, date order): the date index read against the set of
+    matches, never the walk nor the sort."""
     if walk == "always":
-        if session.get_bind().dialect.name == "sqlite":
-            pytest.skip("the walk is PostgreSQL's page form; SQLite's pages never read it")
-        monkeypatch.setattr(search, "FEW", 0)
+        monkeypatch.setattr(search, "FEW", 1)
+        monkeypatch.setattr(search, "DENSE", 10**6)
         monkeypatch.setattr(search, "WALK", 12)
+    elif walk == "in order":
+        if session.get_bind().dialect.name != "sqlite":
+            pytest.skip("SQLite's page shape; PostgreSQL's walk and lookup are the cases above")
+        monkeypatch.setattr(search, "FEW", 1)
+        monkeypatch.setattr(search, "DENSE", 0)
     assert all_pages(session, project, q, sort) == expected(q, sort)
 
 

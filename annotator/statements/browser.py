@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from sqlalchemy import Select, exists, func, select, tuple_
+from sqlalchemy import Select, and_, exists, func, literal_column, select, tuple_
 from sqlalchemy.orm import Session
 
 from annotator.db.guard import INT_MAX
@@ -79,9 +79,12 @@ def browse(session: Session, project: Project, filters: Filters, *, own: User | 
         return Page([], None, words, pending)
     query = _filtered(project, filters, own).add_columns(key.label("sort_key"))
 
-    def keyset(id_column, key_column):
-        """The cursor's conditions and the order, on these columns (see ``search.page``)."""
+    def keyset(id_column, key_column, until=None):
+        """The cursor's conditions and the order, on these columns (see ``search.page``);
+        ``until``: a row's (sort key, id), the last one the page may reach."""
         after = [] if cursor is None else [_after(filters.sort, key_column, cursor, id_column)]
+        if until is not None:
+            after.append(_until(filters.sort, key_column, until, id_column))
         return after, _order(filters.sort, key_column, id_column)
 
     if words:
@@ -163,7 +166,10 @@ def _order(sort: str, key, id_column) -> list:
 
 
 def _sort_key(sort: str):
-    return func.coalesce(Statement.date, "") if sort.endswith("date") else Statement.id
+    """The date with undated statements first, spelled as the index of migration 0018 is
+    (a literal ``''``: an index expression is never matched to a bound parameter)."""
+    undated = literal_column("''")
+    return func.coalesce(Statement.date, undated) if sort.endswith("date") else Statement.id
 
 
 _BAD = object()
@@ -180,12 +186,28 @@ def _parse_cursor(after: str, sort: str):
 
 
 def _after(sort: str, key, cursor, id_column):
+    """The rows after the cursor. In date order the key alone is compared too: SQLite reads
+    a range of the date index for it, never for the (key, id) pair, which it only filters."""
     value, last_id = cursor
     descending = sort.startswith("-")
     if sort.endswith("date"):
         pair, bound = tuple_(key, id_column), tuple_(value, last_id)
-        return pair < bound if descending else pair > bound
+        if descending:
+            return and_(key <= value, pair < bound)
+        return and_(key >= value, pair > bound)
     return id_column < last_id if descending else id_column > last_id
+
+
+def _until(sort: str, key, end, id_column):
+    """The rows up to ``end`` (a row's sort key and id), that row included; as ``_after``."""
+    value, last_id = end
+    descending = sort.startswith("-")
+    if sort.endswith("date"):
+        pair, bound = tuple_(key, id_column), tuple_(value, last_id)
+        if descending:
+            return and_(key >= value, pair >= bound)
+        return and_(key <= value, pair <= bound)
+    return id_column >= last_id if descending else id_column <= last_id
 
 
 def _cursor(sort: str, row) -> str:

@@ -1,7 +1,7 @@
 """label count indexes: drop the live (label, annotator) index, add live gold by label
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 
 ``ix_stances_live_label_owner`` (0010) let Progress count live annotator stances per label
 and annotator in an index; since 0013 those counts are stored (``stance_counts``) and no
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0019"
-down_revision = "0017"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
