@@ -286,3 +286,23 @@ def test_the_registry_counts_an_actors_stances_from_the_index_alone(session, wor
         for q, p in statements
     ]
     assert len(plans) == 4 and all("USING COVERING INDEX ix_stances_" in p for p in plans), plans
+
+
+def test_the_annotators_queue_reads_one_page_and_sorts_nothing(session, world):
+    """The queue walks the user's assignments in statement order and counts each row's
+    stances on its own: no sort and no count of all their stances first (at 2,000
+    assigned statements and 1 M stances that read everything: 41-73 ms, cold 430)."""
+    if session.get_bind().dialect.name != "sqlite":
+        pytest.skip("SQLite's plan wording; the scan check covers PostgreSQL")
+    project, _, user = world
+    with recorded(session) as statements:
+        queue.list_queue(session, project, user)
+    conn = session.connection()
+    plan = "\n".join(
+        str(r[-1])
+        for q, p in statements
+        if "count" in q
+        for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + q, p)
+    )
+    assert "CORRELATED SCALAR SUBQUERY" in plan, plan
+    assert "B-TREE" not in plan and "MATERIALIZE" not in plan, plan
