@@ -31,6 +31,7 @@ from sqlalchemy.orm import (
     mapped_column,
     relationship,
 )
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
 
 from annotator.formats.actor_csv import (
@@ -332,6 +333,15 @@ class Assignment(Base):
 
     statement: Mapped[Statement] = relationship()
     annotator: Mapped[User] = relationship()
+
+    @classmethod
+    def active_for(cls, statement_id: Any, annotator_id: Any) -> ColumnElement[bool]:
+        """SQL: this row is the active assignment of that statement to that annotator.
+
+        Values, columns or bind parameters; on an ``aliased(Assignment)`` it reads the alias.
+        Written once because workspace, stances, queue, review and reassignment all ask it.
+        """
+        return and_(cls.statement_id == statement_id, cls.annotator_id == annotator_id, cls.active)
 
 
 class OwnedWork:
