@@ -169,6 +169,7 @@ class Project(Base):
     )
 
 
+# Same shape as SuggestionDecision: a declaration (a row per user), see docs/architecture.md.
 class Membership(Base):
     __tablename__ = "memberships"
     __table_args__ = (
@@ -637,6 +638,7 @@ class Suggestion(Base):
     holder: Mapped[Actor | None] = relationship(foreign_keys=[holder_id])
 
 
+# Same shape as Membership: a declaration (a row per user), see docs/architecture.md.
 class SuggestionDecision(Base):
     """An annotator's accept or reject of one suggestion; at most one each (two tabs: 409)."""
 

@@ -54,6 +54,7 @@ def chunks(bundles: Bundles, ctx: ExportContext) -> Chunks:
     return (yield from statement_lines(bundles, make_line))
 
 
+# A declaration like hf's and statements-jsonl's, see docs/architecture.md.
 EXPORTER = Exporter(
     name="doccano",
     kind="stream",

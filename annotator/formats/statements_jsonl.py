@@ -58,7 +58,7 @@ def chunks(bundles: Bundles, ctx: ExportContext) -> Chunks:
     return (yield from statement_lines(bundles, _line))
 
 
-# A declaration like doccano's: each format names its own media type and extension.
+# A declaration like doccano's: each format names its own media type, see docs/architecture.md.
 EXPORTER = Exporter(
     name="statements-jsonl",
     kind="stream",

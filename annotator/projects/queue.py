@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from annotator.models import OPEN_STATES, Assignment, Project, Stance, Statement, User
@@ -109,7 +109,14 @@ def list_queue(
     )
     rows = session.execute(
         select(Statement.id, Statement.external_id, Statement.title, Assignment.state, counts.c.n)
-        .join(Assignment, Assignment.active_for(Statement.id, user.id))
+        .join(
+            Assignment,
+            and_(
+                Assignment.statement_id == Statement.id,
+                Assignment.annotator_id == user.id,
+                Assignment.active,
+            ),
+        )
         .outerjoin(counts, counts.c.statement_id == Statement.id)
         .where(Statement.project_id == project.id, Statement.id > after)
         .order_by(Statement.id)
