@@ -31,6 +31,7 @@ from sqlalchemy.orm import (
     mapped_column,
     relationship,
 )
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
 
 from annotator.formats.actor_csv import (
@@ -168,6 +169,7 @@ class Project(Base):
     )
 
 
+# Same shape as SuggestionDecision: a declaration (a row per user), see docs/architecture.md.
 class Membership(Base):
     __tablename__ = "memberships"
     __table_args__ = (
@@ -332,6 +334,15 @@ class Assignment(Base):
 
     statement: Mapped[Statement] = relationship()
     annotator: Mapped[User] = relationship()
+
+    @classmethod
+    def active_for(cls, statement_id: Any, annotator_id: Any) -> ColumnElement[bool]:
+        """SQL: this row is the active assignment of that statement to that annotator.
+
+        Values, columns or bind parameters; on an ``aliased(Assignment)`` it reads the alias.
+        Written once because workspace, stances, queue, review and reassignment all ask it.
+        """
+        return and_(cls.statement_id == statement_id, cls.annotator_id == annotator_id, cls.active)
 
 
 class OwnedWork:
@@ -627,6 +638,7 @@ class Suggestion(Base):
     holder: Mapped[Actor | None] = relationship(foreign_keys=[holder_id])
 
 
+# Same shape as Membership: a declaration (a row per user), see docs/architecture.md.
 class SuggestionDecision(Base):
     """An annotator's accept or reject of one suggestion; at most one each (two tabs: 409)."""
 

@@ -70,6 +70,7 @@ def tokens_create(username: str, name: str) -> None:
     click.echo(f"Token {token.id} ({token.name}) for {username}; store it now.", err=True)
 
 
+# Same shape as suggest remove and list: click declarations, see docs/architecture.md.
 @tokens_group.command("revoke")
 @click.argument("token_id", type=int)
 @unit_of_work

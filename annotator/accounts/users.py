@@ -61,6 +61,7 @@ def create_user(
     return user
 
 
+# Same shape as find_project/get_project: the find_/get_ rule, see docs/architecture.md.
 def find_user(session: Session, username: str) -> User | None:
     """The user with this username, or None."""
     return session.scalar(select(User).where(User.username == username))

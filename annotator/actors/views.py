@@ -77,6 +77,7 @@ def show(project, actor_id: int):
     return render_template("actors/show.html", **_show_context(project, actor))
 
 
+# View opening like suggestions.accept_all (route, role, row, form), see docs/architecture.md.
 @bp.post("/<int:actor_id>")
 @project_view(Role.LEAD)
 def update(project, actor_id: int):
@@ -140,6 +141,7 @@ def merge_preview(project, actor_id: int):
     return render_template("actors/merge.html", **ctx)
 
 
+# View opening like the workspace's state (route, role, row, form), see docs/architecture.md.
 @bp.post("/<int:actor_id>/merge")
 @project_view(Role.LEAD)
 def merge(project, actor_id: int):

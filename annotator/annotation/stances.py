@@ -74,9 +74,7 @@ _GUIDELINES = select(func.max(GuidelinesVersion.version)).where(
     GuidelinesVersion.project_id == bindparam("project_id")
 )
 _ASSIGNMENT = select(Assignment, _GUIDELINES.scalar_subquery()).where(
-    Assignment.statement_id == bindparam("statement_id"),
-    Assignment.annotator_id == bindparam("user_id"),
-    Assignment.active,
+    Assignment.active_for(bindparam("statement_id"), bindparam("user_id"))
 )  # the hot path's statements are built once: building a select costs more than running it
 
 

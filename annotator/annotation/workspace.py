@@ -98,11 +98,7 @@ def load_statement_view(
     found, names = statement_mentions(session, project, statement)
     highlights = stance_highlights(stances) + mention_highlights(found)
     assignment = session.scalar(
-        select(Assignment).where(
-            Assignment.statement_id == statement.id,
-            Assignment.annotator_id == user.id,
-            Assignment.active,
-        )
+        select(Assignment).where(Assignment.active_for(statement.id, user.id))
     )
     return StatementView(
         project=project,
@@ -169,9 +165,7 @@ _MINE = (
     Stance.deleted_at.is_(None),
 )
 _STATE = select(Assignment.state).where(
-    Assignment.statement_id == bindparam("statement_id"),
-    Assignment.annotator_id == bindparam("owner_id"),
-    Assignment.active,
+    Assignment.active_for(bindparam("statement_id"), bindparam("owner_id"))
 )
 _COUNT_AND_STATE = select(func.count(), _STATE.scalar_subquery()).select_from(Stance).where(*_MINE)
 _NEXT = (

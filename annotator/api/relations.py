@@ -27,6 +27,7 @@ from annotator.statements.statements import get_statement
 BASE = "/projects/<slug>/statements/<int:statement_id>/relations"
 
 
+# Same shape as RecommenderStatus: a declaration of fields, see docs/architecture.md.
 class RelationOut(Out):
     id = fields.Integer()
     statement_id = fields.Integer()

@@ -101,6 +101,7 @@ class Out(Schema):
         field_obj.required = True
 
 
+# The schemas below are declarations: each names its own fields, see docs/architecture.md.
 class Label(Out):
     key = fields.String()
     name = fields.String()

@@ -152,6 +152,7 @@ class RunTotals(Out):
     dropped = fields.Integer(**about("Items a model answered that failed the checks."))
 
 
+# Same shape as api/schemas.py's: a declaration of fields, see docs/architecture.md.
 class JobOut(Out):
     id = fields.Integer()
     kind = fields.String()
@@ -167,6 +168,7 @@ class JobOut(Out):
     finished_at = fields.String(allow_none=True)
 
 
+# Same shape as RelationOut: a declaration of fields, see docs/architecture.md.
 class RecommenderStatus(Out):
     id = fields.Integer()
     name = fields.String()

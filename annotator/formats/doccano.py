@@ -22,13 +22,12 @@ from typing import Any
 from annotator.formats import (
     Bundles,
     Chunks,
-    Counts,
     ExportContext,
     Exporter,
     offset_option,
 )
-from annotator.formats.records import dumps
-from annotator.formats.relations import EndIndex, iter_relation_bundles, with_relation_ends
+from annotator.formats.relations import EndIndex, with_relation_ends
+from annotator.formats.statements_jsonl import statement_lines
 from annotator.text.offsets import converter
 
 OFFSETS = offset_option(
@@ -42,20 +41,20 @@ def chunks(bundles: Bundles, ctx: ExportContext) -> Chunks:
     """One doccano line per statement: ``label`` for a sequence-labelling project, and
     ``entities`` + ``relations`` as doccano's relation-labelling export writes them."""
     unit = ctx.option(OFFSETS)
-    counts = Counts()
-    for statement, stances, relations in iter_relation_bundles(bundles):
-        counts.add_bundle(stances)
-        counts.rows += 1
+
+    def make_line(statement: Mapping, stances: list[Mapping], relations: list[Mapping]) -> dict:
         to_unit = converter(statement["text"], unit)
         spans = sorted(stances, key=lambda r: (r["start"], r["end"]))
         labels = [[to_unit(r["start"]), to_unit(r["end"]), r["label"]] for r in spans]
         line = {"id": statement["id"], "text": statement["text"], "label": labels}
         linked = relation_line(statement, stances, relations, to_unit)
         line.update(entities=linked["entities"], relations=linked["relations"])
-        yield dumps(line) + "\n"
-    return counts
+        return line
+
+    return (yield from statement_lines(bundles, make_line))
 
 
+# A declaration like hf's and statements-jsonl's, see docs/architecture.md.
 EXPORTER = Exporter(
     name="doccano",
     kind="stream",

@@ -96,6 +96,7 @@ def _open(path: Path) -> Any:
     return path.open("w", encoding="utf-8", newline="\n")
 
 
+# A declaration like doccano's, see docs/architecture.md.
 EXPORTER = Exporter(
     name="hf",
     kind="folder",

@@ -10,7 +10,7 @@ created_at, updated_at}`` where ``from`` and ``to`` are the ``id`` of a stance o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from annotator.formats import Bundles, Chunks, Counts, ExportContext, Exporter
@@ -30,20 +30,35 @@ def line_relation(record: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def chunks(bundles: Bundles, ctx: ExportContext) -> Chunks:
-    """Each statement, stances and relations included, as one JSON line."""
+def statement_lines(
+    bundles: Bundles, make_line: Callable[[Mapping, list[Mapping], list[Mapping]], dict]
+) -> Chunks:
+    """One JSON line per statement, built by ``make_line(statement, stances, relations)``.
+
+    The walk and the counting that every one-line-per-statement format shares (this one and
+    doccano's): each statement is one row, and its stances are counted by label.
+    """
     counts = Counts()
     for statement, stances, relations in iter_relation_bundles(bundles):
         counts.add_bundle(stances)
         counts.rows += 1
-        line = ordered_statement(statement)
-        line["stances"] = [strip_statement(record) for record in stances]
-        line["relations"] = [line_relation(record) for record in relations]
-        yield dumps(line) + "\n"
+        yield dumps(make_line(statement, stances, relations)) + "\n"
     return counts
 
 
-# A declaration like doccano's: each format names its own media type and extension.
+def _line(statement: Mapping, stances: list[Mapping], relations: list[Mapping]) -> dict:
+    line = ordered_statement(statement)
+    line["stances"] = [strip_statement(record) for record in stances]
+    line["relations"] = [line_relation(record) for record in relations]
+    return line
+
+
+def chunks(bundles: Bundles, ctx: ExportContext) -> Chunks:
+    """Each statement, stances and relations included, as one JSON line."""
+    return (yield from statement_lines(bundles, _line))
+
+
+# A declaration like doccano's: each format names its own media type, see docs/architecture.md.
 EXPORTER = Exporter(
     name="statements-jsonl",
     kind="stream",

@@ -176,11 +176,7 @@ def _insert(session: Session, rows: list[dict]) -> None:
 def _active(session: Session, statement: Statement, annotator: User) -> Assignment:
     """The annotator's active assignment on the statement; NotFound otherwise."""
     assignment = session.scalar(
-        select(Assignment).where(
-            Assignment.statement_id == statement.id,
-            Assignment.annotator_id == annotator.id,
-            Assignment.active,
-        )
+        select(Assignment).where(Assignment.active_for(statement.id, annotator.id))
     )
     if assignment is None:
         raise NotFound(f"'{annotator.username}' has no active assignment on this statement.")
@@ -204,13 +200,7 @@ def reassign_statement(
     if not _is_annotator(session, project, new):
         raise Invalid(f"'{new.username}' is not an annotator in this project.", field="to")
     _active(session, statement, old)
-    if session.scalar(
-        select(func.count()).where(
-            Assignment.statement_id == statement.id,
-            Assignment.annotator_id == new.id,
-            Assignment.active,
-        )
-    ):
+    if session.scalar(select(func.count()).where(Assignment.active_for(statement.id, new.id))):
         raise Conflict(f"'{new.username}' already has this statement.", field="to")
     unassign_statement(session, project, statement, old, user=user)
     return assign_statement(session, project, statement, new, user=user)

@@ -135,6 +135,7 @@ def labels_retire(project: str, key: str, restore: bool) -> None:
     click.echo(f"Label {key} is {'active' if restore else 'retired'}.")
 
 
+# Same shape as suggest remove: click declarations, see docs/architecture.md.
 @labels_group.command("delete")
 @click.argument("project")
 @click.argument("key")

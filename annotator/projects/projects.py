@@ -23,7 +23,7 @@ from annotator.roles import ROLES, Role
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
-# Data, not logic: each default label spells out its fields, so the entries look alike.
+# Data, not logic: each default label spells out its fields, see docs/architecture.md.
 DEFAULT_LABELS = (
     dict(
         key="claim",
@@ -119,6 +119,7 @@ def create_project(
     return project
 
 
+# Same shape as find_user/get_user: the find_/get_ rule, see docs/architecture.md.
 def find_project(session: Session, slug: str) -> Project | None:
     """The project with this slug, or None."""
     return session.scalar(select(Project).where(Project.slug == slug))

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from annotator.models import Assignment, Label, Project, Stance, Statement
@@ -100,14 +100,7 @@ def _has_label(session: Session, project: Project, key: str, statement_id):
     lane = aliased(Assignment)
     return exists(
         select(Stance.id)
-        .join(
-            lane,
-            and_(
-                lane.statement_id == Stance.statement_id,
-                lane.annotator_id == Stance.annotator_id,
-                lane.active,
-            ),
-        )
+        .join(lane, lane.active_for(Stance.statement_id, Stance.annotator_id))
         .where(
             Stance.statement_id == statement_id,
             Stance.label_id == label_id,

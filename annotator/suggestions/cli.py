@@ -121,6 +121,7 @@ def set_command(project, name, enable, threshold, min_precision, pairs, token_en
     click.echo(f"Updated '{recommender.name}'.")
 
 
+# Same shape as labels delete, tokens revoke: click declarations, see docs/architecture.md.
 @suggest_group.command("remove")
 @click.argument("project")
 @click.argument("name")

@@ -112,6 +112,7 @@ def _done_annotators(session: Session, batch: list[int]) -> dict[int, set[int]]:
 
 
 def _stances(session: Session, batch: list[int]) -> dict[int, list[tuple]]:
+    # Same shape as suggestions.stance_origins' query: SQL grammar, see docs/architecture.md.
     rows = session.execute(
         select(
             Stance.statement_id,

@@ -38,6 +38,7 @@ PREDICT_BATCH = 200  # statements per checkpoint for local recommenders
 WEBHOOK_BATCH = 100
 
 
+# Same shape as training.train_recommender's: a signature, see docs/architecture.md.
 def request_job(
     session: Session,
     project: Project,

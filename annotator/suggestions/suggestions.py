@@ -340,6 +340,7 @@ def stance_origins(session: Session, stance_ids: Iterable[int]) -> dict[int, dic
     ids = list(stance_ids)
     if not ids:
         return {}
+    # Same shape as consensus._stances' query: SQL grammar, see docs/architecture.md.
     rows = session.execute(
         select(
             Stance.id,

@@ -34,6 +34,7 @@ from annotator.suggestions.suggestions import LOCAL_KINDS
 KEEP_MODELS = 3
 
 
+# Same shape as jobs.request_job's: a signature, see docs/architecture.md.
 def train_recommender(
     session: Session,
     project: Project,

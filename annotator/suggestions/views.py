@@ -90,6 +90,7 @@ def reject(project, statement_id: int, suggestion_id: int):
     return _done(project, st, "Suggestion rejected.")
 
 
+# View opening like actors.update and the workspace's state, see docs/architecture.md.
 @bp.post("")
 @project_view(Role.ANNOTATOR)
 def accept_all(project, statement_id: int):

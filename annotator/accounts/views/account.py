@@ -23,6 +23,7 @@ def index():
     return _page(PasswordForm(formdata=None))
 
 
+# View opening like lead.create_project (route, access, form), see docs/architecture.md.
 @bp.post("/password")
 @login_view
 def change_password():

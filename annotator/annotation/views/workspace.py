@@ -61,6 +61,7 @@ def statement(project, statement_id: int):
     return render_template("workspace/statement.html", **ctx)
 
 
+# View opening like actors.merge and suggestions.accept_all, see docs/architecture.md.
 @bp.post("/s/<int:statement_id>/state")
 @project_view(Role.ANNOTATOR)
 def state(project, statement_id: int):

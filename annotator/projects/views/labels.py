@@ -17,6 +17,7 @@ from annotator.web.forms import ConfirmForm, Refused, press, run_form, submit
 from annotator.web.markdown import render_markdown
 
 
+# View opening like recommenders (a lead editor's page), see docs/architecture.md.
 @bp.get(f"{P}/labels")
 @project_view(Role.LEAD)
 def labels(project):
@@ -24,6 +25,7 @@ def labels(project):
     return _labels_page(project)
 
 
+# Same shape as _team_page and add_member: one page's context, see docs/architecture.md.
 def _labels_page(project, form=None, status=200):
     return page(
         "labels.html", status, project=project, nav="labels",

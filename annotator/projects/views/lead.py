@@ -30,6 +30,7 @@ from annotator.web.forms import ConfirmForm, Refused, press, run_form, submit
 from annotator.web.input_guard import db_int
 
 
+# View opening like profile.change_password (route, access, form), see docs/architecture.md.
 @bp.route("/projects/new", methods=["GET", "POST"])
 @admin_view
 def create_project():
@@ -74,6 +75,7 @@ def team(project):
     return _team_page(project)
 
 
+# Same shape as _labels_page: one page's context, see docs/architecture.md.
 def _team_page(project, form=None, status=200):
     members = project_service.list_members(db.session, project)
     return page(

@@ -25,6 +25,7 @@ from annotator.web.htmx import page_or_fragment
 R = f"{P}/recommenders"
 
 
+# View opening like labels (a lead editor's page), see docs/architecture.md.
 @bp.get(R)
 @project_view(Role.LEAD)
 def recommenders(project):
