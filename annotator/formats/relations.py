@@ -24,6 +24,7 @@ from typing import Any
 import orjson
 
 from annotator.formats import Bundles, Chunks, Counts, ExportContext, Exporter
+from annotator.formats.records import id_digest
 
 RELATION_FIELDS = (
     "project",
@@ -48,8 +49,7 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9.-]+")  # a run of them, '_' included, becomes
 def relation_id(from_id: str, to_id: str, type_key: str) -> str:
     """A relation record's ``id``: its two ends' stance ids and its type (one live relation
     per (from, to, type), so this names it), stable across exports and imports."""
-    text = f"relation\x1f{from_id}\x1f{to_id}\x1f{type_key}"  # content_id's, inlined: hot
-    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+    return id_digest(f"relation\x1f{from_id}\x1f{to_id}\x1f{type_key}")
 
 
 def relation_line(record: Mapping[str, Any]) -> bytes:
