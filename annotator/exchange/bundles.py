@@ -45,12 +45,13 @@ def iso(value: datetime | str | None) -> str | None:
     ``_RAW``): rewriting that string is several times cheaper than parsing and formatting
     a datetime, and gives what ``datetime.isoformat`` gives (no fraction when it is zero).
     """
+    if value.__class__ is str and len(value) == 26 and value[10] == " " and value[19] == ".":
+        if value[19:] == ".000000":  # one f-string a branch: a fifth cheaper than concatenating
+            return f"{value[:10]}T{value[11:19]}+00:00"
+        return f"{value[:10]}T{value[11:]}+00:00"
     if value is None:
         return None
     if isinstance(value, str):
-        if len(value) == 26 and value[10] == " " and value[19] == ".":
-            value = value[:19] if value.endswith(".000000") else value
-            return value[:10] + "T" + value[11:] + "+00:00"
         value = datetime.fromisoformat(value)
     if value.tzinfo is None:
         return value.isoformat() + "+00:00"

@@ -52,6 +52,8 @@ _STATEMENT_TEXT = (Statement.id, Statement.external_id, Statement.text)  # no me
 # the relation's owner.
 _OWNER = case((Relation.is_gold, null()), else_=Relation.annotator_id)
 _END_COLUMNS = ("id", "start", "end", "label_id", "target_id", "holder_id")
+# updated_at, NULL for a relation never edited (most): the driver then makes no string of it.
+_EDITED = func.nullif(Relation.updated_at, Relation.created_at)
 
 
 def iter_relations_only(
@@ -104,11 +106,12 @@ def _types(session: Session, project: Project) -> dict[int, tuple[str, str]]:
 
 def _batch_links(conn: Connection, span: tuple, scope: str) -> dict[int, list]:
     """Live relations of a batch with both live ends, grouped by statement: (statement id,
-    owner (the annotator's id, None for gold), type id, note, created_at, updated_at, then
-    ``_END_COLUMNS`` of the from end and of the to end), timestamps as the driver's."""
+    owner (the annotator's id, None for gold), type id, note, created_at, updated_at or
+    None when it equals created_at, then ``_END_COLUMNS`` of the from end and of the to
+    end), timestamps as the driver's."""
     query = (
         select(Relation.statement_id, _OWNER, Relation.type_id, Relation.note,
-               Relation.created_at, Relation.updated_at,
+               Relation.created_at, _EDITED,
                *(getattr(_FROM, c) for c in _END_COLUMNS),
                *(getattr(_TO, c) for c in _END_COLUMNS))
         .join(_FROM, _FROM.id == Relation.from_stance_id)
@@ -191,7 +194,7 @@ def _records(row, links: list[tuple], keys: _Keys) -> list[dict[str, Any]]:
             "project": project, "statement_id": statement_id, "id": rid, "type": kind,
             "aif": aif, "from": a, "to": b, "annotator": owner[1],
             "scope": owner[3], "note": note, "created_at": created_at,
-            "updated_at": created_at if updated == created else iso(updated),
+            "updated_at": created_at if updated is None else iso(updated),
         }  # fmt: skip
         keyed.append(((owner[0], f_start, f_end, t_start, t_end, kind, rid), record))
     keyed.sort(key=_FIRST)

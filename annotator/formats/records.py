@@ -74,7 +74,7 @@ def content_id(*parts: object) -> str:
     return id_digest("\x1f".join("" if p is None else str(p) for p in parts))
 
 
-_BLAKE2B_64 = hashlib.blake2b(digest_size=8)
+_ID_HASHER = hashlib.blake2b(digest_size=8)  # never updated: every id hashes a copy
 
 
 def id_digest(text: str) -> str:
@@ -83,7 +83,7 @@ def id_digest(text: str) -> str:
     A copy of one empty hasher, not a new ``blake2b(..., digest_size=8)``: the constructor's
     keyword parsing is a sixth of an id's cost, and exports hash two or three ids a record.
     """
-    digest = _BLAKE2B_64.copy()
+    digest = _ID_HASHER.copy()
     digest.update(text.encode())
     return digest.hexdigest()
 
