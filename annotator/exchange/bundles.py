@@ -45,12 +45,13 @@ def iso(value: datetime | str | None) -> str | None:
     ``_RAW``): rewriting that string is several times cheaper than parsing and formatting
     a datetime, and gives what ``datetime.isoformat`` gives (no fraction when it is zero).
     """
+    if value.__class__ is str and len(value) == 26 and value[10] == " " and value[19] == ".":
+        if value[19:] == ".000000":  # one f-string a branch: a fifth cheaper than concatenating
+            return f"{value[:10]}T{value[11:19]}+00:00"
+        return f"{value[:10]}T{value[11:]}+00:00"
     if value is None:
         return None
     if isinstance(value, str):
-        if len(value) == 26 and value[10] == " " and value[19] == ".":
-            value = value[:19] if value.endswith(".000000") else value
-            return value[:10] + "T" + value[11:] + "+00:00"
         value = datetime.fromisoformat(value)
     if value.tzinfo is None:
         return value.isoformat() + "+00:00"
@@ -58,8 +59,8 @@ def iso(value: datetime | str | None) -> str | None:
 
 
 @dataclass
-class _Lookups:
-    """Dicts loaded once per export so stance rows stay plain tuples."""
+class Lookups:
+    """Dicts loaded once per export so stance rows stay plain tuples (``load_lookups``)."""
 
     project: str
     labels: dict[int, tuple[str, str | None]]
@@ -67,7 +68,8 @@ class _Lookups:
     names: Callable[[int], str]
 
 
-def _lookups(session: Session, project: Project, rename: Rename) -> _Lookups:
+def load_lookups(session: Session, project: Project, rename: Rename) -> Lookups:
+    """The project's labels and actors by id, and usernames (``rename``d) as they are met."""
     labels = session.execute(
         select(Label.id, Label.key, Label.polarity).where(Label.project_id == project.id)
     ).all()
@@ -84,7 +86,7 @@ def _lookups(session: Session, project: Project, rename: Rename) -> _Lookups:
             users[user_id] = rename(username) if rename else username
         return users[user_id]
 
-    return _Lookups(
+    return Lookups(
         project=project.slug,
         labels={i: (k, p) for i, k, p in labels},
         actors={i: {"id": k, "name": n, "type": t, "wikidata": w} for i, k, n, t, w in actors},
@@ -177,7 +179,7 @@ def iter_bundles(
     bundle also carries its in-scope relations as relation records (a format that writes
     relations alone reads ``relation_bundles.iter_relations_only`` instead).
     """
-    look = _lookups(session, project, rename)
+    look = load_lookups(session, project, rename)
     conn = session.connection()  # Core rows: no ORM bookkeeping per stance
     for rows in iter_statement_rows(conn, project):
         span = (project.id, rows[0].id, rows[-1].id)
@@ -193,7 +195,22 @@ def iter_bundles(
             yield bundle
 
 
-def _in_batch(column, span: tuple[int, int, int]):
+def statement_bundle(conn: Connection, project: Project, statement_id: int, scope: str,
+                     look: Lookups) -> dict[str, Any]:  # fmt: skip
+    """One statement's bundle as ``iter_bundles`` builds it with ``relations``, without the
+    gold stances' sources: for a fast path's unusual statement (``relation_bundles``), so
+    its records are the stance formats' own."""
+    span = (project.id, statement_id, statement_id)
+    stances = _batch_stances(conn, span, scope).get(statement_id, ())
+    row = conn.execute(select(*STATEMENT_COLUMNS).where(Statement.id == statement_id)).one()
+    bundle, by_id = _bundle(row, stances, scope, {}, look)
+    links = plain_rows(conn, batch_query(span, scope))
+    head = (look.project, row.external_id)
+    bundle["relations"] = link_records(links, head, by_id, look.names, iso) if links else []
+    return bundle
+
+
+def in_batch(column, span: tuple[int, int, int]):
     """Rows of the batch's statements: an id range within the project, no long IN list."""
     project_id, first, last = span
     return (
@@ -215,7 +232,7 @@ def _batch_stances(conn: Connection, span: tuple, scope: str) -> dict[int, list]
         .join(Statement, Statement.id == Stance.statement_id)
         .outerjoin(Suggestion, Suggestion.id == Stance.origin_suggestion_id)
         .outerjoin(Recommender, Recommender.id == Suggestion.recommender_id)
-        .where(*_in_batch(Stance.statement_id, span), Stance.deleted_at.is_(None))
+        .where(*in_batch(Stance.statement_id, span), Stance.deleted_at.is_(None))
     )
     if scope == "annotators":
         query = query.where(Stance.is_gold.is_(False))
@@ -243,12 +260,12 @@ def plain_rows(conn: Connection, query) -> list[tuple]:
         cursor.close()
 
 
-def _gold_sources(conn: Connection, span: tuple, stances: Mapping, look: _Lookups) -> dict:
+def _gold_sources(conn: Connection, span: tuple, stances: Mapping, look: Lookups) -> dict:
     """Gold stance id -> sorted names of the annotators its latest decision drew on."""
     query = (
         select(GoldDecision.gold_stance_id, GoldDecision.source_stance_ids)
         .join(Statement, Statement.id == GoldDecision.statement_id)
-        .where(*_in_batch(GoldDecision.statement_id, span))
+        .where(*in_batch(GoldDecision.statement_id, span))
         .where(GoldDecision.gold_stance_id.is_not(None))
         .order_by(GoldDecision.id)
     )
@@ -271,7 +288,7 @@ def _id_list(value: Any) -> list[int]:
     return list(value or ())
 
 
-def _bundle(row, stances, scope: str, gold: Mapping, look: _Lookups) -> tuple[dict, dict]:
+def _bundle(row, stances, scope: str, gold: Mapping, look: Lookups) -> tuple[dict, dict]:
     """The statement's bundle, and its stance records by database id."""
     _id, external_id, title, author, organization, date, url, lang, meta, text = row
     statement = {
@@ -331,7 +348,7 @@ def _origin(s) -> dict[str, Any]:
     }
 
 
-def _record(s, head: tuple, text: str, look: _Lookups, votes: Mapping, gold: Mapping) -> tuple:
+def _record(s, head: tuple, text: str, look: Lookups, votes: Mapping, gold: Mapping) -> tuple:
     """(content order key, canonical record, database id); rows are unpacked as tuples
     (name access costs per field), and the key is built from locals rather than read back.
 

@@ -14,7 +14,6 @@ the general way, from all its stance records, so the ids stay those of the stanc
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -32,30 +31,29 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
-from annotator.annotation.relation_records import batch_query, link_records
 from annotator.exchange.bundles import (
-    STATEMENT_COLUMNS,
-    _batch_stances,
-    _bundle,
-    _in_batch,
-    _Lookups,
-    _lookups,
+    Lookups,
+    in_batch,
     iso,
     iter_statement_rows,
+    load_lookups,
     plain_rows,
+    statement_bundle,
 )
+from annotator.formats.records import prefixed_stance_id, stance_id_prefix
 from annotator.formats.relations import relation_id
 from annotator.models import Project, Relation, RelationType, Stance, Statement
 
 _FROM, _TO = aliased(Stance), aliased(Stance)
 _FIRST = itemgetter(0)
-_hash = hashlib.blake2b
 _STATEMENT_TEXT = (Statement.id, Statement.external_id, Statement.text)  # no meta to parse
 # The relation's owner as one column: the annotator's id, NULL for gold. Its ends are its
 # owner's stances (the database refuses anything else, migration 0016), so an end's id hashes
 # the relation's owner.
 _OWNER = case((Relation.is_gold, null()), else_=Relation.annotator_id)
 _END_COLUMNS = ("id", "start", "end", "label_id", "target_id", "holder_id")
+# updated_at, NULL for a relation never edited (most): the driver then makes no string of it.
+_EDITED = func.nullif(Relation.updated_at, Relation.created_at)
 
 
 def iter_relations_only(
@@ -64,7 +62,7 @@ def iter_relations_only(
     """Every statement of the project in id order with its in-scope live relations as
     relation records (``relations``) and no stances: what ``bundles.iter_bundles`` gives a
     relation format, built from the relations and their ends alone."""
-    look = _lookups(session, project, rename)
+    look = load_lookups(session, project, rename)
     keys = _keys(session, project, look)
     conn = session.connection()  # Core rows: no ORM bookkeeping per relation
     for rows in iter_statement_rows(conn, project, _STATEMENT_TEXT):
@@ -73,7 +71,8 @@ def iter_relations_only(
         twins = _with_twins(conn, span, scope) if links else set()
         for row in rows:
             if row.id in twins:
-                yield _general(conn, row, span[0], scope, look)
+                bundle = statement_bundle(conn, project, row.id, scope, look)
+                yield {**bundle, "stances": []}  # a relation format reads none
                 continue
             own = links.get(row.id, ())
             records = _records(row, own, keys) if own else []
@@ -92,7 +91,7 @@ class _Keys:
     names: Callable[[int], str]  # user id -> name (or pseudonym)
 
 
-def _keys(session: Session, project: Project, look: _Lookups) -> _Keys:
+def _keys(session: Session, project: Project, look: Lookups) -> _Keys:
     labels = {label_id: key for label_id, (key, _polarity) in look.labels.items()}
     actors = {actor_id: actor["id"] for actor_id, actor in look.actors.items()}
     return _Keys(look.project, labels, actors, _types(session, project), look.names)
@@ -107,16 +106,17 @@ def _types(session: Session, project: Project) -> dict[int, tuple[str, str]]:
 
 def _batch_links(conn: Connection, span: tuple, scope: str) -> dict[int, list]:
     """Live relations of a batch with both live ends, grouped by statement: (statement id,
-    owner (the annotator's id, None for gold), type id, note, created_at, updated_at, then
-    ``_END_COLUMNS`` of the from end and of the to end), timestamps as the driver's."""
+    owner (the annotator's id, None for gold), type id, note, created_at, updated_at or
+    None when it equals created_at, then ``_END_COLUMNS`` of the from end and of the to
+    end), timestamps as the driver's."""
     query = (
         select(Relation.statement_id, _OWNER, Relation.type_id, Relation.note,
-               Relation.created_at, Relation.updated_at,
+               Relation.created_at, _EDITED,
                *(getattr(_FROM, c) for c in _END_COLUMNS),
                *(getattr(_TO, c) for c in _END_COLUMNS))
         .join(_FROM, _FROM.id == Relation.from_stance_id)
         .join(_TO, _TO.id == Relation.to_stance_id)
-        .where(*_in_batch(Relation.statement_id, span), Relation.deleted_at.is_(None))
+        .where(*in_batch(Relation.statement_id, span), Relation.deleted_at.is_(None))
         .where(_FROM.deleted_at.is_(None), _FROM.statement_id == Relation.statement_id)
         .where(_TO.deleted_at.is_(None), _TO.statement_id == Relation.statement_id)
     )  # fmt: skip
@@ -140,7 +140,7 @@ def _with_twins(conn: Connection, span: tuple, scope: str) -> set[int]:
     query = (
         select(Statement.id)
         .join(Stance, Statement.id == Stance.statement_id)
-        .where(*_in_batch(Stance.statement_id, span), Stance.deleted_at.is_(None))
+        .where(*in_batch(Stance.statement_id, span), Stance.deleted_at.is_(None))
         .group_by(Statement.id)  # the order the index walks: no sorting of groups
         .having(func.count() > func.count(distinct(_FINGERPRINT)))
     )
@@ -194,44 +194,30 @@ def _records(row, links: list[tuple], keys: _Keys) -> list[dict[str, Any]]:
             "project": project, "statement_id": statement_id, "id": rid, "type": kind,
             "aif": aif, "from": a, "to": b, "annotator": owner[1],
             "scope": owner[3], "note": note, "created_at": created_at,
-            "updated_at": created_at if updated == created else iso(updated),
+            "updated_at": created_at if updated is None else iso(updated),
         }  # fmt: skip
         keyed.append(((owner[0], f_start, f_end, t_start, t_end, kind, rid), record))
     keyed.sort(key=_FIRST)
     return [record for _key, record in keyed]
 
 
-def _end(head: str, text: str, keys: _Keys, start: int, end: int, label_id: int,
+def _end(prefix: str, text: str, keys: _Keys, start: int, end: int, label_id: int,
          target_id: int | None, holder_id: int | None) -> dict[str, Any]:  # fmt: skip
-    """An end record: ``records.stance_id``'s text after the owner's ``head``, hashed alike
-    (tests/test_relation_export_records.py checks end ids against stance record ids)."""
+    """An end record, its id ``records.prefixed_stance_id`` after its owner's ``prefix``, as
+    the stance records' (tests/test_relation_export_records.py checks end ids against them)."""
     label, actors = keys.labels[label_id], keys.actors
-    target, holder = actors.get(target_id, ""), actors.get(holder_id, "")
-    content = f"{head}{start}\x1f{end}\x1f{label}\x1f{target}\x1f{holder}"
-    digest = _hash(content.encode(), digest_size=8).hexdigest()
+    target, holder = actors.get(target_id), actors.get(holder_id)
+    digest = prefixed_stance_id(prefix, start, end, label, target, holder)
     return {"id": digest, "start": start, "end": end, "text": text[start:end], "label": label}
 
 
 def _owner(owners: dict, keys: _Keys, statement_id: str, user_id: int | None) -> tuple:
-    """(sort key, annotator name, head of its stances' id text, scope) of a relation's
-    owner, remembered in ``owners``: ``user_id`` None is gold, sorted after annotators."""
+    """(sort key, annotator name, ``records.stance_id_prefix`` of its stances, scope) of a
+    relation's owner, remembered in ``owners``: ``user_id`` None is gold, sorted after
+    annotators."""
     annotator = None if user_id is None else keys.names(user_id)
-    head = f"stance\x1f{statement_id}\x1f{'' if annotator is None else '@' + annotator}\x1f"
+    prefix = stance_id_prefix(statement_id, annotator)
     sort_key = (user_id is None, annotator or "")
     scope = "gold" if user_id is None else "annotator"
-    owners[user_id] = owner = (sort_key, annotator, head, scope)
+    owners[user_id] = owner = (sort_key, annotator, prefix, scope)
     return owner
-
-
-def _general(conn: Connection, row, project_id: int, scope: str, look: _Lookups) -> dict:
-    """An unusual statement built as the stance formats build it: all its stance records
-    (ids suffixed in record order), its relations read as they read them, ends among those."""
-    span = (project_id, row.id, row.id)
-    stances = _batch_stances(conn, span, scope).get(row.id, ())
-    full = conn.execute(select(*STATEMENT_COLUMNS).where(Statement.id == row.id)).one()
-    bundle, by_id = _bundle(full, stances, scope, {}, look)
-    bundle["stances"] = []  # a relation format reads none
-    links = plain_rows(conn, batch_query(span, scope))
-    head = (look.project, row.external_id)
-    bundle["relations"] = link_records(links, head, by_id, look.names, iso) if links else []
-    return bundle

@@ -24,6 +24,7 @@ from typing import Any
 import orjson
 
 from annotator.formats import Bundles, Chunks, Counts, ExportContext, Exporter
+from annotator.formats.records import id_digest
 
 RELATION_FIELDS = (
     "project",
@@ -48,21 +49,35 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9.-]+")  # a run of them, '_' included, becomes
 def relation_id(from_id: str, to_id: str, type_key: str) -> str:
     """A relation record's ``id``: its two ends' stance ids and its type (one live relation
     per (from, to, type), so this names it), stable across exports and imports."""
-    text = f"relation\x1f{from_id}\x1f{to_id}\x1f{type_key}"  # content_id's, inlined: hot
-    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+    return id_digest(f"relation\x1f{from_id}\x1f{to_id}\x1f{type_key}")
 
 
 def relation_line(record: Mapping[str, Any]) -> bytes:
     """One relation record as a UTF-8 JSON line, keys in canonical order (unknown ones last)."""
     if tuple(record) == RELATION_FIELDS:  # as the export builds them: encoded as they are
         return orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
+    return orjson.dumps(_canonical(record), option=orjson.OPT_APPEND_NEWLINE)
+
+
+def relation_lines(records: Iterable[Mapping[str, Any]]) -> bytes:
+    """``relation_line`` of each record, joined: one call a statement, not one a record
+    (the call and its lookups cost a third of encoding a record)."""
+    dumps, newline, fields = orjson.dumps, orjson.OPT_APPEND_NEWLINE, RELATION_FIELDS
+    return b"".join([
+        dumps(r if tuple(r) == fields else _canonical(r), option=newline) for r in records
+    ])  # fmt: skip
+
+
+def _canonical(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The record with keys in ``RELATION_FIELDS`` order, its ends' in ``END_FIELDS``
+    order, unknown keys last."""
     out = {k: record[k] for k in RELATION_FIELDS if k in record}
     for end in ("from", "to"):
         if isinstance(out.get(end), Mapping):
             ref = out[end]
             out[end] = {k: ref[k] for k in END_FIELDS if k in ref} | dict(ref)
     out.update((k, v) for k, v in record.items() if k not in out)
-    return orjson.dumps(out, option=orjson.OPT_APPEND_NEWLINE)
+    return out
 
 
 def aif_kind(relation: Mapping[str, Any]) -> str:
@@ -179,7 +194,7 @@ def chunks(bundles: Bundles, ctx: ExportContext) -> Chunks:
         count_relations(counts, relations)
         counts.rows += len(relations)
         if relations:
-            yield b"".join([relation_line(r) for r in relations]).decode()
+            yield relation_lines(relations).decode()
     return counts
 
 
