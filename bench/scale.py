@@ -133,10 +133,10 @@ def _bar(label: str, length: int):
 
 
 def _insert(session, table, rows: list[dict], bar) -> None:
-    from sqlalchemy import insert
+    from annotator.db.bulk import insert_rows
 
     for k in range(0, len(rows), BATCH):
-        session.execute(insert(table), rows[k : k + BATCH])
+        insert_rows(session, table, rows[k : k + BATCH])
         bar.update(len(rows[k : k + BATCH]))
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from annotator.db.audit import record_event, record_statement_event
+from annotator.db.bulk import insert_rows
 from annotator.errors import Conflict, Invalid, NotFound
 from annotator.models import Assignment, Membership, Project, Statement, User
 from annotator.projects.counters import statement_coverage
@@ -170,7 +171,7 @@ def _insert(session: Session, rows: list[dict]) -> None:
     """Bulk insert in batches inside the caller's transaction."""
     for i in range(0, len(rows), BATCH):
         batch = [{**r, "state": "new", "active": True} for r in rows[i : i + BATCH]]
-        session.execute(insert(Assignment), batch)
+        insert_rows(session, Assignment.__table__, batch)
 
 
 def _active(session: Session, statement: Statement, annotator: User) -> Assignment:

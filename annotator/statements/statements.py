@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Protocol
 
-from sqlalchemy import ARRAY, String, bindparam, func, insert, select
+from sqlalchemy import ARRAY, String, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from annotator.db import locks
 from annotator.db.audit import record_event
+from annotator.db.bulk import insert_rows
 from annotator.errors import Conflict, NotFound
 from annotator.models import Actor, ActorAlias, AuditEvent, Project, Statement, User, utcnow
 from annotator.statements import search
@@ -91,9 +92,9 @@ def import_statements(
 
 
 def _insert(session: Session, rows: list[dict]) -> None:
-    """Core executemany with every column given: one statement per batch, no ORM work."""
+    """Core insert with every column given (``db.bulk``): no ORM work."""
     try:
-        session.execute(insert(Statement.__table__), rows)
+        insert_rows(session, Statement.__table__, rows)
     except IntegrityError:  # only if a writer bypassed the lock; the caller rolls back
         raise Conflict(
             "Statements with these ids were stored meanwhile; nothing was imported. "
