@@ -93,7 +93,8 @@ def small_writers() -> tuple[str, list[tuple]]:
 
 
 def scale_writers(url: str) -> list[tuple]:
-    """The full-size project: ann0 … ann15, each on the last statement assigned to them."""
+    """The full-size project: ann0 … ann15, each on the last statement still open to them
+    (a statement marked done refuses saves with 409)."""
     from sqlalchemy import text as sql
 
     from annotator import create_app
@@ -104,7 +105,8 @@ def scale_writers(url: str) -> list[tuple]:
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
     query = sql(
         "SELECT s.id, s.text FROM statements s JOIN assignments a ON a.statement_id = s.id "
-        "JOIN users u ON u.id = a.annotator_id WHERE u.username = :u ORDER BY s.id DESC LIMIT 1"
+        "JOIN users u ON u.id = a.annotator_id WHERE u.username = :u AND a.active "
+        "AND a.state IN ('new', 'in_progress') ORDER BY s.id DESC LIMIT 1"
     )
     writers = []
     with app.app_context():
