@@ -56,32 +56,18 @@ def current(session, project) -> dict[int, tuple[int, int, bool]]:
     return {r.label.id: (r.stances, r.gold, r.ever_used) for r in rows}
 
 
-def cpu_ms(fn) -> float:
-    began = time.process_time()
-    fn()
-    return (time.process_time() - began) * 1000
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", default="/tmp/labels-bench/scale.sqlite3")
     parser.add_argument("--scale", type=float, default=0.1)
     parser.add_argument("--rounds", type=int, default=20)
     args = parser.parse_args()
-    path = Path(args.db)
-    url = f"sqlite:///{path}"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        scale.build(url, scale.sizes(args.scale))
-    from sqlalchemy import create_engine, func, select
+    app = scale.scale_app(Path(args.db), args.scale)
+    from sqlalchemy import func, select
 
-    from annotator import create_app
-    from annotator.db.migrate import upgrade_schema
     from annotator.extensions import db
     from annotator.models import Project, Stance
 
-    upgrade_schema(create_engine(url))
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
     with app.app_context():
         session = db.session
         project = session.scalars(select(Project).where(Project.slug == "scale")).one()
@@ -91,7 +77,7 @@ def main() -> None:
         times: dict[str, list[float]] = {name: [] for name in cases}
         for _ in range(args.rounds):
             for name, fn in cases.items():
-                times[name].append(cpu_ms(lambda fn=fn: fn(session, project)))
+                times[name].append(scale.cpu_ms(lambda fn=fn: fn(session, project)))
                 session.rollback()
     load = os.getloadavg()[0]
     print(f"{time.strftime('%Y-%m-%d %H:%M')} UTC, load average {load:.1f}, {stances} stances")

@@ -80,12 +80,6 @@ def prepare(session, project, changed: int) -> None:
     print(f"touched {touched} stances of {changed} statements after the run")
 
 
-def cpu_ms(fn) -> float:
-    began = time.process_time()
-    fn()
-    return (time.process_time() - began) * 1000
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", default="/tmp/queue-note/scale.sqlite3")
@@ -93,22 +87,14 @@ def main() -> None:
     parser.add_argument("--changed", type=int, default=5000)
     parser.add_argument("--rounds", type=int, default=15)
     args = parser.parse_args()
-    path = Path(args.db)
-    url = f"sqlite:///{path}"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        scale.build(url, scale.sizes(args.scale))
-    from sqlalchemy import create_engine, select
+    app = scale.scale_app(Path(args.db), args.scale)
+    from sqlalchemy import select
 
-    from annotator import create_app
-    from annotator.db.migrate import upgrade_schema
     from annotator.extensions import db
     from annotator.models import Project
     from annotator.review import queue_order as qo
     from annotator.review.stored_agreement import latest_run
 
-    upgrade_schema(create_engine(url))
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
     with app.app_context():
         session = db.session
         big = session.scalars(select(Project).where(Project.slug == "scale")).one()
@@ -129,7 +115,7 @@ def main() -> None:
         times: dict[str, list[float]] = {name: [] for name in cases}
         for _ in range(args.rounds):
             for name, fn in cases.items():
-                times[name].append(cpu_ms(fn))
+                times[name].append(scale.cpu_ms(fn))
                 session.rollback()
     print(f"{time.strftime('%Y-%m-%d %H:%M')} UTC, load average {os.getloadavg()[0]:.1f}")
     for name, ms in times.items():

@@ -389,6 +389,30 @@ def main() -> None:
     _report(results, args)
 
 
+def scale_app(path: Path, scale: float):
+    """An app on the SQLite file ``path``: built at ``scale`` if missing, migrated to the head.
+
+    For the benches that time one service in process on the yardstick project.
+    """
+    from annotator import create_app
+    from annotator.db.engine import make_engine
+    from annotator.db.migrate import upgrade_schema
+
+    url = f"sqlite:///{path}"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        build(url, sizes(scale))
+    upgrade_schema(make_engine(url))
+    return create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
+
+
+def cpu_ms(fn) -> float:
+    """The CPU milliseconds of one call of ``fn``."""
+    began = time.process_time()
+    fn()
+    return (time.process_time() - began) * 1000
+
+
 def _built(args) -> tuple[str, dict]:
     """The database URL and the ids of the pages, building the project unless ``--keep`` has it.
 
