@@ -114,7 +114,8 @@ def queue(project):
 @project_view(Role.REVIEWER)
 def agreement(project):
     """Agreement figures: the stored result when there is one (says its time and whether
-    annotations changed since), else computed now; readable tables, bands, intervals, charts."""
+    annotations changed since), else computed now up to ``INLINE_STANCES`` stances (above
+    that the page offers Compute); readable tables, bands, intervals, charts."""
     unfinished = request.args.get("include_unfinished") == "1"
     hide = rs.hidden_for(project, g.role)
     report = stored.stored_report(db.session, project, hide=hide, include_unfinished=unfinished)
@@ -123,7 +124,9 @@ def agreement(project):
         report = agreement_report(
             db.session, project, names_for(project), include_unfinished=unfinished, intervals=True
         )
-    figures = report and {"page": agreement_page.page_values(report), **agreement_charts(report)}
+    figures = (
+        {"page": agreement_page.page_values(report), **agreement_charts(report)} if report else {}
+    )
     return render_template(
         "review/agreement.html",
         project=project,
@@ -132,7 +135,7 @@ def agreement(project):
         unfinished=unfinished,
         **_run_values(stored.current_run(db.session, project, unfinished)),
         form=ConfirmForm(),
-        **(figures or {}),
+        **figures,
     )
 
 
