@@ -66,7 +66,7 @@ def _client(args) -> int:
             status, _ = client.request("POST", path, body)
             done += status == 201
         else:
-            body = wb.save_body(text, spans, rnd).replace("target=iran", f"target={target}")
+            body = wb.save_body(text, spans, rnd, target)
             client.request("POST", path + "/stances", body, headers)
             done += 1
     return done

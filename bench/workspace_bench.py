@@ -152,7 +152,7 @@ class Client:
         return re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
 
 
-def save_body(text: str, spans, rnd) -> str:
+def save_body(text: str, spans, rnd, target: str = "iran") -> str:
     i = rnd.randrange(len(spans) - 10)
     start, end = spans[i][0], spans[i + rnd.randint(0, 8)][1]
     return urlencode(
@@ -161,7 +161,7 @@ def save_body(text: str, spans, rnd) -> str:
             "end": end,
             "text": text[start:end],
             "label": rnd.choice(["claim", "condemnation", "support"]),
-            "target": "iran",
+            "target": target,
         }
     )
 

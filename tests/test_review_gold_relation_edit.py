@@ -51,32 +51,23 @@ def test_type_and_direction_change_in_place_and_are_in_the_history(app, session)
     assert [e.data["after"]["from_stance_id"] for e in updates] == [ends[0], ends[1]]
 
 
+def _edit(session, project, st, rev, gold, version: int, review_version: int, type: str):
+    """The reviewer changes the gold relation's type, having seen these versions."""
+    edit = RowEdit(project, st, rev, row_id=gold.id, version=version)
+    return radj.edit_gold_relation(session, edit, review_version=review_version, type=type)
+
+
 def test_a_stale_version_or_nothing_to_change_writes_nothing(app, session):
     project, st, s, (r1, *_), rev = _disagreeing(session)
     gold = gold_of(session, project, st, rev, r1)
     with pytest.raises(Conflict):
-        radj.edit_gold_relation(
-            session,
-            RowEdit(project, st, rev, row_id=gold.id, version=7),
-            review_version=1,
-            type="attacks",
-        )
+        _edit(session, project, st, rev, gold, 7, 1, "attacks")
     session.rollback()
     with pytest.raises(Conflict, match="Another reviewer"):
-        radj.edit_gold_relation(
-            session,
-            RowEdit(project, st, rev, row_id=gold.id, version=1),
-            review_version=0,
-            type="attacks",
-        )
+        _edit(session, project, st, rev, gold, 1, 0, "attacks")
     session.rollback()
     with pytest.raises(Invalid, match="Nothing to change"):
-        radj.edit_gold_relation(
-            session,
-            RowEdit(project, st, rev, row_id=gold.id, version=1),
-            review_version=1,
-            type="supports",
-        )
+        _edit(session, project, st, rev, gold, 1, 1, "supports")
     session.rollback()
     assert _count(session, RelationDecision) == 1 and session.get(Relation, gold.id).version == 1
 
@@ -86,12 +77,7 @@ def test_a_stale_version_is_a_conflict_even_when_nothing_would_change(app, sessi
     project, st, s, (r1, *_), rev = _disagreeing(session)
     gold = gold_of(session, project, st, rev, r1)
     with pytest.raises(Conflict):
-        radj.edit_gold_relation(
-            session,
-            RowEdit(project, st, rev, row_id=gold.id, version=7),
-            review_version=1,
-            type="supports",
-        )
+        _edit(session, project, st, rev, gold, 7, 1, "supports")
 
 
 def test_a_change_into_a_relation_gold_holds_is_refused(app, session):
