@@ -108,7 +108,7 @@ def _sqlite_page(session, query, words, project_id, keyset, limit, by_id):
         cursor, order = keyset(id_column, query.selected_columns.sort_key)
         return session.execute(query.where(*cursor).order_by(*order).limit(limit)).all()
     matches, last = session.execute(_sqlite_first_matches(fts)).one()
-    if matches < FEW or not matches:
+    if matches < FEW:
         return _sqlite_sorted(session, query, fts, keyset, limit, in_order=False)
     dense = matches * DENSE  # the most rows up to the last match for a share of 1 in DENSE
     if _sqlite_rows_up_to(session, project_id, last, dense + 1) <= dense:
@@ -264,7 +264,7 @@ def index_backlog(session: Session, limit: int = INDEX_BATCH) -> int:
     meanwhile is simply not found. An empty backlog costs one read, not a write (the clock
     asks every minute).
     """
-    if session.scalar(select(SearchBacklog.statement_id).limit(1)) is None:
+    if _backlog_empty(session):
         return 0
     batch = (
         select(SearchBacklog.statement_id)
@@ -280,12 +280,17 @@ def index_backlog(session: Session, limit: int = INDEX_BATCH) -> int:
     return len(ids)
 
 
+def _backlog_empty(session: Session) -> bool:
+    """One read: whether no statement waits to be indexed (the usual case)."""
+    return session.scalar(select(SearchBacklog.statement_id).limit(1)) is None
+
+
 def pending_count(session: Session, project_id: int) -> int:
     """How many of the project's statements are stored but not yet searchable.
 
     An empty backlog (the usual case) costs one read: the join below walks the project's
     statements, 1 ms per 10,000, on every search page."""
-    if session.scalar(select(SearchBacklog.statement_id).limit(1)) is None:
+    if _backlog_empty(session):
         return 0
     query = (
         select(func.count())
