@@ -108,7 +108,7 @@ def _sqlite_page(session, query, words, project_id, keyset, limit, by_id):
         cursor, order = keyset(id_column, query.selected_columns.sort_key)
         return session.execute(query.where(*cursor).order_by(*order).limit(limit)).all()
     matches, last = session.execute(_sqlite_first_matches(fts)).one()
-    if matches < FEW:
+    if matches < FEW or not matches:  # none: no last match to measure the share by
         return _sqlite_sorted(session, query, fts, keyset, limit, in_order=False)
     dense = matches * DENSE  # the most rows up to the last match for a share of 1 in DENSE
     if _sqlite_rows_up_to(session, project_id, last, dense + 1) <= dense:
