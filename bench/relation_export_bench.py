@@ -1,7 +1,8 @@
 """Export 100,000 and 1,000,000 stances with half as many relations as ``relations`` and
 ``statements-jsonl``; print records/s and peak RSS.
 
-Run from the repository root: ``python bench/relation_export_bench.py [--sizes 100000,1000000]``.
+Run from the repository root: ``python bench/relation_export_bench.py [--sizes 100000,1000000]
+[--jobs 1,2]`` (each format once per number of worker processes, ``annotator export --jobs``).
 The database is ``export_bench.generate``'s (statements of 50 stances: 40 by four
 annotators, 10 gold) plus, with bulk Core inserts, 25 relations per statement: each
 annotator links five pairs of their own ten stances, gold five pairs of its ten, types
@@ -23,6 +24,7 @@ import sys
 import tempfile
 import time
 from datetime import UTC, datetime
+from itertools import product
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -73,8 +75,9 @@ def _statement_relations(k: int, types: list[int], now: datetime) -> list[dict]:
     return rows
 
 
-def run_export(path: Path, format_name: str) -> dict:
-    """One export (scope all) to the null device; the figures of this process."""
+def run_export(path: Path, format_name: str, jobs: int = 1) -> dict:
+    """One export (scope all) to the null device; the figures of this process (and, with
+    ``jobs`` > 1, of its worker processes: CPU summed, the largest worker's peak RSS)."""
     from annotator import create_app
     from annotator.exchange.export import ExportRequest, write_export
     from annotator.extensions import db
@@ -84,18 +87,22 @@ def run_export(path: Path, format_name: str) -> dict:
     with app.app_context(), db.factory() as session, open(os.devnull, "w") as out:
         project = get_project(session, "bench")
         began, cpu = time.perf_counter(), time.process_time()
-        counts, _ = write_export(session, project, ExportRequest(format_name, "all"), out)
+        request = ExportRequest(format_name, "all")
+        counts, _ = write_export(session, project, request, out, jobs=jobs)
         seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu += children.ru_utime + children.ru_stime
     relations = counts.records if format_name == "relations" else 0
     stances = 0 if format_name == "relations" else counts.records
     if format_name == "statements-jsonl":
         relations = _count_relations(path)
     records = stances + relations
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"format": format_name, "stances": stances, "relations": relations,
+    return {"format": format_name, "jobs": jobs, "stances": stances, "relations": relations,
             "records": records, "seconds": round(seconds, 2),
             "records_per_s": round(records / seconds), "per_cpu_s": round(records / cpu),
-            "peak_rss_mb": round(peak_mb, 1)}  # fmt: skip
+            "peak_rss_mb": round(peak_mb, 1),
+            "worker_rss_mb": round(children.ru_maxrss / 1024, 1)}  # fmt: skip
 
 
 def _count_relations(path: Path) -> int:
@@ -111,11 +118,13 @@ def main() -> None:
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--formats", default="jsonl,relations,statements-jsonl")
     parser.add_argument("--keep", metavar="DIR", help="keep the databases in DIR and reuse them")
-    parser.add_argument("--run", nargs=2, metavar=("DB", "FORMAT"), help=argparse.SUPPRESS)
+    parser.add_argument("--jobs", default="1,2", help="worker processes to compare (--jobs)")
+    parser.add_argument("--run", nargs=3, metavar=("DB", "FORMAT", "JOBS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run:
-        print(json.dumps(run_export(Path(args.run[0]), args.run[1])))
+        print(json.dumps(run_export(Path(args.run[0]), args.run[1], int(args.run[2]))))
         return
+    print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         for size in (int(s) for s in args.sizes.split(",")):
             db_path = Path(args.keep or tmp) / f"relbench-{size}.sqlite"
@@ -126,15 +135,16 @@ def main() -> None:
                 took = time.perf_counter() - began
                 print(f"generated {size:,} stances, {links:,} relations in {took:.1f} s",
                       flush=True)  # fmt: skip
-            for format_name in args.formats.split(","):
-                cmd = [sys.executable, __file__, "--run", str(db_path), format_name]
+            for format_name, jobs in product(args.formats.split(","), args.jobs.split(",")):
+                cmd = [sys.executable, __file__, "--run", str(db_path), format_name, jobs]
                 figures = json.loads(subprocess.run(cmd, check=True, stdout=subprocess.PIPE).stdout)
+                workers = f", workers {figures['worker_rss_mb']:.0f} MB" if int(jobs) > 1 else ""
                 print(
-                    f"{figures['format']:>16} {figures['stances']:>9,} stances "
+                    f"{figures['format']:>16} jobs {jobs} {figures['stances']:>9,} stances "
                     f"{figures['relations']:>8,} relations  {figures['seconds']:>6.2f} s  "
                     f"{figures['records_per_s']:>8,} records/s "
                     f"({figures['per_cpu_s']:,} per CPU second)  "
-                    f"peak RSS {figures['peak_rss_mb']:.0f} MB  "
+                    f"peak RSS {figures['peak_rss_mb']:.0f} MB{workers}  "
                     f"load average {os.getloadavg()[0]:.2f}",
                     flush=True,
                 )

@@ -36,6 +36,7 @@ from annotator.models import (
 
 BATCH = 500
 Rename = Callable[[str], str] | None
+IdRange = tuple[int, int] | None  # (first, last) statement id, both included
 
 
 def iso(value: datetime | str | None) -> str | None:
@@ -146,18 +147,18 @@ _ORIGIN = len(_READ)
 
 
 def iter_statement_rows(
-    conn: Connection, project: Project, columns: tuple = STATEMENT_COLUMNS
+    conn: Connection, project: Project, columns: tuple = STATEMENT_COLUMNS, ids: IdRange = None
 ) -> Iterator[list[Any]]:
     """Batches of statement rows in id order, by keyset pagination on the id (``columns``
-    must include ``Statement.id``)."""
-    last = 0
+    must include ``Statement.id``); ``ids`` (first, last) keeps those in that range, the
+    share of one worker of a parallel export (``exchange/split_export``)."""
+    first, upto = ids or (1, None)
+    last = first - 1
     while True:
-        rows = conn.execute(
-            select(*columns)
-            .where(Statement.project_id == project.id, Statement.id > last)
-            .order_by(Statement.id)
-            .limit(BATCH)
-        ).all()
+        query = select(*columns).where(Statement.project_id == project.id, Statement.id > last)
+        if upto is not None:
+            query = query.where(Statement.id <= upto)
+        rows = conn.execute(query.order_by(Statement.id).limit(BATCH)).all()
         if not rows:
             return
         yield rows
@@ -171,17 +172,19 @@ def iter_bundles(
     rename: Rename = None,
     *,
     relations: bool = False,
+    ids: IdRange = None,
 ) -> Iterator[dict[str, Any]]:
     """Every statement of the project in id order with its in-scope stances, canonical records.
 
     ``scope`` is gold, annotators or all; ``rename`` maps usernames (pseudonyms). With
     ``relations`` (the relation formats ask for it; stance formats skip the query) each
     bundle also carries its in-scope relations as relation records (a format that writes
-    relations alone reads ``relation_bundles.iter_relations_only`` instead).
+    relations alone reads ``relation_bundles.iter_relations_only`` instead). ``ids``
+    limits it to a range of statement ids.
     """
     look = load_lookups(session, project, rename)
     conn = session.connection()  # Core rows: no ORM bookkeeping per stance
-    for rows in iter_statement_rows(conn, project):
+    for rows in iter_statement_rows(conn, project, ids=ids):
         span = (project.id, rows[0].id, rows[-1].id)
         stances = _batch_stances(conn, span, scope)
         gold = _gold_sources(conn, span, stances, look) if scope != "annotators" else {}

@@ -103,8 +103,12 @@ def parse_options(pairs: tuple[str, ...]) -> dict[str, str]:
     is_flag=True,
     help="jsonl, hf: the statement's text in every record (same as --option statement_text=true).",
 )
+@click.option(
+    "--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
+    help="jsonl, relations, statements-jsonl, doccano: build in N processes (same output).",
+)  # fmt: skip
 @read_only
-def export_command(session, project, format_name, scope, output, **opts) -> None:
+def export_command(session, project, format_name, scope, output, jobs, **opts) -> None:
     """Export PROJECT as a dataset to -o PATH (with PATH.meta.json) or standard output."""
     proj = get_project(session, project)
     request = _request(proj, format_name, scope, **opts)
@@ -120,10 +124,13 @@ def export_command(session, project, format_name, scope, output, **opts) -> None
         kind = "a folder" if output.is_dir() else "a file"
         raise Invalid(f"{output} is {kind}; the {format_name} format writes the other kind.")
     with _Progress(session, proj, scope) as progress:
+        write = functools.partial(
+            export_service.write_export, session, proj, request, progress=progress, jobs=jobs
+        )
         if output is None:
-            _write_stdout(session, proj, request, progress)
+            _write_stdout(write)
             return
-        meta = _write_atomically(output, exporter.kind, session, proj, request, progress)
+        meta = _write_atomically(output, exporter.kind, write)
     click.echo(f"Wrote {meta['counts']['records']} stances to {output}.", err=True)
 
 
@@ -156,11 +163,15 @@ def _export_suggestions(session, project, output: Path | None) -> None:
     click.echo(f"Wrote {count} suggestions to {output}.", err=True)
 
 
-def _write_stdout(session, project, request, progress) -> None:
+# ``write_export`` with all but its output given.
+Write = Callable[[object], tuple[object, dict]]
+
+
+def _write_stdout(write: Write) -> None:
     """UTF-8 whatever the locale, line ends untouched; a closed pipe (``| head``) is no error."""
     out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
     try:
-        export_service.write_export(session, project, request, out, progress=progress)
+        write(out)
         out.flush()
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -208,7 +219,7 @@ class _Progress:
             self.bar.__exit__(*exc)
 
 
-def _write_atomically(output: Path, kind: str, session, project, request, progress) -> dict:
+def _write_atomically(output: Path, kind: str, write: Write) -> dict:
     """Write into a temporary sibling and rename it into place; then the sidecar likewise."""
     output = output.resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -221,17 +232,13 @@ def _write_atomically(output: Path, kind: str, session, project, request, progre
     try:
         if kind == "folder" and _zipped(output):
             with tempfile.TemporaryDirectory(dir=output.parent) as folder:
-                _, meta = export_service.write_export(
-                    session, project, request, Path(folder), progress=progress
-                )
+                _, meta = write(Path(folder))
                 archive.zip_folder(folder, tmp)
         elif kind == "folder":
-            _, meta = export_service.write_export(session, project, request, tmp, progress=progress)
+            _, meta = write(tmp)
         else:
             with tmp.open("w", encoding="utf-8", newline="") as out:
-                _, meta = export_service.write_export(
-                    session, project, request, out, progress=progress
-                )
+                _, meta = write(out)
         _replace(tmp, output)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True) if tmp.is_dir() else tmp.unlink(missing_ok=True)

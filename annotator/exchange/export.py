@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session, selectinload
 from annotator.annotation.rows import RECORD_VALUES
 from annotator.config import VERSION as __version__
 from annotator.errors import Invalid
-from annotator.exchange.bundles import BATCH, iso, iter_bundles
+from annotator.exchange.bundles import BATCH, IdRange, iso, iter_bundles, iter_statement_rows
 from annotator.exchange.relation_bundles import iter_relations_only
+from annotator.exchange.split_export import ShareChunks, write_split
 from annotator.formats import (
     EXPORTERS,
     Chunks,
@@ -90,16 +91,46 @@ def write_export(
     *,
     progress: Callable[[int], None] | None = None,
     now: datetime | None = None,
+    jobs: int = 1,
 ) -> tuple[Counts, dict[str, Any]]:
     """Run the format's writer over the project's bundles into ``out`` (a text file, or a
-    folder path for a folder format); returns counts and provenance."""
+    folder path for a folder format); returns counts and provenance.
+
+    ``jobs`` > 1 builds a splittable format (``Exporter.splittable``) in that many worker
+    processes (``split_export``), with the same output; other formats ignore it.
+    """
     exporter = get_exporter(request.format)
+    now = now or datetime.now(UTC)
     ctx = build_context(session, project, request, now=now)
+    if jobs > 1 and exporter.splittable:
+        shares = statement_ranges(session, project)
+        share_chunks = _share_chunks(project.id, request, now)
+        counts = write_split(session, share_chunks, shares, out, jobs, progress)
+        return counts, provenance(ctx, counts, format_name=exporter.name)
     bundles = request_bundles(session, project, request)
     if progress is not None:
         bundles = _reporting(bundles, progress)
     counts = exporter.write(bundles, out, ctx)
     return counts, provenance(ctx, counts, format_name=exporter.name)
+
+
+def statement_ranges(session: Session, project: Project) -> Iterator[tuple[int, int]]:
+    """The project's statements as (first id, last id) ranges of ``BATCH`` statements."""
+    for rows in iter_statement_rows(session.connection(), project, (Statement.id,)):
+        yield rows[0].id, rows[-1].id
+
+
+def _share_chunks(project_id: int, request: ExportRequest, now: datetime) -> ShareChunks:
+    """What a worker of a parallel export writes for a range: the request's chunks, read
+    in the worker's own session (its context too: nothing of this process's session)."""
+
+    def share_chunks(session: Session, ids: tuple[int, int]) -> Chunks:
+        project = session.get_one(Project, project_id)
+        ctx = build_context(session, project, request, now=now)
+        bundles = request_bundles(session, project, request, ids)
+        return get_exporter(request.format).chunks(bundles, ctx)
+
+    return share_chunks
 
 
 def export_chunks(session: Session, project: Project, request: ExportRequest) -> Chunks:
@@ -233,13 +264,16 @@ def iter_registry(session: Session, project: Project) -> Iterator[dict[str, Any]
 
 
 def request_bundles(
-    session: Session, project: Project, request: ExportRequest
+    session: Session, project: Project, request: ExportRequest, ids: IdRange = None
 ) -> Iterator[dict[str, Any]]:
-    """The project's statement bundles for a request (scope, pseudonyms)."""
+    """The project's statement bundles for a request (scope, pseudonyms); ``ids``: only
+    the statements of that id range."""
     check_scope(request.scope)
     key = request.pseudonym_key
     rename = functools.partial(pseudonym, key) if key else None
     exporter = get_exporter(request.format)
     if exporter.relations and not exporter.stances:
-        return iter_relations_only(session, project, request.scope, rename)
-    return iter_bundles(session, project, request.scope, rename, relations=exporter.relations)
+        return iter_relations_only(session, project, request.scope, rename, ids)
+    return iter_bundles(
+        session, project, request.scope, rename, relations=exporter.relations, ids=ids
+    )

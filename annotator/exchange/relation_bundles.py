@@ -32,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 
 from annotator.exchange.bundles import (
+    IdRange,
     Lookups,
     in_batch,
     iso,
@@ -57,15 +58,20 @@ _EDITED = func.nullif(Relation.updated_at, Relation.created_at)
 
 
 def iter_relations_only(
-    session: Session, project: Project, scope: str, rename: Callable[[str], str] | None = None
+    session: Session,
+    project: Project,
+    scope: str,
+    rename: Callable[[str], str] | None = None,
+    ids: IdRange = None,
 ) -> Iterator[dict[str, Any]]:
     """Every statement of the project in id order with its in-scope live relations as
     relation records (``relations``) and no stances: what ``bundles.iter_bundles`` gives a
-    relation format, built from the relations and their ends alone."""
+    relation format, built from the relations and their ends alone (``ids``: a range of
+    statement ids, as ``iter_bundles``)."""
     look = load_lookups(session, project, rename)
     keys = _keys(session, project, look)
     conn = session.connection()  # Core rows: no ORM bookkeeping per relation
-    for rows in iter_statement_rows(conn, project, _STATEMENT_TEXT):
+    for rows in iter_statement_rows(conn, project, _STATEMENT_TEXT, ids):
         span = (project.id, rows[0].id, rows[-1].id)
         links = _batch_links(conn, span, scope)
         twins = _with_twins(conn, span, scope) if links else set()

@@ -64,6 +64,15 @@ class Counts:
         for record in stances:
             self.by_label[record["label"]] = self.by_label.get(record["label"], 0) + 1
 
+    def add(self, other: Counts) -> None:
+        """Fold in the counts of another part of the same export (a parallel worker's)."""
+        self.statements += other.statements
+        self.records += other.records
+        self.rows += other.rows
+        self.skipped += other.skipped
+        for key, n in other.by_label.items():
+            self.by_label[key] = self.by_label.get(key, 0) + n
+
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {
@@ -164,6 +173,9 @@ class Exporter:
     options: tuple[FormatOption, ...] = ()
     relations: bool = False  # its bundles must carry "relations" (the export reads them only then)
     stances: bool = True  # False: it writes relations alone; bundles hold no stance records
+    # True: its output is each statement's in turn, with no header, footer or numbering
+    # across statements, so ranges of statements may be written side by side (--jobs).
+    splittable: bool = False
 
     def write(self, bundles: Bundles, out: TextIO | str | Path, ctx: ExportContext) -> Counts:
         """Write to a text file (``newline=""``: line ends are the format's) or a folder."""

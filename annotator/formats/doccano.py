@@ -64,6 +64,7 @@ EXPORTER = Exporter(
     chunks=chunks,
     options=(OFFSETS,),
     relations=True,
+    splittable=True,
 )
 
 

@@ -28,4 +28,5 @@ EXPORTER = Exporter(
     description="One stance record per line (JSON Lines); the canonical dataset form.",
     chunks=chunks,
     options=(STATEMENT_TEXT,),
+    splittable=True,
 )

@@ -207,4 +207,5 @@ EXPORTER = Exporter(
     chunks=chunks,
     relations=True,
     stances=False,
+    splittable=True,
 )

@@ -68,4 +68,5 @@ EXPORTER = Exporter(
     "for backup and restore.",
     chunks=chunks,
     relations=True,
+    splittable=True,
 )
