@@ -10,7 +10,9 @@ from sqlalchemy import func, select
 
 from annotator.actors.forms import ActorForm
 from annotator.models import Assignment, AuditEvent, GuidelinesVersion, Label, Membership, Project
+from annotator.projects.assignments import assign_statement
 from annotator.projects.forms import LabelForm, MemberForm, RoleForm
+from annotator.projects.progress import GRID_ANNOTATORS
 from annotator.projects.projects import set_member
 
 from .conftest import csrf_from
@@ -290,3 +292,26 @@ def test_select_fields_use_no_deprecated_choice_shape(app, form_class):
         form = form_class(meta={"csrf": False})
         options = [[c.value for c in f.iter_choices()] for f in form if f.type == "SelectField"]
     assert options and all(options)
+
+
+def test_progress_of_a_large_team_lists_each_statements_own_annotators(session, login):
+    """Up to GRID_ANNOTATORS the statement table has a column per annotator; past it, one
+    Annotators column whose cells name the row's own annotators, by name."""
+    project, statement = demo(session)
+    lead = login("lead")
+    small = lead.get("/p/demo/progress").get_data(True)
+    assert "<th>annotator1</th>" in small[small.index('id="statement-progress"') :]
+    team = [make_user(session, f"zz{n:02d}") for n in range(GRID_ANNOTATORS)]
+    for user in team:
+        set_member(session, project, user, "annotator")
+        assign_statement(session, project, statement, user)
+    session.commit()
+    page = lead.get("/p/demo/progress").get_data(True)
+    table = page[page.index('id="statement-progress"') :]
+    assert "<th>Annotators</th>" in table and "<th>zz00</th>" not in table
+    row = re.search(rf"<td>{statement.id}</td>.*?</tr>", table, re.S).group(0)
+    assert 'zz11 <span class="state state-new">new</span>' in row
+    listed = re.findall(r"(\w+) <span class=\"state", row)
+    assert listed == sorted(listed) and {"zz00", "zz11"} <= set(listed)
+    others = re.findall(r"<tr><td>\d+</td>.*?</tr>", table.replace(row, ""), re.S)
+    assert all("zz" not in other for other in others)  # each row lists its own annotators

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import astuple, dataclass, field
+from functools import cached_property
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +17,10 @@ from annotator.projects.counters import (
 )
 
 PAGE_SIZE = 50
+# Up to this many annotators the statement table has a column each, a grid to scan; a
+# larger team's rows list their own annotators instead: at 100 annotators the grid was 100
+# columns of mostly "—" (279 kB a page, a third of the page's time, and unreadable).
+GRID_ANNOTATORS = 12
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,19 @@ class Progress:
     rows: list[StatementRow]
     after: int | None = None  # the cursor of this page of statements (None: the first)
     next_after: int | None = None  # the cursor of the next page (None: this is the last)
+
+    @property
+    def grid(self) -> bool:
+        """Whether the statement table has a column per annotator (see GRID_ANNOTATORS)."""
+        return len(self.annotators) <= GRID_ANNOTATORS
+
+    @cached_property
+    def _names(self) -> dict[int, str]:
+        return {a.user_id: a.username for a in self.annotators}
+
+    def listed(self, row: StatementRow) -> list[tuple[str, str]]:
+        """A row's (username, state) pairs by username: the table's form for a large team."""
+        return sorted((self._names.get(uid, "?"), state) for uid, state in row.states.items())
 
     @property
     def max_label(self) -> int:
