@@ -279,3 +279,26 @@ def test_the_job_queue_runs_a_recompute(app, session):
         consumer.stop(graceful=True)
     assert (done.state, done.error) == ("done", None)
     assert done.done == done.total and done.started_at <= done.finished_at
+
+
+def test_hidden_letters_of_a_stored_run_are_the_projects_letters(app, session, client, login):
+    """A reviewer's "Annotator B" is one person on every page: an annotator the run did not
+    count (assigned, nothing done) keeps their letter, and the others keep theirs."""
+    from annotator.accounts.tokens import create_token
+
+    from .test_review_helpers import mark
+
+    project, (st,) = setup(session, annotators=("ann0", "ann1", "ann2"), hide=True)
+    for who in ("ann1", "ann2"):
+        mark(session, project, st, who, "Iran condemns Israel")
+    done(session, project, st, "ann1", "ann2")
+    _run(session, project)
+    login("rev")
+    stored = client.get("/p/rev/review/agreement").get_data(as_text=True)
+    assert "Stored result of" in stored and "Annotator B / Annotator C" in stored
+    board = client.get(f"/p/rev/review/s/{st.id}").get_data(as_text=True)
+    assert "Annotator B" in board and "Annotator C" in board and "ann1" not in board
+    token = create_token(session, find_user(session, "rev"), "t")[1]
+    session.commit()
+    api = client.get("/api/v1/projects/rev/agreement", headers={"Authorization": f"Bearer {token}"})
+    assert {(p["a"], p["b"]) for p in api.get_json()["pairs"]} == {("Annotator B", "Annotator C")}

@@ -39,7 +39,7 @@ from annotator.agreement.relations import (
     counts_json,
 )
 from annotator.agreement.stances import stance_agreement_by_statement
-from annotator.errors import NotFound
+from annotator.errors import Conflict, NotFound
 from annotator.jobs.state import ACTIVE
 from annotator.models import (
     AgreementRun,
@@ -53,7 +53,7 @@ from annotator.models import (
     utcnow,
 )
 from annotator.review.agreement_input import AgreementInput, content_hashes
-from annotator.review.agreement_report import agreement_report
+from annotator.review.agreement_report import agreement_report, too_big_to_compute_now
 from annotator.review.review import annotator_names, letter
 
 Checkpoint = Callable[[], None]
@@ -405,6 +405,46 @@ def stored_report(
         "changed_statements": changed,
     }
     return result
+
+
+class NotComputedYet(Conflict):
+    """No stored result, and too many stances to compute in a request (409)."""
+
+    def __init__(self, stances: int) -> None:
+        super().__init__(
+            f"No stored agreement yet, and this project's {stances:,} stances are too many to "
+            "compute in a request: press Compute on the agreement page or run `annotator "
+            "agreement --store`; the figures are then read from the stored result."
+        )
+        self.stances = stances
+
+
+def current_agreement(
+    session: Session,
+    project: Project,
+    names: Callable[[], dict[int, str]],
+    *,
+    hide: bool,
+    include_unfinished: bool = False,
+    intervals: bool = False,
+) -> dict:
+    """What the agreement page and the API show: the newest stored result (with its time and
+    whether annotations changed since), else the figures computed now up to
+    ``INLINE_STANCES`` stances, else ``NotComputedYet``.
+
+    ``names`` (user id -> shown name) is called only to compute: a stored result names its
+    own annotators (``stored_names``, letters when ``hide``), which spares reading them all.
+    """
+    report = stored_report(
+        session, project, hide=hide, include_unfinished=include_unfinished, intervals=intervals
+    )
+    if report is not None:
+        return report
+    if (stances := too_big_to_compute_now(session, project)) is not None:
+        raise NotComputedYet(stances)
+    return agreement_report(
+        session, project, names(), include_unfinished=include_unfinished, intervals=intervals
+    )
 
 
 def stored_names(session: Session, ids: list[int], *, hide: bool) -> dict[int, str]:

@@ -43,7 +43,6 @@ from annotator.review import relation_adjudication as radj
 from annotator.review import review as rs
 from annotator.review import side_by_side as sbs
 from annotator.review import stored_agreement as stored
-from annotator.review.agreement_report import agreement_report, too_big_to_compute_now
 from annotator.review.finish import finish_review, reopen_review, review_state
 from annotator.review.forms import (
     AcceptForm,
@@ -117,13 +116,14 @@ def agreement(project):
     annotations changed since), else computed now up to ``INLINE_STANCES`` stances (above
     that the page offers Compute); readable tables, bands, intervals, charts."""
     unfinished = request.args.get("include_unfinished") == "1"
-    hide = rs.hidden_for(project, g.role)
-    report = stored.stored_report(db.session, project, hide=hide, include_unfinished=unfinished)
-    too_big = None if report else too_big_to_compute_now(db.session, project)
-    if report is None and too_big is None:
-        report = agreement_report(
-            db.session, project, names_for(project), include_unfinished=unfinished, intervals=True
-        )
+    report, too_big = None, None
+    try:
+        report = stored.current_agreement(
+            db.session, project, lambda: names_for(project), hide=rs.hidden_for(project, g.role),
+            include_unfinished=unfinished, intervals=True,
+        )  # fmt: skip
+    except stored.NotComputedYet as exc:
+        too_big = exc.stances  # the page offers Compute
     figures = (
         {"page": agreement_page.page_values(report), **agreement_charts(report)} if report else {}
     )
