@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import tomllib
+from importlib import resources
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -23,63 +25,18 @@ from annotator.roles import ROLES, Role
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
-# Data, not logic: each default label spells out its fields, see docs/architecture.md.
-DEFAULT_LABELS = (
-    dict(
-        key="claim",
-        name="Claim",
-        color="#4e79a7",
-        hotkey="1",
-        requires_target=False,
-        polarity="neutral",
-        semeval="NONE",
-        definition="The holder asserts that something is or was the case.",
-        example="Teheran claims to have hit a “Mossad headquarter” in Erbil.",
-    ),
-    dict(
-        key="condemnation",
-        name="Condemnation",
-        color="#e15759",
-        hotkey="2",
-        requires_target=True,
-        polarity="negative",
-        semeval="AGAINST",
-        definition="The holder denounces or rejects an actor or its actions.",
-        example="The RCIT condemns the reactionary aggression of Iran.",
-    ),
-    dict(
-        key="support",
-        name="Support",
-        color="#59a14f",
-        hotkey="3",
-        requires_target=True,
-        polarity="positive",
-        semeval="FAVOR",
-        definition="The holder declares support or solidarity for an actor or its cause.",
-        example="We continue our support for the rebels in Syria.",
-    ),
-)
 
-# Every project starts with these argument relation types (migration 0004 gave them to older
-# projects); more are added like labels.
-DEFAULT_RELATION_TYPES = (
-    dict(
-        key="supports",
-        name="Supports",
-        color="#59a14f",
-        hotkey="s",
-        aif="RA",
-        definition="The source stance gives a reason for the target stance (AIF inference, RA).",
-    ),
-    dict(
-        key="attacks",
-        name="Attacks",
-        color="#e15759",
-        hotkey="a",
-        aif="CA",
-        definition="The source stance argues against the target stance (AIF conflict, CA).",
-    ),
-)
+def _default_scheme() -> dict[str, tuple[dict, ...]]:
+    """The labels and relation types of a new project: data, kept as data in
+    ``default_scheme.toml`` beside this module (the wheel carries it)."""
+    text = resources.files(__package__).joinpath("default_scheme.toml").read_text("utf-8")
+    return {part: tuple(specs) for part, specs in tomllib.loads(text).items()}
+
+
+_SCHEME = _default_scheme()
+DEFAULT_LABELS = _SCHEME["labels"]
+# Older projects got the relation types from migration 0004; leads add more like labels.
+DEFAULT_RELATION_TYPES = _SCHEME["relation_types"]
 
 
 def member_role(session: Session, project: Project, user: User) -> Role | None:
