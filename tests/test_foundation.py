@@ -259,3 +259,15 @@ def test_sqlite_writers_of_several_processes_queue_without_errors(tmp_path):
     assert len(rows) == 450 and {w for w, _ in rows} == {"a", "b", "c"}
     assert (tmp_path / "writers.sqlite.writer-lock").exists()
     engine.dispose()
+
+
+def test_a_worker_compiles_every_template_before_serving(app):
+    """``annotator serve``'s workers compile the templates at boot, not in first requests."""
+    from annotator.web.server import compile_templates
+
+    env = app.jinja_env
+    assert len(env.cache) == 0
+    n = compile_templates(app)
+    assert n == len(env.list_templates(extensions=("html",))) > 50 and len(env.cache) == n
+    page = env.get_template("workspace/statement.html")
+    assert env.get_template("workspace/statement.html") is page and len(env.cache) == n

@@ -28,8 +28,23 @@ class _Server(BaseApplication):
 
         app = create_app()
         start_embedded_worker(app)  # the job consumer thread (not with Redis: see queue.py)
+        compile_templates(app)
         gc.freeze()
         return app
+
+
+def compile_templates(app) -> int:
+    """Compile every template now, while the worker boots, not inside its first requests.
+
+    Jinja compiles a template on first use: the statement page's templates took 263 ms of the
+    first statement page of each new worker (0.9 s in all, measured at full size). Compiled
+    before ``gc.freeze()``, they also join the objects the collector no longer walks.
+    Returns how many were compiled.
+    """
+    names = app.jinja_env.list_templates(extensions=("html",))
+    for name in names:
+        app.jinja_env.get_template(name)
+    return len(names)
 
 
 def run(*, host: str, port: int, workers: int, threads: int) -> None:
