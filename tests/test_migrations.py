@@ -15,6 +15,7 @@ from annotator.db.migrate import alembic_config, upgrade_schema
 from annotator.models import Base
 
 DATE_INDEX = "ix_statements_project_date"  # an expression index: compared by test_date_index_*
+NAME_ORDER_INDEX = "ix_actors_project_name_order"  # another: test_name_order_index_*
 
 
 def test_migrated_schema_matches_models(database_url):
@@ -23,7 +24,8 @@ def test_migrated_schema_matches_models(database_url):
         opts = {"compare_type": True, "include_name": _not_search_index}
         context = MigrationContext.configure(conn, opts=opts)
         with warnings.catch_warnings():  # SQLite cannot reflect expression indexes: see below
-            warnings.filterwarnings("ignore", f".*expression-based index.*{DATE_INDEX}")
+            for name in (DATE_INDEX, NAME_ORDER_INDEX):
+                warnings.filterwarnings("ignore", f".*expression-based index.*{name}")
             diff = compare_metadata(context, Base.metadata)
     engine.dispose()
     assert diff == [], f"models and migrations differ; add a migration: {diff}"
@@ -66,15 +68,15 @@ def _stance_indexes(engine) -> dict[str, list[str]]:
     return {i["name"]: i["column_names"] for i in inspect(engine).get_indexes("stances")}
 
 
-def _date_index(engine) -> str | None:
-    """The definition of the date-order index as the database stores it, spaces squeezed."""
+def _date_index(engine, name: str = DATE_INDEX) -> str | None:
+    """The definition of an index (the date order's) as the database stores it, squeezed."""
     sql = (
         "SELECT sql FROM sqlite_master WHERE name = :name"
         if engine.dialect.name == "sqlite"
         else "SELECT indexdef FROM pg_indexes WHERE indexname = :name"
     )
     with engine.connect() as conn:
-        found = conn.execute(text(sql), {"name": DATE_INDEX}).scalar()
+        found = conn.execute(text(sql), {"name": name}).scalar()
     return None if found is None else " ".join(found.split())
 
 
@@ -97,4 +99,24 @@ def test_date_index_is_the_models_and_goes_with_0018(database_url):
     assert _date_index(engine) is None
     upgrade_schema(engine)
     assert _date_index(engine) == stored
+    engine.dispose()
+
+
+def test_name_order_index_is_the_models_and_goes_with_0022(database_url):
+    """The registry's (project, lower(name), id) order: stored as the model declares it on
+    both databases (autogenerate cannot compare it on SQLite), gone below 0022, back above."""
+    engine = make_engine(database_url)
+    stored = _date_index(engine, NAME_ORDER_INDEX)
+    model = next(i for i in Base.metadata.tables["actors"].indexes if i.name == NAME_ORDER_INDEX)
+    assert [str(getattr(c, "name", c)) for c in model.expressions] == [
+        "project_id", "lower(name)", "id",
+    ]  # fmt: skip
+    expected = "(project_id, lower(name), id)" if engine.dialect.name == "sqlite" else (
+        "(project_id, lower((name)::text), id)"
+    )  # fmt: skip
+    assert stored is not None and stored.endswith(expected), stored
+    command.downgrade(alembic_config(engine), "0021")
+    assert _date_index(engine, NAME_ORDER_INDEX) is None
+    upgrade_schema(engine)
+    assert _date_index(engine, NAME_ORDER_INDEX) == stored
     engine.dispose()

@@ -306,3 +306,21 @@ def test_the_annotators_queue_reads_one_page_and_sorts_nothing(session, world):
     )
     assert "CORRELATED SCALAR SUBQUERY" in plan, plan
     assert "B-TREE" not in plan and "MATERIALIZE" not in plan, plan
+
+
+def test_the_registry_pages_walk_the_name_order_index(session, world):
+    """The registry's pages (numbered for the API, keyset for the browser) read actors in
+    (lower(name), id) order from migration 0022's index, sorting nothing: the sort of a
+    project's every actor cost 2.1 ms a page at 5,000 actors."""
+    from annotator.actors.curation import list_actor_page
+
+    if session.get_bind().dialect.name != "sqlite":
+        pytest.skip("SQLite's plan wording; PostgreSQL picks by its statistics")
+    project, _, _ = world
+    first = list_actor_page(session, project, page=None, per_page=1)
+    with recorded(session) as statements:
+        list_actor_page(session, project, per_page=1)
+        list_actor_page(session, project, page=None, per_page=1, after=first.next_after)
+    plans = [p for p in explained(session, statements) if "ORDER BY lower(actors.name)" in p]
+    assert len(plans) == 2, statements
+    assert all("ix_actors_project_name_order" in p and not SORTED.search(p) for p in plans), plans
