@@ -221,3 +221,29 @@ def test_registry_pages_by_name_and_a_far_cursor_is_empty(app, session, client, 
     assert far.status_code == 200 and "past this point" in far.get_data(as_text=True)
     page = client.get("/p/rev/actors/").get_data(as_text=True)
     assert ">Usa</a>" in page and 'rel="next"' not in page
+
+
+def test_registry_totals_are_exact_whether_or_not_they_were_counted(app, session):
+    """A first page with room to spare is the total (no count query); a full first page, a
+    later one and a numbered page past the first count, and all agree with the count."""
+    from annotator.actors.curation import list_actor_page
+
+    from .test_query_plans import recorded
+
+    project, _ = setup(session)  # actors iran, israel, russia, usa
+    counts = []
+    for kw in ({"query": "isr", "page": None}, {"query": "r", "per_page": 4}, {"per_page": 2}):
+        with recorded(session) as statements:
+            found = list_actor_page(session, project, **kw)
+        counts.append(sum("count(*)" in sql and "FROM actors" in sql for sql, _ in statements))
+        assert found.total == len(
+            list_actor_page(session, project, **(kw | {"per_page": 50})).actors
+        )
+    assert counts == [0, 0, 1]  # the last one's first page is full: counted
+    narrow = list_actor_page(session, project, query="isr", page=None)
+    assert [a.key for a in narrow.actors] == ["israel"] and narrow.total == 1
+    for kw in ({"page": None}, {"page": 1}, {"page": 2}):
+        full = list_actor_page(session, project, per_page=2, **kw)
+        assert full.total == 4 and full.pages == 2
+    later = list_actor_page(session, project, page=None, per_page=2, after=full.actors[0].id)
+    assert later.total == 4 and [a.key for a in later.actors] == ["usa"]
