@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -49,6 +50,7 @@ def test_page_reads_like_prose(app, session, client, login):
     assert "2 matched pairs" in html and "4 stances" in html and "1 statement<" in html
     assert "95 % CI" in html and "200 resamples" in html
     assert "Landis &amp; Koch" in html
+    assert 'id="chart-pair-1"' in html and 'id="pair-table"' not in html  # one pair: a chart
     # Relations: same ends and direction, different types -> F1 1, typed F1 0.
     assert 'id="relation-figures"' in html and "Relation F1, exact ends" in html
     assert '<th scope="col">supports</th>' in html and '<th scope="col">attacks</th>' in html
@@ -154,3 +156,23 @@ def test_agreement_tables_fit_at_1400_px(app, session, live_server, page):
         "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
     )
     assert doc[0] <= doc[1], doc
+
+
+def test_a_large_team_gets_one_table_of_pairs_instead_of_a_chart_each(app, session, client, login):
+    """Up to CHART_PAIRS pairs each gets a chart; past it (6 annotators: 15 pairs) one table
+    holds them, a row a pair with the same figures."""
+    from annotator.review.views import CHART_PAIRS
+
+    team = tuple(f"ann{k}" for k in range(1, 7))
+    project, (st,) = setup(session, annotators=team)
+    for k, who in enumerate(team):
+        mark(session, project, st, who, "Iran condemns Israel", target=("israel", "usa")[k % 2])
+    done(session, project, st, *team)
+    login("rev")
+    html = client.get("/p/rev/review/agreement").get_data(as_text=True)
+    assert CHART_PAIRS < 15 and 'id="chart-pair-1"' not in html
+    table = html[html.index('id="pair-table"') :]
+    table = table[: table.index("</table>")]
+    rows = re.findall(r'<tr><th scope="row">(ann\d / ann\d)</th>(.*?)</tr>', table)
+    assert len(rows) == 15 and rows[0][0] == "ann1 / ann2"
+    assert all("<td>1.000</td>" in cells for _, cells in rows)  # the same span: F1 1

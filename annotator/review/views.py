@@ -170,10 +170,15 @@ def _run_values(run) -> dict:
     return {"run": run, "job": job_state(run) if run is not None else None}
 
 
+# Up to this many pairs each gets a bar chart; more (a large team) are rows of one table.
+CHART_PAIRS = 12
+
+
 def agreement_charts(report: dict) -> dict:
     """Bar charts per label and per annotator pair (stances), per pair (relations)."""
     rel = report["relations"]
     return {
+        "chart_pairs": CHART_PAIRS,
         "label_charts": [(k, named_bars(v, METRICS)) for k, v in report["per_label"].items()],
         "pair_charts": [(_pair(p), named_bars(p, METRICS)) for p in report["pairs"]],
         "relation_pair_charts": [
