@@ -129,3 +129,12 @@ def _live_stances(session) -> int:
     return session.scalar(
         select(func.count()).select_from(Stance).where(Stance.deleted_at.is_(None))
     )
+
+
+def test_a_project_without_statements_exports_nothing_with_jobs(session):
+    from .factories import make_project
+
+    project = make_project(session, "empty")
+    session.commit()
+    text, counts = _export(session, project, "statements-jsonl", 2)
+    assert text == "" and counts == Counts()
