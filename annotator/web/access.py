@@ -23,7 +23,8 @@ def project_view(minimum: Role) -> Callable:
         @wraps(view)
         @login_required
         def wrapper(slug: str, **kwargs):
-            g.project, g.role = require_role(db.session, slug, current_user, minimum)
+            user = current_user._get_current_object()  # not the proxy: read at every use
+            g.project, g.role = require_role(db.session, slug, user, minimum)
             return view(g.project, **kwargs)
 
         wrapper.required_role = minimum
