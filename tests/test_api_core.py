@@ -287,8 +287,8 @@ def _statements_run(session, during) -> list[str]:
     return seen
 
 
-def test_api_create_runs_six_statements(client, session):
-    """Token with user, project with role, statement with holder, assignment with target,
+def test_api_create_runs_five_statements(client, session):
+    """Token with user, project and role; statement with holder; assignment with target;
     2 inserts.
 
     The default holder (the issuing organisation) comes with the statement, so the answer
@@ -308,7 +308,7 @@ def test_api_create_runs_six_statements(client, session):
     default_holder = _statements_run(session, create)
     named_holder = _statements_run(session, lambda: create(holder="iran"))
     assert [r.status_code for r in created] == [201, 201]
-    assert (len(default_holder), len(named_holder)) == (6, 6), default_holder + named_holder
+    assert (len(default_holder), len(named_holder)) == (5, 5), default_holder + named_holder
     answers = [first.get_json()] + [r.get_json() for r in created]
     assert [a["holder"] for a in answers] == ["rcit", "rcit", "iran"]
     listed = api(client, "GET", path, tokens["annotator1"]).get_json()["items"]

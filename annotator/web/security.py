@@ -8,6 +8,8 @@ from sqlalchemy import bindparam, select
 
 from annotator.extensions import db, htmx, login_manager
 from annotator.models import User
+from annotator.projects.projects import with_project_role
+from annotator.web.access import keep_project_role
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -32,15 +34,30 @@ def _load_user(reference: str) -> User | None:
     user_id, _, version = reference.partition(":")
     if not (user_id.isdigit() and version.isdigit() and len(reference) < 40):
         return None
-    user = db.session.scalar(_USER, {"id": int(user_id)})
+    slug = (request.view_args or {}).get("slug")
+    if slug is None:
+        user = db.session.scalar(_USER, {"id": int(user_id)})
+    else:
+        user = _user_in_project(int(user_id), slug)
     if user is None or not user.active or user.session_version != int(version):
         return None
     return user
 
 
-# Every request runs it: a select built once costs less than ``Session.get``'s own, built per
-# call (an empty identity map has nothing to offer first).
+def _user_in_project(user_id: int, slug: str) -> User | None:
+    """The user and, for the project view about to run, the project and the user's role in
+    it, in one query; ``project_view`` takes the two from the request (``keep_project_role``)."""
+    row = db.session.execute(_USER_IN_PROJECT, {"id": user_id, "slug": slug}).unique().first()
+    if row is None:
+        return None
+    keep_project_role(slug, *row)
+    return row[0]
+
+
+# Every request runs one: a select built once costs less than ``Session.get``'s own, built
+# per call (an empty identity map has nothing to offer first).
 _USER = select(User).where(User.id == bindparam("id"))
+_USER_IN_PROJECT = with_project_role(_USER)
 
 
 def renew_session() -> None:
