@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, select
 
 from annotator.extensions import db, htmx, login_manager
 from annotator.models import User
-from annotator.projects.projects import with_project_role
+from annotator.projects.projects import SLUG_RE, with_project_role
 from annotator.web.access import keep_project_role
 
 CSP = (
@@ -35,23 +35,21 @@ def _load_user(reference: str) -> User | None:
     if not (user_id.isdigit() and version.isdigit() and len(reference) < 40):
         return None
     slug = (request.view_args or {}).get("slug")
-    if slug is None:
-        user = db.session.scalar(_USER, {"id": int(user_id)})
-    else:
-        user = _user_in_project(int(user_id), slug)
+    row = _user_row(int(user_id), slug if slug is not None and SLUG_RE.match(slug) else None)
+    user = row[0] if row is not None else None
     if user is None or not user.active or user.session_version != int(version):
         return None
+    if slug is not None and len(row) > 1:
+        keep_project_role(slug, *row)  # for project_view's role check: one query, not two
     return user
 
 
-def _user_in_project(user_id: int, slug: str) -> User | None:
-    """The user and, for the project view about to run, the project and the user's role in
-    it, in one query; ``project_view`` takes the two from the request (``keep_project_role``)."""
-    row = db.session.execute(_USER_IN_PROJECT, {"id": user_id, "slug": slug}).unique().first()
-    if row is None:
-        return None
-    keep_project_role(slug, *row)
-    return row[0]
+def _user_row(user_id: int, slug: str | None):
+    """The user; with the ``slug`` of a project view about to run, also that project and the
+    user's role in it (``with_project_role``), read in the same query."""
+    if slug is None:
+        return db.session.execute(_USER, {"id": user_id}).first()
+    return db.session.execute(_USER_IN_PROJECT, {"id": user_id, "slug": slug}).unique().first()
 
 
 # Every request runs one: a select built once costs less than ``Session.get``'s own, built
