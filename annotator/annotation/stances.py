@@ -131,6 +131,9 @@ def _stored(session: Session, draft: Stance, values: dict, user: User) -> Stance
     save's by 4.5 %. Every column is set, so reading one never reloads the row; label and
     target are the objects validation found, the annotator is ``user``.
     """
+    # What the ORM's insert did first (autoflush): pending changes, the assignment's new
+    # state among them, are written before the reads that on PostgreSQL precede the commit.
+    session.flush()
     row = session.connection().execute(_INSERT, values).one()
     for name, value in zip(_COLUMNS, row, strict=True):
         setattr(draft, name, value)
