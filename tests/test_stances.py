@@ -467,3 +467,57 @@ def test_an_edit_that_loses_a_race_is_a_409_and_keeps_the_winner(session):
     session.rollback()
     stored = session.get(Stance, stance.id)
     assert (stored.version, stored.label.key, stored.note) == (2, "claim", "")
+
+
+def _fresh(client, path, method="GET", **kw):
+    """A request whose user Flask-Login loads anew, as in production: the tests' requests
+    share one app context, whose ``g`` would keep the user the last request loaded."""
+    from flask import g
+
+    g.pop("_login_user", None)
+    return client.open(path, method=method, **kw)
+
+
+def test_an_htmx_save_loads_user_project_and_role_in_one_statement(session, client, login):
+    """The session's user comes with the project of the URL and the role: one statement."""
+    from .test_api_core import _statements_run
+
+    _, st = demo(session)
+    login("annotator1")
+    headers = {"HX-Request": "true", "X-CSRFToken": csrf_from(client.get(url(st)))}
+    answers = []
+
+    def save():
+        answers.append(
+            _fresh(client, url(st, "/stances"), "POST", data=stance_data(st), headers=headers)
+        )
+
+    seen = _statements_run(session, save)
+    assert answers[0].status_code == 200
+    users = [s for s in seen if "FROM users" in s]
+    assert len(users) == 1 and "JOIN memberships" in users[0] and "JOIN labels" in users[0]
+    assert not [s for s in seen if s.lstrip().startswith("SELECT projects.")], seen
+
+
+@pytest.mark.parametrize(
+    "username, slug, status",
+    [
+        ("annotator1", "demo", 403),  # a member, below the reviewer the page needs
+        ("reviewer", "demo", 200),
+        ("lead", "demo", 200),
+        ("outsider", "demo", 404),  # not a member: the project does not show
+        ("admin", "demo", 200),  # a site admin is a lead everywhere
+        ("admin", "nope", 404),
+    ],
+)
+def test_the_role_check_reads_what_loading_the_user_brought(
+    session, client, login, username, slug, status
+):
+    """The role check on the project and role that came with the user (not a query of its
+    own) refuses and admits exactly as ``require_role`` does."""
+    demo(session)
+    if username in ("outsider", "admin"):
+        make_user(session, username, admin=username == "admin")
+        session.commit()
+    login(username)
+    assert _fresh(client, f"/p/{slug}/review/").status_code == status

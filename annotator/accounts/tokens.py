@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 
 from annotator.db.audit import record_event
 from annotator.errors import Invalid, NotFound
-from annotator.models import ApiToken, User, utcnow
+from annotator.models import ApiToken, Project, User, utcnow
+from annotator.projects.projects import with_project_role
+from annotator.roles import Role
 
 PREFIX = "sa_"
 TOUCH_EVERY = timedelta(minutes=1)
@@ -74,23 +76,31 @@ def count_live_tokens(session: Session, user: User) -> int:
 
 
 class TokenUser(NamedTuple):
-    """Who a bearer token belongs to, and what the last-used bookkeeping needs of the token."""
+    """Who a bearer token belongs to, and what the last-used bookkeeping needs of the token;
+    with a slug asked for, that project and the user's role in it (None when missing)."""
 
     user: User
     token_id: int
     last_used_at: datetime | None
+    project: Project | None = None
+    role: Role | None = None
 
 
-def find_token_user(session: Session, clear: str) -> TokenUser | None:
+def find_token_user(session: Session, clear: str, slug: str | None = None) -> TokenUser | None:
     """The active user behind a live (unrevoked) token, or None.
 
     Every API request starts here, so it is one prebuilt query that loads only the user as
     an object (handlers and services need one); of the token it reads the two columns the
-    last-used bookkeeping needs.
+    last-used bookkeeping needs. A request under a project passes its ``slug``: the project
+    and the role come in the same query (``with_project_role``), for ``check_role``.
     """
     if not clear.startswith(PREFIX) or len(clear) > 200:
         return None
-    row = session.execute(_TOKEN_USER, {"token_hash": hash_token(clear)}).first()
+    params = {"token_hash": hash_token(clear)}
+    if slug is None:
+        row = session.execute(_TOKEN_USER, params).first()
+    else:
+        row = session.execute(_TOKEN_USER_IN_PROJECT, params | {"slug": slug}).unique().first()
     return TokenUser(*row) if row is not None else None
 
 
@@ -103,6 +113,7 @@ _TOKEN_USER = (
         User.active,
     )
 )  # built once: building a select costs more than running it
+_TOKEN_USER_IN_PROJECT = with_project_role(_TOKEN_USER)
 
 
 def needs_touch(last_used_at: datetime | None) -> bool:

@@ -33,7 +33,7 @@ def statement_text(
     One string, so the template copies one value, not thousands; ``oob`` makes each
     paragraph an out-of-band swap (after a save, only the paragraphs it touched).
     """
-    titles = {str(row.id): stance_title(row) for row in rows}
+    titles = {str(row.id): escape(stance_title(row)) for row in rows}  # escaped once, here
     tags = _tags(rows)
     return Markup("".join(_paragraph(p, titles, names, tags, oob) for p in paragraphs))
 
@@ -113,7 +113,7 @@ def _segment(seg: Segment, titles: dict[str, str], names: dict[str, str], tags) 
         attrs = (
             f'class="seg hl lbl-{stances[0].css} depth-{min(len(stances), 3)}'
             f'{" mention" if mention else ""}" data-start="{seg.start}" '
-            f'data-stances="{" ".join(refs)}" title="{escape(shown)}"'
+            f'data-stances="{" ".join(refs)}" title="{shown}"'
         )
     else:
         attrs = f'class="seg mention" data-start="{seg.start}"'

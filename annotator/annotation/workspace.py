@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam, func, select, tuple_
@@ -16,7 +17,9 @@ from annotator.text import layout, mentions
 # registry_version (raised by every flush that changes an actor or alias, see models.py), so
 # they are never stale. They only save recomputation and never hold state.
 _REGISTRY: dict[tuple, tuple] = {}  # key -> (compiled alias patterns, actor names by key)
-_MENTIONS: dict[tuple, list] = {}
+_MENTIONS: dict[tuple, tuple] = {}  # key -> (mentions, their starts, their ends)
+# Keyed by the statement and its text's hash, like the mentions: a new text, new bounds.
+_BOUNDS: dict[tuple, list] = {}
 
 
 @dataclass
@@ -57,13 +60,47 @@ def statement_mentions(
     session: Session, project: Project, statement: Statement
 ) -> tuple[list[mentions.Mention], dict[str, str]]:
     """Alias mentions in a statement and the names of the actors mentioned (cached)."""
+    (found, _starts, _ends), names = _mention_index(session, project, statement)
+    return found, names
+
+
+def _mentions_within(
+    session: Session, project: Project, statement: Statement, lo: int, hi: int
+) -> tuple[list[mentions.Mention], dict[str, str]]:
+    """The statement's mentions that overlap ``[lo, hi)`` (a save's paragraphs), found by
+    bisection: mentions never overlap, so by start they are in order of their ends too."""
+    (found, starts, ends), names = _mention_index(session, project, statement)
+    return found[bisect_right(ends, lo) : bisect_left(starts, hi)], names
+
+
+def _mention_index(session: Session, project: Project, statement: Statement) -> tuple:
+    """The statement's mentions in text order with their starts and ends (cached)."""
     compiled, names, key = _registry(session, project)
     mkey = (key, statement.id, statement.text_sha256)
-    found = _MENTIONS.get(mkey)
-    if found is None:
-        found = mentions.find_mentions(statement.text, *compiled)
-        _store(_MENTIONS, mkey, found, 1024)
-    return found, names
+    entry = _MENTIONS.get(mkey)
+    if entry is None:
+        found = sorted(mentions.find_mentions(statement.text, *compiled), key=_start)
+        entry = (found, [m.start for m in found], [m.end for m in found])
+        _store(_MENTIONS, mkey, entry, 1024)
+    return entry, names
+
+
+def _start(mention: mentions.Mention) -> int:
+    return mention.start
+
+
+def paragraph_bounds(statement: Statement) -> list[tuple[int, int, int]]:
+    """``layout.paragraph_bounds`` of the statement's text, computed once per text (cached).
+
+    Every save on a statement asks for them, and a 20,000-character text takes as long to
+    split as the save's paragraphs take to lay out.
+    """
+    key = (statement.id, statement.text_sha256)
+    bounds = _BOUNDS.get(key)
+    if bounds is None:
+        bounds = layout.paragraph_bounds(statement.text)
+        _store(_BOUNDS, key, bounds, 1024)
+    return bounds
 
 
 def _store(cache: dict, key, value, size: int) -> None:
@@ -124,13 +161,12 @@ def touched_paragraphs(
     Loads just the user's stances that overlap those paragraphs, so a save costs the same on
     a statement with 5 stances as on one with 500.
     """
-    bounds = layout.paragraph_bounds(statement.text)
+    bounds = paragraph_bounds(statement)
     touched = layout.paragraphs_touching(bounds, spans)
     lo, hi = bounds[touched[0]][0], bounds[touched[-1]][2]
     within = (lo, max(hi, lo + 1))
     stances = list_stance_rows(session, statement.id, user.id, within=within, timestamps=False)
-    found, names = statement_mentions(session, project, statement)
-    found = [m for m in found if m.start < hi and m.end > lo]
+    found, names = _mentions_within(session, project, statement, lo, hi)
     highlights = stance_highlights(stances) + mention_highlights(found)
     return layout.layout(statement.text, highlights, only=touched, bounds=bounds), stances, names
 

@@ -21,8 +21,9 @@ from annotator.api.schemas import MAX_ID
 from annotator.errors import NotFound
 from annotator.extensions import db
 from annotator.models import Project, Statement, User
-from annotator.projects.projects import SLUG_RE, require_role
+from annotator.projects.projects import SLUG_RE
 from annotator.review.review import find_annotator, hidden_for, visible_names
+from annotator.web.access import keep_project_role, project_role
 
 ROLE_NOTE = {"any": "any token", "annotator": "annotator+", "reviewer": "reviewer+"}
 ERRORS = {
@@ -41,9 +42,13 @@ token_auth = HTTPTokenAuth(scheme="Bearer", security_scheme_name="bearer")
 @token_auth.verify_token
 def verify_token(clear: str) -> User:
     """The user behind the token; an unknown, revoked or inactive one is refused here."""
-    found = token_service.find_token_user(db.session, clear)
+    slug = (request.view_args or {}).get("slug")
+    slug = slug if slug is not None and SLUG_RE.match(slug) else None
+    found = token_service.find_token_user(db.session, clear, slug)
     if found is None:
         raise ApiError(401, "The API token is unknown or revoked.")
+    if slug is not None:
+        keep_project_role(slug, found.user, found.project, found.role)
     if token_service.needs_touch(found.last_used_at):
         _touch(found.token_id)
     return found.user
@@ -157,7 +162,7 @@ def _project(slug: str, role: str | None, path: dict) -> tuple[Project, str]:
             raise NotFound(f"No such {name.removesuffix('_id')}.", field=name)
     if not SLUG_RE.match(slug):
         raise NotFound(f"Unknown project '{slug}'.", field="project")
-    return require_role(db.session, slug, token_auth.current_user, role or "annotator")
+    return project_role(slug, token_auth.current_user, role or "annotator")
 
 
 def shown_names(caller: Caller) -> dict[int, str] | None:

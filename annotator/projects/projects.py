@@ -6,7 +6,7 @@ import re
 import tomllib
 from importlib import resources
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from annotator.db.audit import record_event
@@ -99,6 +99,14 @@ def require_role(
     """
     row = session.execute(_PROJECT_ROLE, {"slug": slug, "user_id": user.id}).unique().first()
     project, role = row if row is not None else (None, None)
+    return check_role(slug, user, project, role, minimum)
+
+
+def check_role(
+    slug: str, user: User, project: Project | None, role: Role | None, minimum: Role | str
+) -> tuple[Project, Role]:
+    """``require_role``'s verdict on the project of ``slug`` and the user's membership role,
+    as loaded already (None for none): see ``with_project_role``."""
     if project is not None and user.is_admin:
         role = Role.LEAD
     if role is None:
@@ -106,6 +114,25 @@ def require_role(
     if role < minimum:
         raise Forbidden(f"This needs the {minimum} role in '{project.name}'.")
     return project, role
+
+
+def with_project_role(query: Select) -> Select:
+    """``query``, which selects a user, with the project of ``:slug`` and the user's role in
+    it (both None when missing) as ``require_role`` loads them, labels included.
+
+    The request's user and its project membership in one query: every project request
+    loads both, and a query costs more than the joins (web/security.py, api/access.py).
+    """
+    return (
+        query.outerjoin_from(User, Project, Project.slug == bindparam("slug"))
+        .outerjoin_from(
+            Project,
+            Membership,
+            (Membership.project_id == Project.id) & (Membership.user_id == User.id),
+        )
+        .add_columns(Project, Membership.role)
+        .options(joinedload(Project.labels))
+    )
 
 
 _PROJECT_ROLE = (

@@ -203,10 +203,16 @@ def _organization_resolver(
 
 def get_statement(session: Session, project: Project, statement_id: int) -> Statement:
     """One statement of the project; NotFound for another project's id too."""
-    statement = session.get(Statement, statement_id)
-    if statement is None or statement.project_id != project.id:
+    statement = session.scalar(_OF_PROJECT, {"id": statement_id, "project_id": project.id})
+    if statement is None:
         raise NotFound("No such statement in this project.")
     return statement
+
+
+# Built once: every statement page and save reads it (``Session.get`` builds its select per call).
+_OF_PROJECT = select(Statement).where(
+    Statement.id == bindparam("id"), Statement.project_id == bindparam("project_id")
+)
 
 
 def statement_and_holder(session: Session, project: Project, statement_id: int) -> Statement:

@@ -114,21 +114,29 @@ def _paragraph(text: str, index: int, bound, inside: list[Highlight]) -> Paragra
 
 
 def _sweep(text: str, cuts: list[int], inside: list[Highlight]):
-    """Segments between consecutive cuts with their covering highlights, in one pass (no n*k)."""
-    opening = sorted(inside, key=lambda m: max(m.start, cuts[0]))
+    """Segments between consecutive cuts with their covering highlights, in one pass (no n*k).
+
+    A stance leaves where it ends, which is a cut: it is dropped there by its end, not by
+    testing every open stance at every cut (a save lays out ~40 segments a paragraph).
+    """
+    first = cuts[0]
+    opening = sorted(inside, key=lambda m: max(m.start, first))
+    starts = [max(m.start, first) for m in opening]
     stances: dict[int, Highlight] = {}
+    ending: dict[int, list[int]] = {}
     mention: Highlight | None = None
-    i = 0
+    i, n = 0, len(opening)
     for a, b in zip(cuts, cuts[1:], strict=False):
-        while i < len(opening) and max(opening[i].start, cuts[0]) <= a:
+        for key in ending.pop(a, ()):
+            del stances[key]
+        while i < n and starts[i] <= a:
             mark = opening[i]
             if mark.kind == "stance":
                 stances[id(mark)] = mark
+                ending.setdefault(mark.end, []).append(id(mark))
             else:
                 mention = mark
             i += 1
-        for key in [k for k, m in stances.items() if m.end <= a]:
-            del stances[key]
         if mention is not None and mention.end <= a:
             mention = None
         covering = tuple(stances.values())

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from flask import abort, g
+from flask import abort, g, request
 from flask_login import current_user, login_required
 
 from annotator.extensions import db
-from annotator.projects.projects import require_role
+from annotator.models import Project, User
+from annotator.projects.projects import check_role, require_role
 from annotator.roles import Role
 
 
@@ -23,13 +24,31 @@ def project_view(minimum: Role) -> Callable:
         @wraps(view)
         @login_required
         def wrapper(slug: str, **kwargs):
-            g.project, g.role = require_role(db.session, slug, current_user, minimum)
+            user = current_user._get_current_object()  # not the proxy: read at every use
+            g.project, g.role = project_role(slug, user, minimum)
             return view(g.project, **kwargs)
 
         wrapper.required_role = minimum
         return wrapper
 
     return decorate
+
+
+_KEPT = "annotator.project_role"  # the request's environ key of ``keep_project_role``
+
+
+def keep_project_role(slug: str, user: User, project: Project | None, role: Role | None):
+    """Keep what the user's load read of the project of ``slug`` for this request's check."""
+    request.environ[_KEPT] = (slug, user, project, role)
+
+
+def project_role(slug: str, user: User, minimum: Role | str) -> tuple[Project, Role]:
+    """``require_role``, on what the user's load kept when it read this project (one query
+    fewer: the session's user here, the token's in the API), else with its own query."""
+    kept = request.environ.pop(_KEPT, None)
+    if kept is not None and kept[0] == slug and kept[1] is user:
+        return check_role(slug, user, kept[2], kept[3], minimum)
+    return require_role(db.session, slug, user, minimum)
 
 
 def public_view(view: Callable) -> Callable:

@@ -32,17 +32,24 @@ bp = Blueprint("stances", __name__, url_prefix="/p/<slug>/s/<int:statement_id>/s
 @project_view(Role.ANNOTATOR)
 def create(project, statement_id: int):
     """Save a new stance from the selection form."""
-    st = get_statement(db.session, project, statement_id)
+    session, user = db.session, _user()
+    st = get_statement(session, project, statement_id)
     form = stance_form(project, request.form)
     return _save(
         project,
         st,
         form,
         lambda: stance_service.create_stance(
-            db.session, project, st, current_user, _stance_input(project, st, form)
+            session, project, st, user, _stance_input(project, st, form)
         ),
         "create",
     )
+
+
+def _user():
+    """The request's user itself: the services read it many times, each time through
+    ``current_user`` a look-up of the request context and of Flask-Login's cache."""
+    return current_user._get_current_object()
 
 
 @bp.get("/<int:stance_id>/edit")
@@ -132,8 +139,8 @@ def _stance_input(project, st, form) -> stance_service.StanceInput:
         end=end,
         text=text,
         label=form.label.data,
-        target=form_actor(db.session, project, current_user, form, "target"),
-        holder=form_actor(db.session, project, current_user, form, "holder"),
+        target=form_actor(db.session, project, _user(), form, "target"),
+        holder=form_actor(db.session, project, _user(), form, "holder"),
         **{name: form[name].data for name in VALUE_FIELDS},
     )
 
@@ -209,9 +216,10 @@ def _reader(project, st, action, spans=()):
 
     def read(stance) -> Saved:
         touched = [(stance.start, stance.end), *spans]
-        shown = touched_paragraphs(db.session, project, st, current_user, touched)
-        counter = counter_and_state(db.session, st, current_user)
-        next_id = next_stance_id(db.session, stance, shown[1]) if action == "create" else None
+        session, user = db.session, _user()
+        shown = touched_paragraphs(session, project, st, user, touched)
+        counter = counter_and_state(session, st, user)
+        next_id = next_stance_id(session, stance, shown[1]) if action == "create" else None
         return Saved(stance, *shown, *counter, next_id)
 
     return read
