@@ -159,10 +159,14 @@ def test_the_count_of_changed_statements_stops_at_the_cap(app, session, client, 
     assign_project(session, other, per_statement=1)  # an assignment changed elsewhere
     session.commit()
     when = sa.latest_run(session, project, False).started_at
-    assert sa.changed_since(session, project, when) == 3  # s6 ready, s0 and s2 reopened
-    assert sa.changed_since(session, project, when, cap=1) == 2
-    assert sa.changed_since(session, project, when, cap=3) == 3
-    monkeypatch.setattr(queue_order, "CHANGED_CAP", 2)
+    assert sa.changed_since(session, project, when) == (3, False)  # s6 ready, s0, s2 reopened
+    assert sa.changed_since(session, project, when, cap=1) == (1, True)
+    assert sa.changed_since(session, project, when, cap=3) == (3, False)
+    edits = sa.changed_since(session, project, when, scan=1)  # stops after the first edits
+    assert edits.more and edits.stale and edits.statements <= 3
+    assert sa.changed_since(session, project, sa.utcnow()) == (0, False)
+    assert not sa.changed_since(session, project, sa.utcnow()).stale
+    monkeypatch.setattr(sa, "CHANGED_CAP", 2)
     note = queue_order.stored_note(session, project, count_changes=True)
     assert (note["changed"], note["more"]) == (2, True)
     assert queue_order.stored_note(session, project, count_changes=False)["changed"] is None

@@ -173,7 +173,7 @@ def test_page_recompute_button_queues_a_run_and_the_page_reads_it(app, session, 
     assert f"(run {run.id}," in html and 'id="ag-current"' in html
 
 
-def test_page_says_stale_after_an_edit(app, session, client, login):
+def test_page_says_stale_after_an_edit(app, session, client, login, monkeypatch):
     project, sts = _generate(session, statements=2)
     _run(session, project)
     stance = session.query(Stance).filter_by(statement_id=sts[0].id).first()
@@ -181,7 +181,20 @@ def test_page_says_stale_after_an_edit(app, session, client, login):
     session.commit()
     login("boss")
     html = client.get("/p/rev/review/agreement").get_data(as_text=True)
-    assert 'id="ag-stale"' in html
+    assert "Annotations of 1 statement changed since" in html
+    monkeypatch.setattr(sa, "SCAN_CAP", 0)  # the count stops at the first edits it reads
+    html = client.get("/p/rev/review/agreement").get_data(as_text=True)
+    assert "Annotations of more than 1 statements changed since" in html
+    body = client.get("/api/v1/projects/rev/agreement", headers=_token(session)).get_json()
+    assert body["stored"]["changed_more"] and body["stored"]["stale"]
+
+
+def _token(session) -> dict:
+    from annotator.accounts.tokens import create_token
+
+    token = create_token(session, find_user(session, "boss"), "t")[1]
+    session.commit()
+    return {"Authorization": f"Bearer {token}"}
 
 
 def test_annotators_cannot_recompute_or_see_runs(app, session, client, login):

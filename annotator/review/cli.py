@@ -102,7 +102,8 @@ def _stored(proj, names, include_unfinished: bool, resamples: int | None) -> dic
     if report is None or (resamples and report["stored"]["resamples"] != resamples):
         return None
     s = report["stored"]
-    stale = f"{s['changed_statements']} statements changed since" if s["stale"] else "current"
+    more = "more than " if s.get("changed_more") else ""
+    stale = f"{more}{s['changed_statements']} statements changed since" if s["stale"] else "current"
     click.echo(f"Stored result of {s['computed_at']} (run {s['run']}), {stale}.", err=True)
     return report
 

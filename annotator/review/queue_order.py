@@ -96,25 +96,19 @@ def is_ready(statement_id, annotator_id: int | None = None):
     return condition
 
 
-# The queue's note counts changed statements up to this many ("more than 1,000").
-CHANGED_CAP = 1000
-
-
 def stored_note(session: Session, project: Project, *, count_changes: bool) -> dict | None:
     """When the figures the order reads were computed and, when ``count_changes`` (the first
     page, the only one that shows it), how many statements changed since: at most
-    CHANGED_CAP, ``more`` past it (None: no agreement run of the finished scope yet).
+    ``CHANGED_CAP``, ``more`` past a bound (None: no agreement run of the finished scope yet).
 
-    Counting reads every edit since the run, so later pages and a much-changed project do
-    not pay for a figure they do not show or that only says "re-run the agreement"."""
+    Counting reads the edits since the run, so later pages do not pay for a figure they do
+    not show."""
     run = latest_run(session, project, False)
     if run is None:
         return None
-    changed = None
-    if count_changes:
-        changed = changed_since(session, project, run.started_at, cap=CHANGED_CAP)
+    changed = changed_since(session, project, run.started_at) if count_changes else None
     return {
         "computed_at": run.finished_at,
-        "changed": changed if changed is None else min(changed, CHANGED_CAP),
-        "more": changed is not None and changed > CHANGED_CAP,
+        "changed": None if changed is None else changed.statements,
+        "more": changed is not None and changed.more,
     }
