@@ -60,8 +60,7 @@ def _assignment_and_guidelines(
     session: Session, statement: Statement, user: User, editable: bool = True
 ) -> tuple[Assignment, int | None]:
     """The assignment check and the guidelines version a save records, in one query."""
-    params = {"statement_id": statement.id, "user_id": user.id, "project_id": statement.project_id}
-    return _checked(session.execute(_ASSIGNMENT, params).first(), editable)
+    return _checked(session.execute(_ASSIGNMENT, _params(statement, user)).first(), editable)
 
 
 def _checked(row, editable: bool):
@@ -79,8 +78,12 @@ def _assignment_and_target(
     """``_assignment_and_guidelines`` and the actor keyed ``target`` (None if none), in one
     query: a create saves the round trip ``_actor`` would take for it (6 % of an API
     create's CPU, callgrind); ``_actor`` still checks what it found."""
-    params = {"statement_id": statement.id, "user_id": user.id, "project_id": statement.project_id}
-    return _checked(session.execute(_ASSIGNMENT_AND_TARGET, params | {"key": target}).first(), True)
+    params = _params(statement, user) | {"key": target}
+    return _checked(session.execute(_ASSIGNMENT_AND_TARGET, params).first(), True)
+
+
+def _params(statement: Statement, user: User) -> dict:
+    return {"statement_id": statement.id, "user_id": user.id, "project_id": statement.project_id}
 
 
 _GUIDELINES = select(func.max(GuidelinesVersion.version)).where(
