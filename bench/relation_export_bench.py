@@ -128,6 +128,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for size in (int(s) for s in args.sizes.split(",")):
             db_path = Path(args.keep or tmp) / f"relbench-{size}.sqlite"
+            db_path.parent.mkdir(parents=True, exist_ok=True)
             if not db_path.exists():
                 began = time.perf_counter()
                 generate(db_path, size)
