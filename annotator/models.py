@@ -239,6 +239,8 @@ class Actor(Base):
         CheckConstraint(_in("status", ACTOR_STATUSES), name="status"),
         # The registry's order (curation.list_actor_page), walked instead of sorted (0022).
         Index("ix_actors_project_name_order", "project_id", sql("lower(name)"), "id"),
+        # The search's QID term (actors.matching; 0023 also adds the substring indexes).
+        Index("ix_actors_project_wikidata", "project_id", "wikidata"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

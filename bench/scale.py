@@ -8,11 +8,20 @@ starts ``annotator serve`` and measures every page a user opens (p50/p95/p99, se
 with 16 clients), against the same page of the demo project in the same run, plus the worker
 RSS. ``--scale 0.1`` builds a tenth of everything.
 
+The demo holds one statement, so a list page there shows 1-3 rows where the full size shows a
+page of 20-100. ``--yardstick 0.01`` (the default; 0 for none) builds a third project,
+``small``, a hundredth of the full size (1,000 statements, 50 actors, pages full), and
+measures every page on it too: the ratio full size / small is what the project's size alone
+costs a page (a hundred times more of everything, the same rows shown). A kept build without
+it gains it on the next run.
+
 Usage:  python bench/scale.py [--scale 0.1] [--database-url URL] [--requests 20]
         [--pages 'review queue,progress']  (only these pages)
         [--keep /tmp/full.json]  (build once; later runs with it measure the kept data)
+        [--yardstick 0.01]  (the size of the full-page small project; 0: none)
 Targets: every page p95 < 150 ms sequentially at full size and within 2x its demo p95; a
-search over 100,000 statements p95 < 100 ms; worker RSS < 300 MB.
+search over 100,000 statements p95 < 100 ms; worker RSS < 300 MB. The ratio to ``small`` is
+reported beside them (no target names it).
 PostgreSQL: pass a URL of a scratch database; its public schema is dropped and recreated.
 """
 
@@ -52,6 +61,7 @@ FULL = {
     "gold": 10_000,
 }
 HASH = "pbkdf2:sha256:1000"
+SMALL = "small"  # the full-page small project's slug
 BATCH = 5_000
 
 
@@ -69,8 +79,9 @@ def make_text(rng: random.Random, size: int) -> str:
     return " ".join(out)[:size]
 
 
-def build(url: str, n: dict[str, int]) -> dict:
-    """Create the demo and the scale project through bulk paths; returns ids for the pages."""
+def build(url: str, n: dict[str, int], small: dict[str, int] | None = None) -> dict:
+    """Create the demo, the scale project and (``small``: its sizes) the full-page small
+    project through bulk paths; returns ids for the pages."""
     from sqlalchemy import text
 
     from annotator import create_app
@@ -89,31 +100,63 @@ def build(url: str, n: dict[str, int]) -> dict:
         session.commit()
         ids = _scale_project(session, n)
         session.commit()
+        if small:
+            ids["small_gold"] = _scale_project(session, small, SMALL)["gold"]
+            session.commit()
     # What the index job does after an import's commit, done here so the pages are measured
     # with every statement searchable (the job would run in the served workers meanwhile).
     from annotator.jobs.search_index import index_all
 
     index_all(app)
-    # Statistics, as autovacuum (PostgreSQL) or a periodic ANALYZE would gather them after a
-    # bulk load; without them PostgreSQL guessed 6 statements per project.
-    with db.engine.connect() as conn:
-        conn.execute(text("ANALYZE"))
-        conn.commit()
+    settle(db.engine)
     db.engine.dispose()
     return ids
 
 
-def _scale_project(session, n: dict[str, int]) -> dict:
+def settle(engine) -> None:
+    """What autovacuum (PostgreSQL) or a periodic ANALYZE does after a bulk load: statistics
+    (without them PostgreSQL guessed 6 statements per project) and, on PostgreSQL, GIN
+    pending lists merged into their indexes (until then the planner priced the actor search's
+    trigram index above reading every alias)."""
+    from sqlalchemy import text
+
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            conn.execute(text("ANALYZE"))
+            conn.commit()
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE"))
+
+
+def add_small(url: str, small: dict[str, int]) -> int:
+    """Add the full-page small project to a kept build that lacks it; its gold statement."""
+    from annotator import create_app
+    from annotator.extensions import db
+    from annotator.jobs.search_index import index_all
+
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "PASSWORD_METHOD": HASH})
+    with app.app_context():
+        gold = _scale_project(db.session, small, SMALL)["gold"]
+        db.session.commit()
+    index_all(app)
+    settle(db.engine)
+    db.engine.dispose()
+    return gold
+
+
+def _scale_project(session, n: dict[str, int], slug: str = "scale") -> dict:
     from annotator.accounts.tokens import create_token
     from annotator.accounts.users import create_user, find_user
     from annotator.projects.projects import create_project, set_member
 
-    project = create_project(session, "scale", "Scale")
+    project = create_project(session, slug, slug.title())
     set_member(session, project, find_user(session, "lead"), "lead")
     set_member(session, project, find_user(session, "reviewer"), "reviewer")
     annotators = []
     for k in range(n["annotators"]):
-        user = create_user(session, f"ann{k}", PASSWORD, method=HASH)
+        name = f"ann{k}" if slug == "scale" else f"{slug}-ann{k}"
+        user = create_user(session, name, PASSWORD, method=HASH)
         set_member(session, project, user, "annotator")
         annotators.append(user.id)
     set_member(session, project, find_user(session, "annotator1"), "annotator")
@@ -383,6 +426,7 @@ def main() -> None:
     parser.add_argument(
         "--keep", help="a JSON file: build once and note the ids there; measure again"
     )
+    parser.add_argument("--yardstick", type=float, default=0.01, help="small's size; 0: none")
     args = parser.parse_args()
     url, ids = _built(args)
     results = _measure_all(url, ids, args)
@@ -423,44 +467,72 @@ def _built(args) -> tuple[str, dict]:
     folder = keep.parent if keep else Path(tempfile.mkdtemp(prefix="scale-"))
     stem = keep.stem if keep else "scale"
     url = args.database_url or f"sqlite:///{folder}/{stem}.sqlite"
+    small = small_sizes(args.yardstick)
     if keep and keep.exists():
         saved = json.loads(keep.read_text())
         print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, kept build {saved['sizes']}")
+        _migrated(saved["url"])  # a build kept from an older revision gains its migrations
+        if small and "small_gold" not in saved["ids"]:
+            print(f"adding the small project: {small}")
+            saved["ids"]["small_gold"] = add_small(saved["url"], small)
+            keep.write_text(json.dumps(saved))
         return saved["url"], saved["ids"]
     n = sizes(args.scale)
-    print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, scale {args.scale}: {n}")
+    print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, scale {args.scale}: {n}; small: {small}")
     t = time.perf_counter()
-    ids = build(url, n)
+    ids = build(url, n, small)
     print(f"built in {time.perf_counter() - t:.0f} s")
     if keep:
         keep.write_text(json.dumps({"url": url, "ids": ids, "sizes": n}))
     return url, ids
 
 
+def _migrated(url: str) -> None:
+    from annotator.db.engine import make_engine
+    from annotator.db.migrate import upgrade_schema
+
+    engine = make_engine(url)
+    upgrade_schema(engine)
+    settle(engine)
+    engine.dispose()
+
+
+def small_sizes(fraction: float) -> dict[str, int] | None:
+    """The small project's sizes: ``fraction`` of everything but the team (100 annotators
+    either way, so pages listing annotators or their pairs show as many rows)."""
+    return {**sizes(fraction), "annotators": FULL["annotators"]} if fraction else None
+
+
 DEMO_STATEMENT = (
     "SELECT min(s.id) FROM statements s JOIN projects p ON p.id = s.project_id "
     "WHERE p.slug = 'demo'"
 )
-ANNOTATOR1_STATEMENT = (  # the last scale statement of annotator1, the demo's annotator
+ANNOTATOR1_STATEMENT = (  # a project's last statement of annotator1, the demo's annotator
     "SELECT s.id FROM statements s JOIN assignments a ON a.statement_id = s.id "
     "JOIN users u ON u.id = a.annotator_id JOIN projects p ON p.id = s.project_id "
-    "WHERE u.username = 'annotator1' AND p.slug = 'scale' ORDER BY s.id DESC LIMIT 1"
+    "WHERE u.username = 'annotator1' AND p.slug = :slug ORDER BY s.id DESC LIMIT 1"
 )
 
 
-def _demo_ids(url: str) -> tuple[int, int]:
+def _projects(url: str, ids: dict) -> list[tuple[str, int, int]]:
+    """(slug, annotator1's statement, the review page's statement) of each project measured:
+    the demo, the small project when built, the full size."""
     from sqlalchemy import text
 
     from annotator.db.engine import make_engine
 
     with make_engine(url).connect() as conn:
         demo = conn.execute(text(DEMO_STATEMENT)).scalar()
-        scale = conn.execute(text(ANNOTATOR1_STATEMENT)).scalar()
-    return demo, scale
+        mine = {
+            slug: conn.execute(text(ANNOTATOR1_STATEMENT), {"slug": slug}).scalar()
+            for slug in (SMALL, "scale")
+        }
+    small = [(SMALL, mine[SMALL], ids["small_gold"])] if "small_gold" in ids else []
+    return [("demo", demo, demo), *small, ("scale", mine["scale"], ids["gold"])]
 
 
-def _stored_agreement(url: str) -> None:
-    """Store the scale project's agreement once, as a reviewer's Compute would (a job).
+def _stored_agreement(url: str, slug: str = "scale") -> None:
+    """Store a project's agreement once, as a reviewer's Compute would (a job).
 
     Without a stored result a project this size shows "Compute" instead of figures, so the
     page measured is the stored result's; the run's own time is printed as a figure.
@@ -472,24 +544,26 @@ def _stored_agreement(url: str) -> None:
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
     with app.app_context():
-        project = get_project(db.session, "scale")
+        project = get_project(db.session, slug)
         if stored_agreement.latest_run(db.session, project, False) is None:
             run = stored_agreement.request_run(db.session, project, None, include_unfinished=False)
             db.session.commit()
             t = time.perf_counter()
             agreement_jobs.run_now(db.session, run.id)
-            print(f"agreement stored in {time.perf_counter() - t:.1f} s (run {run.id})")
+            took = time.perf_counter() - t
+            print(f"{slug}: agreement stored in {took:.1f} s (run {run.id})")
     db.engine.dispose()
 
 
 def _measure_all(url: str, ids: dict, args) -> list[dict]:
-    _stored_agreement(url)
-    demo_id, scale_id = _demo_ids(url)
+    projects = _projects(url, ids)
+    for slug, _sid, _rid in projects[1:]:
+        _stored_agreement(url, slug)
     wanted = set(args.concurrent.split(","))
     only = set(args.pages.split(",")) if args.pages else None
     results = []
     with _serving(url) as served:
-        for slug, sid, rid in (("demo", demo_id, demo_id), ("scale", scale_id, ids["gold"])):
+        for slug, sid, rid in projects:
             for name, (who, path) in pages(slug, sid, rid).items():
                 if only is not None and name not in only:
                     continue
@@ -537,6 +611,7 @@ def _line(row: dict) -> str:
 
 def _report(results: list[dict], args) -> None:
     demo = {r["page"]: r for r in results if r.get("project") == "demo" and "p95" in r}
+    small = {r["page"]: r for r in results if r.get("project") == SMALL and "p95" in r}
     misses = []
     for r in results:
         if r.get("project") != "scale":
@@ -550,6 +625,9 @@ def _report(results: list[dict], args) -> None:
         base = demo.get(r["page"])
         if base and r["p95"] > 2 * base["p95"]:
             misses.append(f"{r['page']}: p95 {r['p95']:.0f} ms > 2 x demo {base['p95']:.0f} ms")
+        if r["page"] in small:
+            ratio = r["p95"] / small[r["page"]]["p95"]
+            print(f"{r['page']:<24} p95 full size / small: {ratio:.2f} x")
     rss = results[-1]["rss"]
     print(f"worker RSS: {rss:.0f} MB (target < 300 MB)")
     if rss >= 300:

@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from annotator.actors.matching import actor_search
 from annotator.actors.registry import free_key, set_aliases
 from annotator.db.audit import record_event
 from annotator.errors import Conflict, Invalid
 from annotator.formats.actor_csv import ALIAS_SEPARATOR, TYPE_SYNONYMS, normalize_alias
-from annotator.models import ACTOR_TYPES, Actor, ActorAlias, Project, Stance, Statement, User
+from annotator.models import ACTOR_TYPES, Actor, Project, Stance, Statement, User
 from annotator.roles import Role
 
 QID_RE = re.compile(r"^Q[1-9][0-9]*$")
@@ -165,7 +166,7 @@ def list_actor_page(
     """
     where = [Actor.project_id == project.id, *_status_filter(status)]
     if query.strip():
-        where.append(_search_filter(query))
+        where.append(actor_search(session, project.id, query))
     ordered = (
         select(Actor)
         .where(*where)
@@ -190,8 +191,8 @@ def list_actor_page(
 class _Count:
     """How many actors a listing matches, counted only when its first page cannot tell.
 
-    A search evaluates its filter over every actor of the project (the aliases are matched
-    with ``LIKE '%…%'``): 8 ms for the count at 5,000 actors, as much again for the page.
+    A search's filter is a lookup in the substring index (``matching``), but a count of a
+    plain listing reads every live actor of the project (1.2 ms at 5,000 actors).
     A first page with room to spare holds every match, which is the usual answer to a lead
     looking for one actor; only a full first page, or a later one, needs the count.
     """
@@ -272,18 +273,6 @@ def _status_filter(status: str) -> list:
         "merged": [Actor.merged_into_id.is_not(None)],
         "all": [],
     }.get(status, [live, Actor.status == status])
-
-
-def _search_filter(query: str):
-    norm = normalize_alias(query)
-    pattern = "%" + norm.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    by_alias = select(ActorAlias.actor_id).where(ActorAlias.normalized.like(pattern, escape="\\"))
-    return or_(
-        Actor.id.in_(by_alias),
-        func.lower(Actor.name).like(pattern, escape="\\"),
-        Actor.key == query.strip(),
-        Actor.wikidata == query.strip().upper(),
-    )
 
 
 def _validated(data: ActorData) -> tuple[str, str, list[str], str | None]:

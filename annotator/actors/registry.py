@@ -6,9 +6,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, union
 from sqlalchemy.orm import Session, selectinload
 
+from annotator.actors.matching import containing
 from annotator.db.audit import record_event
 from annotator.errors import Invalid, NotFound
 from annotator.formats.actor_csv import normalize_alias
@@ -137,11 +138,12 @@ class ActorMatch:
 def search_actors(
     session: Session, project: Project, query: str, limit: int = 8
 ) -> list[ActorMatch]:
-    """Actors whose name or alias contains ``query`` (normalised); prefix matches first."""
+    """Actors whose name or alias contains ``query`` (normalised; ``matching`` finds them
+    in the substring index); prefix matches first, each with the alias that matched."""
     norm = normalize_alias(query)
     if not norm:
         return []
-    pattern = f"%{_escape_like(norm)}%"
+    found = Actor.id.in_(union(*containing(session, project.id, norm)))
     rows = session.execute(
         select(Actor, ActorAlias.alias, ActorAlias.normalized)
         .join(ActorAlias, ActorAlias.actor_id == Actor.id, isouter=True)
@@ -149,28 +151,26 @@ def search_actors(
             Actor.project_id == project.id,
             Actor.merged_into_id.is_(None),
             Actor.status != "rejected",
-            (ActorAlias.normalized.like(pattern, escape="\\"))
-            | (func.lower(Actor.name).like(pattern, escape="\\")),
+            found,
         )
         .limit(200)
     )
     best: dict[int, tuple[int, ActorMatch]] = {}
     for actor, alias, alias_norm in rows:
+        best.setdefault(actor.id, (2, ActorMatch(actor, None)))  # found by the index's folding
+        name = normalize_alias(actor.name)
         via_alias = alias_norm is not None and norm in alias_norm
-        rank = (
-            0
-            if (alias_norm or "").startswith(norm) or actor.name.casefold().startswith(norm)
-            else 1
-        )
-        match = ActorMatch(actor, alias if via_alias and alias != actor.name else None)
-        if actor.id not in best or rank < best[actor.id][0]:
-            best[actor.id] = (rank, match)
+        if not via_alias and norm not in name:
+            continue  # another alias of an actor found by its name or one alias
+        prefix = (alias_norm if via_alias else name).startswith(norm) or name.startswith(norm)
+        rank = 0 if prefix else 1
+        if rank < best[actor.id][0]:
+            best[actor.id] = (
+                rank,
+                ActorMatch(actor, alias if via_alias and alias != actor.name else None),
+            )
     ordered = sorted(best.values(), key=lambda rm: (rm[0], rm[1].actor.name.casefold()))
     return [m for _, m in ordered[:limit]]
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def resolve_actor(session: Session, project: Project, text: str) -> Actor | None:
