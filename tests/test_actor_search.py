@@ -4,9 +4,12 @@ write, and that its plans read the index instead of every actor."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from alembic import command
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import create_engine, delete, insert, make_url, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from annotator.accounts.users import get_user
@@ -16,6 +19,7 @@ from annotator.db.engine import make_engine
 from annotator.db.migrate import alembic_config, upgrade_schema
 from annotator.models import Actor, ActorAlias, Project
 
+from .conftest import PG_BASE_URL, _unavailable
 from .test_query_plans import explained, recorded
 from .workspace_helpers import demo
 
@@ -198,3 +202,57 @@ def test_0023_indexes_the_actors_already_there(database_url):
         )
         _index_holds_every_name_and_alias(session)
     engine.dispose()
+
+
+def test_0023_without_pg_trgm_goes_on_and_the_search_scans():
+    """A role that may not create extensions (no superuser, no CREATE on the database), then
+    one that may not use the schema the extension is in: the migrations complete without
+    the trigram indexes each time, and the search still finds."""
+    if not PG_BASE_URL:
+        pytest.skip("PostgreSQL only: SQLite's FTS5 needs no extension")
+    name = f"annotator_noext_{os.getpid()}"
+    admin = create_engine(PG_BASE_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f"CREATE ROLE {name} LOGIN PASSWORD 'noext'"))
+            conn.execute(text(f"CREATE DATABASE {name}"))
+    except DBAPIError as err:
+        admin.dispose()
+        _unavailable(f"cannot create a role and a database here: {err.orig}")
+    url = make_url(PG_BASE_URL).set(username=name, password="noext", database=name)
+    try:
+        owner = create_engine(make_url(PG_BASE_URL).set(database=name))
+        with owner.begin() as conn:  # PostgreSQL 15: public is no longer everyone's
+            conn.execute(text(f"GRANT CREATE, USAGE ON SCHEMA public TO {name}"))
+        owner.dispose()
+        engine = make_engine(url.render_as_string(hide_password=False))
+        upgrade_schema(engine)
+        with Session(engine) as session:
+            assert not _has_trigram_indexes(session)
+            project = Project(slug="p", name="P")
+            session.add(project)
+            session.flush()
+            session.add(Actor(project_id=project.id, key="iran", name="Islamic Republic"))
+            session.commit()
+            assert names(session, project, "republic") == {"Islamic Republic"}
+        _extension_out_of_reach(PG_BASE_URL, name)
+        command.downgrade(alembic_config(engine), "0022")
+        upgrade_schema(engine)  # the extension is there now, in a schema the role cannot use
+        with Session(engine) as session:
+            assert not _has_trigram_indexes(session)
+            assert names(session, session.get(Project, project.id), "republic")
+        engine.dispose()
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            conn.execute(text(f"DROP ROLE IF EXISTS {name}"))
+        admin.dispose()
+
+
+def _extension_out_of_reach(base_url: str, name: str) -> None:
+    """pg_trgm created by the superuser in a schema the role ``name`` has no use of."""
+    owner = create_engine(make_url(base_url).set(database=name))
+    with owner.begin() as conn:
+        conn.execute(text("CREATE SCHEMA trgm_private"))
+        conn.execute(text("CREATE EXTENSION pg_trgm SCHEMA trgm_private"))
+    owner.dispose()

@@ -66,21 +66,22 @@ def upgrade() -> None:
     if bind.dialect.name == "sqlite":
         for sql in SQLITE:
             op.execute(sql)
-    elif schema := _trigram_extension(bind):
-        for sql in POSTGRESQL:
-            op.execute(sql.format(schema=schema))
+    else:
+        _trigram_indexes(bind)
 
 
-def _trigram_extension(bind) -> str | None:
-    """The schema of pg_trgm, created if missing; None (nothing changed) where refused."""
+def _trigram_indexes(bind) -> None:
+    """pg_trgm (created if missing) and the two indexes, or, where either is refused (no
+    right to create the extension, or no use of the schema it lives in), nothing at all."""
+    query = "SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'pg_trgm'"
     try:
         with bind.begin_nested():
             bind.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+            schema = bind.execute(sa.text(query)).scalar()
+            for sql in POSTGRESQL:
+                bind.execute(sa.text(sql.format(schema=schema)))
     except sa.exc.DBAPIError as err:
-        print(f"0023: no pg_trgm ({err.orig}); actor search keeps scanning")
-        return None
-    query = "SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'pg_trgm'"
-    return bind.execute(sa.text(query)).scalar()
+        print(f"0023: no pg_trgm index ({err.orig}); actor search keeps scanning")
 
 
 def downgrade() -> None:
