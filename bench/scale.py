@@ -488,12 +488,21 @@ def _built(args) -> tuple[str, dict]:
 
 
 def _migrated(url: str) -> None:
+    """Upgrade a kept build; settle it only when a migration ran (VACUUM ANALYZE of the
+    full size is no cost to pay on every run)."""
+    from sqlalchemy.orm import Session
+
     from annotator.db.engine import make_engine
     from annotator.db.migrate import upgrade_schema
+    from annotator.exchange.backup import schema_revision
 
     engine = make_engine(url)
+    with Session(engine) as session:
+        before = schema_revision(session)
     upgrade_schema(engine)
-    settle(engine)
+    with Session(engine) as session:
+        if schema_revision(session) != before:
+            settle(engine)
     engine.dispose()
 
 

@@ -138,3 +138,36 @@ def test_a_project_without_statements_exports_nothing_with_jobs(session):
     session.commit()
     text, counts = _export(session, project, "statements-jsonl", 2)
     assert text == "" and counts == Counts()
+
+
+def test_a_range_reads_no_actors_labels_or_users(session, one_statement_shares):
+    """The lookups are read once by the exporting process and inherited by the workers: a
+    range's own queries touch neither the actors, the labels nor the users (loaded per range,
+    they were 17 % of its CPU at 5,000 actors)."""
+    from annotator.exchange.export import _share_chunks, build_context
+
+    from .test_query_plans import recorded
+
+    project = related_project(session)
+    request = ExportRequest("statements-jsonl", "all", pseudonym_key=b"k" * 32)
+    share = _share_chunks(session, project, request, build_context(session, project, request))
+    first, *_ = statement_ranges(session, project)
+    with recorded(session) as seen:
+        text_ = "".join(share(session, first))
+    assert "annotator-" in text_  # the names are there, pseudonymised
+    read = " ".join(statement for statement, _ in seen)
+    assert " actors" not in read and "FROM users" not in read and "FROM labels" not in read
+
+
+def test_a_name_unknown_to_the_exporting_process_is_read_by_the_worker(session):
+    """A user who appeared after the lookups (SQLite reads each range on its own) is read
+    through the worker's session; the known ones are not read again."""
+    from annotator.accounts.users import create_user
+
+    from .factories import PASSWORD
+
+    known = {999_999: "someone"}
+    names = bundles.user_names(session, str.upper, known)
+    late = create_user(session, "latecomer", PASSWORD)
+    session.flush()
+    assert names(999_999) == "someone" and names(late.id) == "LATECOMER"

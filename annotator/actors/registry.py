@@ -157,20 +157,24 @@ def search_actors(
     )
     best: dict[int, tuple[int, ActorMatch]] = {}
     for actor, alias, alias_norm in rows:
-        best.setdefault(actor.id, (2, ActorMatch(actor, None)))  # found by the index's folding
-        name = normalize_alias(actor.name)
-        via_alias = alias_norm is not None and norm in alias_norm
-        if not via_alias and norm not in name:
-            continue  # another alias of an actor found by its name or one alias
-        prefix = (alias_norm if via_alias else name).startswith(norm) or name.startswith(norm)
-        rank = 0 if prefix else 1
-        if rank < best[actor.id][0]:
-            best[actor.id] = (
-                rank,
-                ActorMatch(actor, alias if via_alias and alias != actor.name else None),
-            )
+        rank, shown = _rank(norm, actor, alias, alias_norm)
+        if actor.id not in best or rank < best[actor.id][0]:
+            best[actor.id] = (rank, ActorMatch(actor, shown))
     ordered = sorted(best.values(), key=lambda rm: (rm[0], rm[1].actor.name.casefold()))
     return [m for _, m in ordered[:limit]]
+
+
+def _rank(norm: str, actor: Actor, alias: str | None, alias_norm: str | None):
+    """(rank, alias to show) of one row of the type-ahead: 0 a prefix of the name or of this
+    alias, 1 inside one, 2 neither (another alias of an actor found by its name or another
+    alias, or by the index's case folding alone)."""
+    name = normalize_alias(actor.name)
+    if alias_norm is not None and norm in alias_norm:
+        shown = alias if alias != actor.name else None
+        return (0 if alias_norm.startswith(norm) or name.startswith(norm) else 1), shown
+    if norm in name:
+        return (0 if name.startswith(norm) else 1), None
+    return 2, None
 
 
 def resolve_actor(session: Session, project: Project, text: str) -> Actor | None:

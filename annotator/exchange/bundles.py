@@ -79,7 +79,20 @@ def load_lookups(session: Session, project: Project, rename: Rename) -> Lookups:
             Actor.project_id == project.id
         )
     ).all()
-    users: dict[int, str] = {}
+    return Lookups(
+        project=project.slug,
+        labels={i: (k, p) for i, k, p in labels},
+        actors={i: {"id": k, "name": n, "type": t, "wikidata": w} for i, k, n, t, w in actors},
+        names=user_names(session, rename),
+    )
+
+
+def user_names(
+    session: Session, rename: Rename, known: dict[int, str] | None = None
+) -> Callable[[int], str]:
+    """User id -> username (``rename``d), read through ``session`` as they are met; the
+    ``known`` ones (``every_name``) need no read."""
+    users = dict(known or {})
 
     def name(user_id: int) -> str:
         if user_id not in users:
@@ -87,12 +100,14 @@ def load_lookups(session: Session, project: Project, rename: Rename) -> Lookups:
             users[user_id] = rename(username) if rename else username
         return users[user_id]
 
-    return Lookups(
-        project=project.slug,
-        labels={i: (k, p) for i, k, p in labels},
-        actors={i: {"id": k, "name": n, "type": t, "wikidata": w} for i, k, n, t, w in actors},
-        names=name,
-    )
+    return name
+
+
+def every_name(session: Session, rename: Rename) -> dict[int, str]:
+    """Every user's name (``rename``d), read at once: what the workers of a parallel export
+    start from, instead of a query per user and range of statements."""
+    rows = session.execute(select(User.id, User.username))
+    return {user_id: rename(name) if rename else name for user_id, name in rows}
 
 
 STATEMENT_COLUMNS = (
@@ -173,6 +188,7 @@ def iter_bundles(
     *,
     relations: bool = False,
     ids: IdRange = None,
+    look: Lookups | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Every statement of the project in id order with its in-scope stances, canonical records.
 
@@ -180,9 +196,9 @@ def iter_bundles(
     ``relations`` (the relation formats ask for it; stance formats skip the query) each
     bundle also carries its in-scope relations as relation records (a format that writes
     relations alone reads ``relation_bundles.iter_relations_only`` instead). ``ids``
-    limits it to a range of statement ids.
+    limits it to a range of statement ids; ``look``: the lookups, when already loaded.
     """
-    look = load_lookups(session, project, rename)
+    look = look or load_lookups(session, project, rename)
     conn = session.connection()  # Core rows: no ORM bookkeeping per stance
     for rows in iter_statement_rows(conn, project, ids=ids):
         span = (project.id, rows[0].id, rows[-1].id)

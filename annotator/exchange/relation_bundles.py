@@ -63,12 +63,13 @@ def iter_relations_only(
     scope: str,
     rename: Callable[[str], str] | None = None,
     ids: IdRange = None,
+    look: Lookups | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Every statement of the project in id order with its in-scope live relations as
     relation records (``relations``) and no stances: what ``bundles.iter_bundles`` gives a
-    relation format, built from the relations and their ends alone (``ids``: a range of
-    statement ids, as ``iter_bundles``)."""
-    look = load_lookups(session, project, rename)
+    relation format, built from the relations and their ends alone (``ids``, ``look``: as
+    ``iter_bundles``)."""
+    look = look or load_lookups(session, project, rename)
     keys = _keys(session, project, look)
     conn = session.connection()  # Core rows: no ORM bookkeeping per relation
     for rows in iter_statement_rows(conn, project, _STATEMENT_TEXT, ids):
