@@ -75,8 +75,8 @@ def _stance_indexes(engine) -> dict[str, list[str]]:
     return {i["name"]: i["column_names"] for i in inspect(engine).get_indexes("stances")}
 
 
-def _date_index(engine, name: str = DATE_INDEX) -> str | None:
-    """The definition of an index (the date order's) as the database stores it, squeezed."""
+def _index_definition(engine, name: str = DATE_INDEX) -> str | None:
+    """The definition of an index as the database stores it, spaces squeezed."""
     sql = (
         "SELECT sql FROM sqlite_master WHERE name = :name"
         if engine.dialect.name == "sqlite"
@@ -91,7 +91,7 @@ def test_date_index_is_the_models_and_goes_with_0018(database_url):
     """Autogenerate skips expression indexes on SQLite, so this compares the stored definition
     with the model's on both databases, and downgrades through 0018 and back."""
     engine = make_engine(database_url)
-    stored = _date_index(engine)
+    stored = _index_definition(engine)
     model = next(i for i in Base.metadata.tables["statements"].indexes if i.name == DATE_INDEX)
     columns = [str(getattr(c, "name", c)) for c in model.expressions]
     assert columns == ["project_id", "coalesce(date, '')", "id"]
@@ -103,9 +103,9 @@ def test_date_index_is_the_models_and_goes_with_0018(database_url):
     else:
         assert stored.endswith("(project_id, COALESCE(date, ''::character varying), id)"), stored
     command.downgrade(alembic_config(engine), "0017")
-    assert _date_index(engine) is None
+    assert _index_definition(engine) is None
     upgrade_schema(engine)
-    assert _date_index(engine) == stored
+    assert _index_definition(engine) == stored
     engine.dispose()
 
 
@@ -113,7 +113,7 @@ def test_name_order_index_is_the_models_and_goes_with_0022(database_url):
     """The registry's (project, lower(name), id) order: stored as the model declares it on
     both databases (autogenerate cannot compare it on SQLite), gone below 0022, back above."""
     engine = make_engine(database_url)
-    stored = _date_index(engine, NAME_ORDER_INDEX)
+    stored = _index_definition(engine, NAME_ORDER_INDEX)
     model = next(i for i in Base.metadata.tables["actors"].indexes if i.name == NAME_ORDER_INDEX)
     assert [str(getattr(c, "name", c)) for c in model.expressions] == [
         "project_id", "lower(name)", "id",
@@ -123,7 +123,7 @@ def test_name_order_index_is_the_models_and_goes_with_0022(database_url):
     )  # fmt: skip
     assert stored is not None and stored.endswith(expected), stored
     command.downgrade(alembic_config(engine), "0021")
-    assert _date_index(engine, NAME_ORDER_INDEX) is None
+    assert _index_definition(engine, NAME_ORDER_INDEX) is None
     upgrade_schema(engine)
-    assert _date_index(engine, NAME_ORDER_INDEX) == stored
+    assert _index_definition(engine, NAME_ORDER_INDEX) == stored
     engine.dispose()

@@ -189,10 +189,10 @@ def test_page_says_stale_after_an_edit(app, session, client, login, monkeypatch)
     assert body["stored"]["changed_more"] and body["stored"]["stale"]
 
 
-def _token(session) -> dict:
+def _token(session, username: str = "boss") -> dict:
     from annotator.accounts.tokens import create_token
 
-    token = create_token(session, find_user(session, "boss"), "t")[1]
+    token = create_token(session, find_user(session, username), "t")[1]
     session.commit()
     return {"Authorization": f"Bearer {token}"}
 
@@ -297,8 +297,6 @@ def test_the_job_queue_runs_a_recompute(app, session):
 def test_hidden_letters_of_a_stored_run_are_the_projects_letters(app, session, client, login):
     """A reviewer's "Annotator B" is one person on every page: an annotator the run did not
     count (assigned, nothing done) keeps their letter, and the others keep theirs."""
-    from annotator.accounts.tokens import create_token
-
     from .test_review_helpers import mark
 
     project, (st,) = setup(session, annotators=("ann0", "ann1", "ann2"), hide=True)
@@ -311,7 +309,5 @@ def test_hidden_letters_of_a_stored_run_are_the_projects_letters(app, session, c
     assert "Stored result of" in stored and "Annotator B / Annotator C" in stored
     board = client.get(f"/p/rev/review/s/{st.id}").get_data(as_text=True)
     assert "Annotator B" in board and "Annotator C" in board and "ann1" not in board
-    token = create_token(session, find_user(session, "rev"), "t")[1]
-    session.commit()
-    api = client.get("/api/v1/projects/rev/agreement", headers={"Authorization": f"Bearer {token}"})
+    api = client.get("/api/v1/projects/rev/agreement", headers=_token(session, "rev"))
     assert {(p["a"], p["b"]) for p in api.get_json()["pairs"]} == {("Annotator B", "Annotator C")}
